@@ -1,0 +1,113 @@
+# onair: plain Makefile. PREFIX, DESTDIR, SYSCONFDIR and CC may be overridden.
+# Builds go to $(BUILD); "make check" runs every test, plain and under
+# AddressSanitizer + UndefinedBehaviorSanitizer.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+SYSCONFDIR ?= /etc
+UNITDIR ?= /lib/systemd/system
+DATADIR ?= $(PREFIX)/share
+DESTDIR ?=
+BUILD ?= build
+CC ?= cc
+CLANG ?= clang
+FUZZ_SECONDS ?= 60
+
+PKGS := inih libcjson
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	-Wpointer-arith -Wundef -Wvla -Wnull-dereference
+# Bounded snprintf into fixed buffers truncates on purpose; gcc's guess at
+# what might not fit is noise at -O2 and would break -Werror builds.
+ifeq ($(findstring clang,$(shell $(CC) --version 2>/dev/null)),)
+WARN += -Wno-format-truncation
+endif
+CFLAGS ?= -O2 -g
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+ifeq ($(SAN),1)
+CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -DSYSCONFDIR=\"$(SYSCONFDIR)\" -MMD -MP
+
+CORE := daemon/util.c daemon/log.c daemon/loop.c daemon/rundown.c daemon/conf.c daemon/show.c \
+	daemon/cue.c daemon/persist.c daemon/showlog.c daemon/ctl.c daemon/notify.c \
+	drivers/drivers.c drivers/console.c
+CORE_OBJ := $(CORE:%.c=$(BUILD)/%.o)
+UNIT_TESTS := rundown show cue conf persist ctl report
+UNIT_BIN := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
+FUZZERS := conf rundown ctl persist
+FUZZ_BIN := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
+
+all: $(BUILD)/onaird $(BUILD)/onairctl
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/onaird: $(CORE_OBJ) $(BUILD)/daemon/onaird.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/onairctl: $(CORE_OBJ) $(BUILD)/daemon/onairctl.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags cmocka) -DSRCDIR=\"$(CURDIR)\" -c $< -o $@
+
+# libFuzzer needs clang; every parser has a target.
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE)
+	@mkdir -p $(dir $@)
+	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
+		-DSYSCONFDIR=\"$(SYSCONFDIR)\" -o $@ $^ $(PKG_LIBS)
+
+unit: $(UNIT_BIN)
+fuzzers: $(FUZZ_BIN)
+
+# Run a tool on the example: console driver, example rundown, state under build/.
+run: all
+	@mkdir -p $(BUILD)/run
+	@echo "onaird: control it from another terminal with:"
+	@echo "  ONAIR_SOCKET=$(BUILD)/run/onaird.sock $(BUILD)/onairctl status"
+	$(BUILD)/onaird -c configs/studio.conf --state-dir $(BUILD)/run --socket $(BUILD)/run/onaird.sock
+
+check:
+	WERROR=1 $(MAKE) --no-print-directory all unit
+	WERROR=1 $(MAKE) --no-print-directory BUILD=$(BUILD)/san SAN=1 all unit
+	$(MAKE) --no-print-directory fuzzers
+	tests/run-all.sh $(BUILD)
+
+fuzz: fuzzers
+	tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/onair \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d \
+		$(DESTDIR)$(DATADIR)/doc/onair/examples
+	install -m 755 $(BUILD)/onaird $(DESTDIR)$(SBINDIR)/onaird
+	install -m 755 $(BUILD)/onairctl $(DESTDIR)$(BINDIR)/onairctl
+	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/onaird.service.in \
+		> $(DESTDIR)$(UNITDIR)/onaird.service
+	install -m 644 systemd/onair-sysusers.conf $(DESTDIR)/usr/lib/sysusers.d/onair.conf
+	install -m 644 systemd/onair-tmpfiles.conf $(DESTDIR)/usr/lib/tmpfiles.d/onair.conf
+	install -m 644 configs/* $(DESTDIR)$(DATADIR)/doc/onair/examples/
+	test -e $(DESTDIR)$(SYSCONFDIR)/onair/onair.conf || \
+		sed 's|^rundown = .*|rundown = $(SYSCONFDIR)/onair/rundown.csv|' configs/studio.conf \
+		> $(DESTDIR)$(SYSCONFDIR)/onair/onair.conf
+	test -e $(DESTDIR)$(SYSCONFDIR)/onair/rundown.csv || \
+		install -m 644 configs/rundown-example.csv $(DESTDIR)$(SYSCONFDIR)/onair/rundown.csv
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all unit fuzzers run check fuzz install clean
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

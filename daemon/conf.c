@@ -1,0 +1,638 @@
+/* Config parsing. Debian's libinih gives the handler no line number and
+ * cuts lines at 199 bytes, so a reader of our own counts lines, flags long
+ * and malformed ones, strips indentation (which inih would otherwise read as
+ * a continuation of the previous value) and lets the handler know the line. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <ini.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "conf.h"
+#include "log.h"
+
+#define CONF_FILE_MAX (256 * 1024)
+
+enum conf_type {
+	T_STRING, T_PATH, T_SOCKET, T_DURATION, T_DURATION_MS, T_BOOL, T_LOGLEVEL, T_LOOK,
+	T_START, T_OVERRUN, T_SEGMENT
+};
+
+struct conf_key {
+	const char *section;
+	const char *name;
+	enum conf_type type;
+	size_t offset;
+	size_t size;
+	int64_t min_ms, max_ms;		/* durations */
+};
+
+#define K(sec, key, type, field, lo, hi) \
+	{ sec, key, type, offsetof(struct conf, field), sizeof(((struct conf *)0)->field), lo, hi }
+#define LOOK(key, field) K("looks", key, T_LOOK, field, 0, 0)
+
+static const struct conf_key conf_keys[] = {
+	K("daemon", "socket", T_SOCKET, socket, 0, 0),
+	K("daemon", "state_dir", T_PATH, state_dir, 0, 0),
+	K("daemon", "log_level", T_LOGLEVEL, log_level, 0, 0),
+	K("show", "title", T_STRING, title, 0, 0),
+	K("show", "rundown", T_PATH, rundown_path, 0, 0),
+	K("show", "segment", T_SEGMENT, rundown, 0, 0),
+	K("show", "start", T_START, start, 0, 0),
+	K("show", "auto_start", T_BOOL, show.auto_start, 0, 0),
+	K("show", "preroll", T_DURATION, show.preroll_ms, 0, 3600000),
+	K("show", "go_time", T_DURATION, show.go_ms, 1000, 60000),
+	K("show", "attention_time", T_DURATION, show.attention_ms, 1000, 600000),
+	K("cue", "wrapup", T_DURATION, cue.wrapup_ms, 0, 3600000),
+	K("cue", "danger", T_DURATION, cue.danger_ms, 0, 3600000),
+	K("cue", "interaction", T_DURATION, cue.interaction_ms, 0, 24 * 3600000LL),
+	K("cue", "promo", T_DURATION, cue.promo_ms, 0, 24 * 3600000LL),
+	K("cue", "reminder_time", T_DURATION, cue.reminder_ms, 1000, 600000),
+	K("cue", "overrun", T_OVERRUN, cue.overrun_count, 0, 0),
+	K("cue", "slow_flash_ms", T_DURATION_MS, cue.slow_half_ms, 50, 5000),
+	K("cue", "fast_flash_ms", T_DURATION_MS, cue.fast_half_ms, 20, 5000),
+	LOOK("idle", cue.cue_look[CUE_COND_IDLE]),
+	LOOK("scheduled", cue.cue_look[CUE_COND_SCHEDULED]),
+	LOOK("late", cue.cue_look[CUE_COND_LATE]),
+	LOOK("preroll", cue.cue_look[CUE_COND_PREROLL]),
+	LOOK("live", cue.cue_look[CUE_COND_LIVE]),
+	LOOK("promo", cue.cue_look[CUE_COND_PROMO]),
+	LOOK("interaction", cue.cue_look[CUE_COND_INTERACTION]),
+	LOOK("wrapup", cue.cue_look[CUE_COND_WRAPUP]),
+	LOOK("danger", cue.cue_look[CUE_COND_DANGER]),
+	LOOK("overrun", cue.cue_look[CUE_COND_OVERRUN]),
+	LOOK("hold", cue.cue_look[CUE_COND_HOLD]),
+	LOOK("standby", cue.cue_look[CUE_COND_STANDBY]),
+	LOOK("acked", cue.cue_look[CUE_COND_ACKED]),
+	LOOK("go", cue.cue_look[CUE_COND_GO]),
+	LOOK("attention", cue.cue_look[CUE_COND_ATTENTION]),
+	LOOK("ended", cue.cue_look[CUE_COND_ENDED]),
+	LOOK("tally_standby", cue.tally_look[SHOW_STANDBY]),
+	LOOK("tally_preroll", cue.tally_look[SHOW_PREROLL]),
+	LOOK("tally_live", cue.tally_look[SHOW_LIVE]),
+	LOOK("tally_hold", cue.tally_look[SHOW_HOLD]),
+	LOOK("tally_ended", cue.tally_look[SHOW_ENDED]),
+};
+
+static const char *const conf_sections[] = { "daemon", "show", "cue", "looks", "device.NAME" };
+
+struct conf_ctx {
+	struct conf *c;
+	struct diag *d;
+	const char *path;
+	/* reader state */
+	const char *p, *end;
+	int line;
+	/* which keys were set, and where, to catch duplicates */
+	int seen[ARRAY_SIZE(conf_keys)];
+	bool override;
+	bool rundown_from_ini;
+};
+
+void conf_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	str_copy(c->socket, "/run/onair/onaird.sock", sizeof(c->socket));
+	str_copy(c->state_dir, "/var/lib/onair", sizeof(c->state_dir));
+	c->log_level = LOG_LEVEL_INFO;
+	str_copy(c->title, "onair show", sizeof(c->title));
+	c->show.preroll_ms = 10000;
+	c->show.go_ms = 3000;
+	c->show.attention_ms = 5000;
+	c->show.auto_start = false;
+	cue_conf_defaults(&c->cue);
+}
+
+static char *conf_reader(char *str, int num, void *stream)
+{
+	struct conf_ctx *x = stream;
+	const char *nl, *start;
+	size_t len;
+
+	if (x->p >= x->end)
+		return NULL;
+	x->line++;
+	nl = memchr(x->p, '\n', (size_t)(x->end - x->p));
+	len = nl ? (size_t)(nl - x->p) : (size_t)(x->end - x->p);
+	start = x->p;
+	x->p += len + (nl ? 1 : 0);
+	if (len && start[len - 1] == '\r')
+		len--;
+	while (len && (*start == ' ' || *start == '\t')) {
+		start++;
+		len--;
+	}
+	if (x->line == 1 && len >= 3 && memcmp(start, "\xEF\xBB\xBF", 3) == 0) {
+		start += 3;
+		len -= 3;
+	}
+	if (len + 2 > (size_t)num) {
+		diag_add(x->d, x->path, x->line, "line is longer than %d bytes", num - 2);
+		str[0] = '\n';
+		str[1] = '\0';
+		return str;
+	}
+	if (memchr(start, '\0', len)) {
+		diag_add(x->d, x->path, x->line, "line contains a NUL byte");
+		len = 0;
+	} else if (len && start[0] != ';' && start[0] != '#') {
+		if (start[0] == '[') {
+			if (!memchr(start, ']', len))
+				diag_add(x->d, x->path, x->line, "section header has no closing ']'");
+		} else if (!memchr(start, '=', len) && !memchr(start, ':', len)) {
+			diag_add(x->d, x->path, x->line, "expected \"key = value\" or \"[section]\"");
+			len = 0;
+		}
+	}
+	memcpy(str, start, len);
+	str[len] = '\n';
+	str[len + 1] = '\0';
+	return str;
+}
+
+static const struct conf_key *conf_key_find(const char *section, const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(conf_keys); i++)
+		if (strcmp(conf_keys[i].section, section) == 0 && strcmp(conf_keys[i].name, name) == 0)
+			return &conf_keys[i];
+	return NULL;
+}
+
+static void suggest_key(struct conf_ctx *x, const char *section, const char *name,
+			const char *const *extra)
+{
+	const char *best = NULL;
+	int best_d = 4;
+
+	for (size_t i = 0; i < ARRAY_SIZE(conf_keys); i++) {
+		int dist;
+
+		if (strcmp(conf_keys[i].section, section) != 0)
+			continue;
+		dist = str_distance(name, conf_keys[i].name);
+		if (dist < best_d) {
+			best_d = dist;
+			best = conf_keys[i].name;
+		}
+	}
+	for (int i = 0; extra && extra[i]; i++) {
+		int dist = str_distance(name, extra[i]);
+
+		if (dist < best_d) {
+			best_d = dist;
+			best = extra[i];
+		}
+	}
+	if (best)
+		diag_add(x->d, x->path, x->line, "unknown key \"%s\" in [%s]; did you mean \"%s\"?",
+			 name, section, best);
+	else
+		diag_add(x->d, x->path, x->line, "unknown key \"%s\" in [%s]", name, section);
+}
+
+static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *value)
+{
+	void *field = (char *)x->c + k->offset;
+	int64_t ms;
+	bool b;
+	int level, secs;
+	struct tm tm;
+
+	switch (k->type) {
+	case T_STRING:
+	case T_PATH:
+	case T_SOCKET:
+		if (!utf8_valid(value, strlen(value))) {
+			diag_add(x->d, x->path, x->line, "%s.%s is not valid UTF-8", k->section, k->name);
+			return;
+		}
+		if (strlen(value) >= k->size) {
+			diag_add(x->d, x->path, x->line, "%s.%s is longer than %zu bytes", k->section,
+				 k->name, k->size - 1);
+			return;
+		}
+		if (k->type != T_STRING && !*value) {
+			diag_add(x->d, x->path, x->line, "%s.%s is empty", k->section, k->name);
+			return;
+		}
+		str_copy(field, value, k->size);
+		return;
+	case T_DURATION:
+	case T_DURATION_MS:
+		if (k->type == T_DURATION_MS) {
+			long long v;
+
+			if (!int_parse(value, k->min_ms, k->max_ms, &v)) {
+				diag_add(x->d, x->path, x->line, "%s.%s must be %lld to %lld milliseconds",
+					 k->section, k->name, (long long)k->min_ms, (long long)k->max_ms);
+				return;
+			}
+			*(int64_t *)field = v;
+			return;
+		}
+		if (!duration_parse(value, false, &ms) || ms < k->min_ms || ms > k->max_ms) {
+			char lo[32], hi[32];
+
+			duration_format(k->min_ms, lo, sizeof(lo));
+			duration_format(k->max_ms, hi, sizeof(hi));
+			diag_add(x->d, x->path, x->line,
+				 "%s.%s \"%s\" must be a duration from %s to %s (m:ss, h:mm:ss or seconds)",
+				 k->section, k->name, value, lo, hi);
+			return;
+		}
+		*(int64_t *)field = ms;
+		return;
+	case T_BOOL:
+		if (!bool_parse(value, &b)) {
+			diag_add(x->d, x->path, x->line, "%s.%s must be yes or no", k->section, k->name);
+			return;
+		}
+		*(bool *)field = b;
+		return;
+	case T_LOGLEVEL:
+		level = log_level_parse(value);
+		if (level < 0) {
+			diag_add(x->d, x->path, x->line, "log_level must be error, warn, info or debug");
+			return;
+		}
+		*(int *)field = level;
+		return;
+	case T_LOOK:
+		if (!cue_look_parse(value, field))
+			diag_add(x->d, x->path, x->line,
+				 "look \"%s\" must be a pattern (off, on, slow, fast) and an optional "
+				 "colour (red, green, amber, blue, white, cyan, magenta, yellow)", value);
+		return;
+	case T_START:
+		memset(&tm, 0, sizeof(tm));
+		if (*value && !time_of_day_parse(value, &secs)) {
+			const char *end = strptime(value, "%Y-%m-%d %H:%M", &tm);
+
+			if (!end || (*end && (*end != ':' || !strptime(end, ":%S", &tm)))) {
+				diag_add(x->d, x->path, x->line,
+					 "show.start \"%s\" must be HH:MM, HH:MM:SS or YYYY-MM-DD HH:MM", value);
+				return;
+			}
+		}
+		str_copy(field, value, k->size);
+		return;
+	case T_OVERRUN:
+		if (strcasecmp(value, "count") == 0)
+			*(bool *)field = true;
+		else if (strcasecmp(value, "stop") == 0)
+			*(bool *)field = false;
+		else
+			diag_add(x->d, x->path, x->line, "cue.overrun must be \"count\" or \"stop\"");
+		return;
+	case T_SEGMENT:
+		x->rundown_from_ini = true;
+		rundown_parse_segment(&x->c->rundown, value, x->path, x->line, x->d);
+		return;
+	}
+}
+
+static struct conf_device *device_section(struct conf_ctx *x, const char *name)
+{
+	struct conf *c = x->c;
+
+	for (int i = 0; i < c->ndevices; i++)
+		if (strcmp(c->device[i].name, name) == 0)
+			return &c->device[i];
+	if (!*name || strlen(name) >= DRV_NAME_MAX) {
+		diag_add(x->d, x->path, x->line, "device name must be 1 to %d bytes", DRV_NAME_MAX - 1);
+		return NULL;
+	}
+	if (c->ndevices >= CONF_MAX_DEVICES) {
+		diag_add(x->d, x->path, x->line, "too many devices (at most %d)", CONF_MAX_DEVICES);
+		return NULL;
+	}
+	c->device[c->ndevices].line = x->line;
+	str_copy(c->device[c->ndevices].name, name, DRV_NAME_MAX);
+	return &c->device[c->ndevices++];
+}
+
+static void device_key(struct conf_ctx *x, struct conf_device *dev, const char *name,
+		       const char *value)
+{
+	int i;
+
+	if (strcmp(name, "driver") == 0) {
+		if (*dev->driver && !x->override)
+			diag_add(x->d, x->path, x->line, "duplicate key \"driver\" in [device.%s]", dev->name);
+		str_copy(dev->driver, value, sizeof(dev->driver));
+		return;
+	}
+	for (i = 0; i < dev->nkeys; i++)
+		if (strcmp(dev->kv[i].key, name) == 0)
+			break;
+	if (i < dev->nkeys && !x->override) {
+		diag_add(x->d, x->path, x->line, "duplicate key \"%s\" in [device.%s] (first on line %d)",
+			 name, dev->name, dev->kv[i].line);
+		return;
+	}
+	if (i == dev->nkeys) {
+		if (dev->nkeys >= DRV_MAX_KEYS) {
+			diag_add(x->d, x->path, x->line, "too many keys in [device.%s]", dev->name);
+			return;
+		}
+		dev->nkeys++;
+	}
+	if (strlen(name) >= DRV_NAME_MAX || strlen(value) >= DRV_VALUE_MAX) {
+		diag_add(x->d, x->path, x->line, "key or value too long in [device.%s]", dev->name);
+		dev->nkeys -= i == dev->nkeys - 1;
+		return;
+	}
+	str_copy(dev->kv[i].key, name, DRV_NAME_MAX);
+	str_copy(dev->kv[i].value, value, DRV_VALUE_MAX);
+	dev->kv[i].line = x->line;
+}
+
+static int conf_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct conf_ctx *x = user;
+	const struct conf_key *k;
+
+	if (strncmp(section, "device.", 7) == 0) {
+		struct conf_device *dev = device_section(x, section + 7);
+
+		if (dev)
+			device_key(x, dev, name, value);
+		return 1;
+	}
+	k = conf_key_find(section, name);
+	if (!k) {
+		bool known = false;
+
+		for (size_t i = 0; i < ARRAY_SIZE(conf_sections); i++)
+			known |= strcmp(conf_sections[i], section) == 0;
+		if (known) {
+			suggest_key(x, section, name, NULL);
+		} else {
+			const char *best = NULL;
+			int best_d = 4;
+
+			for (size_t i = 0; i < ARRAY_SIZE(conf_sections); i++) {
+				int dist = str_distance(section, conf_sections[i]);
+
+				if (dist < best_d) {
+					best_d = dist;
+					best = conf_sections[i];
+				}
+			}
+			if (!*section)
+				diag_add(x->d, x->path, x->line, "key \"%s\" is outside any [section]", name);
+			else if (best)
+				diag_add(x->d, x->path, x->line, "unknown section [%s]; did you mean [%s]?",
+					 section, best);
+			else
+				diag_add(x->d, x->path, x->line, "unknown section [%s]", section);
+		}
+		return 1;
+	}
+	if (k->type != T_SEGMENT && !x->override) {
+		size_t idx = (size_t)(k - conf_keys);
+
+		if (x->seen[idx]) {
+			diag_add(x->d, x->path, x->line, "duplicate key \"%s\" in [%s] (first on line %d)",
+				 name, section, x->seen[idx]);
+			return 1;
+		}
+		x->seen[idx] = x->line;
+	}
+	set_value(x, k, value);
+	return 1;
+}
+
+int conf_parse_text(struct conf *c, const char *path, const char *text, size_t len, struct diag *d)
+{
+	struct conf_ctx x = { .c = c, .d = d, .path = path, .p = text, .end = text + len };
+	size_t before = d->count;
+
+	ini_parse_stream(conf_reader, &x, conf_handler, &x);
+	if (x.rundown_from_ini && *c->rundown_path)
+		diag_add(d, path, 0, "both show.rundown and show.segment are set: use one");
+	return d->count == before ? 0 : -1;
+}
+
+static int conf_override(struct conf *c, const char *text, struct diag *d)
+{
+	char buf[512], where[600];
+	char *eq, *dot;
+	struct conf_ctx x = { .c = c, .d = d, .path = where, .override = true };
+
+	snprintf(where, sizeof(where), "-o %s", text);
+	str_copy(buf, text, sizeof(buf));
+	eq = strchr(buf, '=');
+	if (!eq) {
+		diag_add(d, where, 0, "expected section.key=value");
+		return -1;
+	}
+	*eq = '\0';
+	dot = strrchr(buf, '.');
+	if (!dot || dot == buf) {
+		diag_add(d, where, 0, "expected section.key=value");
+		return -1;
+	}
+	*dot = '\0';
+	conf_handler(&x, str_trim(buf), str_trim(dot + 1), str_trim(eq + 1));
+	return 0;
+}
+
+/* A relative rundown path is relative to the config file that names it. */
+static void resolve_relative(char *path, size_t size, const char *config_path)
+{
+	char joined[PATH_MAX];
+	const char *slash = strrchr(config_path, '/');
+
+	if (path[0] == '/' || !slash)
+		return;
+	snprintf(joined, sizeof(joined), "%.*s/%s", (int)(slash - config_path), config_path, path);
+	str_copy(path, joined, size);
+}
+
+static void conf_check_devices(struct conf *c, struct diag *d)
+{
+	for (int i = 0; i < c->ndevices; i++) {
+		struct conf_device *dev = &c->device[i];
+		const struct drv_ops *ops;
+		char why[128];
+
+		if (!*dev->driver) {
+			diag_add(d, c->path, dev->line, "[device.%s] has no \"driver\" key", dev->name);
+			continue;
+		}
+		ops = drv_find(dev->driver, why, sizeof(why));
+		if (!ops) {
+			diag_add(d, c->path, drv_key_line(dev, "driver"), "[device.%s]: %s", dev->name, why);
+			continue;
+		}
+		for (int k = 0; k < dev->nkeys; k++) {
+			bool known = false;
+
+			for (int j = 0; ops->keys && ops->keys[j]; j++)
+				known |= strcmp(ops->keys[j], dev->kv[k].key) == 0;
+			if (!known) {
+				struct conf_ctx x = { .c = c, .d = d, .path = c->path, .line = dev->kv[k].line };
+				char section[64];
+
+				snprintf(section, sizeof(section), "device.%s", dev->name);
+				suggest_key(&x, section, dev->kv[k].key, ops->keys);
+			}
+		}
+		if (ops->check)
+			ops->check(dev, c->path, d);
+	}
+}
+
+int conf_load(struct conf *c, const char *path, const char *const *overrides, int noverrides,
+	      struct diag *d)
+{
+	size_t len, before = d->count;
+	char *text;
+
+	conf_defaults(c);
+	str_copy(c->path, path, sizeof(c->path));
+	text = file_read(path, CONF_FILE_MAX, &len);
+	if (!text) {
+		diag_add(d, path, 0, "cannot read config: %s", strerror(errno));
+		return -1;
+	}
+	conf_parse_text(c, path, text, len, d);
+	free(text);
+	for (int i = 0; i < noverrides; i++)
+		conf_override(c, overrides[i], d);
+	if (*c->rundown_path) {
+		resolve_relative(c->rundown_path, sizeof(c->rundown_path), path);
+		rundown_load_csv(&c->rundown, c->rundown_path, d);
+	}
+	if (c->rundown.count == 0 && d->count == before)
+		diag_add(d, path, 0, "no rundown: set show.rundown = FILE.csv or add show.segment lines");
+	if (c->ndevices == 0) {
+		/* The embedded default: a show runs and can be seen with no hardware. */
+		str_copy(c->device[0].name, "console", DRV_NAME_MAX);
+		str_copy(c->device[0].driver, "console", DRV_NAME_MAX);
+		c->ndevices = 1;
+	}
+	conf_check_devices(c, d);
+	return d->count == before ? 0 : -1;
+}
+
+int64_t conf_schedule(const struct conf *c, int64_t now_wall)
+{
+	time_t now = (time_t)(now_wall / 1000), at;
+	struct tm tm;
+	int secs;
+
+	if (!*c->start)
+		return 0;
+	localtime_r(&now, &tm);
+	if (time_of_day_parse(c->start, &secs)) {
+		tm.tm_hour = secs / 3600;
+		tm.tm_min = secs / 60 % 60;
+		tm.tm_sec = secs % 60;
+		tm.tm_isdst = -1;
+		at = mktime(&tm);
+		/* More than six hours past: it means tomorrow's show. */
+		if ((int64_t)at * 1000 < now_wall - 6 * 3600 * 1000LL) {
+			tm.tm_mday++;
+			tm.tm_isdst = -1;
+			at = mktime(&tm);
+		}
+	} else {
+		memset(&tm, 0, sizeof(tm));
+		const char *end = strptime(c->start, "%Y-%m-%d %H:%M", &tm);
+
+		if (end && *end == ':')
+			strptime(end, ":%S", &tm);
+		tm.tm_isdst = -1;
+		at = mktime(&tm);
+	}
+	return (int64_t)at * 1000;
+}
+
+static void dump_duration(FILE *f, const char *key, int64_t ms)
+{
+	fprintf(f, "%s = %lld\n", key, (long long)(ms / 1000));
+}
+
+void conf_dump(const struct conf *c, FILE *f)
+{
+	const char *section = "";
+
+	for (size_t i = 0; i < ARRAY_SIZE(conf_keys); i++) {
+		const struct conf_key *k = &conf_keys[i];
+		const void *field = (const char *)c + k->offset;
+
+		if (strcmp(section, k->section) != 0) {
+			section = k->section;
+			fprintf(f, "%s[%s]\n", i ? "\n" : "", section);
+		}
+		switch (k->type) {
+		case T_STRING:
+		case T_PATH:
+		case T_SOCKET:
+		case T_START:
+			if (*(const char *)field)
+				fprintf(f, "%s = %s\n", k->name, (const char *)field);
+			break;
+		case T_DURATION:
+			dump_duration(f, k->name, *(const int64_t *)field);
+			break;
+		case T_DURATION_MS:
+			fprintf(f, "%s = %lld\n", k->name, (long long)*(const int64_t *)field);
+			break;
+		case T_BOOL:
+			fprintf(f, "%s = %s\n", k->name, *(const bool *)field ? "yes" : "no");
+			break;
+		case T_LOGLEVEL: {
+			static const char *const names[] = { "error", "warn", "info", "debug" };
+
+			fprintf(f, "%s = %s\n", k->name, names[*(const int *)field]);
+			break;
+		}
+		case T_LOOK: {
+			const struct cue_look *look = field;
+
+			fprintf(f, "%s = %s %s\n", k->name, cue_pattern_name(look->pattern),
+				cue_colour_name(look->colour));
+			break;
+		}
+		case T_OVERRUN:
+			fprintf(f, "%s = %s\n", k->name, *(const bool *)field ? "count" : "stop");
+			break;
+		case T_SEGMENT:
+			if (*c->rundown_path)
+				break;
+			for (int s = 0; s < c->rundown.count; s++) {
+				const struct rundown_segment *seg = &c->rundown.seg[s];
+				char dur[32];
+
+				duration_format(seg->planned_ms, dur, sizeof(dur));
+				fprintf(f, "segment = %s | %s", dur, seg->title);
+				if (seg->wrapup_ms != RUNDOWN_INHERIT)
+					fprintf(f, " | wrapup=%lld", (long long)(seg->wrapup_ms / 1000));
+				if (seg->danger_ms != RUNDOWN_INHERIT)
+					fprintf(f, " | danger=%lld", (long long)(seg->danger_ms / 1000));
+				if (seg->interaction_ms != RUNDOWN_INHERIT)
+					fprintf(f, " | interaction=%lld", (long long)(seg->interaction_ms / 1000));
+				if (seg->promo_ms != RUNDOWN_INHERIT)
+					fprintf(f, " | promo=%lld", (long long)(seg->promo_ms / 1000));
+				if (seg->overrun_count != RUNDOWN_INHERIT)
+					fprintf(f, " | overrun=%s", seg->overrun_count ? "count" : "stop");
+				if (*seg->kind)
+					fprintf(f, " | kind=%s", seg->kind);
+				fputc('\n', f);
+			}
+			break;
+		}
+	}
+	for (int i = 0; i < c->ndevices; i++) {
+		const struct conf_device *dev = &c->device[i];
+
+		fprintf(f, "\n[device.%s]\ndriver = %s\n", dev->name, dev->driver);
+		for (int k = 0; k < dev->nkeys; k++)
+			fprintf(f, "%s = %s\n", dev->kv[k].key, dev->kv[k].value);
+	}
+}

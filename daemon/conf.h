@@ -1,0 +1,47 @@
+/* The INI config (libinih): every key, its default and its check. Errors
+ * are collected as "path:line: message", all of them, before refusing. */
+#ifndef ONAIR_CONF_H
+#define ONAIR_CONF_H
+
+#include <limits.h>
+#include <stdio.h>
+
+#include "../drivers/driver.h"
+#include "cue.h"
+#include "rundown.h"
+#include "show.h"
+
+#define CONF_MAX_DEVICES 16
+#define CONF_MAX_OVERRIDES 64
+
+struct conf {
+	char path[PATH_MAX];
+	char socket[108];		/* sun_path size */
+	char state_dir[PATH_MAX];
+	int log_level;
+	char title[RUNDOWN_TITLE_MAX];
+	char rundown_path[PATH_MAX];	/* "" when segments come from the INI */
+	char start[32];			/* "HH:MM[:SS]" or "YYYY-MM-DD HH:MM[:SS]", "" none */
+	struct show_conf show;		/* schedule_wall is filled by conf_schedule() */
+	struct cue_conf cue;
+	struct rundown rundown;
+	int ndevices;
+	struct conf_device device[CONF_MAX_DEVICES];
+};
+
+/* Defaults for every key (the console device is added by conf_load when
+ * no device is configured). */
+void conf_defaults(struct conf *c);
+/* Read path, then apply "section.key=value" overrides, then load the
+ * rundown. Every error goes to d; 0 when the whole config is valid. */
+int conf_load(struct conf *c, const char *path, const char *const *overrides, int noverrides,
+	      struct diag *d);
+/* Parse config text already in memory (fuzzing, tests). */
+int conf_parse_text(struct conf *c, const char *path, const char *text, size_t len,
+		    struct diag *d);
+/* The scheduled start as wall ms for the show around now, 0 when none. */
+int64_t conf_schedule(const struct conf *c, int64_t now_wall);
+/* Write the effective config in a form conf_load reads back. */
+void conf_dump(const struct conf *c, FILE *f);
+
+#endif

@@ -1,0 +1,80 @@
+/* The cue engine: derives every output (tally, cue light, countdown text)
+ * from the show state and the clock, declaratively. Pure: the caller renders
+ * the result and calls again at the returned deadline. */
+#ifndef ONAIR_CUE_H
+#define ONAIR_CUE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "show.h"
+
+enum cue_pattern { CUE_OFF, CUE_ON, CUE_SLOW, CUE_FAST, CUE_PATTERN_COUNT };
+enum cue_colour {
+	CUE_RED, CUE_GREEN, CUE_AMBER, CUE_BLUE, CUE_WHITE, CUE_CYAN, CUE_MAGENTA, CUE_YELLOW,
+	CUE_COLOUR_COUNT
+};
+enum cue_lamp_id { CUE_LAMP_TALLY, CUE_LAMP_CUE, CUE_LAMP_COUNT };
+
+/* What the cue light is saying, highest priority last in the list below
+ * is resolved in cue.c; names are the config keys under [looks]. */
+enum cue_cond {
+	CUE_COND_IDLE, CUE_COND_SCHEDULED, CUE_COND_LATE, CUE_COND_PREROLL, CUE_COND_LIVE,
+	CUE_COND_PROMO, CUE_COND_INTERACTION, CUE_COND_WRAPUP, CUE_COND_DANGER,
+	CUE_COND_OVERRUN, CUE_COND_HOLD, CUE_COND_STANDBY, CUE_COND_ACKED, CUE_COND_GO,
+	CUE_COND_ATTENTION, CUE_COND_ENDED, CUE_COND_COUNT
+};
+
+struct cue_look {
+	enum cue_pattern pattern;
+	enum cue_colour colour;
+};
+
+struct cue_conf {
+	struct cue_look cue_look[CUE_COND_COUNT];
+	struct cue_look tally_look[SHOW_ENDED + 1];	/* by show phase */
+	int64_t wrapup_ms, danger_ms;	/* defaults when a segment sets none */
+	int64_t interaction_ms;		/* show-wide reminder interval, 0 = off */
+	int64_t promo_ms;		/* per-segment reminder interval, 0 = off */
+	int64_t reminder_ms;		/* how long a reminder stays up */
+	bool overrun_count;		/* count into negative, or stop at zero */
+	int64_t slow_half_ms, fast_half_ms;	/* flash half periods */
+};
+
+struct cue_lamp {
+	enum cue_pattern pattern;
+	enum cue_colour colour;
+	bool lit;		/* the flash phase right now */
+};
+
+#define CUE_TEXT_MAX 16
+struct cue_output {
+	enum cue_cond cond;
+	struct cue_lamp lamp[CUE_LAMP_COUNT];
+	char countdown[CUE_TEXT_MAX];	/* "05:00", "-0:12", "1:05" (H:MM), "--:--" */
+	bool counting;			/* countdown is a live figure */
+	int64_t countdown_ms;		/* the figure shown, negative on overrun */
+	bool aux;			/* an aux countdown has the display */
+	int64_t next;			/* monotonic moment the output next changes */
+};
+
+/* Defaults that follow broadcast habits (red = on air, green = go, amber =
+ * wrap, red flashing = over). */
+void cue_conf_defaults(struct cue_conf *c);
+/* Evaluate every output at now. */
+void cue_eval(const struct show_state *s, const struct rundown *r, const struct show_conf *sc,
+	      const struct cue_conf *c, struct onair_time now, struct cue_output *out);
+/* True when the two outputs would look different to a person. */
+bool cue_output_differs(const struct cue_output *a, const struct cue_output *b);
+
+const char *cue_pattern_name(enum cue_pattern p);
+const char *cue_colour_name(enum cue_colour c);
+const char *cue_lamp_name(enum cue_lamp_id l);
+const char *cue_cond_name(enum cue_cond c);
+int cue_pattern_parse(const char *name);
+int cue_colour_parse(const char *name);
+int cue_cond_parse(const char *name);
+/* Parse a look such as "slow amber" or "off". */
+bool cue_look_parse(const char *text, struct cue_look *look);
+
+#endif

@@ -1,0 +1,604 @@
+/* onaird: the studio box daemon. Wires the pure engines (show, cue) to the
+ * world: the event loop, the devices, the control socket, the state file
+ * and the show log. Everything runs on one thread in one loop. */
+#define _GNU_SOURCE
+#include <cJSON.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../drivers/driver.h"
+#include "conf.h"
+#include "ctl.h"
+#include "cue.h"
+#include "log.h"
+#include "loop.h"
+#include "notify.h"
+#include "persist.h"
+#include "show.h"
+#include "showlog.h"
+#include "version.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+struct device {
+	const struct drv_ops *ops;
+	struct drv *drv;
+};
+
+static struct {
+	struct conf *conf;
+	const char *config_path;
+	const char *const *overrides;
+	int noverrides;
+	const char *state_dir_arg, *socket_arg;
+	char boot_id[64];
+	struct show_state show;
+	struct cue_output out;
+	bool rendered;
+	struct loop_timer *timer, *watchdog;
+	int64_t watchdog_ms;
+	struct device device[CONF_MAX_DEVICES];
+	int ndevices;
+	struct showlog log;
+	struct drv_host host;
+} d = { .log.fd = -1 };
+
+static void update(void);
+
+static void apply_cli_dirs(struct conf *c)
+{
+	if (d.state_dir_arg)
+		str_copy(c->state_dir, d.state_dir_arg, sizeof(c->state_dir));
+	if (d.socket_arg)
+		str_copy(c->socket, d.socket_arg, sizeof(c->socket));
+}
+
+static struct conf *load_config(struct diag *diag)
+{
+	struct conf *c = malloc(sizeof(*c));
+
+	if (!c) {
+		diag_add(diag, d.config_path, 0, "out of memory");
+		return NULL;
+	}
+	if (conf_load(c, d.config_path, d.overrides, d.noverrides, diag) < 0) {
+		free(c);
+		return NULL;
+	}
+	apply_cli_dirs(c);
+	c->show.schedule_wall = conf_schedule(c, time_now().wall);
+	return c;
+}
+
+static void save_state(struct onair_time now)
+{
+	if (persist_save(d.conf->state_dir, &d.show, now, d.boot_id, rundown_hash(&d.conf->rundown)) < 0)
+		log_warn("state: save %s/show.state", d.conf->state_dir);
+}
+
+/* Record the engine's events: a new show opens a new log first. */
+static void record(const struct show_events *ev, enum show_source src, const char *who,
+		   struct onair_time now)
+{
+	for (int i = 0; i < ev->count; i++) {
+		if (ev->ev[i].kind == SHOW_EV_PREROLL ||
+		    (i == 0 && ev->ev[i].kind == SHOW_EV_SEG_START && d.show.seq == 1)) {
+			if (showlog_open(&d.log, d.conf->state_dir, d.show.show_start_wall) < 0)
+				log_warn("showlog: open in %s/shows", d.conf->state_dir);
+			else
+				log_info("showlog: %s", d.log.path);
+		}
+		if (d.log.fd >= 0 &&
+		    showlog_event(&d.log, &ev->ev[i], &d.conf->rundown, d.conf->title, src, who,
+				  d.show.seq, now) < 0)
+			log_warn("showlog: write %s", d.log.path);
+		if (ev->ev[i].seg >= 0)
+			log_info("show: %s segment %d \"%s\" (%s%s%s)", show_event_name(ev->ev[i].kind),
+				 ev->ev[i].seg + 1, d.conf->rundown.seg[ev->ev[i].seg].title,
+				 show_source_name(src), who && *who ? " " : "", who ? who : "");
+		else
+			log_info("show: %s (%s)", show_event_name(ev->ev[i].kind), show_source_name(src));
+	}
+	if (ev->count)
+		save_state(now);
+}
+
+/* Apply a command from any source; NULL on success, else the reason. */
+static const char *command(const struct show_cmd *cmd, const char *who, char *err, size_t errlen)
+{
+	struct onair_time now = time_now();
+	struct show_events ev;
+	static const char *const names[] = {
+		"start", "next", "prev", "goto", "hold", "resume", "hold", "extend", "end",
+		"cue attention", "standby", "go", "ack", "aux", "aux cancel"
+	};
+
+	/* Time-driven transitions first, so the command meets the state as it is now. */
+	if (show_tick(&d.show, &d.conf->rundown, &d.conf->show, now, &ev))
+		record(&ev, SHOW_SRC_TIMER, "", now);
+	if (show_apply(&d.show, &d.conf->rundown, &d.conf->show, cmd, now, &ev, err, errlen) < 0) {
+		log_info("show: %s refused (%s%s%s): %s", names[cmd->kind], show_source_name(cmd->source),
+			 who ? " " : "", who ? who : "", err);
+		if (d.log.fd >= 0 && d.show.phase != SHOW_ENDED)
+			showlog_rejected(&d.log, names[cmd->kind], err, cmd->source, who, now);
+		return err;
+	}
+	record(&ev, cmd->source, who, now);
+	update();
+	return NULL;
+}
+
+static void host_command(struct drv_host *host, const struct show_cmd *cmd, const char *who)
+{
+	char err[160];
+
+	(void)host;
+	command(cmd, who, err, sizeof(err));
+}
+
+static void host_presence(struct drv_host *host, const char *device, bool present)
+{
+	(void)host;
+	log_info("device %s: %s", device, present ? "present" : "missing");
+}
+
+static void render_all(void)
+{
+	int seg = d.show.seg;
+	const char *title = seg >= 0 && seg < d.conf->rundown.count ? d.conf->rundown.seg[seg].title
+								      : d.conf->title;
+
+	for (int i = 0; i < d.ndevices; i++)
+		d.device[i].ops->render(d.device[i].drv, &d.out, title, seg + 1, d.conf->rundown.count);
+}
+
+/* Bring the outputs up to date and sleep until they next need to change. */
+static void update(void)
+{
+	struct onair_time now = time_now();
+	struct show_events ev;
+	struct cue_output out;
+	int64_t next;
+
+	if (show_tick(&d.show, &d.conf->rundown, &d.conf->show, now, &ev))
+		record(&ev, SHOW_SRC_TIMER, "", now);
+	cue_eval(&d.show, &d.conf->rundown, &d.conf->show, &d.conf->cue, now, &out);
+	if (!d.rendered || cue_output_differs(&out, &d.out)) {
+		d.out = out;
+		d.rendered = true;
+		render_all();
+	}
+	d.out = out;
+	next = show_next_deadline(&d.show, &d.conf->show, now);
+	loop_timer_arm(d.timer, out.next < next ? out.next : next);
+}
+
+static void timer_fired(void *data)
+{
+	(void)data;
+	update();
+}
+
+static void watchdog_fired(void *data)
+{
+	(void)data;
+	notify_send("WATCHDOG=1");
+	loop_timer_arm(d.watchdog, time_mono_ms() + d.watchdog_ms / 2);
+}
+
+static void devices_close(void)
+{
+	for (int i = d.ndevices - 1; i >= 0; i--) {
+		d.device[i].ops->safe(d.device[i].drv);
+		d.device[i].ops->close(d.device[i].drv);
+	}
+	d.ndevices = 0;
+}
+
+static int devices_open(const struct conf *c)
+{
+	struct diag diag = { 0 };
+
+	for (int i = 0; i < c->ndevices; i++) {
+		char why[128];
+		const struct drv_ops *ops = drv_find(c->device[i].driver, why, sizeof(why));
+		struct drv *drv = ops ? ops->open(&c->device[i], &d.host, &diag) : NULL;
+
+		if (!drv) {
+			if (!ops)
+				log_warnx("device %s: %s", c->device[i].name, why);
+			diag_print(&diag);
+			diag_free(&diag);
+			log_warnx("device %s: cannot open; going on without it", c->device[i].name);
+			continue;
+		}
+		d.device[d.ndevices].ops = ops;
+		d.device[d.ndevices].drv = drv;
+		d.ndevices++;
+	}
+	diag_free(&diag);
+	return 0;
+}
+
+/* Re-read config and rundown; on any error keep running on the old ones. */
+static int reload(char *err, size_t errlen)
+{
+	struct diag diag = { 0 };
+	struct conf *c = load_config(&diag);
+	bool devices_changed;
+
+	if (!c) {
+		log_warnx("reload: config has %zu error%s; keeping the running config", diag.count,
+			  diag.count == 1 ? "" : "s");
+		diag_print(&diag);
+		snprintf(err, errlen, "%s%s", diag.count ? diag.lines[0] : "cannot load config",
+			 diag.count > 1 ? " (and more; see the daemon log)" : "");
+		diag_free(&diag);
+		return -1;
+	}
+	if ((d.show.phase == SHOW_LIVE || d.show.phase == SHOW_HOLD) && d.show.seg >= c->rundown.count) {
+		snprintf(err, errlen, "the running segment %d is not in the new rundown (%d segments); "
+			 "keeping the running config", d.show.seg + 1, c->rundown.count);
+		log_warnx("reload: %s", err);
+		free(c);
+		return -1;
+	}
+	devices_changed = c->ndevices != d.conf->ndevices ||
+			  memcmp(c->device, d.conf->device, sizeof(c->device[0]) * (size_t)c->ndevices) != 0;
+	if (strcmp(c->state_dir, d.conf->state_dir) != 0 || strcmp(c->socket, d.conf->socket) != 0)
+		log_warnx("reload: state_dir and socket take effect at the next start");
+	str_copy(c->state_dir, d.conf->state_dir, sizeof(c->state_dir));
+	str_copy(c->socket, d.conf->socket, sizeof(c->socket));
+	if (devices_changed)
+		devices_close();
+	free(d.conf);
+	d.conf = c;
+	log_set_level(c->log_level);
+	if (devices_changed)
+		devices_open(c);
+	d.rendered = false;
+	log_info("reload: config %s and rundown (%d segments) loaded", c->path, c->rundown.count);
+	if (d.log.fd >= 0)
+		showlog_note(&d.log, "reload", c->path, time_now());
+	update();
+	return 0;
+}
+
+static void json_time(cJSON *o, const char *name, int64_t wall)
+{
+	char buf[48];
+
+	if (!wall) {
+		cJSON_AddNullToObject(o, name);
+		return;
+	}
+	time_format_wall(wall, buf, sizeof(buf));
+	cJSON_AddStringToObject(o, name, buf);
+}
+
+static cJSON *status_json(void)
+{
+	struct onair_time now = time_now();
+	const struct rundown *r = &d.conf->rundown;
+	cJSON *o = cJSON_CreateObject(), *lamps, *colours, *devs;
+	struct cue_output out;
+	int64_t remaining;
+	int seg = d.show.seg;
+
+	cue_eval(&d.show, r, &d.conf->show, &d.conf->cue, now, &out);
+	cJSON_AddNumberToObject(o, "proto", CTL_PROTO);
+	cJSON_AddBoolToObject(o, "ok", 1);
+	cJSON_AddStringToObject(o, "state", show_phase_name(d.show.phase));
+	cJSON_AddStringToObject(o, "show", d.conf->title);
+	cJSON_AddNumberToObject(o, "segment", seg + 1);
+	cJSON_AddNumberToObject(o, "segments", r->count);
+	cJSON_AddStringToObject(o, "title", seg >= 0 && seg < r->count ? r->seg[seg].title : "");
+	cJSON_AddStringToObject(o, "next_title", seg + 1 < r->count ? r->seg[seg + 1].title : "");
+	if (show_remaining(&d.show, r, now.mono, &remaining)) {
+		cJSON_AddNumberToObject(o, "remaining_ms", (double)remaining);
+		cJSON_AddNumberToObject(o, "planned_ms", (double)show_segment_planned(&d.show, r));
+		cJSON_AddNumberToObject(o, "elapsed_ms", (double)show_elapsed(&d.show, now.mono));
+		cJSON_AddNumberToObject(o, "extended_ms", (double)d.show.run[seg].extend_ms);
+		json_time(o, "segment_started", d.show.run[seg].start_wall);
+	} else {
+		cJSON_AddNullToObject(o, "remaining_ms");
+	}
+	if (d.show.phase == SHOW_PREROLL)
+		cJSON_AddNumberToObject(o, "preroll_ms", (double)(d.show.preroll_end_mono - now.mono));
+	if (d.show.aux_total_ms) {
+		cJSON *aux = cJSON_AddObjectToObject(o, "aux");
+
+		cJSON_AddNumberToObject(aux, "remaining_ms", (double)(d.show.aux_end_mono - now.mono));
+		cJSON_AddNumberToObject(aux, "total_ms", (double)d.show.aux_total_ms);
+	} else {
+		cJSON_AddNullToObject(o, "aux");
+	}
+	cJSON_AddStringToObject(o, "countdown", out.countdown);
+	cJSON_AddStringToObject(o, "cue", cue_cond_name(out.cond));
+	cJSON_AddStringToObject(o, "call", show_call_name(d.show.call));
+	if (d.show.call != SHOW_CALL_NONE)
+		cJSON_AddNumberToObject(o, "call_age_ms", (double)(now.mono - d.show.call_since_mono));
+	lamps = cJSON_AddObjectToObject(o, "lamps");
+	colours = cJSON_AddObjectToObject(o, "lamp_colours");
+	for (int i = 0; i < CUE_LAMP_COUNT; i++) {
+		cJSON_AddStringToObject(lamps, cue_lamp_name(i), cue_pattern_name(out.lamp[i].pattern));
+		cJSON_AddStringToObject(colours, cue_lamp_name(i), cue_colour_name(out.lamp[i].colour));
+	}
+	json_time(o, "scheduled_start", d.conf->show.schedule_wall);
+	json_time(o, "show_started", d.show.show_start_wall);
+	json_time(o, "now", now.wall);
+	cJSON_AddNumberToObject(o, "seq", (double)d.show.seq);
+	devs = cJSON_AddArrayToObject(o, "devices");
+	for (int i = 0; i < d.ndevices; i++) {
+		cJSON *dev = cJSON_CreateObject();
+		char desc[160];
+		bool present;
+
+		d.device[i].ops->describe(d.device[i].drv, desc, sizeof(desc), &present);
+		cJSON_AddStringToObject(dev, "driver", d.device[i].ops->name);
+		cJSON_AddStringToObject(dev, "description", desc);
+		cJSON_AddBoolToObject(dev, "present", present);
+		cJSON_AddItemToArray(devs, dev);
+	}
+	cJSON_AddStringToObject(o, "log", d.log.fd >= 0 ? d.log.path : "");
+	cJSON_AddNumberToObject(o, "wakeups", (double)loop_wakeups());
+	return o;
+}
+
+static char *text_response(char *text)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *json;
+
+	cJSON_AddNumberToObject(o, "proto", CTL_PROTO);
+	cJSON_AddBoolToObject(o, "ok", 1);
+	cJSON_AddStringToObject(o, "text", text ? text : "");
+	free(text);
+	json = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return json;
+}
+
+static char *read_log(int last, size_t *len)
+{
+	char *text;
+
+	if (d.log.fd < 0) {
+		*len = 0;
+		return NULL;
+	}
+	text = file_read(d.log.path, 64 * 1024 * 1024, len);
+	if (text && last > 0) {
+		char *p = text + *len;
+		int lines = 0;
+
+		if (p > text && p[-1] == '\n')
+			p--;
+		while (p > text && lines < last)
+			if (*--p == '\n')
+				lines++;
+		if (*p == '\n')
+			p++;
+		memmove(text, p, (size_t)(text + *len - p) + 1);
+		*len = strlen(text);
+	}
+	return text;
+}
+
+static char *ctl_handle(const struct ctl_request *req, const char *who, void *data)
+{
+	char err[512], *text, *json;
+	size_t len;
+	cJSON *o;
+
+	(void)data;
+	switch (req->verb) {
+	case CTL_STATUS:
+		o = status_json();
+		break;
+	case CTL_SHOW:
+		if (command(&req->cmd, who, err, sizeof(err)))
+			return ctl_error_response(err);
+		o = status_json();
+		break;
+	case CTL_RELOAD:
+		if (reload(err, sizeof(err)) < 0)
+			return ctl_error_response(err);
+		o = status_json();
+		break;
+	case CTL_LOG:
+		if (d.log.fd < 0)
+			return ctl_error_response("no show has started yet: the log is empty");
+		return text_response(read_log(req->count, &len));
+	case CTL_REPORT:
+		if (d.log.fd < 0)
+			return ctl_error_response("no show has started yet: nothing to report");
+		text = read_log(0, &len);
+		json = text_response(report_build(text ? text : "", text ? len : 0, req->csv));
+		free(text);
+		return json;
+	case CTL_VERSION:
+	case CTL_PING:
+		o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "proto", CTL_PROTO);
+		cJSON_AddBoolToObject(o, "ok", 1);
+		cJSON_AddStringToObject(o, "version", ONAIR_VERSION);
+		break;
+	default:
+		return ctl_error_response("unknown request");
+	}
+	json = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return json;
+}
+
+static void on_signal(int signo, void *data)
+{
+	char err[512];
+
+	(void)data;
+	if (signo == SIGHUP) {
+		log_info("reload: SIGHUP");
+		notify_send("RELOADING=1");
+		reload(err, sizeof(err));
+		notify_send("READY=1");
+		return;
+	}
+	log_info("%s: stopping", strsignal(signo));
+	loop_quit(0);
+}
+
+static void resume_saved_show(void)
+{
+	struct onair_time now = time_now();
+	uint32_t hash;
+	char err[160];
+	int rc = persist_load(d.conf->state_dir, &d.show, now, d.boot_id, &hash, err, sizeof(err));
+
+	if (rc < 0) {
+		log_warnx("state: %s/show.state is unusable (%s); starting in standby", d.conf->state_dir, err);
+		show_init(&d.show);
+		return;
+	}
+	if (rc == 0)
+		return;
+	if ((d.show.phase == SHOW_LIVE || d.show.phase == SHOW_HOLD) &&
+	    d.show.seg >= d.conf->rundown.count) {
+		log_warnx("state: saved segment %d is not in the rundown (%d segments); starting in standby",
+			  d.show.seg + 1, d.conf->rundown.count);
+		show_init(&d.show);
+		return;
+	}
+	if (hash != rundown_hash(&d.conf->rundown))
+		log_warnx("state: the rundown changed since the state was saved; resuming by segment number");
+	if (d.show.phase != SHOW_STANDBY && d.show.phase != SHOW_ENDED && d.show.show_start_wall) {
+		if (showlog_open(&d.log, d.conf->state_dir, d.show.show_start_wall) == 0)
+			showlog_note(&d.log, "resume", "daemon restarted; show resumed from saved state", now);
+		log_info("state: resumed %s show at segment %d", show_phase_name(d.show.phase), d.show.seg + 1);
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: onaird [-c FILE] [--check] [--dump-config] [-o section.key=value]...\n"
+		   "              [--state-dir DIR] [--socket PATH] [-d] [--version]\n"
+		   "  -c, --config FILE   config file (default %s/onair/onair.conf)\n"
+		   "      --check         validate config and rundown, print every error, exit\n"
+		   "      --dump-config   print the effective config and exit\n"
+		   "  -o KEY=VALUE        override any config key, e.g. -o show.preroll=5\n"
+		   "      --state-dir DIR where the running show and the show logs are kept\n"
+		   "      --socket PATH   control socket (default /run/onair/onaird.sock)\n"
+		   "  -d, --debug         log debug messages\n", SYSCONFDIR);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' }, { "check", no_argument, NULL, 'C' },
+		{ "dump-config", no_argument, NULL, 'D' }, { "state-dir", required_argument, NULL, 'S' },
+		{ "socket", required_argument, NULL, 's' }, { "debug", no_argument, NULL, 'd' },
+		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static const int signals[] = { SIGTERM, SIGINT, SIGHUP };
+	static const char *overrides[CONF_MAX_OVERRIDES];
+	bool check = false, dump = false, debug = false;
+	struct diag diag = { 0 };
+	int opt, rc;
+
+	d.config_path = SYSCONFDIR "/onair/onair.conf";
+	while ((opt = getopt_long(argc, argv, "c:o:dh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': d.config_path = optarg; break;
+		case 'C': check = true; break;
+		case 'D': dump = true; break;
+		case 'S': d.state_dir_arg = optarg; break;
+		case 's': d.socket_arg = optarg; break;
+		case 'd': debug = true; break;
+		case 'o':
+			if (d.noverrides == CONF_MAX_OVERRIDES) {
+				fprintf(stderr, "onaird: at most %d -o options\n", CONF_MAX_OVERRIDES);
+				return 2;
+			}
+			overrides[d.noverrides++] = optarg;
+			break;
+		case 'V': printf("onaird %s\n", ONAIR_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	d.overrides = overrides;
+	log_init("onaird", LOG_LEVEL_INFO);
+	d.conf = load_config(&diag);
+	if (!d.conf) {
+		diag_print(&diag);
+		fprintf(stderr, "onaird: %zu error%s in the configuration\n", diag.count,
+			diag.count == 1 ? "" : "s");
+		diag_free(&diag);
+		return 1;
+	}
+	if (check) {
+		printf("configuration OK (%d segments, %d device%s)\n", d.conf->rundown.count,
+		       d.conf->ndevices, d.conf->ndevices == 1 ? "" : "s");
+		free(d.conf);
+		return 0;
+	}
+	if (dump) {
+		conf_dump(d.conf, stdout);
+		free(d.conf);
+		return 0;
+	}
+	log_set_level(debug ? LOG_LEVEL_DEBUG : d.conf->log_level);
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	if (dir_create(d.conf->state_dir, 0750) < 0 || access(d.conf->state_dir, W_OK) < 0)
+		log_fatal("state: %s (use --state-dir DIR)", d.conf->state_dir);
+	if (loop_init() < 0)
+		log_fatal("loop: init");
+	if (loop_signals(signals, (int)ARRAY_SIZE(signals), on_signal, NULL) < 0)
+		log_fatal("loop: signals");
+	d.timer = loop_timer_add(timer_fired, NULL);
+	if (!d.timer)
+		log_fatal("loop: timer");
+	if (ctl_init(d.conf->socket, ctl_handle, NULL) < 0)
+		log_fatalx("ctl: cannot listen on %s", d.conf->socket);
+	boot_id_read(d.boot_id, sizeof(d.boot_id));
+	d.host.command = host_command;
+	d.host.presence = host_presence;
+	d.host.config_path = d.conf->path;
+	show_init(&d.show);
+	resume_saved_show();
+	devices_open(d.conf);
+	update();
+
+	d.watchdog_ms = notify_watchdog_ms();
+	if (d.watchdog_ms > 0) {
+		d.watchdog = loop_timer_add(watchdog_fired, NULL);
+		watchdog_fired(NULL);
+	}
+	log_info("ready: %s, %d segments, socket %s, state %s", d.conf->title, d.conf->rundown.count,
+		 d.conf->socket, d.conf->state_dir);
+	notify_send("READY=1");
+	rc = loop_run();
+	notify_send("STOPPING=1");
+	devices_close();
+	ctl_fini();
+	showlog_close(&d.log);
+	loop_timer_remove(d.timer);
+	loop_timer_remove(d.watchdog);
+	loop_fini();
+	free(d.conf);
+	log_info("stopped; all outputs safe");
+	return rc;
+}

@@ -1,0 +1,193 @@
+/* State file: JSON (cJSON), written as temp + fsync + rename. It carries
+ * both clocks at the moment of saving: on the same boot the monotonic
+ * values are used as they are (immune to wall clock steps); after a reboot
+ * they are moved across through the wall clock. */
+#include <cJSON.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "persist.h"
+
+#define PERSIST_VERSION 1
+#define PERSIST_FILE_MAX (256 * 1024)
+
+struct persist_field {
+	const char *name;
+	size_t offset;
+};
+
+#define F(field) { #field, offsetof(struct show_state, field) }
+static const struct persist_field persist_moments[] = {
+	F(show_start_wall), F(live_start_mono), F(preroll_end_mono), F(preroll_end_wall),
+	F(hold_since_mono), F(hold_since_wall), F(aux_end_mono), F(aux_end_wall), F(aux_total_ms),
+	F(call_since_mono), F(attention_until_mono), F(interaction_base_mono),
+};
+
+static void add_int(cJSON *o, const char *name, int64_t v)
+{
+	/* Milliseconds since 1970 need 41 bits: exact in a double. */
+	cJSON_AddNumberToObject(o, name, (double)v);
+}
+
+char *persist_encode(const struct show_state *s, struct onair_time now, const char *boot_id,
+		     uint32_t rundown_hash)
+{
+	cJSON *o = cJSON_CreateObject(), *runs;
+	char *text;
+
+	add_int(o, "version", PERSIST_VERSION);
+	cJSON_AddStringToObject(o, "boot_id", boot_id);
+	add_int(o, "saved_mono", now.mono);
+	add_int(o, "saved_wall", now.wall);
+	add_int(o, "rundown_hash", rundown_hash);
+	cJSON_AddStringToObject(o, "phase", show_phase_name(s->phase));
+	add_int(o, "segment", s->seg);
+	add_int(o, "seq", (int64_t)s->seq);
+	cJSON_AddStringToObject(o, "call", show_call_name(s->call));
+	for (size_t i = 0; i < ARRAY_SIZE(persist_moments); i++)
+		add_int(o, persist_moments[i].name,
+			*(const int64_t *)((const char *)s + persist_moments[i].offset));
+	runs = cJSON_AddArrayToObject(o, "runs");
+	for (int i = 0; i < RUNDOWN_MAX_SEGMENTS; i++) {
+		const struct show_seg_run *run = &s->run[i];
+		cJSON *r;
+
+		if (!run->visited)
+			continue;
+		r = cJSON_CreateObject();
+		add_int(r, "segment", i);
+		add_int(r, "start_mono", run->start_mono);
+		add_int(r, "start_wall", run->start_wall);
+		add_int(r, "held_ms", run->held_ms);
+		add_int(r, "extend_ms", run->extend_ms);
+		cJSON_AddItemToArray(runs, r);
+	}
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return text;
+}
+
+static bool get_int(const cJSON *o, const char *name, int64_t min, int64_t max, int64_t *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	if (!cJSON_IsNumber(v) || v->valuedouble < (double)min || v->valuedouble > (double)max ||
+	    v->valuedouble != (double)(int64_t)v->valuedouble)
+		return false;
+	*out = (int64_t)v->valuedouble;
+	return true;
+}
+
+#define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); goto out; } while (0)
+#define MOMENT_MAX (1LL << 50)
+
+int persist_decode(const char *text, size_t len, struct show_state *out, struct onair_time now,
+		   const char *boot_id, uint32_t *rundown_hash, char *err, size_t errlen)
+{
+	cJSON *o = cJSON_ParseWithLength(text, len);
+	const cJSON *item, *runs, *r;
+	struct show_state s;
+	int64_t v, saved_mono, saved_wall, hash;
+	int phase, call, rc = -1;
+
+	if (!cJSON_IsObject(o))
+		BAD("not a JSON object (truncated or corrupt)");
+	if (!get_int(o, "version", 0, INT_MAX, &v) || v != PERSIST_VERSION)
+		BAD("unsupported version");
+	show_init(&s);
+	item = cJSON_GetObjectItemCaseSensitive(o, "phase");
+	phase = cJSON_IsString(item) ? show_phase_parse(item->valuestring) : -1;
+	if (phase < 0)
+		BAD("bad \"phase\"");
+	s.phase = (enum show_phase)phase;
+	item = cJSON_GetObjectItemCaseSensitive(o, "call");
+	call = cJSON_IsString(item) ? show_call_parse(item->valuestring) : -1;
+	if (call < 0)
+		BAD("bad \"call\"");
+	s.call = (enum show_call)call;
+	if (!get_int(o, "segment", -1, RUNDOWN_MAX_SEGMENTS - 1, &v))
+		BAD("bad \"segment\"");
+	s.seg = (int)v;
+	if ((s.phase == SHOW_LIVE || s.phase == SHOW_HOLD) && s.seg < 0)
+		BAD("a running show without a segment");
+	if (!get_int(o, "seq", 0, MOMENT_MAX, &v))
+		BAD("bad \"seq\"");
+	s.seq = (uint64_t)v;
+	if (!get_int(o, "saved_mono", 0, MOMENT_MAX, &saved_mono) ||
+	    !get_int(o, "saved_wall", 0, MOMENT_MAX, &saved_wall))
+		BAD("bad save time");
+	if (!get_int(o, "rundown_hash", 0, UINT32_MAX, &hash))
+		BAD("bad \"rundown_hash\"");
+	for (size_t i = 0; i < ARRAY_SIZE(persist_moments); i++)
+		if (!get_int(o, persist_moments[i].name, -MOMENT_MAX, MOMENT_MAX,
+			     (int64_t *)((char *)&s + persist_moments[i].offset)))
+			BAD("bad \"%s\"", persist_moments[i].name);
+	runs = cJSON_GetObjectItemCaseSensitive(o, "runs");
+	if (!cJSON_IsArray(runs))
+		BAD("bad \"runs\"");
+	cJSON_ArrayForEach(r, runs) {
+		struct show_seg_run run = { .visited = true };
+
+		if (!get_int(r, "segment", 0, RUNDOWN_MAX_SEGMENTS - 1, &v) ||
+		    !get_int(r, "start_mono", -MOMENT_MAX, MOMENT_MAX, &run.start_mono) ||
+		    !get_int(r, "start_wall", 0, MOMENT_MAX, &run.start_wall) ||
+		    !get_int(r, "held_ms", 0, MOMENT_MAX, &run.held_ms) ||
+		    !get_int(r, "extend_ms", -MOMENT_MAX, MOMENT_MAX, &run.extend_ms))
+			BAD("bad entry in \"runs\"");
+		s.run[v] = run;
+	}
+	if ((s.phase == SHOW_LIVE || s.phase == SHOW_HOLD) && !s.run[s.seg].visited)
+		BAD("the running segment has no start time");
+	item = cJSON_GetObjectItemCaseSensitive(o, "boot_id");
+	if (!cJSON_IsString(item))
+		BAD("bad \"boot_id\"");
+	if (!*boot_id || strcmp(item->valuestring, boot_id) != 0)
+		show_shift_mono(&s, (saved_wall - saved_mono) - (now.wall - now.mono));
+	*out = s;
+	*rundown_hash = (uint32_t)hash;
+	rc = 0;
+out:
+	cJSON_Delete(o);
+	return rc;
+}
+
+int persist_save(const char *dir, const struct show_state *s, struct onair_time now,
+		 const char *boot_id, uint32_t rundown_hash)
+{
+	char path[PATH_MAX];
+	char *text = persist_encode(s, now, boot_id, rundown_hash);
+	int rc;
+
+	if (!text) {
+		errno = ENOMEM;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/show.state", dir);
+	rc = file_write_atomic(path, text, strlen(text));
+	free(text);
+	return rc;
+}
+
+int persist_load(const char *dir, struct show_state *s, struct onair_time now, const char *boot_id,
+		 uint32_t *rundown_hash, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	size_t len;
+	char *text;
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/show.state", dir);
+	text = file_read(path, PERSIST_FILE_MAX, &len);
+	if (!text) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	rc = persist_decode(text, len, s, now, boot_id, rundown_hash, err, errlen);
+	free(text);
+	return rc < 0 ? -1 : 1;
+}

@@ -1,0 +1,24 @@
+/* The running show saved on every transition, so that kill -9 and a
+ * restart resume the same segment with the right remaining time. */
+#ifndef ONAIR_PERSIST_H
+#define ONAIR_PERSIST_H
+
+#include <stdint.h>
+
+#include "show.h"
+
+/* Encode the state as JSON (malloc'd); now and boot_id anchor its clocks. */
+char *persist_encode(const struct show_state *s, struct onair_time now, const char *boot_id,
+		     uint32_t rundown_hash);
+/* Decode and validate; on success the state's monotonic moments are moved
+ * onto this boot's clock. -1 with a reason (nothing is changed) otherwise. */
+int persist_decode(const char *text, size_t len, struct show_state *s, struct onair_time now,
+		   const char *boot_id, uint32_t *rundown_hash, char *err, size_t errlen);
+/* Save atomically to dir/show.state; -1 with errno. */
+int persist_save(const char *dir, const struct show_state *s, struct onair_time now,
+		 const char *boot_id, uint32_t rundown_hash);
+/* Load dir/show.state: 1 loaded, 0 none there, -1 unusable (reason in err). */
+int persist_load(const char *dir, struct show_state *s, struct onair_time now, const char *boot_id,
+		 uint32_t *rundown_hash, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,405 @@
+/* Rundown parsing. The CSV reader is written here rather than taken from
+ * libcsv because errors must name the line a record starts on (records may
+ * span lines inside quotes) and spreadsheet quirks (BOM, trailing empty rows,
+ * ';' from European locales, GBK exports) need their own messages. */
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "rundown.h"
+
+#define CSV_MAX_FIELDS 32
+#define CSV_FIELD_MAX 1024
+#define RUNDOWN_FILE_MAX (1024 * 1024)
+
+enum rundown_column {
+	COL_TITLE, COL_DURATION, COL_WRAPUP, COL_DANGER, COL_INTERACTION,
+	COL_PROMO, COL_OVERRUN, COL_KIND, COL_NOTES, COL_COUNT
+};
+
+/* Header names accepted for each column, English and Chinese. */
+static const char *const rundown_column_names[COL_COUNT][4] = {
+	[COL_TITLE] = { "title", "标题", "环节", NULL },
+	[COL_DURATION] = { "duration", "时长", "planned", NULL },
+	[COL_WRAPUP] = { "wrapup", "wrap-up", "提醒", NULL },
+	[COL_DANGER] = { "danger", "警告", NULL },
+	[COL_INTERACTION] = { "interaction", "互动", NULL },
+	[COL_PROMO] = { "promo", "促销", NULL },
+	[COL_OVERRUN] = { "overrun", "超时", NULL },
+	[COL_KIND] = { "kind", "类型", NULL },
+	[COL_NOTES] = { "notes", "备注", NULL },
+};
+
+static void segment_defaults(struct rundown_segment *s, int line)
+{
+	memset(s, 0, sizeof(*s));
+	s->wrapup_ms = RUNDOWN_INHERIT;
+	s->danger_ms = RUNDOWN_INHERIT;
+	s->interaction_ms = RUNDOWN_INHERIT;
+	s->promo_ms = RUNDOWN_INHERIT;
+	s->overrun_count = RUNDOWN_INHERIT;
+	s->line = line;
+}
+
+/* Set one named property of a segment from text; false with a message. */
+static bool segment_set(struct rundown_segment *s, enum rundown_column col, const char *value,
+			const char *path, int line, struct diag *d)
+{
+	int64_t ms;
+
+	switch (col) {
+	case COL_TITLE:
+		if (!*value) {
+			diag_add(d, path, line, "segment title is empty");
+			return false;
+		}
+		if (strlen(value) >= sizeof(s->title))
+			diag_add(d, path, line, "segment title is longer than %zu bytes; cut",
+				 sizeof(s->title) - 1);
+		str_copy(s->title, value, sizeof(s->title));
+		return true;
+	case COL_DURATION:
+		if (!duration_parse(value, false, &ms) || ms <= 0) {
+			diag_add(d, path, line,
+				 "duration \"%s\" is not a duration (m:ss, h:mm:ss or seconds, above 0)",
+				 value);
+			return false;
+		}
+		s->planned_ms = ms;
+		return true;
+	case COL_WRAPUP:
+	case COL_DANGER:
+	case COL_INTERACTION:
+	case COL_PROMO:
+		if (!*value)
+			return true;
+		if (!duration_parse(value, false, &ms)) {
+			diag_add(d, path, line, "%s \"%s\" is not a duration (m:ss, h:mm:ss or seconds)",
+				 rundown_column_names[col][0], value);
+			return false;
+		}
+		if (col == COL_WRAPUP)
+			s->wrapup_ms = ms;
+		else if (col == COL_DANGER)
+			s->danger_ms = ms;
+		else if (col == COL_INTERACTION)
+			s->interaction_ms = ms;
+		else
+			s->promo_ms = ms;
+		return true;
+	case COL_OVERRUN:
+		if (!*value)
+			return true;
+		if (strcasecmp(value, "count") == 0) {
+			s->overrun_count = 1;
+		} else if (strcasecmp(value, "stop") == 0) {
+			s->overrun_count = 0;
+		} else {
+			diag_add(d, path, line, "overrun \"%s\" is not \"count\" or \"stop\"", value);
+			return false;
+		}
+		return true;
+	case COL_KIND:
+		if (strlen(value) >= sizeof(s->kind)) {
+			diag_add(d, path, line, "kind is longer than %zu bytes", sizeof(s->kind) - 1);
+			return false;
+		}
+		str_copy(s->kind, value, sizeof(s->kind));
+		return true;
+	case COL_NOTES:
+		str_copy(s->notes, value, sizeof(s->notes));
+		return true;
+	case COL_COUNT:
+		break;
+	}
+	return false;
+}
+
+static bool segment_check(const struct rundown_segment *s, const char *path, struct diag *d)
+{
+	if (s->wrapup_ms != RUNDOWN_INHERIT && s->danger_ms != RUNDOWN_INHERIT &&
+	    s->danger_ms > s->wrapup_ms) {
+		diag_add(d, path, s->line, "danger (%lld s) must not come before wrapup (%lld s)",
+			 (long long)(s->danger_ms / 1000), (long long)(s->wrapup_ms / 1000));
+		return false;
+	}
+	return true;
+}
+
+static int rundown_append(struct rundown *r, const struct rundown_segment *s, const char *path,
+			  struct diag *d)
+{
+	if (r->count >= RUNDOWN_MAX_SEGMENTS) {
+		diag_add(d, path, s->line, "too many segments (at most %d)", RUNDOWN_MAX_SEGMENTS);
+		return -1;
+	}
+	r->seg[r->count++] = *s;
+	return 0;
+}
+
+struct csv_reader {
+	const char *p, *end;
+	char sep;
+	int line;		/* line the reader is on */
+};
+
+/* Read one record into fields; returns the number of fields, 0 at end,
+ * -1 on an unterminated quote or an oversized record. */
+static int csv_record(struct csv_reader *c, char fields[][CSV_FIELD_MAX], int *record_line,
+		      bool *overflow)
+{
+	int n = 0;
+	size_t len = 0;
+	bool quoted = false, any = false;
+
+	*overflow = false;
+	*record_line = c->line;
+	if (c->p >= c->end)
+		return 0;
+	fields[0][0] = '\0';
+	while (c->p < c->end) {
+		char ch = *c->p++;
+
+		any = true;
+		if (quoted) {
+			if (ch == '"') {
+				if (c->p < c->end && *c->p == '"') {
+					c->p++;
+				} else {
+					quoted = false;
+					continue;
+				}
+			}
+			if (ch == '\n')
+				c->line++;
+		} else if (ch == '"' && len == 0) {
+			quoted = true;
+			continue;
+		} else if (ch == c->sep) {
+			if (n + 1 >= CSV_MAX_FIELDS) {
+				*overflow = true;
+				continue;
+			}
+			fields[n][len] = '\0';
+			n++;
+			len = 0;
+			fields[n][0] = '\0';
+			continue;
+		} else if (ch == '\r' && c->p < c->end && *c->p == '\n') {
+			continue;
+		} else if (ch == '\n' || ch == '\r') {
+			c->line++;
+			break;
+		}
+		if (len + 1 < CSV_FIELD_MAX)
+			fields[n][len++] = ch;
+		else
+			*overflow = true;
+	}
+	fields[n][len] = '\0';
+	if (quoted)
+		return -1;
+	return any ? n + 1 : 0;
+}
+
+static char csv_guess_separator(const char *p, const char *end)
+{
+	int commas = 0, semis = 0, tabs = 0;
+	bool quoted = false;
+
+	for (; p < end && (quoted || (*p != '\n' && *p != '\r')); p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (!quoted && *p == ',')
+			commas++;
+		else if (!quoted && *p == ';')
+			semis++;
+		else if (!quoted && *p == '\t')
+			tabs++;
+	}
+	if (tabs > commas && tabs > semis)
+		return '\t';
+	if (semis > commas)
+		return ';';
+	return ',';
+}
+
+static int csv_column(const char *name)
+{
+	for (int col = 0; col < COL_COUNT; col++)
+		for (int i = 0; rundown_column_names[col][i]; i++)
+			if (strcasecmp(name, rundown_column_names[col][i]) == 0)
+				return col;
+	return -1;
+}
+
+int rundown_parse_csv(struct rundown *r, const char *path, const char *data, size_t len,
+		      struct diag *d)
+{
+	static char fields[CSV_MAX_FIELDS][CSV_FIELD_MAX];
+	struct csv_reader c = { data, data + len, ',', 1 };
+	int colmap[CSV_MAX_FIELDS], have[COL_COUNT];
+	int nfields, line, errors_before = (int)d->count, rows = 0;
+	bool overflow;
+
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+		c.p += 3;
+	c.sep = csv_guess_separator(c.p, c.end);
+
+	nfields = csv_record(&c, fields, &line, &overflow);
+	if (nfields <= 0) {
+		diag_add(d, path, 1, nfields < 0 ? "unterminated quote in the header row"
+						 : "empty rundown: a header row is needed");
+		return -1;
+	}
+	for (int col = 0; col < COL_COUNT; col++)
+		have[col] = 0;
+	for (int i = 0; i < nfields; i++) {
+		char *name = str_trim(fields[i]);
+
+		colmap[i] = csv_column(name);
+		if (colmap[i] >= 0) {
+			if (have[colmap[i]])
+				diag_add(d, path, line, "column \"%s\" appears twice", name);
+			have[colmap[i]] = 1;
+		}
+	}
+	if (!have[COL_TITLE] || !have[COL_DURATION]) {
+		diag_add(d, path, line, "header row needs the columns \"title\" and \"duration\" "
+			 "(or 标题 and 时长)");
+		return -1;
+	}
+
+	for (;;) {
+		struct rundown_segment s;
+		bool blank = true, ok = true;
+
+		nfields = csv_record(&c, fields, &line, &overflow);
+		if (nfields == 0)
+			break;
+		if (nfields < 0) {
+			diag_add(d, path, line, "unterminated quote: the record runs to the end of the file");
+			break;
+		}
+		if (overflow)
+			diag_add(d, path, line, "record has more than %d fields or a field over %d bytes",
+				 CSV_MAX_FIELDS - 1, CSV_FIELD_MAX - 1);
+		for (int i = 0; i < nfields; i++)
+			if (*str_trim(fields[i]))
+				blank = false;
+		if (blank)
+			continue; /* spreadsheets export trailing empty rows */
+		segment_defaults(&s, line);
+		for (int i = 0; i < nfields; i++) {
+			char *value = str_trim(fields[i]);
+
+			/* A cell may hold line breaks; a title or note is one line. */
+			for (char *q = value; *q; q++)
+				if (*q == '\n' || *q == '\r')
+					*q = ' ';
+			if (!utf8_valid(value, strlen(value))) {
+				diag_add(d, path, line, "field %d is not valid UTF-8 "
+					 "(save the spreadsheet as \"CSV UTF-8\", not GBK/ANSI)", i + 1);
+				ok = false;
+				continue;
+			}
+			if (colmap[i] >= 0 && !segment_set(&s, colmap[i], value, path, line, d))
+				ok = false;
+		}
+		if (nfields <= 1 || !have[COL_TITLE])
+			ok = false;
+		if (ok && !s.title[0]) {
+			diag_add(d, path, line, "segment has no title");
+			ok = false;
+		}
+		if (ok && s.planned_ms == 0) {
+			diag_add(d, path, line, "segment \"%s\" has no duration", s.title);
+			ok = false;
+		}
+		if (ok && segment_check(&s, path, d))
+			rundown_append(r, &s, path, d);
+		rows++;
+	}
+	if (rows == 0 && (int)d->count == errors_before)
+		diag_add(d, path, 0, "rundown has a header row but no segments");
+	return (int)d->count == errors_before ? 0 : -1;
+}
+
+int rundown_load_csv(struct rundown *r, const char *path, struct diag *d)
+{
+	size_t len;
+	char *data = file_read(path, RUNDOWN_FILE_MAX, &len);
+	int rc;
+
+	if (!data) {
+		diag_add(d, path, 0, "cannot read rundown: %s", strerror(errno));
+		return -1;
+	}
+	rc = rundown_parse_csv(r, path, data, len, d);
+	free(data);
+	return rc;
+}
+
+int rundown_parse_segment(struct rundown *r, const char *value, const char *path, int line,
+			  struct diag *d)
+{
+	char buf[1024], *save = NULL, *part;
+	struct rundown_segment s;
+	int index = 0, errors_before = (int)d->count;
+
+	segment_defaults(&s, line);
+	if (strlen(value) >= sizeof(buf)) {
+		diag_add(d, path, line, "segment line is longer than %zu bytes", sizeof(buf) - 1);
+		return -1;
+	}
+	str_copy(buf, value, sizeof(buf));
+	for (part = strtok_r(buf, "|", &save); part; part = strtok_r(NULL, "|", &save), index++) {
+		char *text = str_trim(part), *eq;
+		int col;
+
+		if (index == 0) {
+			segment_set(&s, COL_DURATION, text, path, line, d);
+			continue;
+		}
+		if (index == 1) {
+			segment_set(&s, COL_TITLE, text, path, line, d);
+			continue;
+		}
+		eq = strchr(text, '=');
+		if (!eq) {
+			diag_add(d, path, line, "\"%s\" is not key=value", text);
+			continue;
+		}
+		*eq = '\0';
+		col = csv_column(str_trim(text));
+		if (col < 0 || col == COL_TITLE || col == COL_DURATION) {
+			diag_add(d, path, line, "unknown segment setting \"%s\" (wrapup, danger, "
+				 "interaction, promo, overrun, kind, notes)", text);
+			continue;
+		}
+		segment_set(&s, col, str_trim(eq + 1), path, line, d);
+	}
+	if (index < 2) {
+		diag_add(d, path, line, "segment needs \"DURATION | TITLE\"");
+		return -1;
+	}
+	if ((int)d->count != errors_before || !segment_check(&s, path, d))
+		return -1;
+	return rundown_append(r, &s, path, d);
+}
+
+uint32_t rundown_hash(const struct rundown *r)
+{
+	uint32_t h = 2166136261u;
+
+	for (int i = 0; i < r->count; i++) {
+		for (const char *p = r->seg[i].title; *p; p++)
+			h = (h ^ (uint8_t)*p) * 16777619u;
+		for (int b = 0; b < 8; b++)
+			h = (h ^ (uint8_t)(r->seg[i].planned_ms >> (b * 8))) * 16777619u;
+	}
+	return h;
+}

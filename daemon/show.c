@@ -1,0 +1,364 @@
+/* Show engine. Every deadline is an absolute monotonic moment derived from
+ * when something started; nothing counts down by ticks, so a late wake-up
+ * shows the right time and never shifts the schedule. */
+#include <stdio.h>
+#include <string.h>
+
+#include "show.h"
+
+static const char *const show_phase_names[] = { "standby", "preroll", "live", "hold", "ended" };
+static const char *const show_source_names[] = { "cli", "pedal", "button", "console", "mqtt", "timer" };
+static const char *const show_event_names[] = {
+	"preroll", "segment_start", "segment_end", "hold", "resume", "extend", "end",
+	"aux_start", "aux_end", "aux_cancel", "standby", "ack", "go", "attention"
+};
+static const char *const show_call_names[] = { "none", "standby", "acked", "go" };
+
+_Static_assert(ARRAY_SIZE(show_event_names) == SHOW_EV_COUNT, "event names");
+_Static_assert(ARRAY_SIZE(show_source_names) == SHOW_SRC_COUNT, "source names");
+
+const char *show_phase_name(enum show_phase p) { return show_phase_names[p]; }
+const char *show_source_name(enum show_source src) { return show_source_names[src]; }
+const char *show_event_name(enum show_ev_kind k) { return show_event_names[k]; }
+const char *show_call_name(enum show_call c) { return show_call_names[c]; }
+
+static int name_index(const char *const *names, size_t count, const char *name)
+{
+	for (size_t i = 0; i < count; i++)
+		if (strcmp(names[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int show_phase_parse(const char *name) { return name_index(show_phase_names, ARRAY_SIZE(show_phase_names), name); }
+int show_source_parse(const char *name) { return name_index(show_source_names, ARRAY_SIZE(show_source_names), name); }
+int show_call_parse(const char *name) { return name_index(show_call_names, ARRAY_SIZE(show_call_names), name); }
+
+void show_init(struct show_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->phase = SHOW_STANDBY;
+	s->seg = -1;
+}
+
+static void emit(struct show_events *out, enum show_ev_kind kind, int seg, int64_t value, int64_t planned)
+{
+	if (out->count < SHOW_MAX_EVENTS)
+		out->ev[out->count++] = (struct show_event){ kind, seg, value, planned };
+}
+
+int64_t show_segment_planned(const struct show_state *s, const struct rundown *r)
+{
+	if (s->seg < 0 || s->seg >= r->count)
+		return 0;
+	return r->seg[s->seg].planned_ms + s->run[s->seg].extend_ms;
+}
+
+int64_t show_elapsed(const struct show_state *s, int64_t now_mono)
+{
+	const struct show_seg_run *run;
+	int64_t until;
+
+	if (s->seg < 0 || (s->phase != SHOW_LIVE && s->phase != SHOW_HOLD))
+		return 0;
+	run = &s->run[s->seg];
+	until = s->phase == SHOW_HOLD ? s->hold_since_mono : now_mono;
+	return until - run->start_mono - run->held_ms;
+}
+
+bool show_remaining(const struct show_state *s, const struct rundown *r, int64_t now_mono,
+		    int64_t *remaining)
+{
+	if (s->seg < 0 || s->seg >= r->count || (s->phase != SHOW_LIVE && s->phase != SHOW_HOLD))
+		return false;
+	*remaining = show_segment_planned(s, r) - show_elapsed(s, now_mono);
+	return true;
+}
+
+/* Close the current segment's live stretch: log its actual length. */
+static void segment_leave(struct show_state *s, const struct rundown *r, struct onair_time now,
+			  struct show_events *out)
+{
+	struct show_seg_run *run;
+
+	if (s->seg < 0 || (s->phase != SHOW_LIVE && s->phase != SHOW_HOLD))
+		return;
+	run = &s->run[s->seg];
+	if (s->phase == SHOW_HOLD) {
+		run->held_ms += now.mono - s->hold_since_mono;
+		emit(out, SHOW_EV_RESUME, s->seg, now.mono - s->hold_since_mono, 0);
+	}
+	emit(out, SHOW_EV_SEG_END, s->seg, now.mono - run->start_mono - run->held_ms,
+	     show_segment_planned(s, r));
+	if (s->aux_total_ms) {
+		emit(out, SHOW_EV_AUX_CANCEL, s->seg, 0, 0);
+		s->aux_total_ms = 0;
+	}
+}
+
+/* Enter segment i. fresh: start it anew; otherwise continue its earlier run
+ * as if the intervening presses had not happened (an accidental "next"
+ * followed by "prev" gives the anchor back the time they had). */
+static void segment_enter(struct show_state *s, const struct rundown *r, int i, bool fresh,
+			  struct onair_time now, struct show_events *out)
+{
+	struct show_seg_run *run = &s->run[i];
+
+	if (fresh || !run->visited) {
+		run->start_mono = now.mono;
+		run->start_wall = now.wall;
+		run->held_ms = 0;
+		run->extend_ms = 0;
+		run->visited = true;
+	}
+	if (s->live_start_mono == 0) {
+		s->live_start_mono = now.mono;
+		s->interaction_base_mono = now.mono;
+	}
+	if (strcmp(r->seg[i].kind, "interaction") == 0)
+		s->interaction_base_mono = now.mono;
+	s->seg = i;
+	s->phase = SHOW_LIVE;
+	emit(out, SHOW_EV_SEG_START, i, r->seg[i].planned_ms + run->extend_ms, 0);
+}
+
+/* A new show: a preroll until preroll_end_mono, or straight into segment first. */
+static void show_begin(struct show_state *s, const struct rundown *r, struct onair_time now,
+		       int64_t preroll_end_mono, int first, struct show_events *out)
+{
+	show_init(s);
+	s->show_start_wall = now.wall;
+	if (preroll_end_mono > now.mono) {
+		s->phase = SHOW_PREROLL;
+		s->preroll_end_mono = preroll_end_mono;
+		s->preroll_end_wall = now.wall + (preroll_end_mono - now.mono);
+		emit(out, SHOW_EV_PREROLL, -1, preroll_end_mono - now.mono, 0);
+	} else {
+		segment_enter(s, r, first, true, now, out);
+	}
+}
+
+#define REFUSE(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
+
+int show_apply(struct show_state *s, const struct rundown *r, const struct show_conf *c,
+	       const struct show_cmd *cmd, struct onair_time now, struct show_events *out,
+	       char *err, size_t errlen)
+{
+	bool running = s->phase == SHOW_LIVE || s->phase == SHOW_HOLD;
+	int target;
+
+	out->count = 0;
+	if (r->count == 0)
+		REFUSE("the rundown has no segments");
+	switch (cmd->kind) {
+	case SHOW_CMD_START:
+		if (s->phase != SHOW_STANDBY && s->phase != SHOW_ENDED)
+			REFUSE("the show is already %s", show_phase_name(s->phase));
+		show_begin(s, r, now, now.mono + c->preroll_ms, 0, out);
+		break;
+	case SHOW_CMD_NEXT:
+		if (s->phase == SHOW_STANDBY || s->phase == SHOW_ENDED) {
+			show_begin(s, r, now, now.mono + c->preroll_ms, 0, out);
+			break;
+		}
+		if (s->phase == SHOW_PREROLL) {
+			segment_enter(s, r, 0, true, now, out);
+			break;
+		}
+		if (s->seg + 1 >= r->count)
+			REFUSE("already on the last segment (%d of %d): \"end\" ends the show",
+			       s->seg + 1, r->count);
+		segment_leave(s, r, now, out);
+		segment_enter(s, r, s->seg + 1, true, now, out);
+		break;
+	case SHOW_CMD_PREV:
+		if (!running)
+			REFUSE("no segment is running");
+		if (s->seg == 0)
+			REFUSE("already on the first segment");
+		segment_leave(s, r, now, out);
+		segment_enter(s, r, s->seg - 1, false, now, out);
+		break;
+	case SHOW_CMD_GOTO:
+		target = (int)cmd->arg - 1;
+		if (cmd->arg < 1 || cmd->arg > r->count)
+			REFUSE("segment %lld is out of range (1 to %d)", (long long)cmd->arg, r->count);
+		if (s->phase == SHOW_STANDBY || s->phase == SHOW_ENDED) {
+			show_begin(s, r, now, now.mono, target, out);
+			break;
+		}
+		segment_leave(s, r, now, out);
+		segment_enter(s, r, target, true, now, out);
+		break;
+	case SHOW_CMD_HOLD:
+	case SHOW_CMD_RESUME:
+	case SHOW_CMD_HOLD_TOGGLE:
+		if (!running)
+			REFUSE("no segment is running");
+		if (cmd->kind == SHOW_CMD_HOLD && s->phase == SHOW_HOLD)
+			REFUSE("already on hold");
+		if (cmd->kind == SHOW_CMD_RESUME && s->phase == SHOW_LIVE)
+			REFUSE("not on hold");
+		if (s->phase == SHOW_LIVE) {
+			s->phase = SHOW_HOLD;
+			s->hold_since_mono = now.mono;
+			s->hold_since_wall = now.wall;
+			emit(out, SHOW_EV_HOLD, s->seg, 0, 0);
+		} else {
+			int64_t held = now.mono - s->hold_since_mono;
+
+			s->run[s->seg].held_ms += held;
+			s->phase = SHOW_LIVE;
+			emit(out, SHOW_EV_RESUME, s->seg, held, 0);
+		}
+		break;
+	case SHOW_CMD_EXTEND: {
+		int64_t planned;
+
+		if (!running)
+			REFUSE("no segment is running");
+		if (cmd->arg == 0)
+			REFUSE("extend by 0 seconds changes nothing");
+		planned = show_segment_planned(s, r) + cmd->arg;
+		if (planned < 0)
+			REFUSE("cannot shorten the segment below zero (planned now %lld s)",
+			       (long long)(show_segment_planned(s, r) / 1000));
+		if (planned > 24LL * 3600 * 1000)
+			REFUSE("a segment cannot be longer than 24 hours");
+		s->run[s->seg].extend_ms += cmd->arg;
+		emit(out, SHOW_EV_EXTEND, s->seg, cmd->arg, planned);
+		break;
+	}
+	case SHOW_CMD_END:
+		if (s->phase == SHOW_STANDBY || s->phase == SHOW_ENDED)
+			REFUSE("the show is not running");
+		segment_leave(s, r, now, out);
+		s->phase = SHOW_ENDED;
+		s->aux_total_ms = 0;
+		s->call = SHOW_CALL_NONE;
+		emit(out, SHOW_EV_END, s->seg, 0, 0);
+		break;
+	case SHOW_CMD_ATTENTION:
+		s->attention_until_mono = now.mono + c->attention_ms;
+		emit(out, SHOW_EV_ATTENTION, s->seg, c->attention_ms, 0);
+		break;
+	case SHOW_CMD_STANDBY:
+		if (s->call == SHOW_CALL_STANDBY)
+			REFUSE("standby is already called");
+		s->call = SHOW_CALL_STANDBY;
+		s->call_since_mono = now.mono;
+		emit(out, SHOW_EV_STANDBY, s->seg, 0, 0);
+		break;
+	case SHOW_CMD_ACK:
+		if (s->call != SHOW_CALL_STANDBY)
+			REFUSE("nothing to acknowledge: no standby is called");
+		s->call = SHOW_CALL_ACKED;
+		emit(out, SHOW_EV_ACK, s->seg, now.mono - s->call_since_mono, 0);
+		s->call_since_mono = now.mono;
+		break;
+	case SHOW_CMD_GO:
+		if (s->call != SHOW_CALL_STANDBY && s->call != SHOW_CALL_ACKED)
+			REFUSE("call standby before go");
+		/* value 1 when the anchor had acknowledged, 0 when GO went out unacknowledged */
+		emit(out, SHOW_EV_GO, s->seg, s->call == SHOW_CALL_ACKED, 0);
+		s->call = SHOW_CALL_GO;
+		s->call_since_mono = now.mono;
+		break;
+	case SHOW_CMD_AUX:
+		if (!running)
+			REFUSE("no segment is running");
+		if (cmd->arg <= 0 || cmd->arg > 24LL * 3600 * 1000)
+			REFUSE("aux length must be 1 second to 24 hours");
+		s->aux_total_ms = cmd->arg;
+		s->aux_end_mono = now.mono + cmd->arg;
+		s->aux_end_wall = now.wall + cmd->arg;
+		emit(out, SHOW_EV_AUX_START, s->seg, cmd->arg, 0);
+		break;
+	case SHOW_CMD_AUX_CANCEL:
+		if (!s->aux_total_ms)
+			REFUSE("no aux countdown is running");
+		s->aux_total_ms = 0;
+		emit(out, SHOW_EV_AUX_CANCEL, s->seg, 0, 0);
+		break;
+	case SHOW_CMD_COUNT:
+		REFUSE("unknown command");
+	}
+	s->seq++;
+	return 0;
+}
+
+bool show_tick(struct show_state *s, const struct rundown *r, const struct show_conf *c,
+	       struct onair_time now, struct show_events *out)
+{
+	uint64_t seq = s->seq;
+
+	out->count = 0;
+	if (r->count == 0)
+		return false;
+	if (s->phase == SHOW_STANDBY && c->schedule_wall && c->auto_start &&
+	    now.wall >= c->schedule_wall - c->preroll_ms && now.wall < c->schedule_wall + 60000) {
+		/* Going live exactly on the scheduled second, whatever the preroll. */
+		show_begin(s, r, now, now.mono + (c->schedule_wall - now.wall), 0, out);
+		s->seq = seq + 1;
+	}
+	if (s->phase == SHOW_PREROLL && now.mono >= s->preroll_end_mono) {
+		/* The segment starts on the preroll's deadline, not on our late wake-up. */
+		struct onair_time at = { s->preroll_end_mono, s->preroll_end_wall };
+
+		segment_enter(s, r, 0, true, at, out);
+		s->seq++;
+	}
+	if (s->aux_total_ms && now.mono >= s->aux_end_mono) {
+		s->aux_total_ms = 0;
+		emit(out, SHOW_EV_AUX_END, s->seg, 0, 0);
+		s->seq++;
+	}
+	if (s->call == SHOW_CALL_GO && now.mono >= s->call_since_mono + c->go_ms) {
+		s->call = SHOW_CALL_NONE;
+		s->seq++;
+	}
+	return s->seq != seq;
+}
+
+static int64_t earliest(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+int64_t show_next_deadline(const struct show_state *s, const struct show_conf *c,
+			   struct onair_time now)
+{
+	int64_t next = NEVER;
+
+	if (s->phase == SHOW_PREROLL)
+		next = earliest(next, s->preroll_end_mono);
+	if (s->aux_total_ms)
+		next = earliest(next, s->aux_end_mono);
+	if (s->call == SHOW_CALL_GO)
+		next = earliest(next, s->call_since_mono + c->go_ms);
+	if (s->phase == SHOW_STANDBY && c->schedule_wall && c->auto_start &&
+	    now.wall < c->schedule_wall + 60000) {
+		/* A wall moment: turned into this clock's terms from now. A wall
+		 * clock step is caught because the daemon asks again at least
+		 * once a minute while waiting. */
+		int64_t at = now.mono + (c->schedule_wall - c->preroll_ms - now.wall);
+
+		next = earliest(next, at > now.mono + 60000 ? now.mono + 60000 : at);
+	}
+	return next;
+}
+
+void show_shift_mono(struct show_state *s, int64_t shift)
+{
+	int64_t *moments[] = {
+		&s->live_start_mono, &s->preroll_end_mono, &s->hold_since_mono, &s->aux_end_mono,
+		&s->call_since_mono, &s->attention_until_mono, &s->interaction_base_mono,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(moments); i++)
+		if (*moments[i])
+			*moments[i] += shift;
+	for (int i = 0; i < RUNDOWN_MAX_SEGMENTS; i++)
+		if (s->run[i].visited)
+			s->run[i].start_mono += shift;
+}

@@ -1,0 +1,121 @@
+/* The show engine: a pure state machine over (state, command or time, now).
+ * It does no I/O; it returns events (for the show log and persistence) and
+ * the next moment it must be asked again. */
+#ifndef ONAIR_SHOW_H
+#define ONAIR_SHOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rundown.h"
+#include "util.h"
+
+enum show_phase { SHOW_STANDBY, SHOW_PREROLL, SHOW_LIVE, SHOW_HOLD, SHOW_ENDED };
+
+/* The theatre-style cue call the operator gives the anchor. */
+enum show_call { SHOW_CALL_NONE, SHOW_CALL_STANDBY, SHOW_CALL_ACKED, SHOW_CALL_GO };
+
+enum show_source {
+	SHOW_SRC_CLI, SHOW_SRC_PEDAL, SHOW_SRC_BUTTON, SHOW_SRC_CONSOLE, SHOW_SRC_MQTT,
+	SHOW_SRC_TIMER, SHOW_SRC_COUNT
+};
+
+enum show_cmd_kind {
+	SHOW_CMD_START, SHOW_CMD_NEXT, SHOW_CMD_PREV, SHOW_CMD_GOTO, SHOW_CMD_HOLD,
+	SHOW_CMD_RESUME, SHOW_CMD_HOLD_TOGGLE, SHOW_CMD_EXTEND, SHOW_CMD_END,
+	SHOW_CMD_ATTENTION, SHOW_CMD_STANDBY, SHOW_CMD_GO, SHOW_CMD_ACK, SHOW_CMD_AUX,
+	SHOW_CMD_AUX_CANCEL, SHOW_CMD_COUNT
+};
+
+struct show_cmd {
+	enum show_cmd_kind kind;
+	int64_t arg;		/* goto: 1-based segment; extend: ms; aux: ms */
+	enum show_source source;
+};
+
+enum show_ev_kind {
+	SHOW_EV_PREROLL, SHOW_EV_SEG_START, SHOW_EV_SEG_END, SHOW_EV_HOLD, SHOW_EV_RESUME,
+	SHOW_EV_EXTEND, SHOW_EV_END, SHOW_EV_AUX_START, SHOW_EV_AUX_END, SHOW_EV_AUX_CANCEL,
+	SHOW_EV_STANDBY, SHOW_EV_ACK, SHOW_EV_GO, SHOW_EV_ATTENTION, SHOW_EV_COUNT
+};
+
+struct show_event {
+	enum show_ev_kind kind;
+	int seg;		/* 0-based, -1 when none */
+	int64_t value;		/* SEG_START planned, SEG_END actual, RESUME held, EXTEND delta, AUX length */
+	int64_t planned;	/* SEG_END: planned plus extensions */
+};
+
+#define SHOW_MAX_EVENTS 8
+struct show_events {
+	int count;
+	struct show_event ev[SHOW_MAX_EVENTS];
+};
+
+/* What the engine needs from the config. */
+struct show_conf {
+	int64_t preroll_ms;
+	int64_t go_ms;		/* how long GO shows before the cue light returns */
+	int64_t attention_ms;
+	int64_t schedule_wall;	/* scheduled go-live (wall ms), 0 when none */
+	bool auto_start;	/* go live by itself at the scheduled time */
+};
+
+/* Per segment, what really happened (for "prev" and the report). */
+struct show_seg_run {
+	int64_t start_mono, start_wall;
+	int64_t held_ms, extend_ms;
+	bool visited;
+};
+
+struct show_state {
+	enum show_phase phase;
+	int seg;			/* current segment, 0-based; -1 before the first */
+	uint64_t seq;			/* bumped on every transition */
+	int64_t show_start_wall;	/* when the show (or its preroll) was started */
+	int64_t live_start_mono;	/* first segment went live */
+	int64_t preroll_end_mono, preroll_end_wall;
+	int64_t hold_since_mono, hold_since_wall;
+	int64_t aux_end_mono, aux_end_wall, aux_total_ms;	/* aux_total_ms 0: none */
+	enum show_call call;
+	int64_t call_since_mono;
+	int64_t attention_until_mono;
+	int64_t interaction_base_mono;	/* interaction reminders count from here */
+	struct show_seg_run run[RUNDOWN_MAX_SEGMENTS];
+};
+
+/* A fresh show in standby. */
+void show_init(struct show_state *s);
+/* Apply a command. 0 and events on success; -1 and a one-line reason in err
+ * (state unchanged) when the command does not fit the state. */
+int show_apply(struct show_state *s, const struct rundown *r, const struct show_conf *c,
+	       const struct show_cmd *cmd, struct onair_time now, struct show_events *out,
+	       char *err, size_t errlen);
+/* Let time pass: preroll ends, aux countdowns expire, GO times out,
+ * a scheduled show starts. Returns true when the state changed. */
+bool show_tick(struct show_state *s, const struct rundown *r, const struct show_conf *c,
+	       struct onair_time now, struct show_events *out);
+/* The next monotonic moment show_tick has work to do, or NEVER. */
+int64_t show_next_deadline(const struct show_state *s, const struct show_conf *c,
+			   struct onair_time now);
+/* Current segment's planned length including extensions. */
+int64_t show_segment_planned(const struct show_state *s, const struct rundown *r);
+/* Remaining time of the current segment (negative on overrun); false when
+ * no segment is running. Frozen while held. */
+bool show_remaining(const struct show_state *s, const struct rundown *r, int64_t now_mono,
+		    int64_t *remaining);
+/* Elapsed time of the current segment, holds excluded. */
+int64_t show_elapsed(const struct show_state *s, int64_t now_mono);
+/* Add shift_ms to every monotonic moment in the state: moves a state saved
+ * under another boot's (or another box's) monotonic clock onto this one. */
+void show_shift_mono(struct show_state *s, int64_t shift_ms);
+
+const char *show_phase_name(enum show_phase p);
+const char *show_source_name(enum show_source src);
+const char *show_event_name(enum show_ev_kind k);
+const char *show_call_name(enum show_call c);
+int show_phase_parse(const char *name);
+int show_source_parse(const char *name);
+int show_call_parse(const char *name);
+
+#endif

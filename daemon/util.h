@@ -1,0 +1,71 @@
+/* Small helpers shared by the daemon, its tools and its tests: clocks,
+ * durations, error collection, strings and files. */
+#ifndef ONAIR_UTIL_H
+#define ONAIR_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define NEVER INT64_MAX
+
+/* A moment on both clocks: monotonic for local deadlines, wall (realtime)
+ * as the anchor that other boxes, logs and displays share. Milliseconds. */
+struct onair_time {
+	int64_t mono;
+	int64_t wall;
+};
+
+/* Read both clocks now. */
+struct onair_time time_now(void);
+/* Monotonic milliseconds. */
+int64_t time_mono_ms(void);
+/* Format wall milliseconds as local ISO 8601 with offset. */
+void time_format_wall(int64_t wall_ms, char *buf, size_t len);
+
+/* Parse "SS", "M:SS", "H:MM:SS" (with optional fraction-free leading +/-
+ * when allow_sign) into milliseconds; false when malformed. */
+bool duration_parse(const char *text, bool allow_sign, int64_t *ms);
+/* Format milliseconds as M:SS or H:MM:SS (negative with a leading '-'). */
+void duration_format(int64_t ms, char *buf, size_t len);
+/* Parse "HH:MM" or "HH:MM:SS" (a time of day) into seconds since midnight. */
+bool time_of_day_parse(const char *text, int *seconds);
+
+/* Diagnostics gathered while reading a file: every error is kept so that
+ * all of them can be shown before refusing to start. */
+struct diag {
+	size_t count;
+	char **lines;
+};
+
+/* Record "path:line: message"; line 0 leaves the line number out. */
+void diag_add(struct diag *d, const char *path, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Print every message to stderr, one per line. */
+void diag_print(const struct diag *d);
+void diag_free(struct diag *d);
+
+/* Copy with truncation at a UTF-8 character boundary; always terminated. */
+void str_copy(char *dst, const char *src, size_t size);
+/* Trim ASCII white space at both ends, in place. */
+char *str_trim(char *s);
+/* True when s is valid UTF-8 with no NUL and no control other than tab. */
+bool utf8_valid(const char *s, size_t len);
+/* Edit distance, for "did you mean" suggestions. */
+int str_distance(const char *a, const char *b);
+/* Strict integer parse of the whole string within [min, max]. */
+bool int_parse(const char *text, long long min, long long max, long long *out);
+/* Yes/no values as in the config ("yes", "no", "true", "false", "on", "off", "1", "0"). */
+bool bool_parse(const char *text, bool *out);
+
+/* Read a whole file (at most max bytes) into a NUL-terminated buffer. */
+char *file_read(const char *path, size_t max, size_t *len);
+/* Replace path atomically: write a temporary file, fsync, rename, fsync dir. */
+int file_write_atomic(const char *path, const char *data, size_t len);
+/* Create a directory and its parents with the given mode. */
+int dir_create(const char *path, unsigned int mode);
+/* This boot's id from the kernel, or "" when unknown. */
+void boot_id_read(char *buf, size_t len);
+
+#endif

@@ -1,0 +1,67 @@
+/* The driver interface: one file per device type, each exporting one const
+ * struct drv_ops. The daemon renders the cue engine's output to every open
+ * device and receives presses from them through the host callbacks. */
+#ifndef ONAIR_DRIVER_H
+#define ONAIR_DRIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../daemon/cue.h"
+#include "../daemon/show.h"
+#include "../daemon/util.h"
+
+#define DRV_MAX_KEYS 48
+#define DRV_NAME_MAX 32
+#define DRV_VALUE_MAX 256
+
+/* A [device.NAME] section of the config, as written. */
+struct conf_device {
+	char name[DRV_NAME_MAX];
+	char driver[DRV_NAME_MAX];
+	int line;
+	int nkeys;
+	struct {
+		char key[DRV_NAME_MAX];
+		char value[DRV_VALUE_MAX];
+		int line;
+	} kv[DRV_MAX_KEYS];
+};
+
+/* What a driver may ask of the daemon. */
+struct drv_host {
+	/* A command from a device (a console key, a pedal gesture). */
+	void (*command)(struct drv_host *host, const struct show_cmd *cmd, const char *who);
+	/* A device appeared or vanished; the status view shows it. */
+	void (*presence)(struct drv_host *host, const char *device, bool present);
+	const char *config_path;	/* for path:line messages */
+};
+
+struct drv;	/* a driver's own per-instance state */
+
+struct drv_ops {
+	const char *name;
+	const char *const *keys;	/* keys the driver accepts besides "driver" */
+	/* Validate values without touching hardware (for --check). */
+	int (*check)(const struct conf_device *dev, const char *path, struct diag *d);
+	/* Open the device and put its outputs in their safe state. */
+	struct drv *(*open)(const struct conf_device *dev, struct drv_host *host, struct diag *d);
+	/* Show the cue engine's output; called whenever it changes. */
+	void (*render)(struct drv *drv, const struct cue_output *out, const char *title,
+		       int segment, int segments);
+	/* Drive every output to its safe state (lamps off, display blank). */
+	void (*safe)(struct drv *drv);
+	/* One line on what the device is and whether it is present. */
+	void (*describe)(struct drv *drv, char *buf, size_t len, bool *present);
+	void (*close)(struct drv *drv);
+};
+
+/* Find a driver by name; NULL with a message naming the problem in why
+ * ("unknown driver" or "not compiled in"). */
+const struct drv_ops *drv_find(const char *name, char *why, size_t len);
+/* The value of key in a device section, or NULL. */
+const char *drv_key(const struct conf_device *dev, const char *key);
+/* The line a key was set on (for messages), or the section's line. */
+int drv_key_line(const struct conf_device *dev, const char *key);
+
+#endif

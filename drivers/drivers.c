@@ -1,0 +1,52 @@
+/* The table of drivers. A driver that is built out links a stub file that
+ * leaves its entry's ops NULL, so callers carry no #ifdef. */
+#include <stdio.h>
+#include <string.h>
+
+#include "driver.h"
+
+extern const struct drv_ops console_driver_ops;
+
+static const struct {
+	const char *name;
+	const struct drv_ops *ops;
+} drv_table[] = {
+	{ "console", &console_driver_ops },
+	/* Drivers of the hardware issue: listed so configs name them
+	 * correctly; they say "not compiled in" until they land. */
+	{ "gpio", NULL },
+	{ "tm1637", NULL },
+	{ "max7219", NULL },
+	{ "pedal", NULL },
+	{ "blink1", NULL },
+	{ "hidrelay", NULL },
+};
+
+const struct drv_ops *drv_find(const char *name, char *why, size_t len)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(drv_table); i++) {
+		if (strcmp(drv_table[i].name, name) != 0)
+			continue;
+		if (!drv_table[i].ops)
+			snprintf(why, len, "driver \"%s\" is not compiled in", name);
+		return drv_table[i].ops;
+	}
+	snprintf(why, len, "unknown driver \"%s\"", name);
+	return NULL;
+}
+
+const char *drv_key(const struct conf_device *dev, const char *key)
+{
+	for (int i = 0; i < dev->nkeys; i++)
+		if (strcmp(dev->kv[i].key, key) == 0)
+			return dev->kv[i].value;
+	return NULL;
+}
+
+int drv_key_line(const struct conf_device *dev, const char *key)
+{
+	for (int i = 0; i < dev->nkeys; i++)
+		if (strcmp(dev->kv[i].key, key) == 0)
+			return dev->kv[i].line;
+	return dev->line;
+}
