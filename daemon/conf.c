@@ -85,6 +85,8 @@ struct conf_ctx {
 	/* reader state */
 	const char *p, *end;
 	int line;
+	int section_line;		/* where the current [section] began */
+	char reported_section[64];	/* unknown section already reported */
 	/* which keys were set, and where, to catch duplicates */
 	int seen[ARRAY_SIZE(conf_keys)];
 	bool override;
@@ -139,6 +141,7 @@ static char *conf_reader(char *str, int num, void *stream)
 		len = 0;
 	} else if (len && start[0] != ';' && start[0] != '#') {
 		if (start[0] == '[') {
+			x->section_line = x->line;
 			if (!memchr(start, ']', len))
 				diag_add(x->d, x->path, x->line, "section header has no closing ']'");
 		} else if (!memchr(start, '=', len) && !memchr(start, ':', len)) {
@@ -308,7 +311,7 @@ static struct conf_device *device_section(struct conf_ctx *x, const char *name)
 		diag_add(x->d, x->path, x->line, "too many devices (at most %d)", CONF_MAX_DEVICES);
 		return NULL;
 	}
-	c->device[c->ndevices].line = x->line;
+	c->device[c->ndevices].line = x->section_line ? x->section_line : x->line;
 	str_copy(c->device[c->ndevices].name, name, DRV_NAME_MAX);
 	return &c->device[c->ndevices++];
 }
@@ -322,6 +325,7 @@ static void device_key(struct conf_ctx *x, struct conf_device *dev, const char *
 		if (*dev->driver && !x->override)
 			diag_add(x->d, x->path, x->line, "duplicate key \"driver\" in [device.%s]", dev->name);
 		str_copy(dev->driver, value, sizeof(dev->driver));
+		dev->driver_line = x->line;
 		return;
 	}
 	for (i = 0; i < dev->nkeys; i++)
@@ -369,7 +373,10 @@ static int conf_handler(void *user, const char *section, const char *name, const
 			known |= strcmp(conf_sections[i], section) == 0;
 		if (known) {
 			suggest_key(x, section, name, NULL);
+		} else if (*section && strcmp(x->reported_section, section) == 0) {
+			/* one message per unknown section, not one per key */
 		} else {
+			int line = x->line;
 			const char *best = NULL;
 			int best_d = 4;
 
@@ -381,13 +388,16 @@ static int conf_handler(void *user, const char *section, const char *name, const
 					best = conf_sections[i];
 				}
 			}
+			if (*section && x->section_line)
+				line = x->section_line;
+			str_copy(x->reported_section, section, sizeof(x->reported_section));
 			if (!*section)
-				diag_add(x->d, x->path, x->line, "key \"%s\" is outside any [section]", name);
+				diag_add(x->d, x->path, line, "key \"%s\" is outside any [section]", name);
 			else if (best)
-				diag_add(x->d, x->path, x->line, "unknown section [%s]; did you mean [%s]?",
+				diag_add(x->d, x->path, line, "unknown section [%s]; did you mean [%s]?",
 					 section, best);
 			else
-				diag_add(x->d, x->path, x->line, "unknown section [%s]", section);
+				diag_add(x->d, x->path, line, "unknown section [%s]", section);
 		}
 		return 1;
 	}
@@ -465,7 +475,7 @@ static void conf_check_devices(struct conf *c, struct diag *d)
 		}
 		ops = drv_find(dev->driver, why, sizeof(why));
 		if (!ops) {
-			diag_add(d, c->path, drv_key_line(dev, "driver"), "[device.%s]: %s", dev->name, why);
+			diag_add(d, c->path, dev->driver_line, "[device.%s]: %s", dev->name, why);
 			continue;
 		}
 		for (int k = 0; k < dev->nkeys; k++) {

@@ -247,7 +247,8 @@ char *report_build(const char *text, size_t len, bool csv)
 			if (seg + 1 > nseg)
 				nseg = (int)seg + 1;
 			s->seen = true;
-			str_copy(s->title, json_str(o, "title"), sizeof(s->title));
+			if (*json_str(o, "title"))
+				str_copy(s->title, json_str(o, "title"), sizeof(s->title));
 			if (strcmp(ev, "segment_start") == 0) {
 				if (!s->planned)
 					s->planned = json_ms(o, "planned_ms");

@@ -19,7 +19,8 @@
 struct conf_device {
 	char name[DRV_NAME_MAX];
 	char driver[DRV_NAME_MAX];
-	int line;
+	int line;		/* the [device.NAME] header */
+	int driver_line;
 	int nkeys;
 	struct {
 		char key[DRV_NAME_MAX];

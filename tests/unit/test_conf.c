@@ -1,0 +1,192 @@
+/* Config: every example parses (golden: dump and re-parse give the same
+ * dump), every error is reported with its line, overrides work. */
+#include <glob.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "../../daemon/conf.h"
+
+static struct conf c, c2;
+static struct diag d;
+
+static int teardown(void **state)
+{
+	(void)state;
+	diag_free(&d);
+	return 0;
+}
+
+static char *dump(const struct conf *conf)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	conf_dump(conf, f);
+	fclose(f);
+	return text;
+}
+
+static void test_examples_parse_and_round_trip(void **state)
+{
+	glob_t g;
+
+	(void)state;
+	assert_int_equal(glob(SRCDIR "/configs/*.conf", 0, NULL, &g), 0);
+	assert_true(g.gl_pathc >= 2);
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		char tmp[] = "/tmp/onair-conf-XXXXXX";
+		int fd = mkstemp(tmp);
+		char *first, *second;
+
+		if (conf_load(&c, g.gl_pathv[i], NULL, 0, &d) != 0) {
+			diag_print(&d);
+			fail_msg("%s does not parse", g.gl_pathv[i]);
+		}
+		first = dump(&c);
+		assert_int_equal(write(fd, first, strlen(first)), (ssize_t)strlen(first));
+		close(fd);
+		if (*c.rundown_path) {
+			/* The dump names the rundown by its resolved path. */
+			assert_int_equal(conf_load(&c2, tmp, NULL, 0, &d), 0);
+		} else {
+			assert_int_equal(conf_load(&c2, tmp, NULL, 0, &d), 0);
+		}
+		second = dump(&c2);
+		assert_string_equal(first, second);
+		assert_int_equal(c2.rundown.count, c.rundown.count);
+		unlink(tmp);
+		free(first);
+		free(second);
+	}
+	globfree(&g);
+}
+
+static void test_every_error_reported_with_line(void **state)
+{
+	static const char text[] =
+		"[show]\n"					/* 1 */
+		"segment = 1:00 | A\n"				/* 2 */
+		"prerol = 5\n"					/* 3 */
+		"preroll = soon\n"				/* 4 */
+		"this line is wrong\n"				/* 5 */
+		"[cue]\n"					/* 6 */
+		"overrun = sometimes\n"				/* 7 */
+		"[looks]\n"					/* 8 */
+		"live = blinking purple\n"			/* 9 */
+		"[shwo]\n"					/* 10 */
+		"title = x\n"					/* 11 */
+		"[show]\n"					/* 12 */
+		"preroll = 3\n"					/* 13 */
+		"preroll = 4\n";				/* 14 */
+
+	(void)state;
+	conf_defaults(&c);
+	assert_int_equal(conf_parse_text(&c, "s.conf", text, strlen(text), &d), -1);
+	for (size_t i = 0; i < d.count; i++)
+		print_message("%s\n", d.lines[i]);
+	assert_int_equal(d.count, 8);
+	assert_string_equal(d.lines[0], "s.conf:3: unknown key \"prerol\" in [show]; did you mean \"preroll\"?");
+	assert_non_null(strstr(d.lines[1], "s.conf:4: show.preroll \"soon\" must be a duration from 0:00 to 1:00:00"));
+	assert_non_null(strstr(d.lines[2], "s.conf:5: expected \"key = value\""));
+	assert_non_null(strstr(d.lines[3], "s.conf:7: cue.overrun"));
+	assert_non_null(strstr(d.lines[4], "s.conf:9: look \"blinking purple\""));
+	assert_string_equal(d.lines[5], "s.conf:10: unknown section [shwo]; did you mean [show]?");
+	/* The first preroll (line 4) was invalid, yet it is the first one. */
+	assert_string_equal(d.lines[6], "s.conf:13: duplicate key \"preroll\" in [show] (first on line 4)");
+	assert_string_equal(d.lines[7], "s.conf:14: duplicate key \"preroll\" in [show] (first on line 4)");
+}
+
+static void test_long_line_and_indentation(void **state)
+{
+	char text[600];
+
+	(void)state;
+	snprintf(text, sizeof(text), "[show]\n   title = indented is fine\n\tsegment = 1:00 | A\ntitle2 = %0300d\n", 0);
+	conf_defaults(&c);
+	assert_int_equal(conf_parse_text(&c, "l.conf", text, strlen(text), &d), -1);
+	assert_string_equal(c.title, "indented is fine");
+	assert_int_equal(c.rundown.count, 1);
+	assert_int_equal(d.count, 1);
+	assert_non_null(strstr(d.lines[0], "l.conf:4: line is longer than"));
+}
+
+static void test_overrides_and_devices(void **state)
+{
+	const char *ov[] = { "show.preroll=2", "cue.wrapup=1:30", "device.console.mode=lines",
+			     "show.nope=1", "broken" };
+
+	(void)state;
+	assert_int_equal(conf_load(&c, SRCDIR "/configs/studio.conf", ov, 3, &d), 0);
+	assert_int_equal(c.show.preroll_ms, 2000);
+	assert_int_equal(c.cue.wrapup_ms, 90000);
+	assert_int_equal(c.ndevices, 1);
+	assert_string_equal(drv_key(&c.device[0], "mode"), "lines");
+	/* A device named only by an override still needs its driver. */
+	assert_int_equal(conf_load(&c, SRCDIR "/configs/minimal.conf", ov, 5, &d), -1);
+	assert_int_equal(d.count, 3);
+	assert_non_null(strstr(d.lines[0], "-o show.nope=1: unknown key \"nope\""));
+	assert_non_null(strstr(d.lines[1], "-o broken: expected section.key=value"));
+	assert_non_null(strstr(d.lines[2], "[device.console] has no \"driver\" key"));
+}
+
+static void test_unknown_and_missing_drivers(void **state)
+{
+	static const char text[] =
+		"[show]\nsegment = 1:00 | A\n"
+		"[device.lamp]\ndriver = gpoi\n"
+		"[device.display]\ndriver = tm1637\n"
+		"[device.term]\ndriver = console\nmdoe = lines\n"
+		"[device.nothing]\nmode = x\n";
+	char path[] = "/tmp/onair-dev-XXXXXX";
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
+	close(fd);
+	assert_int_equal(conf_load(&c, path, NULL, 0, &d), -1);
+	unlink(path);
+	for (size_t i = 0; i < d.count; i++)
+		print_message("%s\n", d.lines[i]);
+	assert_int_equal(d.count, 4);
+	assert_non_null(strstr(d.lines[0], ":4: [device.lamp]: unknown driver \"gpoi\""));
+	assert_non_null(strstr(d.lines[1], ":6: [device.display]: driver \"tm1637\" is not compiled in"));
+	assert_non_null(strstr(d.lines[2], ":9: unknown key \"mdoe\" in [device.term]; did you mean \"mode\"?"));
+	assert_non_null(strstr(d.lines[3], ":10: [device.nothing] has no \"driver\" key"));
+}
+
+static void test_missing_rundown(void **state)
+{
+	const char *ov[] = { "show.rundown=does-not-exist.csv" };
+
+	(void)state;
+	assert_int_equal(conf_load(&c, SRCDIR "/configs/studio.conf", ov, 1, &d), -1);
+	assert_non_null(strstr(d.lines[0], "configs/does-not-exist.csv: cannot read rundown"));
+}
+
+static void test_schedule(void **state)
+{
+	(void)state;
+	conf_defaults(&c);
+	assert_int_equal(conf_schedule(&c, T0_WALL), 0);
+	strcpy(c.start, "2026-11-22 20:00");
+	assert_true(conf_schedule(&c, T0_WALL) > 0);
+	strcpy(c.start, "20:00");
+	int64_t at = conf_schedule(&c, T0_WALL);
+	assert_true(at > T0_WALL - 6 * 3600000LL && at <= T0_WALL + 24 * 3600000LL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_examples_parse_and_round_trip, teardown),
+		cmocka_unit_test_teardown(test_every_error_reported_with_line, teardown),
+		cmocka_unit_test_teardown(test_long_line_and_indentation, teardown),
+		cmocka_unit_test_teardown(test_overrides_and_devices, teardown),
+		cmocka_unit_test_teardown(test_unknown_and_missing_drivers, teardown),
+		cmocka_unit_test_teardown(test_missing_rundown, teardown),
+		cmocka_unit_test_teardown(test_schedule, teardown),
+	};
+
+	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
+}

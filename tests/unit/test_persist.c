@@ -1,0 +1,130 @@
+/* Persistence: a saved show comes back with the right remaining time, on
+ * the same boot and after a reboot; a damaged file is refused, never fatal. */
+#include <unistd.h>
+
+#include "helpers.h"
+#include "../../daemon/persist.h"
+
+static struct rundown r;
+static struct show_conf sc;
+static struct show_state s, back;
+static struct show_events ev;
+static char err[160];
+
+static int setup(void **state)
+{
+	struct show_cmd cmd = { SHOW_CMD_GOTO, 2, SHOW_SRC_PEDAL };
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	rundown_add(&r, "A", 300000);
+	rundown_add(&r, "B", 240000);
+	sc = show_conf_test();
+	show_init(&s);
+	assert_int_equal(show_apply(&s, &r, &sc, &cmd, at_ms(0), &ev, err, sizeof(err)), 0);
+	cmd = (struct show_cmd){ SHOW_CMD_EXTEND, 30000, SHOW_SRC_CLI };
+	assert_int_equal(show_apply(&s, &r, &sc, &cmd, at_ms(1000), &ev, err, sizeof(err)), 0);
+	return 0;
+}
+
+static void test_same_boot_round_trip(void **state)
+{
+	char *text = persist_encode(&s, at_ms(60000), "boot-a", 42);
+	uint32_t hash = 0;
+	int64_t before, after;
+
+	(void)state;
+	assert_int_equal(persist_decode(text, strlen(text), &back, at_ms(61000), "boot-a", &hash, err,
+					sizeof(err)), 0);
+	assert_int_equal(hash, 42);
+	assert_int_equal(back.phase, SHOW_LIVE);
+	assert_int_equal(back.seg, 1);
+	assert_true(show_remaining(&s, &r, at_ms(61000).mono, &before));
+	assert_true(show_remaining(&back, &r, at_ms(61000).mono, &after));
+	assert_int_equal(before, after);
+	assert_int_equal(after, 270000 - 61000);
+	free(text);
+}
+
+static void test_after_reboot_uses_wall_clock(void **state)
+{
+	char *text = persist_encode(&s, at_ms(60000), "boot-a", 42);
+	struct onair_time later = at_ms(90000);
+	uint32_t hash;
+	int64_t remaining;
+
+	(void)state;
+	/* The box rebooted: its monotonic clock restarted near zero. */
+	later.mono = 20000;
+	assert_int_equal(persist_decode(text, strlen(text), &back, later, "boot-b", &hash, err,
+					sizeof(err)), 0);
+	assert_true(show_remaining(&back, &r, later.mono, &remaining));
+	assert_int_equal(remaining, 270000 - 90000);
+	free(text);
+}
+
+static void test_damaged_files_are_refused(void **state)
+{
+	char *text = persist_encode(&s, at_ms(60000), "boot-a", 42);
+	static const char *const bad[] = {
+		"", "{", "[]", "{\"version\":2}",
+		"{\"version\":1,\"phase\":\"flying\"}",
+	};
+	uint32_t hash;
+
+	(void)state;
+	back.seg = 77;
+	/* Truncated at every length: never accepted half. */
+	for (size_t n = 0; n < strlen(text); n += 7)
+		assert_int_equal(persist_decode(text, n, &back, at_ms(0), "boot-a", &hash, err,
+						sizeof(err)), -1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(persist_decode(bad[i], strlen(bad[i]), &back, at_ms(0), "boot-a", &hash,
+						err, sizeof(err)), -1);
+	assert_int_equal(back.seg, 77);
+	/* A running segment that never started, and one out of range. */
+	char *evil = strdup(text), *seg = strstr(evil, "\"segment\":1");
+	assert_non_null(seg);
+	memcpy(seg, "\"segment\":9", 11);
+	assert_int_equal(persist_decode(evil, strlen(evil), &back, at_ms(0), "boot-a", &hash, err,
+					sizeof(err)), -1);
+	assert_non_null(strstr(err, "no start time"));
+	memcpy(seg, "\"segment\":-", 11);
+	assert_int_equal(persist_decode(evil, strlen(evil), &back, at_ms(0), "boot-a", &hash, err,
+					sizeof(err)), -1);
+	free(evil);
+	free(text);
+}
+
+static void test_save_and_load_files(void **state)
+{
+	char dir[] = "/tmp/onair-persist-XXXXXX", path[64];
+	uint32_t hash;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(persist_load(dir, &back, at_ms(0), "boot-a", &hash, err, sizeof(err)), 0);
+	assert_int_equal(persist_save(dir, &s, at_ms(5000), "boot-a", 7), 0);
+	assert_int_equal(persist_load(dir, &back, at_ms(6000), "boot-a", &hash, err, sizeof(err)), 1);
+	assert_int_equal(back.seg, 1);
+	snprintf(path, sizeof(path), "%s/show.state", dir);
+	FILE *f = fopen(path, "w");
+	fputs("{\"version\":1,\"phase\":\"li", f);
+	fclose(f);
+	assert_int_equal(persist_load(dir, &back, at_ms(6000), "boot-a", &hash, err, sizeof(err)), -1);
+	assert_true(strlen(err) > 0);
+	unlink(path);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_same_boot_round_trip, setup),
+		cmocka_unit_test_setup(test_after_reboot_uses_wall_clock, setup),
+		cmocka_unit_test_setup(test_damaged_files_are_refused, setup),
+		cmocka_unit_test_setup(test_save_and_load_files, setup),
+	};
+
+	return cmocka_run_group_tests_name("persist", tests, NULL, NULL);
+}
