@@ -470,8 +470,12 @@ static void conf_check_devices(struct conf *c, struct diag *d)
 		char why[128];
 
 		if (!*dev->driver) {
-			diag_add(d, c->path, dev->line, "[device.%s] has no \"driver\" key", dev->name);
-			continue;
+			/* [device.console] needs no "driver = console". */
+			if (!drv_find(dev->name, why, sizeof(why))) {
+				diag_add(d, c->path, dev->line, "[device.%s] has no \"driver\" key", dev->name);
+				continue;
+			}
+			str_copy(dev->driver, dev->name, sizeof(dev->driver));
 		}
 		ops = drv_find(dev->driver, why, sizeof(why));
 		if (!ops) {

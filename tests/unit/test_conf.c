@@ -122,12 +122,12 @@ static void test_overrides_and_devices(void **state)
 	assert_int_equal(c.cue.wrapup_ms, 90000);
 	assert_int_equal(c.ndevices, 1);
 	assert_string_equal(drv_key(&c.device[0], "mode"), "lines");
-	/* A device named only by an override still needs its driver. */
+	/* A device named after its driver needs no driver key. */
 	assert_int_equal(conf_load(&c, SRCDIR "/configs/minimal.conf", ov, 5, &d), -1);
-	assert_int_equal(d.count, 3);
+	assert_int_equal(d.count, 2);
 	assert_non_null(strstr(d.lines[0], "-o show.nope=1: unknown key \"nope\""));
 	assert_non_null(strstr(d.lines[1], "-o broken: expected section.key=value"));
-	assert_non_null(strstr(d.lines[2], "[device.console] has no \"driver\" key"));
+	assert_string_equal(c.device[0].driver, "console");
 }
 
 static void test_unknown_and_missing_drivers(void **state)

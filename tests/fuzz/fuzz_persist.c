@@ -1,0 +1,19 @@
+/* libFuzzer: the saved show state and the show log (report) readers. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "../../daemon/persist.h"
+#include "../../daemon/showlog.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct show_state s;
+	struct onair_time now = { 5000000, 1795300000000LL };
+	uint32_t hash;
+	char err[160];
+
+	persist_decode((const char *)data, size, &s, now, "fuzz-boot", &hash, err, sizeof(err));
+	free(report_build((const char *)data, size, size % 2));
+	return 0;
+}

@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""System tests: start the real onaird in a temporary directory and drive it
+with the real onairctl, as an operator would. Usage: test_daemon.py BUILD_DIR"""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = os.path.abspath(sys.argv[1])
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ONAIRD = os.path.join(BUILD, "onaird")
+ONAIRCTL = os.path.join(BUILD, "onairctl")
+results = {"passed": 0, "failed": 0}
+
+
+class Daemon:
+    def __init__(self, tmp, config, *extra):
+        self.tmp = tmp
+        self.sock = os.path.join(tmp, "onaird.sock")
+        self.state = os.path.join(tmp, "state")
+        self.out = open(os.path.join(tmp, "onaird.out"), "ab")
+        self.args = [ONAIRD, "-c", config, "--state-dir", self.state, "--socket", self.sock,
+                     "-o", "device.console.mode=lines", *extra]
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(self.args, stdout=self.out, stderr=self.out,
+                                     stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError("onaird exited at start: " + self.log())
+            if ctl(self, "ping")[0] == 0:
+                return
+            time.sleep(0.02)
+        raise AssertionError("onaird did not answer within 10 s")
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            return self.proc.wait(timeout=10)
+        return self.proc.returncode
+
+    def log(self):
+        self.out.flush()
+        with open(os.path.join(self.tmp, "onaird.out"), "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+
+def ctl(d, *args):
+    env = dict(os.environ, ONAIR_SOCKET=d.sock)
+    p = subprocess.run([ONAIRCTL, *args], capture_output=True, env=env, timeout=10)
+    return p.returncode, p.stdout.decode(), p.stderr.decode()
+
+
+def status(d):
+    rc, out, err = ctl(d, "status", "--json")
+    assert rc == 0, f"status failed: {err}"
+    return json.loads(out)
+
+
+def check(cond, what):
+    if not cond:
+        raise AssertionError(what)
+
+
+def test(fn):
+    with tempfile.TemporaryDirectory(prefix="onair-sys-") as tmp:
+        try:
+            fn(tmp)
+            results["passed"] += 1
+            print(f"PASS {fn.__name__}")
+        except Exception as e:  # noqa: BLE001 - a test's failure of any kind
+            results["failed"] += 1
+            print(f"FAIL {fn.__name__}: {e}")
+    return fn
+
+
+def write(tmp, name, text):
+    path = os.path.join(tmp, name)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
+
+
+MINIMAL = os.path.join(SRC, "configs", "minimal.conf")
+STUDIO = os.path.join(SRC, "configs", "studio.conf")
+
+
+@test
+def check_mode_accepts_examples(tmp):
+    for conf in (MINIMAL, STUDIO):
+        p = subprocess.run([ONAIRD, "-c", conf, "--check"], capture_output=True, text=True)
+        check(p.returncode == 0 and "configuration OK" in p.stdout, f"{conf}: {p.stdout}{p.stderr}")
+
+
+@test
+def check_mode_lists_every_error(tmp):
+    csv = write(tmp, "bad.csv", "title,duration\nA,5:00\nB,soon\n,1:00\n")
+    conf = write(tmp, "bad.conf", "[show]\nrundown = bad.csv\npreroll = -3\n[cue]\nwrapp = 30\n")
+    p = subprocess.run([ONAIRD, "-c", conf, "--check"], capture_output=True, text=True)
+    check(p.returncode == 1, f"exit {p.returncode}")
+    for want in (f"{conf}:3: show.preroll", f"{conf}:5: unknown key \"wrapp\" in [cue]; did you mean \"wrapup\"?",
+                 f"{csv}:3: duration \"soon\"", f"{csv}:4: segment title is empty"):
+        check(want in p.stderr, f"missing {want!r} in {p.stderr}")
+
+
+@test
+def show_runs_and_onairctl_drives_it(tmp):
+    d = Daemon(tmp, MINIMAL, "-o", "show.preroll=1")
+    try:
+        s = status(d)
+        check(s["state"] == "standby" and s["segment"] == 0, s)
+        check(s["lamps"] == {"tally": "off", "cue": "off"}, s["lamps"])
+        rc, out, _ = ctl(d, "next")
+        check(rc == 0 and out.startswith("preroll"), out)
+        time.sleep(1.3)
+        s = status(d)
+        check(s["state"] == "live" and s["segment"] == 1 and s["title"] == "开场 Opening", s)
+        check(s["lamps"]["tally"] == "on" and s["lamp_colours"]["tally"] == "red", s["lamps"])
+        check(55000 < s["remaining_ms"] <= 60000, s["remaining_ms"])
+        rc, out, _ = ctl(d, "next")
+        s = status(d)
+        check(s["segment"] == 2 and 119000 < s["remaining_ms"] <= 120000, s)
+        check(ctl(d, "extend", "-30")[0] == 0, "extend")
+        check(89000 < status(d)["remaining_ms"] <= 90000, "extend -30 not applied")
+        check(ctl(d, "hold")[0] == 0 and status(d)["state"] == "hold", "hold")
+        r1 = status(d)["remaining_ms"]
+        time.sleep(0.3)
+        check(status(d)["remaining_ms"] == r1, "countdown moved while held")
+        check(ctl(d, "resume")[0] == 0, "resume")
+        check(ctl(d, "aux", "20")[0] == 0 and status(d)["aux"]["total_ms"] == 20000, "aux")
+        check(ctl(d, "standby")[0] == 0 and status(d)["call"] == "standby", "standby")
+        check(status(d)["lamps"]["cue"] == "slow", "standby flashes")
+        check(ctl(d, "ack")[0] == 0 and status(d)["lamps"]["cue"] == "on", "ack steady")
+        check(ctl(d, "go")[0] == 0 and status(d)["cue"] == "go", "go")
+        check(ctl(d, "goto", "4")[0] == 0 and status(d)["segment"] == 4, "goto")
+        rc, _, err = ctl(d, "next")
+        check(rc == 1 and "last segment" in err, f"next on last: {rc} {err}")
+        check(ctl(d, "end")[0] == 0 and status(d)["state"] == "ended", "end")
+        check(status(d)["lamps"]["tally"] == "off", "tally off after end")
+        rc, out, _ = ctl(d, "report", "--csv")
+        check(rc == 0 and out.startswith("segment,title,planned_s"), out)
+        check("\n4,\"收尾 Closing\"" in out, out)
+        rc, out, _ = ctl(d, "log")
+        events = [json.loads(line) for line in out.splitlines()]
+        check(any(e["event"] == "rejected" for e in events), "refused next not logged")
+        check(all("wall_ms" in e and "mono_ms" in e for e in events), "times missing")
+        check({e.get("source") for e in events} >= {"cli", "timer"}, "sources")
+        check(d.stop() == 0, "SIGTERM exit code")
+        check("console: all lamps off" in d.log(), "outputs not made safe on exit")
+    finally:
+        d.stop()
+
+
+@test
+def kill9_resumes_same_segment_and_time(tmp):
+    d = Daemon(tmp, MINIMAL, "-o", "show.preroll=0")
+    try:
+        ctl(d, "goto", "2")
+        ctl(d, "extend", "+15")
+        time.sleep(0.5)
+        before = status(d)
+        t_before = time.monotonic()
+        d.kill9()
+        time.sleep(1.0)
+        d.start()
+        after = status(d)
+        elapsed = (time.monotonic() - t_before) * 1000
+        check(after["state"] == "live" and after["segment"] == 2, after)
+        expected = before["remaining_ms"] - elapsed
+        check(abs(after["remaining_ms"] - expected) < 1000,
+              f"remaining {after['remaining_ms']} expected {expected:.0f}")
+        check(after["planned_ms"] == 135000, "extension lost")
+        check("resumed live show at segment 2" in d.log(), "no resume message")
+    finally:
+        d.stop()
+
+
+@test
+def corrupt_state_is_reported_not_fatal(tmp):
+    os.makedirs(os.path.join(tmp, "state"))
+    write(tmp, "state/show.state", '{"version":1,"phase":"li')
+    d = Daemon(tmp, MINIMAL)
+    try:
+        check(status(d)["state"] == "standby", "not standby")
+        check("show.state is unusable" in d.log(), d.log())
+    finally:
+        d.stop()
+
+
+@test
+def garbage_on_the_socket_changes_nothing(tmp):
+    d = Daemon(tmp, MINIMAL, "-o", "show.preroll=0")
+    try:
+        ctl(d, "goto", "2")
+        before = status(d)
+        idle = socket.socket(socket.AF_UNIX)  # a client that connects and says nothing
+        idle.connect(d.sock)
+        for payload in (b"\x00\xff\xfe binary\n", b"x" * 100000, b"next now\n", b"goto 99\n",
+                        b"\n\n\n", "状态\n".encode(), b"status"):
+            c = socket.socket(socket.AF_UNIX)
+            c.connect(d.sock)
+            try:
+                c.sendall(payload)
+                c.shutdown(socket.SHUT_WR)  # half-closed
+                c.settimeout(5)
+                reply = b""
+                while chunk := c.recv(65536):
+                    reply += chunk
+            except OSError:
+                reply = b""
+            finally:
+                c.close()
+            for line in reply.splitlines():
+                json.loads(line)  # every answer is a JSON line
+        slow = [socket.socket(socket.AF_UNIX) for _ in range(40)]  # more than the client limit
+        for c in slow:
+            try:
+                c.connect(d.sock)
+            except OSError:
+                pass
+        for c in slow:
+            c.close()
+        idle.close()
+        after = status(d)
+        check(d.proc.poll() is None, "daemon died")
+        check(after["segment"] == before["segment"] and after["seq"] == before["seq"], "state changed")
+        rc, _, err = ctl(d, "fly")
+        check(rc == 1 and err.strip() == 'onairctl: unknown command "fly"', err)
+    finally:
+        d.stop()
+
+
+@test
+def reload_keeps_old_config_on_error(tmp):
+    conf = write(tmp, "r.conf", "[show]\ntitle = One\nsegment = 1:00 | A\nsegment = 2:00 | B\n")
+    d = Daemon(tmp, conf)
+    try:
+        write(tmp, "r.conf", "[show]\ntitle = Two\nsegment = bad | A\n")
+        d.proc.send_signal(signal.SIGHUP)
+        time.sleep(0.3)
+        check(d.proc.poll() is None, "died on SIGHUP")
+        s = status(d)
+        check(s["show"] == "One" and s["segments"] == 2, s)
+        check(f"{conf}:3: duration \"bad\"" in d.log(), d.log())
+        rc, _, err = ctl(d, "reload")
+        check(rc == 1 and "r.conf:3" in err, err)
+        write(tmp, "r.conf", "[show]\ntitle = Three\nsegment = 1:00 | A\n")
+        check(ctl(d, "reload")[0] == 0 and status(d)["show"] == "Three", "good reload")
+    finally:
+        d.stop()
+
+
+@test
+def second_instance_and_missing_daemon(tmp):
+    d = Daemon(tmp, MINIMAL)
+    try:
+        p = subprocess.run([ONAIRD, "-c", MINIMAL, "--state-dir", os.path.join(tmp, "s2"),
+                            "--socket", d.sock], capture_output=True, text=True, timeout=10,
+                           stdin=subprocess.DEVNULL)
+        check(p.returncode != 0 and "already running" in p.stderr, p.stderr)
+        check(status(d)["state"] == "standby", "first instance disturbed")
+    finally:
+        d.stop()
+    p = subprocess.run([ONAIRCTL, "--socket", os.path.join(tmp, "none.sock"), "status"],
+                       capture_output=True, text=True)
+    check(p.returncode == 3 and "cannot reach onaird" in p.stderr, p.stderr)
+
+
+@test
+def socket_mode_is_0660(tmp):
+    d = Daemon(tmp, MINIMAL)
+    try:
+        mode = os.stat(d.sock).st_mode & 0o777
+        check(mode == 0o660, oct(mode))
+    finally:
+        d.stop()
+
+
+@test
+def human_status_view(tmp):
+    d = Daemon(tmp, MINIMAL, "-o", "show.preroll=0")
+    try:
+        ctl(d, "next")
+        rc, out, _ = ctl(d, "status")
+        check(rc == 0, "status")
+        for want in ("state     live, segment 1 of 4", "title     开场 Opening", "lamp      tally  on red",
+                     "next      产品 Product"):
+            check(want in out, f"missing {want!r} in\n{out}")
+    finally:
+        d.stop()
+
+
+print(f"system ({os.path.basename(BUILD)}): {results['passed']} passed, {results['failed']} failed")
+sys.exit(1 if results["failed"] else 0)
