@@ -101,7 +101,7 @@ install: all
 	install -m 644 systemd/onair-tmpfiles.conf $(DESTDIR)/usr/lib/tmpfiles.d/onair.conf
 	install -m 644 configs/* $(DESTDIR)$(DATADIR)/doc/onair/examples/
 	test -e $(DESTDIR)$(SYSCONFDIR)/onair/onair.conf || \
-		sed 's|^rundown = .*|rundown = $(SYSCONFDIR)/onair/rundown.csv|' configs/studio.conf \
+		sed "s|^rundown = .*|rundown = rundown.csv|" configs/studio.conf \
 		> $(DESTDIR)$(SYSCONFDIR)/onair/onair.conf
 	test -e $(DESTDIR)$(SYSCONFDIR)/onair/rundown.csv || \
 		install -m 644 configs/rundown-example.csv $(DESTDIR)$(SYSCONFDIR)/onair/rundown.csv

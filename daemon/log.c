@@ -12,6 +12,7 @@
 static const char *log_tag = "onair";
 static enum log_level log_level = LOG_LEVEL_INFO;
 static bool log_journal;
+static bool log_tty;
 
 void log_init(const char *tag, enum log_level level)
 {
@@ -19,6 +20,7 @@ void log_init(const char *tag, enum log_level level)
 	log_level = level;
 	/* JOURNAL_STREAM is set by systemd when stderr goes to the journal. */
 	log_journal = getenv("JOURNAL_STREAM") != NULL;
+	log_tty = isatty(STDERR_FILENO);
 }
 
 int log_level_parse(const char *name)
@@ -55,7 +57,8 @@ static void log_vprint(enum log_level level, const char *errstr, const char *fmt
 		fprintf(stderr, "<%d>%s%s%s\n", syslog_prio[level], msg,
 			errstr ? ": " : "", errstr ? errstr : "");
 	else
-		fprintf(stderr, "%s: %s%s%s\n", log_tag, msg,
+		/* On a terminal, clear the console driver's status line first; it is redrawn. */
+		fprintf(stderr, "%s%s: %s%s%s\n", log_tty ? "\r\033[K" : "", log_tag, msg,
 			errstr ? ": " : "", errstr ? errstr : "");
 }
 

@@ -61,7 +61,9 @@ static void print_status(const cJSON *o)
 	if (*str_of(o, "title"))
 		printf("title     %s\n", str_of(o, "title"));
 	if (has) {
-		duration_format((int64_t)remaining, buf, sizeof(buf));
+		/* Rounded as the display rounds: 4:59.2 left shows as 5:00. */
+		duration_format(remaining > 0 ? ((int64_t)remaining + 999) / 1000 * 1000 : (int64_t)remaining,
+				buf, sizeof(buf));
 		printf("remaining %s%s", buf, remaining <= 0 ? " (over)" : "");
 		duration_format((int64_t)num_of(o, "planned_ms", NULL), buf, sizeof(buf));
 		printf(" of %s\n", buf);

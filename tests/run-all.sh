@@ -9,26 +9,42 @@ passed=0
 failed=0
 skipped=0
 
-count() { # suite-name exit-code
-	if [ "$2" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL $1"; fi
+suite_failed() { failed=$((failed + 1)); echo "FAIL $1"; }
+
+# Add a suite's own counts: cmocka's "[  PASSED  ] N test(s)." and
+# "[  FAILED  ] N test(s)", or a plain "N passed, M failed" line.
+add_counts() { # log-file exit-code suite-name
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p; s/.*: \([0-9]*\) passed, [0-9]* failed.*/\1/p' "$1" | tail -n 1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p; s/.*: [0-9]* passed, \([0-9]*\) failed.*/\1/p' "$1" | tail -n 1)
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+	# A crash or an exit code that its counts do not explain still fails.
+	if [ "$2" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then suite_failed "$3 (exit $2)"; fi
+	if [ -z "$p" ] && [ -z "$f" ]; then suite_failed "$3 (no counts)"; fi
 }
 
 for b in "$build" "$build/san"; do
 	for t in "$b"/tests/test_*; do
-		# cmocka prints its own counts per group; each group counts once here.
+		case "$t" in *.log) continue ;; esac
 		"$t" > "$t.log" 2>&1
 		rc=$?
 		tail -n 1 "$t.log" | sed "s|^|$(basename "$t") ($b): |"
 		[ $rc -ne 0 ] && cat "$t.log"
-		count "$t" $rc
+		add_counts "$t.log" $rc "$t"
 	done
-	python3 "$here/system/test_daemon.py" "$b"
-	count "system tests ($b)" $?
+	python3 "$here/system/test_daemon.py" "$b" > "$b/system.log" 2>&1
+	rc=$?
+	cat "$b/system.log"
+	add_counts "$b/system.log" $rc "system tests ($b)"
 done
 
 if [ -x "$build/fuzz/fuzz_conf" ]; then
-	"$here/fuzz/run.sh" "$build" "${FUZZ_SMOKE_SECONDS:-8}"
-	count "fuzz smoke" $?
+	"$here/fuzz/run.sh" "$build" "${FUZZ_SMOKE_SECONDS:-8}" > "$build/fuzz/smoke.log" 2>&1
+	rc=$?
+	cat "$build/fuzz/smoke.log"
+	passed=$((passed + $(grep -c '^PASS' "$build/fuzz/smoke.log")))
+	failed=$((failed + $(grep -c '^FAIL' "$build/fuzz/smoke.log")))
+	[ $rc -ne 0 ] && ! grep -q '^FAIL' "$build/fuzz/smoke.log" && suite_failed "fuzz smoke (exit $rc)"
 else
 	echo "SKIP fuzz smoke: clang with libFuzzer is not installed"
 	skipped=$((skipped + 1))

@@ -300,5 +300,25 @@ def human_status_view(tmp):
         d.stop()
 
 
+@test
+def sleeps_while_idle_and_wakes_once_a_second_while_counting(tmp):
+    d = Daemon(tmp, MINIMAL, "-o", "show.preroll=0", "-o", "cue.wrapup=0", "-o", "cue.danger=0")
+    try:
+        # Each status request itself costs a few wake-ups (accept, read, timer).
+        cost = status(d)["wakeups"]
+        cost = status(d)["wakeups"] - cost
+        w0 = status(d)["wakeups"]
+        time.sleep(2.0)
+        idle = status(d)["wakeups"] - w0 - cost
+        check(idle <= 1, f"{idle} wake-ups in 2 s of standby")
+        ctl(d, "next")
+        w0 = status(d)["wakeups"]
+        time.sleep(3.0)
+        live = status(d)["wakeups"] - w0 - cost
+        check(2 <= live <= 5, f"{live} wake-ups in 3 s of countdown (one per display change)")
+    finally:
+        d.stop()
+
+
 print(f"system ({os.path.basename(BUILD)}): {results['passed']} passed, {results['failed']} failed")
 sys.exit(1 if results["failed"] else 0)
