@@ -25,17 +25,9 @@ const char *cue_colour_name(enum cue_colour c) { return cue_colour_names[c]; }
 const char *cue_lamp_name(enum cue_lamp_id l) { return cue_lamp_names[l]; }
 const char *cue_cond_name(enum cue_cond c) { return cue_cond_names[c]; }
 
-static int lookup(const char *const *names, size_t count, const char *name)
-{
-	for (size_t i = 0; i < count; i++)
-		if (strcasecmp(names[i], name) == 0)
-			return (int)i;
-	return -1;
-}
-
-int cue_pattern_parse(const char *n) { return lookup(cue_pattern_names, ARRAY_SIZE(cue_pattern_names), n); }
-int cue_colour_parse(const char *n) { return lookup(cue_colour_names, ARRAY_SIZE(cue_colour_names), n); }
-int cue_cond_parse(const char *n) { return lookup(cue_cond_names, ARRAY_SIZE(cue_cond_names), n); }
+int cue_pattern_parse(const char *n) { return str_index(cue_pattern_names, ARRAY_SIZE(cue_pattern_names), n); }
+int cue_colour_parse(const char *n) { return str_index(cue_colour_names, ARRAY_SIZE(cue_colour_names), n); }
+int cue_cond_parse(const char *n) { return str_index(cue_cond_names, ARRAY_SIZE(cue_cond_names), n); }
 
 bool cue_look_parse(const char *text, struct cue_look *look)
 {

@@ -16,8 +16,9 @@ enum cue_colour {
 };
 enum cue_lamp_id { CUE_LAMP_TALLY, CUE_LAMP_CUE, CUE_LAMP_COUNT };
 
-/* What the cue light is saying, highest priority last in the list below
- * is resolved in cue.c; names are the config keys under [looks]. */
+/* What the cue light is saying. When several apply, cue_eval picks by
+ * priority (attention, then the operator's call, then hold, overrun, danger,
+ * wrapup, interaction, promo, live). Names are the keys under [looks]. */
 enum cue_cond {
 	CUE_COND_IDLE, CUE_COND_SCHEDULED, CUE_COND_LATE, CUE_COND_PREROLL, CUE_COND_LIVE,
 	CUE_COND_PROMO, CUE_COND_INTERACTION, CUE_COND_WRAPUP, CUE_COND_DANGER,

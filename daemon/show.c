@@ -22,17 +22,9 @@ const char *show_source_name(enum show_source src) { return show_source_names[sr
 const char *show_event_name(enum show_ev_kind k) { return show_event_names[k]; }
 const char *show_call_name(enum show_call c) { return show_call_names[c]; }
 
-static int name_index(const char *const *names, size_t count, const char *name)
-{
-	for (size_t i = 0; i < count; i++)
-		if (strcmp(names[i], name) == 0)
-			return (int)i;
-	return -1;
-}
-
-int show_phase_parse(const char *name) { return name_index(show_phase_names, ARRAY_SIZE(show_phase_names), name); }
-int show_source_parse(const char *name) { return name_index(show_source_names, ARRAY_SIZE(show_source_names), name); }
-int show_call_parse(const char *name) { return name_index(show_call_names, ARRAY_SIZE(show_call_names), name); }
+int show_phase_parse(const char *name) { return str_index(show_phase_names, ARRAY_SIZE(show_phase_names), name); }
+int show_source_parse(const char *name) { return str_index(show_source_names, ARRAY_SIZE(show_source_names), name); }
+int show_call_parse(const char *name) { return str_index(show_call_names, ARRAY_SIZE(show_call_names), name); }
 
 void show_init(struct show_state *s)
 {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -238,6 +239,14 @@ bool utf8_valid(const char *s, size_t len)
 		p += extra + 1;
 	}
 	return true;
+}
+
+int str_index(const char *const *names, size_t count, const char *name)
+{
+	for (size_t i = 0; i < count; i++)
+		if (strcasecmp(names[i], name) == 0)
+			return (int)i;
+	return -1;
 }
 
 int str_distance(const char *a, const char *b)

@@ -52,6 +52,8 @@ void str_copy(char *dst, const char *src, size_t size);
 char *str_trim(char *s);
 /* True when s is valid UTF-8 with no NUL and no control other than tab. */
 bool utf8_valid(const char *s, size_t len);
+/* Index of name in names (ASCII case ignored), or -1. */
+int str_index(const char *const *names, size_t count, const char *name);
 /* Edit distance, for "did you mean" suggestions. */
 int str_distance(const char *a, const char *b);
 /* Strict integer parse of the whole string within [min, max]. */

@@ -57,6 +57,9 @@ struct drv_ops {
 	void (*close)(struct drv *drv);
 };
 
+/* The drivers, one file each. */
+extern const struct drv_ops console_driver_ops;
+
 /* Find a driver by name; NULL with a message naming the problem in why
  * ("unknown driver" or "not compiled in"). */
 const struct drv_ops *drv_find(const char *name, char *why, size_t len);

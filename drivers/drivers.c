@@ -5,8 +5,6 @@
 
 #include "driver.h"
 
-extern const struct drv_ops console_driver_ops;
-
 static const struct {
 	const char *name;
 	const struct drv_ops *ops;
