@@ -1,6 +1,7 @@
 # onair: plain Makefile. PREFIX, DESTDIR, SYSCONFDIR and CC may be overridden.
-# Builds go to $(BUILD); "make check" runs every test, plain and under
-# AddressSanitizer + UndefinedBehaviorSanitizer.
+# Builds go to $(BUILD); "make check" builds warning-free (-Werror) with gcc
+# and clang and runs every test, plain and under AddressSanitizer +
+# UndefinedBehaviorSanitizer, then a short run of every fuzzer.
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -83,6 +84,7 @@ run: all
 check:
 	WERROR=1 $(MAKE) --no-print-directory all unit
 	WERROR=1 $(MAKE) --no-print-directory BUILD=$(BUILD)/san SAN=1 all unit
+	WERROR=1 $(MAKE) --no-print-directory BUILD=$(BUILD)/clang CC=$(CLANG) all
 	$(MAKE) --no-print-directory fuzzers
 	tests/run-all.sh $(BUILD)
 
