@@ -37,10 +37,10 @@ endif
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -DSYSCONFDIR=\"$(SYSCONFDIR)\" -MMD -MP
 
 CORE := daemon/util.c daemon/log.c daemon/loop.c daemon/rundown.c daemon/conf.c daemon/show.c \
-	daemon/cue.c daemon/persist.c daemon/showlog.c daemon/ctl.c daemon/notify.c \
+	daemon/cue.c daemon/gesture.c daemon/persist.c daemon/showlog.c daemon/ctl.c daemon/notify.c \
 	drivers/drivers.c drivers/console.c
 CORE_OBJ := $(CORE:%.c=$(BUILD)/%.o)
-UNIT_TESTS := rundown show cue conf persist ctl report
+UNIT_TESTS := rundown show cue gesture conf persist ctl report
 UNIT_BIN := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FUZZERS := conf rundown ctl persist
 FUZZ_BIN := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
