@@ -18,8 +18,9 @@ results = {"passed": 0, "failed": 0}
 
 
 class Daemon:
-    def __init__(self, tmp, config, *extra):
+    def __init__(self, tmp, config, *extra, env=None):
         self.tmp = tmp
+        self.env = env
         self.sock = os.path.join(tmp, "onaird.sock")
         self.state = os.path.join(tmp, "state")
         self.out = open(os.path.join(tmp, "onaird.out"), "ab")
@@ -29,7 +30,7 @@ class Daemon:
 
     def start(self):
         self.proc = subprocess.Popen(self.args, stdout=self.out, stderr=self.out,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, env=self.env)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -318,6 +319,30 @@ def sleeps_while_idle_and_wakes_once_a_second_while_counting(tmp):
         check(2 <= live <= 5, f"{live} wake-ups in 3 s of countdown (one per display change)")
     finally:
         d.stop()
+
+
+@test
+def systemd_notify_ready_watchdog_stopping(tmp):
+    path = os.path.join(tmp, "notify")
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.bind(path)
+    listener.settimeout(5)
+    env = dict(os.environ, NOTIFY_SOCKET=path, WATCHDOG_USEC="200000")
+    env.pop("WATCHDOG_PID", None)
+    d = Daemon(tmp, MINIMAL, env=env)
+    try:
+        got = []
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and got.count(b"WATCHDOG=1") < 5:
+            got.append(listener.recv(256))
+        check(b"READY=1" in got, got)
+        check(got.count(b"WATCHDOG=1") >= 5, f"watchdog not fed every 100 ms: {got}")
+        check(d.stop() == 0, "exit")
+        while (msg := listener.recv(256)) != b"STOPPING=1":
+            pass
+    finally:
+        d.stop()
+        listener.close()
 
 
 print(f"system ({os.path.basename(BUILD)}): {results['passed']} passed, {results['failed']} failed")
