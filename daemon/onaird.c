@@ -47,6 +47,7 @@ static struct {
 	struct device device[CONF_MAX_DEVICES];
 	int ndevices;
 	struct showlog log;
+	int64_t log_show_wall;	/* the show whose log is open */
 	struct drv_host host;
 } d = { .log.fd = -1 };
 
@@ -88,8 +89,8 @@ static void record(const struct show_events *ev, enum show_source src, const cha
 		   struct onair_time now)
 {
 	for (int i = 0; i < ev->count; i++) {
-		if (ev->ev[i].kind == SHOW_EV_PREROLL ||
-		    (i == 0 && ev->ev[i].kind == SHOW_EV_SEG_START && d.show.seq == 1)) {
+		if (d.show.show_start_wall && d.show.show_start_wall != d.log_show_wall) {
+			d.log_show_wall = d.show.show_start_wall;
 			if (showlog_open(&d.log, d.conf->state_dir, d.show.show_start_wall) < 0)
 				log_warn("showlog: open in %s/shows", d.conf->state_dir);
 			else
@@ -479,6 +480,7 @@ static void resume_saved_show(void)
 	if (hash != rundown_hash(&d.conf->rundown))
 		log_warnx("state: the rundown changed since the state was saved; resuming by segment number");
 	if (d.show.phase != SHOW_STANDBY && d.show.phase != SHOW_ENDED && d.show.show_start_wall) {
+		d.log_show_wall = d.show.show_start_wall;
 		if (showlog_open(&d.log, d.conf->state_dir, d.show.show_start_wall) == 0)
 			showlog_note(&d.log, "resume", "daemon restarted; show resumed from saved state", now);
 		log_info("state: resumed %s show at segment %d", show_phase_name(d.show.phase), d.show.seg + 1);

@@ -345,5 +345,26 @@ def systemd_notify_ready_watchdog_stopping(tmp):
         listener.close()
 
 
+@test
+def scheduled_start_goes_live_on_time_and_logs(tmp):
+    at = time.time() + 2.5
+    start = time.strftime("%H:%M:%S", time.localtime(at))
+    d = Daemon(tmp, MINIMAL, "-o", f"show.start={start}", "-o", "show.auto_start=yes",
+               "-o", "show.preroll=0")
+    try:
+        s = status(d)
+        check(s["state"] == "standby" and s["cue"] == "scheduled", s)
+        check(s["countdown"] in ("00:01", "00:02", "00:03"), s["countdown"])
+        time.sleep(max(0.0, int(at) + 0.3 - time.time()))
+        s = status(d)
+        check(s["state"] == "live" and s["segment"] == 1, s)
+        rc, out, _ = ctl(d, "log")
+        first = json.loads(out.splitlines()[0])
+        check(first["event"] == "segment_start" and first["source"] == "timer", first)
+        check(first["wall_ms"] // 1000 == int(at), f"went live at {first['wall_ms']}, scheduled {int(at)}")
+    finally:
+        d.stop()
+
+
 print(f"system ({os.path.basename(BUILD)}): {results['passed']} passed, {results['failed']} failed")
 sys.exit(1 if results["failed"] else 0)
