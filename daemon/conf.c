@@ -222,19 +222,18 @@ static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *
 		}
 		str_copy(field, value, k->size);
 		return;
-	case T_DURATION:
-	case T_DURATION_MS:
-		if (k->type == T_DURATION_MS) {
-			long long v;
+	case T_DURATION_MS: {
+		long long v;
 
-			if (!int_parse(value, k->min_ms, k->max_ms, &v)) {
-				diag_add(x->d, x->path, x->line, "%s.%s must be %lld to %lld milliseconds",
-					 k->section, k->name, (long long)k->min_ms, (long long)k->max_ms);
-				return;
-			}
-			*(int64_t *)field = v;
+		if (!int_parse(value, k->min_ms, k->max_ms, &v)) {
+			diag_add(x->d, x->path, x->line, "%s.%s must be %lld to %lld milliseconds",
+				 k->section, k->name, (long long)k->min_ms, (long long)k->max_ms);
 			return;
 		}
+		*(int64_t *)field = v;
+		return;
+	}
+	case T_DURATION:
 		if (!duration_parse(value, false, &ms) || ms < k->min_ms || ms > k->max_ms) {
 			char lo[32], hi[32];
 

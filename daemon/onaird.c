@@ -116,19 +116,15 @@ static const char *command(const struct show_cmd *cmd, const char *who, char *er
 {
 	struct onair_time now = time_now();
 	struct show_events ev;
-	static const char *const names[] = {
-		"start", "next", "prev", "goto", "hold", "resume", "hold", "extend", "end",
-		"cue attention", "standby", "go", "ack", "aux", "aux cancel"
-	};
 
 	/* Time-driven transitions first, so the command meets the state as it is now. */
 	if (show_tick(&d.show, &d.conf->rundown, &d.conf->show, now, &ev))
 		record(&ev, SHOW_SRC_TIMER, "", now);
 	if (show_apply(&d.show, &d.conf->rundown, &d.conf->show, cmd, now, &ev, err, errlen) < 0) {
-		log_info("show: %s refused (%s%s%s): %s", names[cmd->kind], show_source_name(cmd->source),
+		log_info("show: %s refused (%s%s%s): %s", show_cmd_name(cmd->kind), show_source_name(cmd->source),
 			 who ? " " : "", who ? who : "", err);
 		if (d.log.fd >= 0 && d.show.phase != SHOW_ENDED)
-			showlog_rejected(&d.log, names[cmd->kind], err, cmd->source, who, now);
+			showlog_rejected(&d.log, show_cmd_name(cmd->kind), err, cmd->source, who, now);
 		return err;
 	}
 	record(&ev, cmd->source, who, now);
@@ -171,12 +167,13 @@ static void update(void)
 	if (show_tick(&d.show, &d.conf->rundown, &d.conf->show, now, &ev))
 		record(&ev, SHOW_SRC_TIMER, "", now);
 	cue_eval(&d.show, &d.conf->rundown, &d.conf->show, &d.conf->cue, now, &out);
-	if (!d.rendered || cue_output_differs(&out, &d.out)) {
-		d.out = out;
+	bool changed = !d.rendered || cue_output_differs(&out, &d.out);
+
+	d.out = out;
+	if (changed) {
 		d.rendered = true;
 		render_all();
 	}
-	d.out = out;
 	next = show_next_deadline(&d.show, &d.conf->show, now);
 	loop_timer_arm(d.timer, out.next < next ? out.next : next);
 }

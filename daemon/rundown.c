@@ -309,8 +309,6 @@ int rundown_parse_csv(struct rundown *r, const char *path, const char *data, siz
 			if (colmap[i] >= 0 && !segment_set(&s, colmap[i], value, path, line, d))
 				ok = false;
 		}
-		if (nfields <= 1 || !have[COL_TITLE])
-			ok = false;
 		if (ok && !s.title[0]) {
 			diag_add(d, path, line, "segment has no title");
 			ok = false;

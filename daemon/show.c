@@ -12,15 +12,21 @@ static const char *const show_event_names[] = {
 	"preroll", "segment_start", "segment_end", "hold", "resume", "extend", "end",
 	"aux_start", "aux_end", "aux_cancel", "standby", "ack", "go", "attention"
 };
+static const char *const show_cmd_names[] = {
+	"start", "next", "prev", "goto", "hold", "resume", "hold toggle", "extend", "end",
+	"cue attention", "standby", "go", "ack", "aux", "aux cancel"
+};
 static const char *const show_call_names[] = { "none", "standby", "acked", "go" };
 
 _Static_assert(ARRAY_SIZE(show_event_names) == SHOW_EV_COUNT, "event names");
 _Static_assert(ARRAY_SIZE(show_source_names) == SHOW_SRC_COUNT, "source names");
+_Static_assert(ARRAY_SIZE(show_cmd_names) == SHOW_CMD_COUNT, "command names");
 
 const char *show_phase_name(enum show_phase p) { return show_phase_names[p]; }
 const char *show_source_name(enum show_source src) { return show_source_names[src]; }
 const char *show_event_name(enum show_ev_kind k) { return show_event_names[k]; }
 const char *show_call_name(enum show_call c) { return show_call_names[c]; }
+const char *show_cmd_name(enum show_cmd_kind k) { return show_cmd_names[k]; }
 
 int show_phase_parse(const char *name) { return str_index(show_phase_names, ARRAY_SIZE(show_phase_names), name); }
 int show_source_parse(const char *name) { return str_index(show_source_names, ARRAY_SIZE(show_source_names), name); }

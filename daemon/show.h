@@ -113,6 +113,7 @@ void show_shift_mono(struct show_state *s, int64_t shift_ms);
 const char *show_phase_name(enum show_phase p);
 const char *show_source_name(enum show_source src);
 const char *show_event_name(enum show_ev_kind k);
+const char *show_cmd_name(enum show_cmd_kind k);
 const char *show_call_name(enum show_call c);
 int show_phase_parse(const char *name);
 int show_source_parse(const char *name);

@@ -38,7 +38,7 @@ int showlog_open(struct showlog *log, const char *state_dir, int64_t show_start_
 
 void showlog_close(struct showlog *log)
 {
-	if (log->fd > 0)
+	if (log->fd >= 0)
 		close(log->fd);
 	log->fd = -1;
 }

@@ -86,6 +86,10 @@ static void test_structural_errors(void **state)
 	assert_int_equal(parse("title,duration\n"), -1);
 	assert_non_null(strstr(d.lines[0], "no segments"));
 	diag_free(&d);
+	/* A row with no separators at all still gets a message. */
+	assert_int_equal(parse("title,duration\nJust a title\n"), -1);
+	assert_non_null(strstr(d.lines[0], "t.csv:2: segment \"Just a title\" has no duration"));
+	diag_free(&d);
 	assert_int_equal(parse("title,duration,wrapup,danger\nA,5:00,10,20\n"), -1);
 	assert_non_null(strstr(d.lines[0], "danger (20 s) must not come before wrapup (10 s)"));
 }
