@@ -15,7 +15,7 @@ CC ?= cc
 CLANG ?= clang
 FUZZ_SECONDS ?= 60
 
-PKGS := inih libcjson
+PKGS := inih libcjson libgpiod
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 
@@ -34,13 +34,14 @@ ifeq ($(SAN),1)
 CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -DSYSCONFDIR=\"$(SYSCONFDIR)\" -MMD -MP
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -DSYSCONFDIR=\"$(SYSCONFDIR)\" -DDATADIR=\"$(DATADIR)\" -MMD -MP
 
-CORE := daemon/util.c daemon/log.c daemon/loop.c daemon/rundown.c daemon/conf.c daemon/show.c \
+CORE := daemon/util.c daemon/log.c daemon/loop.c daemon/rundown.c daemon/inifile.c daemon/conf.c daemon/board.c daemon/show.c \
 	daemon/cue.c daemon/gesture.c daemon/persist.c daemon/showlog.c daemon/ctl.c daemon/notify.c \
-	drivers/drivers.c drivers/console.c
+	drivers/drivers.c drivers/console.c drivers/input.c drivers/gpio.c drivers/gpioline_gpiod1.c \
+	drivers/sevenseg.c drivers/display.c drivers/tm1637.c drivers/max7219.c
 CORE_OBJ := $(CORE:%.c=$(BUILD)/%.o)
-UNIT_TESTS := rundown show cue gesture conf persist ctl report
+UNIT_TESTS := rundown show cue gesture conf persist ctl report board
 UNIT_BIN := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FUZZERS := conf rundown ctl persist
 FUZZ_BIN := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
@@ -69,7 +70,7 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE)
 	@mkdir -p $(dir $@)
 	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
-		-DSYSCONFDIR=\"$(SYSCONFDIR)\" -o $@ $^ $(PKG_LIBS)
+		-DSYSCONFDIR=\"$(SYSCONFDIR)\" -DDATADIR=\"$(DATADIR)\" -o $@ $^ $(PKG_LIBS)
 
 unit: $(UNIT_BIN)
 fuzzers: $(FUZZ_BIN)
@@ -87,6 +88,10 @@ check:
 	WERROR=1 $(MAKE) --no-print-directory BUILD=$(BUILD)/clang CC=$(CLANG) all
 	$(MAKE) --no-print-directory fuzzers
 	tests/run-all.sh $(BUILD)
+
+# The hardware-in-the-loop bench alone (part of check).
+check-hil: all
+	tests/hil/run.sh $(BUILD)
 
 fuzz: fuzzers
 	tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
@@ -111,5 +116,5 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all unit fuzzers run check fuzz install clean
+.PHONY: all unit fuzzers run check check-hil fuzz install clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "conf.h"
+#include "inifile.h"
 #include "log.h"
 
 #define CONF_FILE_MAX (256 * 1024)
@@ -37,6 +38,8 @@ static const struct conf_key conf_keys[] = {
 	K("daemon", "socket", T_SOCKET, socket, 0, 0),
 	K("daemon", "state_dir", T_PATH, state_dir, 0, 0),
 	K("daemon", "log_level", T_LOGLEVEL, log_level, 0, 0),
+	K("daemon", "board", T_PATH, board_name, 0, 0),
+	K("daemon", "board_dir", T_PATH, board_dir, 0, 0),
 	K("show", "title", T_STRING, title, 0, 0),
 	K("show", "rundown", T_PATH, rundown_path, 0, 0),
 	K("show", "segment", T_SEGMENT, rundown, 0, 0),
@@ -79,13 +82,8 @@ static const struct conf_key conf_keys[] = {
 static const char *const conf_sections[] = { "daemon", "show", "cue", "looks", "device.NAME" };
 
 struct conf_ctx {
+	struct inifile in;	/* first: the line reader is handed this struct */
 	struct conf *c;
-	struct diag *d;
-	const char *path;
-	/* reader state */
-	const char *p, *end;
-	int line;
-	int section_line;		/* where the current [section] began */
 	char reported_section[64];	/* unknown section already reported */
 	/* which keys were set, and where, to catch duplicates */
 	int seen[ARRAY_SIZE(conf_keys)];
@@ -98,6 +96,7 @@ void conf_defaults(struct conf *c)
 	memset(c, 0, sizeof(*c));
 	str_copy(c->socket, "/run/onair/onaird.sock", sizeof(c->socket));
 	str_copy(c->state_dir, "/var/lib/onair", sizeof(c->state_dir));
+	str_copy(c->board_dir, DATADIR "/onair/boards", sizeof(c->board_dir));
 	c->log_level = LOG_LEVEL_INFO;
 	str_copy(c->title, "onair show", sizeof(c->title));
 	c->show.preroll_ms = 10000;
@@ -105,54 +104,6 @@ void conf_defaults(struct conf *c)
 	c->show.attention_ms = 5000;
 	c->show.auto_start = false;
 	cue_conf_defaults(&c->cue);
-}
-
-static char *conf_reader(char *str, int num, void *stream)
-{
-	struct conf_ctx *x = stream;
-	const char *nl, *start;
-	size_t len;
-
-	if (x->p >= x->end)
-		return NULL;
-	x->line++;
-	nl = memchr(x->p, '\n', (size_t)(x->end - x->p));
-	len = nl ? (size_t)(nl - x->p) : (size_t)(x->end - x->p);
-	start = x->p;
-	x->p += len + (nl ? 1 : 0);
-	if (len && start[len - 1] == '\r')
-		len--;
-	while (len && (*start == ' ' || *start == '\t')) {
-		start++;
-		len--;
-	}
-	if (x->line == 1 && len >= 3 && memcmp(start, "\xEF\xBB\xBF", 3) == 0) {
-		start += 3;
-		len -= 3;
-	}
-	if (len + 2 > (size_t)num) {
-		diag_add(x->d, x->path, x->line, "line is longer than %d bytes", num - 2);
-		str[0] = '\n';
-		str[1] = '\0';
-		return str;
-	}
-	if (memchr(start, '\0', len)) {
-		diag_add(x->d, x->path, x->line, "line contains a NUL byte");
-		len = 0;
-	} else if (len && start[0] != ';' && start[0] != '#') {
-		if (start[0] == '[') {
-			x->section_line = x->line;
-			if (!memchr(start, ']', len))
-				diag_add(x->d, x->path, x->line, "section header has no closing ']'");
-		} else if (!memchr(start, '=', len) && !memchr(start, ':', len)) {
-			diag_add(x->d, x->path, x->line, "expected \"key = value\" or \"[section]\"");
-			len = 0;
-		}
-	}
-	memcpy(str, start, len);
-	str[len] = '\n';
-	str[len + 1] = '\0';
-	return str;
 }
 
 static const struct conf_key *conf_key_find(const char *section, const char *name)
@@ -189,10 +140,10 @@ static void suggest_key(struct conf_ctx *x, const char *section, const char *nam
 		}
 	}
 	if (best)
-		diag_add(x->d, x->path, x->line, "unknown key \"%s\" in [%s]; did you mean \"%s\"?",
+		diag_add(x->in.d, x->in.path, x->in.line, "unknown key \"%s\" in [%s]; did you mean \"%s\"?",
 			 name, section, best);
 	else
-		diag_add(x->d, x->path, x->line, "unknown key \"%s\" in [%s]", name, section);
+		diag_add(x->in.d, x->in.path, x->in.line, "unknown key \"%s\" in [%s]", name, section);
 }
 
 static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *value)
@@ -208,16 +159,16 @@ static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *
 	case T_PATH:
 	case T_SOCKET:
 		if (!utf8_valid(value, strlen(value))) {
-			diag_add(x->d, x->path, x->line, "%s.%s is not valid UTF-8", k->section, k->name);
+			diag_add(x->in.d, x->in.path, x->in.line, "%s.%s is not valid UTF-8", k->section, k->name);
 			return;
 		}
 		if (strlen(value) >= k->size) {
-			diag_add(x->d, x->path, x->line, "%s.%s is longer than %zu bytes", k->section,
+			diag_add(x->in.d, x->in.path, x->in.line, "%s.%s is longer than %zu bytes", k->section,
 				 k->name, k->size - 1);
 			return;
 		}
 		if (k->type != T_STRING && !*value) {
-			diag_add(x->d, x->path, x->line, "%s.%s is empty", k->section, k->name);
+			diag_add(x->in.d, x->in.path, x->in.line, "%s.%s is empty", k->section, k->name);
 			return;
 		}
 		str_copy(field, value, k->size);
@@ -226,7 +177,7 @@ static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *
 		long long v;
 
 		if (!int_parse(value, k->min_ms, k->max_ms, &v)) {
-			diag_add(x->d, x->path, x->line, "%s.%s must be %lld to %lld milliseconds",
+			diag_add(x->in.d, x->in.path, x->in.line, "%s.%s must be %lld to %lld milliseconds",
 				 k->section, k->name, (long long)k->min_ms, (long long)k->max_ms);
 			return;
 		}
@@ -239,7 +190,7 @@ static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *
 
 			duration_format(k->min_ms, lo, sizeof(lo));
 			duration_format(k->max_ms, hi, sizeof(hi));
-			diag_add(x->d, x->path, x->line,
+			diag_add(x->in.d, x->in.path, x->in.line,
 				 "%s.%s \"%s\" must be a duration from %s to %s (m:ss, h:mm:ss or seconds)",
 				 k->section, k->name, value, lo, hi);
 			return;
@@ -248,7 +199,7 @@ static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *
 		return;
 	case T_BOOL:
 		if (!bool_parse(value, &b)) {
-			diag_add(x->d, x->path, x->line, "%s.%s must be yes or no", k->section, k->name);
+			diag_add(x->in.d, x->in.path, x->in.line, "%s.%s must be yes or no", k->section, k->name);
 			return;
 		}
 		*(bool *)field = b;
@@ -256,14 +207,14 @@ static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *
 	case T_LOGLEVEL:
 		level = log_level_parse(value);
 		if (level < 0) {
-			diag_add(x->d, x->path, x->line, "log_level must be error, warn, info or debug");
+			diag_add(x->in.d, x->in.path, x->in.line, "log_level must be error, warn, info or debug");
 			return;
 		}
 		*(int *)field = level;
 		return;
 	case T_LOOK:
 		if (!cue_look_parse(value, field))
-			diag_add(x->d, x->path, x->line,
+			diag_add(x->in.d, x->in.path, x->in.line,
 				 "look \"%s\" must be a pattern (off, on, slow, fast) and an optional "
 				 "colour (red, green, amber, blue, white, cyan, magenta, yellow)", value);
 		return;
@@ -273,7 +224,7 @@ static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *
 			const char *end = strptime(value, "%Y-%m-%d %H:%M", &tm);
 
 			if (!end || (*end && (*end != ':' || !strptime(end, ":%S", &tm)))) {
-				diag_add(x->d, x->path, x->line,
+				diag_add(x->in.d, x->in.path, x->in.line,
 					 "show.start \"%s\" must be HH:MM, HH:MM:SS or YYYY-MM-DD HH:MM", value);
 				return;
 			}
@@ -286,11 +237,11 @@ static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *
 		else if (strcasecmp(value, "stop") == 0)
 			*(bool *)field = false;
 		else
-			diag_add(x->d, x->path, x->line, "cue.overrun must be \"count\" or \"stop\"");
+			diag_add(x->in.d, x->in.path, x->in.line, "cue.overrun must be \"count\" or \"stop\"");
 		return;
 	case T_SEGMENT:
 		x->rundown_from_ini = true;
-		rundown_parse_segment(&x->c->rundown, value, x->path, x->line, x->d);
+		rundown_parse_segment(&x->c->rundown, value, x->in.path, x->in.line, x->in.d);
 		return;
 	}
 }
@@ -303,14 +254,14 @@ static struct conf_device *device_section(struct conf_ctx *x, const char *name)
 		if (strcmp(c->device[i].name, name) == 0)
 			return &c->device[i];
 	if (!*name || strlen(name) >= DRV_NAME_MAX) {
-		diag_add(x->d, x->path, x->line, "device name must be 1 to %d bytes", DRV_NAME_MAX - 1);
+		diag_add(x->in.d, x->in.path, x->in.line, "device name must be 1 to %d bytes", DRV_NAME_MAX - 1);
 		return NULL;
 	}
 	if (c->ndevices >= CONF_MAX_DEVICES) {
-		diag_add(x->d, x->path, x->line, "too many devices (at most %d)", CONF_MAX_DEVICES);
+		diag_add(x->in.d, x->in.path, x->in.line, "too many devices (at most %d)", CONF_MAX_DEVICES);
 		return NULL;
 	}
-	c->device[c->ndevices].line = x->section_line ? x->section_line : x->line;
+	c->device[c->ndevices].line = x->in.section_line ? x->in.section_line : x->in.line;
 	str_copy(c->device[c->ndevices].name, name, DRV_NAME_MAX);
 	return &c->device[c->ndevices++];
 }
@@ -322,34 +273,34 @@ static void device_key(struct conf_ctx *x, struct conf_device *dev, const char *
 
 	if (strcmp(name, "driver") == 0) {
 		if (*dev->driver && !x->override)
-			diag_add(x->d, x->path, x->line, "duplicate key \"driver\" in [device.%s]", dev->name);
+			diag_add(x->in.d, x->in.path, x->in.line, "duplicate key \"driver\" in [device.%s]", dev->name);
 		str_copy(dev->driver, value, sizeof(dev->driver));
-		dev->driver_line = x->line;
+		dev->driver_line = x->in.line;
 		return;
 	}
 	for (i = 0; i < dev->nkeys; i++)
 		if (strcmp(dev->kv[i].key, name) == 0)
 			break;
 	if (i < dev->nkeys && !x->override) {
-		diag_add(x->d, x->path, x->line, "duplicate key \"%s\" in [device.%s] (first on line %d)",
+		diag_add(x->in.d, x->in.path, x->in.line, "duplicate key \"%s\" in [device.%s] (first on line %d)",
 			 name, dev->name, dev->kv[i].line);
 		return;
 	}
 	if (i == dev->nkeys) {
 		if (dev->nkeys >= DRV_MAX_KEYS) {
-			diag_add(x->d, x->path, x->line, "too many keys in [device.%s]", dev->name);
+			diag_add(x->in.d, x->in.path, x->in.line, "too many keys in [device.%s]", dev->name);
 			return;
 		}
 		dev->nkeys++;
 	}
 	if (strlen(name) >= DRV_NAME_MAX || strlen(value) >= DRV_VALUE_MAX) {
-		diag_add(x->d, x->path, x->line, "key or value too long in [device.%s]", dev->name);
+		diag_add(x->in.d, x->in.path, x->in.line, "key or value too long in [device.%s]", dev->name);
 		dev->nkeys -= i == dev->nkeys - 1;
 		return;
 	}
 	str_copy(dev->kv[i].key, name, DRV_NAME_MAX);
 	str_copy(dev->kv[i].value, value, DRV_VALUE_MAX);
-	dev->kv[i].line = x->line;
+	dev->kv[i].line = x->in.line;
 }
 
 static int conf_handler(void *user, const char *section, const char *name, const char *value)
@@ -375,7 +326,7 @@ static int conf_handler(void *user, const char *section, const char *name, const
 		} else if (*section && strcmp(x->reported_section, section) == 0) {
 			/* one message per unknown section, not one per key */
 		} else {
-			int line = x->line;
+			int line = x->in.line;
 			const char *best = NULL;
 			int best_d = 4;
 
@@ -387,16 +338,16 @@ static int conf_handler(void *user, const char *section, const char *name, const
 					best = conf_sections[i];
 				}
 			}
-			if (*section && x->section_line)
-				line = x->section_line;
+			if (*section && x->in.section_line)
+				line = x->in.section_line;
 			str_copy(x->reported_section, section, sizeof(x->reported_section));
 			if (!*section)
-				diag_add(x->d, x->path, line, "key \"%s\" is outside any [section]", name);
+				diag_add(x->in.d, x->in.path, line, "key \"%s\" is outside any [section]", name);
 			else if (best)
-				diag_add(x->d, x->path, line, "unknown section [%s]; did you mean [%s]?",
+				diag_add(x->in.d, x->in.path, line, "unknown section [%s]; did you mean [%s]?",
 					 section, best);
 			else
-				diag_add(x->d, x->path, line, "unknown section [%s]", section);
+				diag_add(x->in.d, x->in.path, line, "unknown section [%s]", section);
 		}
 		return 1;
 	}
@@ -404,11 +355,11 @@ static int conf_handler(void *user, const char *section, const char *name, const
 		size_t idx = (size_t)(k - conf_keys);
 
 		if (x->seen[idx]) {
-			diag_add(x->d, x->path, x->line, "duplicate key \"%s\" in [%s] (first on line %d)",
+			diag_add(x->in.d, x->in.path, x->in.line, "duplicate key \"%s\" in [%s] (first on line %d)",
 				 name, section, x->seen[idx]);
 			return 1;
 		}
-		x->seen[idx] = x->line;
+		x->seen[idx] = x->in.line;
 	}
 	set_value(x, k, value);
 	return 1;
@@ -416,10 +367,10 @@ static int conf_handler(void *user, const char *section, const char *name, const
 
 int conf_parse_text(struct conf *c, const char *path, const char *text, size_t len, struct diag *d)
 {
-	struct conf_ctx x = { .c = c, .d = d, .path = path, .p = text, .end = text + len };
+	struct conf_ctx x = { .in = { .path = path, .d = d, .p = text, .end = text + len }, .c = c };
 	size_t before = d->count;
 
-	ini_parse_stream(conf_reader, &x, conf_handler, &x);
+	ini_parse_stream(inifile_reader, &x, conf_handler, &x);
 	if (x.rundown_from_ini && *c->rundown_path)
 		diag_add(d, path, 0, "both show.rundown and show.segment are set: use one");
 	return d->count == before ? 0 : -1;
@@ -429,7 +380,7 @@ static int conf_override(struct conf *c, const char *text, struct diag *d)
 {
 	char buf[512], where[600];
 	char *eq, *dot;
-	struct conf_ctx x = { .c = c, .d = d, .path = where, .override = true };
+	struct conf_ctx x = { .in = { .path = where, .d = d }, .c = c, .override = true };
 
 	snprintf(where, sizeof(where), "-o %s", text);
 	str_copy(buf, text, sizeof(buf));
@@ -487,7 +438,7 @@ static void conf_check_devices(struct conf *c, struct diag *d)
 			for (int j = 0; ops->keys && ops->keys[j]; j++)
 				known |= strcmp(ops->keys[j], dev->kv[k].key) == 0;
 			if (!known) {
-				struct conf_ctx x = { .c = c, .d = d, .path = c->path, .line = dev->kv[k].line };
+				struct conf_ctx x = { .in = { .path = c->path, .d = d, .line = dev->kv[k].line }, .c = c };
 				char section[64];
 
 				snprintf(section, sizeof(section), "device.%s", dev->name);
@@ -495,8 +446,25 @@ static void conf_check_devices(struct conf *c, struct diag *d)
 			}
 		}
 		if (ops->check)
-			ops->check(dev, c->path, d);
+			ops->check(dev, *c->board.path ? &c->board : NULL, c->path, d);
 	}
+}
+
+/* "rpi4" is looked up in board_dir; a name with a slash is a file,
+ * relative to the config's folder. */
+static void conf_load_board(struct conf *c, struct diag *d)
+{
+	char path[PATH_MAX];
+
+	if (strchr(c->board_name, '/')) {
+		str_copy(path, c->board_name, sizeof(path));
+		resolve_relative(path, sizeof(path), c->path);
+	} else if ((size_t)snprintf(path, sizeof(path), "%s/%s.conf", c->board_dir, c->board_name) >=
+		   sizeof(path)) {
+		diag_add(d, c->path, 0, "board path is too long");
+		return;
+	}
+	board_load(&c->board, path, d);
 }
 
 int conf_load(struct conf *c, const char *path, const char *const *overrides, int noverrides,
@@ -522,6 +490,8 @@ int conf_load(struct conf *c, const char *path, const char *const *overrides, in
 	}
 	if (c->rundown.count == 0 && d->count == before)
 		diag_add(d, path, 0, "no rundown: set show.rundown = FILE.csv or add show.segment lines");
+	if (*c->board_name)
+		conf_load_board(c, d);
 	if (c->ndevices == 0) {
 		/* The embedded default: a show runs and can be seen with no hardware. */
 		str_copy(c->device[0].name, "console", DRV_NAME_MAX);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "../drivers/driver.h"
+#include "board.h"
 #include "cue.h"
 #include "rundown.h"
 #include "show.h"
@@ -19,6 +20,9 @@ struct conf {
 	char socket[108];		/* sun_path size */
 	char state_dir[PATH_MAX];
 	int log_level;
+	char board_name[PATH_MAX];	/* daemon.board: a name in board_dir or a file */
+	char board_dir[PATH_MAX];
+	struct board board;		/* loaded; path "" when none */
 	char title[RUNDOWN_TITLE_MAX];
 	char rundown_path[PATH_MAX];	/* "" when segments come from the INI */
 	char start[32];			/* "HH:MM[:SS]" or "YYYY-MM-DD HH:MM[:SS]", "" none */

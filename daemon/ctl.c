@@ -38,6 +38,7 @@ static const struct ctl_command {
 	{ "goto", CTL_SHOW, SHOW_CMD_GOTO, ARG_SEGMENT, "goto N", "jump to segment N (1-based), starting it afresh" },
 	{ "hold", CTL_SHOW, SHOW_CMD_HOLD, ARG_NONE, "hold", "freeze the countdown" },
 	{ "resume", CTL_SHOW, SHOW_CMD_RESUME, ARG_NONE, "resume", "continue after hold" },
+	{ "hold-toggle", CTL_SHOW, SHOW_CMD_HOLD_TOGGLE, ARG_NONE, "hold-toggle", "hold, or resume when held (one pedal for both)" },
 	{ "extend", CTL_SHOW, SHOW_CMD_EXTEND, ARG_SIGNED_SECONDS, "extend [+|-]SECONDS", "lengthen or shorten this segment (also m:ss)" },
 	{ "end", CTL_SHOW, SHOW_CMD_END, ARG_NONE, "end", "end the show" },
 	{ "cue", CTL_SHOW, SHOW_CMD_ATTENTION, ARG_ATTENTION, "cue attention", "flash the cue light: look at me" },

@@ -20,6 +20,12 @@ void gesture_init(struct gesture_state *g, int64_t now)
 	*g = (struct gesture_state){ .changed_at = now - (INT64_C(1) << 40) };
 }
 
+void gesture_init_held(struct gesture_state *g, int64_t now)
+{
+	*g = (struct gesture_state){ .raw = true, .stable = true, .changed_at = now,
+				     .pressed_at = now, .long_fired = true };
+}
+
 static int emit(enum gesture_kind out[GESTURE_MAX], int n, enum gesture_kind k)
 {
 	if (n < GESTURE_MAX)

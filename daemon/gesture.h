@@ -29,6 +29,9 @@ struct gesture_state {
 
 /* A button at rest (released) at now. */
 void gesture_init(struct gesture_state *g, int64_t now);
+/* A button already held at now (at start-up): neither it nor its release
+ * is a gesture. */
+void gesture_init_held(struct gesture_state *g, int64_t now);
 /* A raw edge: the line or report says pressed (or released) at now.
  * Returns how many gestures were written to out. */
 int gesture_edge(struct gesture_state *g, const struct gesture_conf *c, bool pressed, int64_t now,

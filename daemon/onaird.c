@@ -204,6 +204,8 @@ static int devices_open(const struct conf *c)
 {
 	struct diag diag = { 0 };
 
+	/* Drivers read the board while they open, and keep what they need. */
+	d.host.board = *c->board.path ? &c->board : NULL;
 	for (int i = 0; i < c->ndevices; i++) {
 		char why[128];
 		const struct drv_ops *ops = drv_find(c->device[i].driver, why, sizeof(why));
@@ -249,7 +251,8 @@ static int reload(char *err, size_t errlen)
 		return -1;
 	}
 	devices_changed = c->ndevices != d.conf->ndevices ||
-			  memcmp(c->device, d.conf->device, sizeof(c->device[0]) * (size_t)c->ndevices) != 0;
+			  memcmp(c->device, d.conf->device, sizeof(c->device[0]) * (size_t)c->ndevices) != 0 ||
+			  memcmp(&c->board, &d.conf->board, sizeof(c->board)) != 0;
 	if (strcmp(c->state_dir, d.conf->state_dir) != 0 || strcmp(c->socket, d.conf->socket) != 0)
 		log_warnx("reload: state_dir and socket take effect at the next start");
 	str_copy(c->state_dir, d.conf->state_dir, sizeof(c->state_dir));
@@ -575,7 +578,7 @@ int main(int argc, char **argv)
 	boot_id_read(d.boot_id, sizeof(d.boot_id));
 	d.host.command = host_command;
 	d.host.presence = host_presence;
-	d.host.config_path = d.conf->path;
+	d.host.config_path = d.config_path;
 	show_init(&d.show);
 	resume_saved_show();
 	devices_open(d.conf);

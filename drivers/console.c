@@ -33,8 +33,10 @@ struct drv {
 
 static const char *const console_keys[] = { "colour", "keys", "mode", NULL };
 
-static int console_check(const struct conf_device *dev, const char *path, struct diag *d)
+static int console_check(const struct conf_device *dev, const struct board *board, const char *path,
+			 struct diag *d)
 {
+	(void)board;
 	const char *v;
 	bool b;
 	int rc = 0;

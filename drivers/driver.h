@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../daemon/board.h"
 #include "../daemon/cue.h"
 #include "../daemon/show.h"
 #include "../daemon/util.h"
@@ -36,6 +37,7 @@ struct drv_host {
 	/* A device appeared or vanished; the status view shows it. */
 	void (*presence)(struct drv_host *host, const char *device, bool present);
 	const char *config_path;	/* for path:line messages */
+	const struct board *board;	/* during open only; NULL when the config names none */
 };
 
 struct drv;	/* a driver's own per-instance state */
@@ -43,8 +45,9 @@ struct drv;	/* a driver's own per-instance state */
 struct drv_ops {
 	const char *name;
 	const char *const *keys;	/* keys the driver accepts besides "driver" */
-	/* Validate values without touching hardware (for --check). */
-	int (*check)(const struct conf_device *dev, const char *path, struct diag *d);
+	/* Validate values without touching hardware (for --check); board may be NULL. */
+	int (*check)(const struct conf_device *dev, const struct board *board, const char *path,
+		     struct diag *d);
 	/* Open the device and put its outputs in their safe state. */
 	struct drv *(*open)(const struct conf_device *dev, struct drv_host *host, struct diag *d);
 	/* Show the cue engine's output; called whenever it changes. */
@@ -59,6 +62,9 @@ struct drv_ops {
 
 /* The drivers, one file each. */
 extern const struct drv_ops console_driver_ops;
+extern const struct drv_ops gpio_driver_ops;
+extern const struct drv_ops tm1637_driver_ops;
+extern const struct drv_ops max7219_driver_ops;
 
 /* Find a driver by name; NULL with a message naming the problem in why
  * ("unknown driver" or "not compiled in"). */

@@ -10,11 +10,11 @@ static const struct {
 	const struct drv_ops *ops;
 } drv_table[] = {
 	{ "console", &console_driver_ops },
+	{ "gpio", &gpio_driver_ops },
+	{ "tm1637", &tm1637_driver_ops },
+	{ "max7219", &max7219_driver_ops },
 	/* Drivers of the hardware issue: listed so configs name them
 	 * correctly; they say "not compiled in" until they land. */
-	{ "gpio", NULL },
-	{ "tm1637", NULL },
-	{ "max7219", NULL },
 	{ "pedal", NULL },
 	{ "blink1", NULL },
 	{ "hidrelay", NULL },

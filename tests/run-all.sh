@@ -1,6 +1,7 @@
 #!/bin/sh
 # Every test of "make check": unit tests and system tests on the plain build
-# and on the sanitizer build, then a short run of every fuzzer. Prints one
+# and on the sanitizer build, the hardware bench in qemu, then a short run
+# of every fuzzer. Prints one
 # closing line with the counts. Usage: tests/run-all.sh BUILD
 set -u
 build=$1
@@ -37,6 +38,16 @@ for b in "$build" "$build/san"; do
 	cat "$b/system.log"
 	add_counts "$b/system.log" $rc "system tests ($b)"
 done
+
+# The hardware-in-the-loop bench: the plain build inside a qemu VM.
+"$here/hil/run.sh" "$build" > "$build/hil.log" 2>&1
+rc=$?
+cat "$build/hil.log"
+if grep -q '^SKIP hil' "$build/hil.log"; then
+	skipped=$((skipped + 1))
+else
+	add_counts "$build/hil.log" $rc "hil bench"
+fi
 
 if [ -x "$build/fuzz/fuzz_conf" ]; then
 	"$here/fuzz/run.sh" "$build" "${FUZZ_SMOKE_SECONDS:-8}" > "$build/fuzz/smoke.log" 2>&1

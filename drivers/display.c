@@ -1,0 +1,189 @@
+/* The shared half of the GPIO display drivers (see display.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../daemon/log.h"
+#include "../daemon/loop.h"
+#include "display.h"
+
+enum colon_mode { COLON_ON, COLON_BLINK, COLON_OFF };
+
+struct drv {
+	const struct display_protocol *p;
+	char name[DRV_NAME_MAX];
+	struct sevenseg_wire wire;
+	int brightness;
+	enum colon_mode colon;
+	uint8_t want[SEVENSEG_MAX_DIGITS], shown[SEVENSEG_MAX_DIGITS];
+	int first;		/* the first digit of the countdown */
+	bool dark_wanted, dark_shown, shown_valid;
+	struct loop_timer *blink;	/* takes the colon off half a second in */
+};
+
+int display_check(const struct display_protocol *p, const struct conf_device *dev,
+		  const struct board *board, const char *path, struct diag *d)
+{
+	struct board_spec spec;
+	char err[160];
+	long long n;
+	const char *v;
+	int rc = 0;
+
+	for (int i = 0; i < p->nlines; i++) {
+		v = drv_key(dev, p->line_keys[i]);
+		if (!v) {
+			diag_add(d, path, dev->line, "[device.%s] needs \"%s\" (a %s line)", dev->name,
+				 p->line_keys[i], p->name);
+			rc = -1;
+		} else if (board_resolve(board, drv_key(dev, "chip"), v, &spec, err, sizeof(err)) < 0) {
+			diag_add(d, path, drv_key_line(dev, p->line_keys[i]), "%s: %s", p->line_keys[i],
+				 err);
+			rc = -1;
+		}
+	}
+	if ((v = drv_key(dev, "brightness")) && !int_parse(v, 0, p->max_brightness, &n)) {
+		diag_add(d, path, drv_key_line(dev, "brightness"), "brightness must be 0 to %d",
+			 p->max_brightness);
+		rc = -1;
+	}
+	if ((v = drv_key(dev, "colon")) && strcmp(v, "on") != 0 && strcmp(v, "blink") != 0 &&
+	    strcmp(v, "off") != 0) {
+		diag_add(d, path, drv_key_line(dev, "colon"), "colon must be on, blink or off");
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Write what is wanted if it differs from what is shown and the wire is free;
+ * called again when a frame is done, so the latest state always wins. */
+static void flush(void *data)
+{
+	struct drv *g = data;
+
+	if (sevenseg_wire_busy(&g->wire))
+		return;
+	if (g->wire.failed)
+		g->shown_valid = false;	/* resend it all once the lines work again */
+	if (g->dark_wanted) {
+		if (g->shown_valid && g->dark_shown)
+			return;
+		g->p->off(&g->wire);
+		g->dark_shown = g->shown_valid = true;
+	} else {
+		if (g->shown_valid && !g->dark_shown &&
+		    memcmp(g->want, g->shown, (size_t)g->p->width) == 0)
+			return;
+		g->p->frame(&g->wire, g->want, g->brightness, !g->shown_valid || g->dark_shown);
+		memcpy(g->shown, g->want, (size_t)g->p->width);
+		g->dark_shown = false;
+		g->shown_valid = true;
+	}
+	sevenseg_wire_start(&g->wire);
+}
+
+static void colon_off(void *data)
+{
+	struct drv *g = data;
+
+	for (int i = g->first; i < g->p->width; i++)
+		g->want[i] &= (uint8_t)~SEVENSEG_POINT;
+	flush(g);
+}
+
+struct drv *display_open(const struct display_protocol *p, const struct conf_device *dev,
+			 struct drv_host *host, struct diag *d)
+{
+	struct drv *g = calloc(1, sizeof(*g));
+	char consumer[DRV_NAME_MAX + 8], err[200];
+	struct board_spec spec;
+	const char *v;
+	long long n;
+
+	if (!g)
+		return NULL;
+	g->p = p;
+	str_copy(g->name, dev->name, sizeof(g->name));
+	g->brightness = (v = drv_key(dev, "brightness")) && int_parse(v, 0, p->max_brightness, &n)
+				? (int)n
+				: p->default_brightness;
+	v = drv_key(dev, "colon");
+	g->colon = !v || strcmp(v, "on") == 0 ? COLON_ON : strcmp(v, "blink") == 0 ? COLON_BLINK
+											: COLON_OFF;
+	sevenseg_wire_init(&g->wire, flush, g);
+	g->blink = loop_timer_add(colon_off, g);
+	snprintf(consumer, sizeof(consumer), "onair-%s", dev->name);
+	for (int i = 0; i < p->nlines; i++) {
+		/* Released (high) is the idle level of both buses. */
+		if (board_resolve(host->board, drv_key(dev, "chip"), drv_key(dev, p->line_keys[i]),
+				  &spec, err, sizeof(err)) < 0 ||
+		    !(g->wire.line[i] = gpioline_open(&spec, p->mode, 1, consumer, err, sizeof(err)))) {
+			diag_add(d, host->config_path, drv_key_line(dev, p->line_keys[i]), "%s: %s",
+				 p->line_keys[i], err);
+			display_close(g);
+			return NULL;
+		}
+		g->wire.level[i] = 1;
+	}
+	/* Dark until the first render: a display never shows a stale figure. */
+	g->dark_wanted = true;
+	flush(g);
+	return g;
+}
+
+void display_render(struct drv *g, const struct cue_output *out, const char *title, int segment,
+		    int segments)
+{
+	int w = g->p->width;
+	char number[4];
+
+	(void)title;
+	(void)segments;
+	g->dark_wanted = false;
+	memset(g->want, 0, sizeof(g->want));
+	if (g->p->segment_number && segment > 0) {
+		/* "03 05.00": the segment number, a gap, the countdown. */
+		snprintf(number, sizeof(number), "%02d", segment % 100);
+		g->want[0] = sevenseg_glyph(number[0]);
+		g->want[1] = sevenseg_glyph(number[1]);
+	}
+	g->first = g->p->segment_number && segment > 0 ? 3 : 0;
+	sevenseg_layout(out->countdown, w - g->first, g->want + g->first);
+	if (g->colon == COLON_OFF || (g->colon == COLON_BLINK && !out->counting)) {
+		for (int i = g->first; i < w; i++)
+			g->want[i] &= (uint8_t)~SEVENSEG_POINT;
+	}
+	if (g->colon == COLON_BLINK && out->counting)
+		loop_timer_arm(g->blink, time_mono_ms() + 500);
+	flush(g);
+}
+
+void display_safe(struct drv *g)
+{
+	loop_timer_arm(g->blink, NEVER);
+	g->dark_wanted = true;
+	if (sevenseg_wire_busy(&g->wire))
+		sevenseg_wire_finish(&g->wire);
+	g->p->off(&g->wire);
+	sevenseg_wire_finish(&g->wire);
+	g->dark_shown = g->shown_valid = !g->wire.failed;
+}
+
+void display_describe(struct drv *g, char *buf, size_t len, bool *present)
+{
+	*present = !g->wire.failed;
+	snprintf(buf, len, "%s on %s…, %llu frames, longest loop hold %.3f ms%s", g->p->name,
+		 g->wire.line[0] ? gpioline_describe(g->wire.line[0]) : "?",
+		 (unsigned long long)g->wire.frames, (double)g->wire.longest_slice_ns / 1e6,
+		 g->wire.failed ? ", FAILING" : "");
+}
+
+void display_close(struct drv *g)
+{
+	if (g->blink)
+		loop_timer_remove(g->blink);
+	sevenseg_wire_fini(&g->wire);
+	for (int i = 0; i < SEVENSEG_MAX_LINES; i++)
+		gpioline_close(g->wire.line[i]);
+	free(g);
+}

@@ -1,0 +1,263 @@
+/* GPIO driver: lamps, relays and ON AIR signs on output lines, and one
+ * button or wired foot switch on an input line, through the GPIO seam.
+ * Every output is requested in its off state and driven off again before
+ * the line is released, so a lamp never shows a state the show is not in. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "../daemon/log.h"
+#include "../daemon/loop.h"
+#include "gpioline.h"
+#include "input.h"
+
+enum gpio_out { OUT_TALLY, OUT_ONAIR, OUT_CUE, OUT_RED, OUT_GREEN, OUT_BLUE, OUT_AMBER, OUT_COUNT };
+
+static const char *const out_keys[OUT_COUNT] = {
+	"tally", "onair", "cue", "cue_red", "cue_green", "cue_blue", "cue_amber",
+};
+
+static const char *const gpio_keys[] = {
+	"tally", "onair", "cue", "cue_red", "cue_green", "cue_blue", "cue_amber", "chip",
+	"button", "press", "long", "double", "debounce_ms", "long_ms", "double_ms", NULL,
+};
+
+struct drv {
+	char name[DRV_NAME_MAX];
+	struct gpioline *out[OUT_COUNT];
+	int value[OUT_COUNT];	/* last level written, -1 unknown */
+	bool failed[OUT_COUNT];	/* a write failed: said once */
+	struct gpioline *in;
+	struct loop_watch *watch;
+	struct input_button button;
+	bool has_button;
+};
+
+static int resolve(const struct conf_device *dev, const struct board *board, const char *key,
+		   struct board_spec *spec, char *err, size_t errlen)
+{
+	return board_resolve(board, drv_key(dev, "chip"), drv_key(dev, key), spec, err, errlen);
+}
+
+static int gpio_check(const struct conf_device *dev, const struct board *board, const char *path,
+		      struct diag *d)
+{
+	int rc = 0, lines = 0;
+	char err[160];
+	struct board_spec spec;
+
+	for (int o = 0; o < OUT_COUNT; o++) {
+		if (!drv_key(dev, out_keys[o]))
+			continue;
+		lines++;
+		if (resolve(dev, board, out_keys[o], &spec, err, sizeof(err)) < 0) {
+			diag_add(d, path, drv_key_line(dev, out_keys[o]), "%s: %s", out_keys[o], err);
+			rc = -1;
+		}
+	}
+	if (drv_key(dev, "button")) {
+		lines++;
+		if (resolve(dev, board, "button", &spec, err, sizeof(err)) < 0) {
+			diag_add(d, path, drv_key_line(dev, "button"), "button: %s", err);
+			rc = -1;
+		}
+		rc |= input_check(dev, "", path, d);
+	} else {
+		static const char *const button_only[] = { "press", "long", "double",
+							   "debounce_ms", "long_ms", "double_ms" };
+
+		for (size_t i = 0; i < ARRAY_SIZE(button_only); i++)
+			if (drv_key(dev, button_only[i])) {
+				diag_add(d, path, drv_key_line(dev, button_only[i]),
+					 "%s needs a \"button\" line in [device.%s]", button_only[i],
+					 dev->name);
+				rc = -1;
+			}
+	}
+	if (lines == 0) {
+		diag_add(d, path, dev->line,
+			 "[device.%s] drives no line: set tally, cue, cue_red … or button", dev->name);
+		rc = -1;
+	}
+	return rc;
+}
+
+static void gpio_write(struct drv *g, enum gpio_out o, int value)
+{
+	if (!g->out[o] || g->value[o] == value)
+		return;
+	if (gpioline_set(g->out[o], value) < 0) {
+		if (!g->failed[o])
+			log_warn("device %s: %s: set %s to %d", g->name, out_keys[o],
+				 gpioline_describe(g->out[o]), value);
+		g->failed[o] = true;
+		g->value[o] = -1;
+		return;
+	}
+	if (g->failed[o])
+		log_info("device %s: %s: writes work again", g->name, out_keys[o]);
+	g->failed[o] = false;
+	g->value[o] = value;
+}
+
+static void gpio_button_ready(int fd, uint32_t events, void *data)
+{
+	struct drv *g = data;
+	bool active;
+	int64_t ns, now = time_mono_ms();
+	int rc;
+
+	(void)fd;
+	(void)events;
+	while ((rc = gpioline_event_read(g->in, &active, &ns)) > 0) {
+		int64_t at = ns / 1000000;
+
+		/* The kernel's stamp is when the edge happened; trust it unless
+		 * the clock it came from is not ours (kernels before 5.7). */
+		if (at > now || now - at > 1000)
+			at = now;
+		input_level(&g->button, active, at);
+	}
+	if (rc < 0) {
+		log_warn("device %s: button: read event on %s; button disabled", g->name,
+			 gpioline_describe(g->in));
+		loop_watch_remove(g->watch);
+		g->watch = NULL;
+	}
+}
+
+static void gpio_close(struct drv *g);
+
+static struct drv *gpio_open(const struct conf_device *dev, struct drv_host *host, struct diag *d)
+{
+	struct drv *g = calloc(1, sizeof(*g));
+	struct board_spec spec;
+	char err[200], consumer[DRV_NAME_MAX + 8];
+
+	if (!g)
+		return NULL;
+	str_copy(g->name, dev->name, sizeof(g->name));
+	snprintf(consumer, sizeof(consumer), "onair-%s", dev->name);
+	for (int o = 0; o < OUT_COUNT; o++) {
+		g->value[o] = -1;
+		if (!drv_key(dev, out_keys[o]))
+			continue;
+		if (resolve(dev, host->board, out_keys[o], &spec, err, sizeof(err)) < 0 ||
+		    !(g->out[o] = gpioline_open(&spec, GPIOLINE_OUTPUT, 0, consumer, err, sizeof(err)))) {
+			diag_add(d, host->config_path, drv_key_line(dev, out_keys[o]), "%s: %s",
+				 out_keys[o], err);
+			goto fail;
+		}
+		g->value[o] = 0;
+	}
+	if (drv_key(dev, "button")) {
+		char who[64];
+
+		if (resolve(dev, host->board, "button", &spec, err, sizeof(err)) < 0 ||
+		    !(g->in = gpioline_open(&spec, GPIOLINE_INPUT_EDGES, 0, consumer, err, sizeof(err)))) {
+			diag_add(d, host->config_path, drv_key_line(dev, "button"), "button: %s", err);
+			goto fail;
+		}
+		snprintf(who, sizeof(who), "button %s", dev->name);
+		g->has_button = input_setup(&g->button, dev, "", SHOW_SRC_BUTTON, who, host);
+		g->watch = loop_watch_add(gpioline_event_fd(g->in), EPOLLIN, gpio_button_ready, g);
+		if (!g->watch) {
+			diag_add(d, host->config_path, drv_key_line(dev, "button"), "button: %s",
+				 strerror(errno));
+			goto fail;
+		}
+		/* A button held while the daemon starts is not a press. */
+		if (gpioline_get(g->in) > 0)
+			gesture_init_held(&g->button.state, time_mono_ms());
+	}
+	return g;
+fail:
+	gpio_close(g);
+	return NULL;
+}
+
+static bool colour_has(enum cue_colour c, enum gpio_out o, bool amber_lamp)
+{
+	bool amberish = c == CUE_AMBER || c == CUE_YELLOW;
+
+	switch (o) {
+	case OUT_AMBER: return amber_lamp && amberish;
+	case OUT_RED:
+		return c == CUE_RED || c == CUE_MAGENTA || c == CUE_WHITE || (amberish && !amber_lamp);
+	case OUT_GREEN:
+		return c == CUE_GREEN || c == CUE_CYAN || c == CUE_WHITE || (amberish && !amber_lamp);
+	case OUT_BLUE: return c == CUE_BLUE || c == CUE_CYAN || c == CUE_MAGENTA || c == CUE_WHITE;
+	default: return false;
+	}
+}
+
+static void gpio_render(struct drv *g, const struct cue_output *out, const char *title,
+			int segment, int segments)
+{
+	const struct cue_lamp *tally = &out->lamp[CUE_LAMP_TALLY], *cue = &out->lamp[CUE_LAMP_CUE];
+	bool amber_lamp = g->out[OUT_AMBER] != NULL;
+
+	(void)title;
+	(void)segment;
+	(void)segments;
+	gpio_write(g, OUT_TALLY, tally->lit);
+	/* An ON AIR sign does not flash: it says whether the tally is in use. */
+	gpio_write(g, OUT_ONAIR, tally->pattern != CUE_OFF);
+	gpio_write(g, OUT_CUE, cue->lit);
+	for (int o = OUT_RED; o <= OUT_AMBER; o++)
+		gpio_write(g, (enum gpio_out)o, cue->lit && colour_has(cue->colour, (enum gpio_out)o,
+									 amber_lamp));
+}
+
+static void gpio_safe(struct drv *g)
+{
+	for (int o = 0; o < OUT_COUNT; o++) {
+		g->failed[o] = false;
+		gpio_write(g, (enum gpio_out)o, 0);
+	}
+}
+
+static void gpio_describe(struct drv *g, char *buf, size_t len, bool *present)
+{
+	size_t n = 0;
+
+	*present = true;
+	buf[0] = '\0';
+	for (int o = 0; o < OUT_COUNT && n < len; o++) {
+		if (!g->out[o])
+			continue;
+		n += (size_t)snprintf(buf + n, len - n, "%s%s=%s%s", n ? ", " : "", out_keys[o],
+				      gpioline_describe(g->out[o]), g->failed[o] ? " FAILING" : "");
+		*present &= !g->failed[o];
+	}
+	if (g->in && n < len)
+		snprintf(buf + n, len - n, "%sbutton=%s, %llu presses", n ? ", " : "",
+			 gpioline_describe(g->in), (unsigned long long)g->button.presses);
+}
+
+static void gpio_close(struct drv *g)
+{
+	if (g->watch)
+		loop_watch_remove(g->watch);
+	input_fini(&g->button);
+	gpioline_close(g->in);
+	for (int o = 0; o < OUT_COUNT; o++) {
+		if (g->out[o] && g->value[o] != 0)
+			gpioline_set(g->out[o], 0);
+		gpioline_close(g->out[o]);
+	}
+	free(g);
+}
+
+const struct drv_ops gpio_driver_ops = {
+	.name = "gpio",
+	.keys = gpio_keys,
+	.check = gpio_check,
+	.open = gpio_open,
+	.render = gpio_render,
+	.safe = gpio_safe,
+	.describe = gpio_describe,
+	.close = gpio_close,
+};

@@ -1,0 +1,147 @@
+/* Input mapping (see input.h). The command words are the control
+ * protocol's, so a pedal is configured in the words onairctl takes. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../daemon/ctl.h"
+#include "../daemon/log.h"
+#include "../daemon/loop.h"
+#include "input.h"
+
+#define DEFAULT_DEBOUNCE_MS 20
+#define DEFAULT_LONG_MS 800
+#define DEFAULT_DOUBLE_MS 400
+
+static const char *const kind_keys[] = { "press", "long", "double" };
+
+static int parse_command(const char *text, struct show_cmd *cmd, char *err, size_t errlen)
+{
+	struct ctl_request req;
+
+	if (ctl_parse(text, strlen(text), &req, err, errlen) < 0)
+		return -1;
+	if (req.verb != CTL_SHOW) {
+		snprintf(err, errlen, "\"%s\" is not a show command", req.word);
+		return -1;
+	}
+	*cmd = req.cmd;
+	return 0;
+}
+
+/* Milliseconds are plain integers, as in the config's other *_ms keys. */
+static int ms_key(const struct conf_device *dev, const char *key, int64_t lo, int64_t hi,
+		  int64_t *ms, const char *path, struct diag *d)
+{
+	const char *v = drv_key(dev, key);
+	long long n;
+
+	if (!v)
+		return 0;
+	if (!int_parse(v, lo, hi, &n)) {
+		diag_add(d, path, drv_key_line(dev, key), "%s must be %lld to %lld (milliseconds)", key,
+			 (long long)lo, (long long)hi);
+		return -1;
+	}
+	*ms = n;
+	return 0;
+}
+
+int input_check(const struct conf_device *dev, const char *prefix, const char *path,
+		struct diag *d)
+{
+	int rc = 0;
+	int64_t ms;
+
+	for (size_t k = 0; k < ARRAY_SIZE(kind_keys); k++) {
+		char key[DRV_NAME_MAX], err[160];
+		struct show_cmd cmd;
+		const char *v;
+
+		snprintf(key, sizeof(key), "%s%s", prefix, kind_keys[k]);
+		v = drv_key(dev, key);
+		if (v && strcmp(v, "none") != 0 && parse_command(v, &cmd, err, sizeof(err)) < 0) {
+			diag_add(d, path, drv_key_line(dev, key), "%s: %s", key, err);
+			rc = -1;
+		}
+	}
+	rc |= ms_key(dev, "debounce_ms", 0, 1000, &ms, path, d);
+	rc |= ms_key(dev, "long_ms", 200, 10000, &ms, path, d);
+	rc |= ms_key(dev, "double_ms", 100, 2000, &ms, path, d);
+	return rc;
+}
+
+static void input_fire(struct input_button *b, const enum gesture_kind *g, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (!b->mapped[g[i]])
+			continue;
+		log_debug("%s: %s → %s", b->who, gesture_name(g[i]), show_cmd_name(b->cmd[g[i]].kind));
+		b->host->command(b->host, &b->cmd[g[i]], b->who);
+	}
+	loop_timer_arm(b->timer, gesture_next_deadline(&b->state, &b->conf));
+}
+
+static void input_timer(void *data)
+{
+	struct input_button *b = data;
+	enum gesture_kind g[GESTURE_MAX];
+
+	input_fire(b, g, gesture_tick(&b->state, &b->conf, time_mono_ms(), g));
+}
+
+bool input_setup(struct input_button *b, const struct conf_device *dev, const char *prefix,
+		 enum show_source source, const char *who, struct drv_host *host)
+{
+	struct diag quiet = { 0 };
+	bool any = false;
+
+	memset(b, 0, sizeof(*b));
+	str_copy(b->who, who, sizeof(b->who));
+	b->source = source;
+	b->host = host;
+	b->conf.debounce_ms = DEFAULT_DEBOUNCE_MS;
+	ms_key(dev, "debounce_ms", 0, 1000, &b->conf.debounce_ms, "", &quiet);
+	for (size_t k = 0; k < ARRAY_SIZE(kind_keys); k++) {
+		char key[DRV_NAME_MAX], err[160];
+		const char *v;
+
+		snprintf(key, sizeof(key), "%s%s", prefix, kind_keys[k]);
+		v = drv_key(dev, key);
+		if (!v && k == GESTURE_PRESS)
+			v = "next";	/* a pedal or button with no mapping steps the show */
+		if (!v || strcmp(v, "none") == 0 || parse_command(v, &b->cmd[k], err, sizeof(err)) < 0)
+			continue;
+		b->cmd[k].source = source;
+		b->mapped[k] = any = true;
+	}
+	/* Waiting to tell a long or double press apart delays the plain press,
+	 * so the wait exists only when one is mapped. */
+	if (b->mapped[GESTURE_LONG]) {
+		b->conf.long_ms = DEFAULT_LONG_MS;
+		ms_key(dev, "long_ms", 200, 10000, &b->conf.long_ms, "", &quiet);
+	}
+	if (b->mapped[GESTURE_DOUBLE]) {
+		b->conf.double_ms = DEFAULT_DOUBLE_MS;
+		ms_key(dev, "double_ms", 100, 2000, &b->conf.double_ms, "", &quiet);
+	}
+	diag_free(&quiet);
+	gesture_init(&b->state, time_mono_ms());
+	b->timer = loop_timer_add(input_timer, b);
+	return any;
+}
+
+void input_level(struct input_button *b, bool pressed, int64_t mono_ms)
+{
+	enum gesture_kind g[GESTURE_MAX];
+
+	if (pressed && !b->state.raw)
+		b->presses++;
+	input_fire(b, g, gesture_edge(&b->state, &b->conf, pressed, mono_ms, g));
+}
+
+void input_fini(struct input_button *b)
+{
+	if (b->timer)
+		loop_timer_remove(b->timer);
+	b->timer = NULL;
+}

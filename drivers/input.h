@@ -1,0 +1,35 @@
+/* Buttons and pedals as show commands: one gesture engine per input, a
+ * mapping from press / long / double to a command, and a timer for the
+ * moments a gesture matures. Shared by the GPIO button and the USB pedal
+ * drivers, which only report raw levels. */
+#ifndef ONAIR_INPUT_H
+#define ONAIR_INPUT_H
+
+#include "../daemon/gesture.h"
+#include "driver.h"
+
+struct input_button {
+	char who[64];		/* "button next (gpiochip0 line 5)" in logs and the show log */
+	enum show_source source;
+	struct gesture_conf conf;
+	struct gesture_state state;
+	bool mapped[3];		/* by enum gesture_kind */
+	struct show_cmd cmd[3];
+	struct loop_timer *timer;
+	struct drv_host *host;
+	uint64_t presses;	/* raw presses seen, for status */
+};
+
+/* Keys of a device section for one input whose mapping keys start with
+ * prefix ("" → press, long, double; "pedal1_" → pedal1_press …), plus the
+ * shared debounce_ms, long_ms and double_ms. Checks every value. */
+int input_check(const struct conf_device *dev, const char *prefix, const char *path,
+		struct diag *d);
+/* Set up b from the section (already checked); false when nothing is mapped. */
+bool input_setup(struct input_button *b, const struct conf_device *dev, const char *prefix,
+		 enum show_source source, const char *who, struct drv_host *host);
+/* The raw level changed (or was read) at mono_ms. */
+void input_level(struct input_button *b, bool pressed, int64_t mono_ms);
+void input_fini(struct input_button *b);
+
+#endif

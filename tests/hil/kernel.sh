@@ -1,0 +1,50 @@
+#!/bin/bash
+# Fetch the kernel that Debian's linux-image-amd64 points at (downloaded and
+# unpacked, never installed) and build gpio-sim for it as an out-of-tree
+# module, since Debian does not build it. Cached under BUILD/hil/kernel-VER.
+# Prints that folder; exit 77 with a reason when the packages cannot be had.
+# Usage: tests/hil/kernel.sh BUILD
+set -euo pipefail
+build=$(realpath "$1")
+cannot() { echo "$*" >&2; exit 77; }
+
+[ "$(uname -m)" = x86_64 ] || cannot "the bench boots an amd64 kernel; this machine is $(uname -m)"
+img=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+[ -n "$img" ] || cannot "apt-cache does not know linux-image-amd64 (run apt-get update)"
+kver=${img#linux-image-}
+pkgver=$(apt-cache show "$img" | awk '/^Version:/ { print $2; exit }')
+dir=$build/hil/kernel-$kver
+if [ -e "$dir/ready" ]; then echo "$dir"; exit 0; fi
+
+rm -rf "$dir"
+mkdir -p "$dir/deb" "$dir/root" "$dir/gpio-sim"
+common=$(apt-cache depends "linux-headers-$kver" | awk '/Depends: linux-headers-.*-common/ { print $2; exit }')
+kbuild=$(apt-cache depends "linux-headers-$kver" | awk '/Depends: linux-kbuild-/ { print $2; exit }')
+source=linux-source-${kbuild#linux-kbuild-}
+echo "hil: fetching $img $pkgver and what gpio-sim needs to build" >&2
+(cd "$dir/deb" && apt-get download -q "$img=$pkgver" "linux-headers-$kver=$pkgver" \
+	"$common=$pkgver" "$kbuild=$pkgver" "$source=$pkgver" >&2) ||
+	cannot "apt-get download of $img $pkgver failed"
+for deb in "$dir"/deb/linux-{image,headers,kbuild}-*.deb; do dpkg -x "$deb" "$dir/root"; done
+
+# The headers' Makefile includes the common half by absolute path.
+hdr=$dir/root/usr/src/linux-headers-$kver
+sed -i "s|/usr/src/|$dir/root/usr/src/|" "$hdr/Makefile"
+
+# gpio-sim needs three files of the source; irq_to_desc is not exported to
+# modules, and generic_handle_irq does the same for a simple irq.
+src=linux-source-${kbuild#linux-kbuild-}
+dpkg --fsys-tarfile "$dir"/deb/"$source"_*.deb | tar -xO "./usr/src/$src.tar.xz" |
+	tar -xJ -C "$dir/gpio-sim" --strip-components=3 "$src/drivers/gpio/gpio-sim.c" \
+		"$src/drivers/gpio/gpiolib.h"
+dpkg --fsys-tarfile "$dir"/deb/"$source"_*.deb | tar -xO "./usr/src/$src.tar.xz" |
+	tar -xJ -C "$dir/gpio-sim" --strip-components=3 "$src/kernel/irq/irq_sim.c"
+grep -q 'handle_simple_irq(irq_to_desc(irqnum));' "$dir/gpio-sim/irq_sim.c" ||
+	{ echo "hil: irq_sim.c of $src has changed; the patch does not apply" >&2; exit 1; }
+sed -i 's/handle_simple_irq(irq_to_desc(irqnum));/generic_handle_irq(irqnum);/' "$dir/gpio-sim/irq_sim.c"
+printf 'obj-m := gpio-sim-oot.o\ngpio-sim-oot-y := gpio-sim.o irq_sim.o\n' > "$dir/gpio-sim/Kbuild"
+make -s -C "$hdr" M="$dir/gpio-sim" modules >&2 2> >(grep -v 'Skipping BTF' >&2)
+cp "$dir/root/boot/vmlinuz-$kver" "$dir/vmlinuz"
+rm -rf "$dir/deb"
+echo "$kver" > "$dir/ready"
+echo "$dir"

@@ -1,0 +1,78 @@
+#!/bin/bash
+# The hardware-in-the-loop bench: boots Debian's own kernel in qemu with
+# gpio-sim, runs the daemon from BUILD inside it against the simulated
+# devices and prints "hil: N passed, N failed, N skipped".
+# Usage: tests/hil/run.sh BUILD [test …]
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(realpath "$1")
+shift
+tests=$(IFS=,; echo "$*")
+out=$build/hil
+mkdir -p "$out"
+
+skip() { echo "SKIP hil: $*"; echo "hil: 0 passed, 0 failed, 1 skipped"; exit 0; }
+command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)"
+[ -x /bin/busybox ] || skip "busybox is not installed (apt-get install busybox-static)"
+command -v cpio > /dev/null || skip "cpio is not installed"
+kdir=$("$here/kernel.sh" "$build")
+rc=$?
+[ $rc -eq 77 ] && skip "kernel packages cannot be had"
+[ $rc -ne 0 ] && { echo "FAIL hil: preparing the kernel failed"; echo "hil: 0 passed, 1 failed, 0 skipped"; exit 1; }
+kver=$(cat "$kdir/ready")
+
+stage=$out/stage
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,hil/bin,hil/boards,proc,sys,dev,tmp,run,lib/modules/"$kver"/extra}
+cp /bin/busybox "$stage/bin/busybox"
+install -m 755 "$here/init" "$stage/init"
+cp "$here"/vm/* "$stage/hil/"
+cp "$here/../../boards/sim.conf" "$stage/hil/boards/"
+cp "$kdir/gpio-sim/gpio-sim-oot.ko" "$stage/lib/modules/$kver/extra/"
+
+# Kernel modules the tests load, with what they depend on.
+mods=$kdir/root/lib/modules/$kver
+add_module() {
+	local f dep
+	f=$(find "$mods/kernel" -name "$1.ko" | head -n 1)
+	[ -n "$f" ] || { echo "hil: module $1 not in $kver" >&2; return 1; }
+	[ -e "$stage/lib/modules/$kver/${f#"$mods/"}" ] && return 0
+	mkdir -p "$(dirname "$stage/lib/modules/$kver/${f#"$mods/"}")"
+	cp "$f" "$stage/lib/modules/$kver/${f#"$mods/"}"
+	for dep in $(grep -a -o 'depends=[a-z0-9_,-]*' "$f" | head -n 1 | cut -d= -f2 | tr ',' ' '); do
+		add_module "$dep"
+	done
+}
+for m in configfs; do add_module "$m" || exit 1; done
+
+# The daemon as built, with the shared libraries it links.
+for b in onaird onairctl; do
+	cp "$build/$b" "$stage/hil/bin/"
+	for lib in $(ldd "$build/$b" | grep -o '/[^ ]*'); do
+		mkdir -p "$stage$(dirname "$lib")"
+		cp -L "$lib" "$stage$lib"
+	done
+done
+
+(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initramfs.gz"
+echo "hil: booting $kver in qemu (TCG)"
+start=$(date +%s)
+timeout 600 qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nographic -no-reboot \
+	-kernel "$kdir/vmlinuz" -initrd "$out/initramfs.gz" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=3 onair.tests=$tests" \
+	< /dev/null > "$out/console.log" 2>&1
+qrc=$?
+# The firmware's escape sequences may share a line with the first result.
+sed -n 's/\r//g; s/.*\(HIL [a-zA-Z]* .*\)/\1/p; s/.*\(HIL end\)$/\1/p' "$out/console.log" > "$out/results"
+sed 's/^HIL /hil: /' "$out/results"
+passed=$(grep -c '^HIL ok ' "$out/results")
+failed=$(grep -c '^HIL FAIL ' "$out/results")
+boot=$(grep -c '^HIL booted ' "$out/results")
+ended=$(grep -c '^HIL end' "$out/results")
+if [ "$boot" -ne 1 ] || [ "$ended" -ne 1 ] || grep -q '^HIL BOOTFAIL' "$out/results"; then
+	echo "FAIL hil: the VM did not boot and finish (qemu exit $qrc); its console:"
+	tail -n 40 "$out/console.log"
+	failed=$((failed + 1))
+fi
+echo "hil: $((passed)) passed, $failed failed, 0 skipped ($(($(date +%s) - start)) s in the VM)"
+[ "$failed" -eq 0 ]
