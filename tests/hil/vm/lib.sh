@@ -101,3 +101,88 @@ run_test() {
 	wait $DAEMON 2> /dev/null
 	return 0
 }
+
+# The display frames: trace every GPIO level change from now on.
+TRACE=/sys/kernel/tracing
+trace_start() {
+	echo 0 > $TRACE/tracing_on
+	echo 4096 > $TRACE/buffer_size_kb
+	echo 1 > $TRACE/events/gpio/gpio_value/enable
+	echo > $TRACE/trace
+	echo 1 > $TRACE/tracing_on
+}
+# The tracepoint prints global numbers: the legacy sysfs names chips by
+# their base, so find ours by label.
+gpio_global() {
+	for c in /sys/class/gpio/gpiochip*; do
+		[ "$(cat "$c/label")" = onair-sim ] && { echo $(($(cat "$c/base") + $1)); return; }
+	done
+}
+
+# A glyph (A = bit0 … G = bit6) as a character; unknown ones as '?'.
+glyph_char() {
+	case $(($1 & 127)) in
+	63) echo 0 ;; 6) echo 1 ;; 91) echo 2 ;; 79) echo 3 ;; 102) echo 4 ;;
+	109) echo 5 ;; 125) echo 6 ;; 7) echo 7 ;; 127) echo 8 ;; 111) echo 9 ;;
+	64) echo - ;; 0) echo _ ;; *) echo '?' ;;
+	esac
+}
+
+# What the TM1637 on display_clk/display_dio shows now ("05:00", "off").
+tm1637_shows() {
+	awk -v proto=tm1637 -v clk="$(gpio_global 20)" -v dio="$(gpio_global 21)" \
+		-f /hil/decode.awk $TRACE/trace > /tmp/tm1637.frames
+	last=$(grep -E '^T (C0 .*|8.)$' /tmp/tm1637.frames | tail -n 1)
+	case $last in
+	"T 80") echo off; return ;;
+	"T 8"?) last=$(grep '^T C0 ' /tmp/tm1637.frames | tail -n 1) ;;
+	"") echo nothing; return ;;
+	esac
+	set -- $last
+	shift 2
+	out=
+	i=0
+	for b in "$@"; do
+		v=$((0x$b))
+		out=$out$(glyph_char $v)
+		[ $i -eq 1 ] && [ $((v & 128)) -ne 0 ] && out=$out:
+		i=$((i + 1))
+	done
+	echo "$out"
+}
+
+# What the MAX7219 on max7219_din/clk/load shows now ("03_05.00", "off").
+max7219_shows() {
+	awk -v proto=max7219 -v din="$(gpio_global 10)" -v clk="$(gpio_global 11)" \
+		-v load="$(gpio_global 8)" -f /hil/decode.awk $TRACE/trace > /tmp/max7219.words
+	[ "$(grep '^W 0C ' /tmp/max7219.words | tail -n 1)" = "W 0C 00" ] && { echo off; return; }
+	out=
+	for reg in 08 07 06 05 04 03 02 01; do
+		w=$(grep "^W $reg " /tmp/max7219.words | tail -n 1)
+		[ -n "$w" ] || { echo nothing; return; }
+		v=$((0x${w##* }))
+		# DP = D7, A = D6 … G = D0, back to A = bit0.
+		g=0
+		b=0
+		while [ $b -lt 7 ]; do
+			[ $((v & (1 << (6 - b)))) -ne 0 ] && g=$((g | (1 << b)))
+			b=$((b + 1))
+		done
+		out=$out$(glyph_char $g)
+		[ $((v & 128)) -ne 0 ] && out=$out.
+	done
+	echo "$out"
+}
+
+# wait_display FUNCTION PATTERN [TENTHS]: the display shows text matching
+# the grep pattern within the time.
+wait_display() {
+	n=${3:-30}
+	while [ "$n" -gt 0 ]; do
+		shown=$($1)
+		echo "$shown" | grep -qE "$2" && return 0
+		usleep 100000
+		n=$((n - 1))
+	done
+	fail "$1: shows \"$shown\", expected /$2/"
+}
