@@ -8,6 +8,7 @@ BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 SYSCONFDIR ?= /etc
 UNITDIR ?= /lib/systemd/system
+UDEVDIR ?= /usr/lib/udev
 DATADIR ?= $(PREFIX)/share
 DESTDIR ?=
 BUILD ?= build
@@ -43,7 +44,7 @@ CORE := daemon/util.c daemon/log.c daemon/loop.c daemon/rundown.c daemon/inifile
 CORE_OBJ := $(CORE:%.c=$(BUILD)/%.o)
 UNIT_TESTS := rundown show cue gesture conf persist ctl report board
 UNIT_BIN := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
-FUZZERS := conf rundown ctl persist
+FUZZERS := conf rundown ctl persist board
 FUZZ_BIN := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 
 all: $(BUILD)/onaird $(BUILD)/onairctl
@@ -99,7 +100,8 @@ fuzz: fuzzers
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/onair \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d \
-		$(DESTDIR)$(DATADIR)/doc/onair/examples
+		$(DESTDIR)$(DATADIR)/doc/onair/examples $(DESTDIR)$(DATADIR)/onair/boards \
+		$(DESTDIR)$(UDEVDIR)/rules.d
 	install -m 755 $(BUILD)/onaird $(DESTDIR)$(SBINDIR)/onaird
 	install -m 755 $(BUILD)/onairctl $(DESTDIR)$(BINDIR)/onairctl
 	sed 's|@SBINDIR@|$(SBINDIR)|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/onaird.service.in \
@@ -107,6 +109,8 @@ install: all
 	install -m 644 systemd/onair-sysusers.conf $(DESTDIR)/usr/lib/sysusers.d/onair.conf
 	install -m 644 systemd/onair-tmpfiles.conf $(DESTDIR)/usr/lib/tmpfiles.d/onair.conf
 	install -m 644 configs/* $(DESTDIR)$(DATADIR)/doc/onair/examples/
+	install -m 644 boards/*.conf $(DESTDIR)$(DATADIR)/onair/boards/
+	install -m 644 systemd/60-onair.rules $(DESTDIR)$(UDEVDIR)/rules.d/60-onair.rules
 	test -e $(DESTDIR)$(SYSCONFDIR)/onair/onair.conf || \
 		sed "s|^rundown = .*|rundown = rundown.csv|" configs/studio.conf \
 		> $(DESTDIR)$(SYSCONFDIR)/onair/onair.conf

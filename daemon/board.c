@@ -205,27 +205,35 @@ static int board_handler(void *user, const char *section, const char *name, cons
 	return 1;
 }
 
-int board_load(struct board *b, const char *path, struct diag *d)
+int board_parse_text(struct board *b, const char *path, const char *text, size_t len,
+		     struct diag *d)
 {
-	struct board_ctx x = { .in = { .path = path, .d = d }, .b = b };
-	size_t len, before = d->count;
-	char *text;
+	struct board_ctx x = { .in = { .path = path, .d = d, .p = text, .end = text + len }, .b = b };
+	size_t before = d->count;
 
 	memset(b, 0, sizeof(*b));
 	str_copy(b->path, path, sizeof(b->path));
-	text = file_read(path, BOARD_FILE_MAX, &len);
-	if (!text) {
-		diag_add(d, path, 0, "cannot read board file: %s", strerror(errno));
-		return -1;
-	}
-	x.in.p = text;
-	x.in.end = text + len;
 	ini_parse_stream(inifile_reader, &x, board_handler, &x);
-	free(text);
 	if (!x.seen_name)
 		diag_add(d, path, 0, "board has no [board] name");
 	for (int i = 0; i < b->nlines; i++)
 		if (!*b->line[i].spec.chip)
 			str_copy(b->line[i].spec.chip, b->chip, sizeof(b->line[i].spec.chip));
 	return d->count == before ? 0 : -1;
+}
+
+int board_load(struct board *b, const char *path, struct diag *d)
+{
+	size_t len;
+	char *text = file_read(path, BOARD_FILE_MAX, &len);
+	int rc;
+
+	if (!text) {
+		memset(b, 0, sizeof(*b));
+		diag_add(d, path, 0, "cannot read board file: %s", strerror(errno));
+		return -1;
+	}
+	rc = board_parse_text(b, path, text, len, d);
+	free(text);
+	return rc;
 }

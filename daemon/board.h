@@ -42,6 +42,9 @@ struct board {
 
 /* Read a board file; every error goes to d. 0 when valid. */
 int board_load(struct board *b, const char *path, struct diag *d);
+/* The same for text in memory (tests, fuzzing); path is for messages. */
+int board_parse_text(struct board *b, const char *path, const char *text, size_t len,
+		     struct diag *d);
 /* Parse a line spec; -1 and a reason when it is not one. */
 int board_spec_parse(const char *text, struct board_spec *spec, char *err, size_t errlen);
 /* A device key's value: a function of the board (optionally followed by

@@ -7,7 +7,7 @@ build=$1
 seconds=$2
 here=$(dirname "$0")
 status=0
-for target in conf rundown ctl persist; do
+for target in $(ls "$here/corpus"); do
 	work="$build/fuzz/corpus-$target"
 	mkdir -p "$work"
 	cp "$here/corpus/$target"/* "$work/"

@@ -29,17 +29,19 @@ static char *dump(const struct conf *conf)
 
 static void test_examples_parse_and_round_trip(void **state)
 {
+	/* Boards come from the source tree, not from where they install. */
+	const char *const boards[] = { "daemon.board_dir=" SRCDIR "/boards" };
 	glob_t g;
 
 	(void)state;
 	assert_int_equal(glob(SRCDIR "/configs/*.conf", 0, NULL, &g), 0);
-	assert_true(g.gl_pathc >= 2);
+	assert_true(g.gl_pathc >= 3);
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		char tmp[] = "/tmp/onair-conf-XXXXXX";
 		int fd = mkstemp(tmp);
 		char *first, *second;
 
-		if (conf_load(&c, g.gl_pathv[i], NULL, 0, &d) != 0) {
+		if (conf_load(&c, g.gl_pathv[i], boards, 1, &d) != 0) {
 			diag_print(&d);
 			fail_msg("%s does not parse", g.gl_pathv[i]);
 		}
@@ -126,29 +128,61 @@ static void test_overrides_and_devices(void **state)
 	assert_string_equal(c.device[0].driver, "console");
 }
 
+/* Load text through a file, as the daemon does (devices are checked only
+ * there), and show what was reported. */
+static int load_from_file(const char *text)
+{
+	char path[] = "/tmp/onair-conf-XXXXXX";
+	int fd = mkstemp(path), rc;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	rc = conf_load(&c, path, NULL, 0, &d);
+	unlink(path);
+	for (size_t i = 0; i < d.count; i++)
+		print_message("%s\n", d.lines[i]);
+	return rc;
+}
+
 static void test_unknown_and_missing_drivers(void **state)
 {
 	static const char text[] =
 		"[show]\nsegment = 1:00 | A\n"
 		"[device.lamp]\ndriver = gpoi\n"
-		"[device.display]\ndriver = tm1637\n"
+		"[device.display]\ndriver = pedal\n"
 		"[device.term]\ndriver = console\nmdoe = lines\n"
 		"[device.nothing]\nmode = x\n";
-	char path[] = "/tmp/onair-dev-XXXXXX";
-	int fd = mkstemp(path);
-
 	(void)state;
-	assert_int_equal(write(fd, text, sizeof(text) - 1), (ssize_t)sizeof(text) - 1);
-	close(fd);
-	assert_int_equal(conf_load(&c, path, NULL, 0, &d), -1);
-	unlink(path);
-	for (size_t i = 0; i < d.count; i++)
-		print_message("%s\n", d.lines[i]);
+	assert_int_equal(load_from_file(text), -1);
 	assert_int_equal(d.count, 4);
 	assert_non_null(strstr(d.lines[0], ":4: [device.lamp]: unknown driver \"gpoi\""));
-	assert_non_null(strstr(d.lines[1], ":6: [device.display]: driver \"tm1637\" is not compiled in"));
+	assert_non_null(strstr(d.lines[1], ":6: [device.display]: driver \"pedal\" is not compiled in"));
 	assert_non_null(strstr(d.lines[2], ":9: unknown key \"mdoe\" in [device.term]; did you mean \"mode\"?"));
 	assert_non_null(strstr(d.lines[3], ":10: [device.nothing] has no \"driver\" key"));
+}
+
+static void test_hardware_device_errors(void **state)
+{
+	static const char text[] =
+		"[show]\nsegment = 1:00 | A\n"					/* 1-2 */
+		"[device.clock]\ndriver = tm1637\nclk = GPIO20\nbrightness = 9\n"	/* 3-6 */
+		"colon = sometimes\n"							/* 7 */
+		"[device.lamps]\ndriver = gpio\npress = next\n"			/* 8-10 */
+		"[device.pedal]\ndriver = gpio\nbutton = GPIO5 pull-up\n"		/* 11-13 */
+		"press = jump\nlong_ms = 5\n"						/* 14-15 */
+		"[device.wall]\ndriver = max7219\ndin = 1\nclk = GPIO11 fast\nload = 8\n";	/* 16-20 */
+	(void)state;
+	assert_int_equal(load_from_file(text), -1);
+	assert_int_equal(d.count, 8);
+	assert_non_null(strstr(d.lines[0], ":3: [device.clock] needs \"dio\" (a tm1637 line)"));
+	assert_non_null(strstr(d.lines[1], ":6: brightness must be 0 to 7"));
+	assert_non_null(strstr(d.lines[2], ":7: colon must be on, blink or off"));
+	assert_non_null(strstr(d.lines[3], ":10: press needs a \"button\" line in [device.lamps]"));
+	assert_non_null(strstr(d.lines[4], ":8: [device.lamps] drives no line"));
+	assert_non_null(strstr(d.lines[5], ":14: press: unknown command \"jump\""));
+	assert_non_null(strstr(d.lines[6], ":15: long_ms must be 200 to 10000 (milliseconds)"));
+	assert_non_null(strstr(d.lines[7], ":19: clk: unknown line flag \"fast\""));
 }
 
 static void test_missing_rundown(void **state)
@@ -180,6 +214,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_long_line_and_indentation, teardown),
 		cmocka_unit_test_teardown(test_overrides_and_devices, teardown),
 		cmocka_unit_test_teardown(test_unknown_and_missing_drivers, teardown),
+		cmocka_unit_test_teardown(test_hardware_device_errors, teardown),
 		cmocka_unit_test_teardown(test_missing_rundown, teardown),
 		cmocka_unit_test_teardown(test_schedule, teardown),
 	};

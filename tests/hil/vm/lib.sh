@@ -33,15 +33,23 @@ tap() { press "$1"; usleep "${2:-80000}"; release "$1"; }
 
 fail() { echo "HIL FAIL $t_name: $*"; failures=$((failures + 1)); return 1; }
 
-# wait_line LINE VALUE [TENTHS]: the line shows VALUE within the time.
-wait_line() {
-	n=${3:-30}
+# wait_for TENTHS COMMAND…: true once the command succeeds within the time.
+wait_for() {
+	n=$1
+	shift
 	while [ "$n" -gt 0 ]; do
-		[ "$(line "$1")" = "$2" ] && return 0
+		"$@" && return 0
 		usleep 100000
 		n=$((n - 1))
 	done
-	fail "GPIO$1 is $(line "$1"), expected $2"
+	return 1
+}
+
+line_is() { [ "$(line "$1")" = "$2" ]; }
+
+# wait_line LINE VALUE [TENTHS]: the line shows VALUE within the time.
+wait_line() {
+	wait_for "${3:-30}" line_is "$1" "$2" || fail "GPIO$1 is $(line "$1"), expected $2"
 }
 
 # seen_line LINE VALUE TENTHS: the line shows VALUE at some moment (a flash).
@@ -57,14 +65,11 @@ seen_line() {
 
 status_field() { $CTL --json status | sed -n "s/.*\"$1\":\"\\{0,1\\}\\([^\",}]*\\).*/\\1/p"; }
 
+status_is() { [ "$(status_field "$1")" = "$2" ]; }
+
 wait_status() { # FIELD VALUE [TENTHS]
-	n=${3:-30}
-	while [ "$n" -gt 0 ]; do
-		[ "$(status_field "$1")" = "$2" ] && return 0
-		usleep 100000
-		n=$((n - 1))
-	done
-	fail "status $1 is \"$(status_field "$1")\", expected \"$2\""
+	wait_for "${3:-30}" status_is "$1" "$2" ||
+		fail "status $1 is \"$(status_field "$1")\", expected \"$2\""
 }
 
 daemon_start() { # CONFIG [more onaird args]
@@ -176,13 +181,8 @@ max7219_shows() {
 
 # wait_display FUNCTION PATTERN [TENTHS]: the display shows text matching
 # the grep pattern within the time.
+display_matches() { shown=$($1); echo "$shown" | grep -qE "$2"; }
+
 wait_display() {
-	n=${3:-30}
-	while [ "$n" -gt 0 ]; do
-		shown=$($1)
-		echo "$shown" | grep -qE "$2" && return 0
-		usleep 100000
-		n=$((n - 1))
-	done
-	fail "$1: shows \"$shown\", expected /$2/"
+	wait_for "${3:-30}" display_matches "$1" "$2" || fail "$1: shows \"$shown\", expected /$2/"
 }
