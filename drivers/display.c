@@ -24,22 +24,17 @@ struct drv {
 int display_check(const struct display_protocol *p, const struct conf_device *dev,
 		  const struct board *board, const char *path, struct diag *d)
 {
-	struct board_spec spec;
-	char err[160];
 	long long n;
 	const char *v;
 	int rc = 0;
 
 	for (int i = 0; i < p->nlines; i++) {
-		v = drv_key(dev, p->line_keys[i]);
-		if (!v) {
+		if (!drv_key(dev, p->line_keys[i])) {
 			diag_add(d, path, dev->line, "[device.%s] needs \"%s\" (a %s line)", dev->name,
 				 p->line_keys[i], p->name);
 			rc = -1;
-		} else if (board_resolve(board, drv_key(dev, "chip"), v, &spec, err, sizeof(err)) < 0) {
-			diag_add(d, path, drv_key_line(dev, p->line_keys[i]), "%s: %s", p->line_keys[i],
-				 err);
-			rc = -1;
+		} else {
+			rc |= drv_line_check(dev, board, p->line_keys[i], path, d);
 		}
 	}
 	if ((v = drv_key(dev, "brightness")) && !int_parse(v, 0, p->max_brightness, &n)) {
@@ -95,8 +90,6 @@ struct drv *display_open(const struct display_protocol *p, const struct conf_dev
 			 struct drv_host *host, struct diag *d)
 {
 	struct drv *g = calloc(1, sizeof(*g));
-	char consumer[DRV_NAME_MAX + 8], err[200];
-	struct board_spec spec;
 	const char *v;
 	long long n;
 
@@ -112,14 +105,9 @@ struct drv *display_open(const struct display_protocol *p, const struct conf_dev
 											: COLON_OFF;
 	sevenseg_wire_init(&g->wire, flush, g);
 	g->blink = loop_timer_add(colon_off, g);
-	snprintf(consumer, sizeof(consumer), "onair-%s", dev->name);
 	for (int i = 0; i < p->nlines; i++) {
 		/* Released (high) is the idle level of both buses. */
-		if (board_resolve(host->board, drv_key(dev, "chip"), drv_key(dev, p->line_keys[i]),
-				  &spec, err, sizeof(err)) < 0 ||
-		    !(g->wire.line[i] = gpioline_open(&spec, p->mode, 1, consumer, err, sizeof(err)))) {
-			diag_add(d, host->config_path, drv_key_line(dev, p->line_keys[i]), "%s: %s",
-				 p->line_keys[i], err);
+		if (!(g->wire.line[i] = drv_line_open(dev, host, p->line_keys[i], p->mode, 1, d))) {
 			display_close(g);
 			return NULL;
 		}

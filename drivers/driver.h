@@ -11,6 +11,7 @@
 #include "../daemon/cue.h"
 #include "../daemon/show.h"
 #include "../daemon/util.h"
+#include "gpioline.h"
 
 #define DRV_MAX_KEYS 48
 #define DRV_NAME_MAX 32
@@ -73,5 +74,14 @@ const struct drv_ops *drv_find(const char *name, char *why, size_t len);
 const char *drv_key(const struct conf_device *dev, const char *key);
 /* The line a key was set on (for messages), or the section's line. */
 int drv_key_line(const struct conf_device *dev, const char *key);
+
+/* GPIO line keys: a board function or a line spec, the chip defaulting to
+ * the section's "chip" key, then the board's. Check one without hardware
+ * (path:line on error), or find and request it as onair-NAME. */
+int drv_line_check(const struct conf_device *dev, const struct board *board, const char *key,
+		   const char *path, struct diag *d);
+struct gpioline *drv_line_open(const struct conf_device *dev, struct drv_host *host,
+			       const char *key, enum gpioline_mode mode, int initial,
+			       struct diag *d);
 
 #endif

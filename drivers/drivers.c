@@ -48,3 +48,31 @@ int drv_key_line(const struct conf_device *dev, const char *key)
 			return dev->kv[i].line;
 	return dev->line;
 }
+
+int drv_line_check(const struct conf_device *dev, const struct board *board, const char *key,
+		   const char *path, struct diag *d)
+{
+	struct board_spec spec;
+	char err[160];
+
+	if (board_resolve(board, drv_key(dev, "chip"), drv_key(dev, key), &spec, err, sizeof(err)) == 0)
+		return 0;
+	diag_add(d, path, drv_key_line(dev, key), "%s: %s", key, err);
+	return -1;
+}
+
+struct gpioline *drv_line_open(const struct conf_device *dev, struct drv_host *host,
+			       const char *key, enum gpioline_mode mode, int initial, struct diag *d)
+{
+	char consumer[DRV_NAME_MAX + 8], err[200];
+	struct board_spec spec;
+	struct gpioline *l = NULL;
+
+	snprintf(consumer, sizeof(consumer), "onair-%s", dev->name);
+	if (board_resolve(host->board, drv_key(dev, "chip"), drv_key(dev, key), &spec, err,
+			  sizeof(err)) == 0)
+		l = gpioline_open(&spec, mode, initial, consumer, err, sizeof(err));
+	if (!l)
+		diag_add(d, host->config_path, drv_key_line(dev, key), "%s: %s", key, err);
+	return l;
+}

@@ -10,7 +10,6 @@
 
 #include "../daemon/log.h"
 #include "../daemon/loop.h"
-#include "gpioline.h"
 #include "input.h"
 
 enum gpio_out { OUT_TALLY, OUT_ONAIR, OUT_CUE, OUT_RED, OUT_GREEN, OUT_BLUE, OUT_AMBER, OUT_COUNT };
@@ -32,37 +31,22 @@ struct drv {
 	struct gpioline *in;
 	struct loop_watch *watch;
 	struct input_button button;
-	bool has_button;
 };
-
-static int resolve(const struct conf_device *dev, const struct board *board, const char *key,
-		   struct board_spec *spec, char *err, size_t errlen)
-{
-	return board_resolve(board, drv_key(dev, "chip"), drv_key(dev, key), spec, err, errlen);
-}
 
 static int gpio_check(const struct conf_device *dev, const struct board *board, const char *path,
 		      struct diag *d)
 {
 	int rc = 0, lines = 0;
-	char err[160];
-	struct board_spec spec;
 
 	for (int o = 0; o < OUT_COUNT; o++) {
 		if (!drv_key(dev, out_keys[o]))
 			continue;
 		lines++;
-		if (resolve(dev, board, out_keys[o], &spec, err, sizeof(err)) < 0) {
-			diag_add(d, path, drv_key_line(dev, out_keys[o]), "%s: %s", out_keys[o], err);
-			rc = -1;
-		}
+		rc |= drv_line_check(dev, board, out_keys[o], path, d);
 	}
 	if (drv_key(dev, "button")) {
 		lines++;
-		if (resolve(dev, board, "button", &spec, err, sizeof(err)) < 0) {
-			diag_add(d, path, drv_key_line(dev, "button"), "button: %s", err);
-			rc = -1;
-		}
+		rc |= drv_line_check(dev, board, "button", path, d);
 		rc |= input_check(dev, "", path, d);
 	} else {
 		static const char *const button_only[] = { "press", "long", "double",
@@ -133,35 +117,27 @@ static void gpio_close(struct drv *g);
 static struct drv *gpio_open(const struct conf_device *dev, struct drv_host *host, struct diag *d)
 {
 	struct drv *g = calloc(1, sizeof(*g));
-	struct board_spec spec;
-	char err[200], consumer[DRV_NAME_MAX + 8];
 
 	if (!g)
 		return NULL;
 	str_copy(g->name, dev->name, sizeof(g->name));
-	snprintf(consumer, sizeof(consumer), "onair-%s", dev->name);
 	for (int o = 0; o < OUT_COUNT; o++) {
 		g->value[o] = -1;
 		if (!drv_key(dev, out_keys[o]))
 			continue;
-		if (resolve(dev, host->board, out_keys[o], &spec, err, sizeof(err)) < 0 ||
-		    !(g->out[o] = gpioline_open(&spec, GPIOLINE_OUTPUT, 0, consumer, err, sizeof(err)))) {
-			diag_add(d, host->config_path, drv_key_line(dev, out_keys[o]), "%s: %s",
-				 out_keys[o], err);
+		if (!(g->out[o] = drv_line_open(dev, host, out_keys[o], GPIOLINE_OUTPUT, 0, d)))
 			goto fail;
-		}
 		g->value[o] = 0;
 	}
 	if (drv_key(dev, "button")) {
 		char who[64];
 
-		if (resolve(dev, host->board, "button", &spec, err, sizeof(err)) < 0 ||
-		    !(g->in = gpioline_open(&spec, GPIOLINE_INPUT_EDGES, 0, consumer, err, sizeof(err)))) {
-			diag_add(d, host->config_path, drv_key_line(dev, "button"), "button: %s", err);
+		if (!(g->in = drv_line_open(dev, host, "button", GPIOLINE_INPUT_EDGES, 0, d)))
 			goto fail;
-		}
 		snprintf(who, sizeof(who), "button %s", dev->name);
-		g->has_button = input_setup(&g->button, dev, "", SHOW_SRC_BUTTON, who, host);
+		if (!input_setup(&g->button, dev, "", SHOW_SRC_BUTTON, who, host))
+			log_warnx("device %s: button: every gesture is \"none\"; presses are only counted",
+				  dev->name);
 		g->watch = loop_watch_add(gpioline_event_fd(g->in), EPOLLIN, gpio_button_ready, g);
 		if (!g->watch) {
 			diag_add(d, host->config_path, drv_key_line(dev, "button"), "button: %s",

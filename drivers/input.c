@@ -97,7 +97,6 @@ bool input_setup(struct input_button *b, const struct conf_device *dev, const ch
 
 	memset(b, 0, sizeof(*b));
 	str_copy(b->who, who, sizeof(b->who));
-	b->source = source;
 	b->host = host;
 	b->conf.debounce_ms = DEFAULT_DEBOUNCE_MS;
 	ms_key(dev, "debounce_ms", 0, 1000, &b->conf.debounce_ms, "", &quiet);

@@ -10,7 +10,6 @@
 
 struct input_button {
 	char who[64];		/* "button next (gpiochip0 line 5)" in logs and the show log */
-	enum show_source source;
 	struct gesture_conf conf;
 	struct gesture_state state;
 	bool mapped[3];		/* by enum gesture_kind */

@@ -38,6 +38,28 @@ static void test_bounced_release_is_not_lost(void **state)
 	assert_int_equal(gesture_edge(&g, &c, true, 1100, out), 1);
 }
 
+static void test_button_held_at_start_is_no_gesture(void **state)
+{
+	(void)state;
+	/* Even with long and double mapped, neither the hold nor its release
+	 * counts; the next real press does. */
+	c.long_ms = 800;
+	c.double_ms = 400;
+	gesture_init_held(&g, 1000);
+	assert_true(g.stable);
+	assert_int_equal(gesture_tick(&g, &c, 5000, out), 0);
+	/* The release is seen (the button is up now) but is not a tap. */
+	assert_int_equal(gesture_edge(&g, &c, false, 5000, out), 0);
+	assert_false(g.stable);
+	assert_false(g.tap_pending);
+	assert_int_equal(gesture_tick(&g, &c, 6000, out), 0);
+	assert_int_equal(gesture_next_deadline(&g, &c), INT64_MAX);
+	assert_int_equal(gesture_edge(&g, &c, true, 7000, out), 0);
+	assert_int_equal(gesture_edge(&g, &c, false, 7100, out), 0);
+	assert_int_equal(gesture_tick(&g, &c, 7501, out), 1);
+	assert_int_equal(out[0], GESTURE_PRESS);
+}
+
 static void test_long_press(void **state)
 {
 	(void)state;
@@ -98,6 +120,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_press_reported_on_first_edge_despite_bounce, setup),
 		cmocka_unit_test_setup(test_bounced_release_is_not_lost, setup),
+		cmocka_unit_test_setup(test_button_held_at_start_is_no_gesture, setup),
 		cmocka_unit_test_setup(test_long_press, setup),
 		cmocka_unit_test_setup(test_double_press, setup),
 		cmocka_unit_test_setup(test_every_press_of_a_fast_operator_counts, setup),
