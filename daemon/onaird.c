@@ -30,6 +30,7 @@
 struct device {
 	const struct drv_ops *ops;
 	struct drv *drv;
+	char name[DRV_NAME_MAX];
 };
 
 static struct {
@@ -219,6 +220,7 @@ static int devices_open(const struct conf *c)
 			log_warnx("device %s: cannot open; going on without it", c->device[i].name);
 			continue;
 		}
+		str_copy(d.device[d.ndevices].name, c->device[i].name, sizeof(d.device[0].name));
 		d.device[d.ndevices].ops = ops;
 		d.device[d.ndevices].drv = drv;
 		d.ndevices++;
@@ -339,10 +341,11 @@ static cJSON *status_json(void)
 	devs = cJSON_AddArrayToObject(o, "devices");
 	for (int i = 0; i < d.ndevices; i++) {
 		cJSON *dev = cJSON_CreateObject();
-		char desc[160];
+		char desc[512];
 		bool present;
 
 		d.device[i].ops->describe(d.device[i].drv, desc, sizeof(desc), &present);
+		cJSON_AddStringToObject(dev, "name", d.device[i].name);
 		cJSON_AddStringToObject(dev, "driver", d.device[i].ops->name);
 		cJSON_AddStringToObject(dev, "description", desc);
 		cJSON_AddBoolToObject(dev, "present", present);

@@ -66,6 +66,9 @@ extern const struct drv_ops console_driver_ops;
 extern const struct drv_ops gpio_driver_ops;
 extern const struct drv_ops tm1637_driver_ops;
 extern const struct drv_ops max7219_driver_ops;
+extern const struct drv_ops pedal_driver_ops;
+extern const struct drv_ops blink1_driver_ops;
+extern const struct drv_ops hidrelay_driver_ops;
 
 /* Find a driver by name; NULL with a message naming the problem in why
  * ("unknown driver" or "not compiled in"). */
@@ -74,6 +77,14 @@ const struct drv_ops *drv_find(const char *name, char *why, size_t len);
 const char *drv_key(const struct conf_device *dev, const char *key);
 /* The line a key was set on (for messages), or the section's line. */
 int drv_key_line(const struct conf_device *dev, const char *key);
+
+/* What a single lamp shows: the tally (flashing as its look says), an ON
+ * AIR sign (lit while the tally is in use, never flashing), or the cue
+ * light's flash phase. */
+enum drv_role { DRV_ROLE_NONE, DRV_ROLE_TALLY, DRV_ROLE_ONAIR, DRV_ROLE_CUE };
+/* "none", "tally", "onair", "cue"; -1 otherwise. */
+int drv_role_parse(const char *text);
+bool drv_role_lit(enum drv_role role, const struct cue_output *out);
 
 /* GPIO line keys: a board function or a line spec, the chip defaulting to
  * the section's "chip" key, then the board's. Check one without hardware

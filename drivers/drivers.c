@@ -13,11 +13,9 @@ static const struct {
 	{ "gpio", &gpio_driver_ops },
 	{ "tm1637", &tm1637_driver_ops },
 	{ "max7219", &max7219_driver_ops },
-	/* Drivers of the hardware issue: listed so configs name them
-	 * correctly; they say "not compiled in" until they land. */
-	{ "pedal", NULL },
-	{ "blink1", NULL },
-	{ "hidrelay", NULL },
+	{ "pedal", &pedal_driver_ops },
+	{ "blink1", &blink1_driver_ops },
+	{ "hidrelay", &hidrelay_driver_ops },
 };
 
 const struct drv_ops *drv_find(const char *name, char *why, size_t len)
@@ -75,4 +73,24 @@ struct gpioline *drv_line_open(const struct conf_device *dev, struct drv_host *h
 	if (!l)
 		diag_add(d, host->config_path, drv_key_line(dev, key), "%s: %s", key, err);
 	return l;
+}
+
+int drv_role_parse(const char *text)
+{
+	static const char *const names[] = { "none", "tally", "onair", "cue" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (strcmp(text, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+bool drv_role_lit(enum drv_role role, const struct cue_output *out)
+{
+	switch (role) {
+	case DRV_ROLE_TALLY: return out->lamp[CUE_LAMP_TALLY].lit;
+	case DRV_ROLE_ONAIR: return out->lamp[CUE_LAMP_TALLY].pattern != CUE_OFF;
+	case DRV_ROLE_CUE: return out->lamp[CUE_LAMP_CUE].lit;
+	default: return false;
+	}
 }

@@ -47,7 +47,7 @@ static int gpio_check(const struct conf_device *dev, const struct board *board, 
 	if (drv_key(dev, "button")) {
 		lines++;
 		rc |= drv_line_check(dev, board, "button", path, d);
-		rc |= input_check(dev, "", path, d);
+		rc |= input_check_map(dev, "", path, d) | input_check_timing(dev, path, d);
 	} else {
 		static const char *const button_only[] = { "press", "long", "double",
 							   "debounce_ms", "long_ms", "double_ms" };
@@ -135,7 +135,7 @@ static struct drv *gpio_open(const struct conf_device *dev, struct drv_host *hos
 		if (!(g->in = drv_line_open(dev, host, "button", GPIOLINE_INPUT_EDGES, 0, d)))
 			goto fail;
 		snprintf(who, sizeof(who), "button %s", dev->name);
-		if (!input_setup(&g->button, dev, "", SHOW_SRC_BUTTON, who, host))
+		if (!input_setup(&g->button, dev, "", "next", SHOW_SRC_BUTTON, who, host))
 			log_warnx("device %s: button: every gesture is \"none\"; presses are only counted",
 				  dev->name);
 		g->watch = loop_watch_add(gpioline_event_fd(g->in), EPOLLIN, gpio_button_ready, g);
@@ -172,16 +172,15 @@ static bool colour_has(enum cue_colour c, enum gpio_out o, bool amber_lamp)
 static void gpio_render(struct drv *g, const struct cue_output *out, const char *title,
 			int segment, int segments)
 {
-	const struct cue_lamp *tally = &out->lamp[CUE_LAMP_TALLY], *cue = &out->lamp[CUE_LAMP_CUE];
+	const struct cue_lamp *cue = &out->lamp[CUE_LAMP_CUE];
 	bool amber_lamp = g->out[OUT_AMBER] != NULL;
 
 	(void)title;
 	(void)segment;
 	(void)segments;
-	gpio_write(g, OUT_TALLY, tally->lit);
-	/* An ON AIR sign does not flash: it says whether the tally is in use. */
-	gpio_write(g, OUT_ONAIR, tally->pattern != CUE_OFF);
-	gpio_write(g, OUT_CUE, cue->lit);
+	gpio_write(g, OUT_TALLY, drv_role_lit(DRV_ROLE_TALLY, out));
+	gpio_write(g, OUT_ONAIR, drv_role_lit(DRV_ROLE_ONAIR, out));
+	gpio_write(g, OUT_CUE, drv_role_lit(DRV_ROLE_CUE, out));
 	for (int o = OUT_RED; o <= OUT_AMBER; o++)
 		gpio_write(g, (enum gpio_out)o, cue->lit && colour_has(cue->colour, (enum gpio_out)o,
 									 amber_lamp));

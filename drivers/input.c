@@ -46,11 +46,10 @@ static int ms_key(const struct conf_device *dev, const char *key, int64_t lo, in
 	return 0;
 }
 
-int input_check(const struct conf_device *dev, const char *prefix, const char *path,
-		struct diag *d)
+int input_check_map(const struct conf_device *dev, const char *prefix, const char *path,
+		    struct diag *d)
 {
 	int rc = 0;
-	int64_t ms;
 
 	for (size_t k = 0; k < ARRAY_SIZE(kind_keys); k++) {
 		char key[DRV_NAME_MAX], err[160];
@@ -64,10 +63,16 @@ int input_check(const struct conf_device *dev, const char *prefix, const char *p
 			rc = -1;
 		}
 	}
-	rc |= ms_key(dev, "debounce_ms", 0, 1000, &ms, path, d);
-	rc |= ms_key(dev, "long_ms", 200, 10000, &ms, path, d);
-	rc |= ms_key(dev, "double_ms", 100, 2000, &ms, path, d);
 	return rc;
+}
+
+int input_check_timing(const struct conf_device *dev, const char *path, struct diag *d)
+{
+	int64_t ms;
+
+	return ms_key(dev, "debounce_ms", 0, 1000, &ms, path, d) |
+	       ms_key(dev, "long_ms", 200, 10000, &ms, path, d) |
+	       ms_key(dev, "double_ms", 100, 2000, &ms, path, d);
 }
 
 static void input_fire(struct input_button *b, const enum gesture_kind *g, int n)
@@ -90,7 +95,8 @@ static void input_timer(void *data)
 }
 
 bool input_setup(struct input_button *b, const struct conf_device *dev, const char *prefix,
-		 enum show_source source, const char *who, struct drv_host *host)
+		 const char *default_press, enum show_source source, const char *who,
+		 struct drv_host *host)
 {
 	struct diag quiet = { 0 };
 	bool any = false;
@@ -107,7 +113,7 @@ bool input_setup(struct input_button *b, const struct conf_device *dev, const ch
 		snprintf(key, sizeof(key), "%s%s", prefix, kind_keys[k]);
 		v = drv_key(dev, key);
 		if (!v && k == GESTURE_PRESS)
-			v = "next";	/* a pedal or button with no mapping steps the show */
+			v = default_press;
 		if (!v || strcmp(v, "none") == 0 || parse_command(v, &b->cmd[k], err, sizeof(err)) < 0)
 			continue;
 		b->cmd[k].source = source;

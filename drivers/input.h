@@ -19,14 +19,17 @@ struct input_button {
 	uint64_t presses;	/* raw presses seen, for status */
 };
 
-/* Keys of a device section for one input whose mapping keys start with
- * prefix ("" → press, long, double; "pedal1_" → pedal1_press …), plus the
- * shared debounce_ms, long_ms and double_ms. Checks every value. */
-int input_check(const struct conf_device *dev, const char *prefix, const char *path,
-		struct diag *d);
-/* Set up b from the section (already checked); false when nothing is mapped. */
+/* Check the mapping keys of one input: prefix "" → press, long, double;
+ * "pedal1_" → pedal1_press … Values are onairctl's words or "none". */
+int input_check_map(const struct conf_device *dev, const char *prefix, const char *path,
+		    struct diag *d);
+/* Check debounce_ms, long_ms and double_ms, shared by a section's inputs. */
+int input_check_timing(const struct conf_device *dev, const char *path, struct diag *d);
+/* Set up b from the section (already checked); an unset press means
+ * default_press (NULL: none). False when nothing is mapped. */
 bool input_setup(struct input_button *b, const struct conf_device *dev, const char *prefix,
-		 enum show_source source, const char *who, struct drv_host *host);
+		 const char *default_press, enum show_source source, const char *who,
+		 struct drv_host *host);
 /* The raw level changed (or was read) at mono_ms. */
 void input_level(struct input_button *b, bool pressed, int64_t mono_ms);
 void input_fini(struct input_button *b);

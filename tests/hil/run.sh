@@ -43,7 +43,7 @@ add_module() {
 		add_module "$dep"
 	done
 }
-for m in configfs; do add_module "$m" || exit 1; done
+for m in configfs dummy_hcd libcomposite usb_f_hid usbhid hid-generic hid-led; do add_module "$m" || exit 1; done
 
 # The daemon as built, with the shared libraries it links.
 for b in onaird onairctl; do
@@ -57,7 +57,7 @@ done
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initramfs.gz"
 echo "hil: booting $kver in qemu (TCG)"
 start=$(date +%s)
-timeout 600 qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nographic -no-reboot \
+timeout 300 qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nographic -no-reboot \
 	-kernel "$kdir/vmlinuz" -initrd "$out/initramfs.gz" \
 	-append "console=ttyS0 panic=-1 quiet loglevel=3 onair.tests=$tests" \
 	< /dev/null > "$out/console.log" 2>&1

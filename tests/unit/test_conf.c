@@ -150,14 +150,14 @@ static void test_unknown_and_missing_drivers(void **state)
 	static const char text[] =
 		"[show]\nsegment = 1:00 | A\n"
 		"[device.lamp]\ndriver = gpoi\n"
-		"[device.display]\ndriver = pedal\n"
+		"[device.display]\ndriver = hidrelay\n"
 		"[device.term]\ndriver = console\nmdoe = lines\n"
 		"[device.nothing]\nmode = x\n";
 	(void)state;
 	assert_int_equal(load_from_file(text), -1);
 	assert_int_equal(d.count, 4);
 	assert_non_null(strstr(d.lines[0], ":4: [device.lamp]: unknown driver \"gpoi\""));
-	assert_non_null(strstr(d.lines[1], ":6: [device.display]: driver \"pedal\" is not compiled in"));
+	assert_non_null(strstr(d.lines[1], ":5: [device.display] switches no relay"));
 	assert_non_null(strstr(d.lines[2], ":9: unknown key \"mdoe\" in [device.term]; did you mean \"mode\"?"));
 	assert_non_null(strstr(d.lines[3], ":10: [device.nothing] has no \"driver\" key"));
 }
@@ -183,6 +183,29 @@ static void test_hardware_device_errors(void **state)
 	assert_non_null(strstr(d.lines[5], ":14: press: unknown command \"jump\""));
 	assert_non_null(strstr(d.lines[6], ":15: long_ms must be 200 to 10000 (milliseconds)"));
 	assert_non_null(strstr(d.lines[7], ":19: clk: unknown line flag \"fast\""));
+}
+
+static void test_pedal_errors(void **state)
+{
+	static const char text[] =
+		"[show]\nsegment = 1:00 | A\n"					/* 1-2 */
+		"[device.a]\ndriver = pedal\nmodel = footpedal9000\n"			/* 3-5 */
+		"[device.b]\ndriver = pedal\nmodel = generic\nvid = 1234\n"		/* 6-9 */
+		"[device.c]\ndriver = pedal\nmodel = generic\nvid = 1234\npid = 5\n"	/* 10-14 */
+		"report_length = 4\npedal1_at = 4.1\n"					/* 15-16 */
+		"[device.d]\ndriver = pedal\nmodel = infinity\nport = usb one\n"		/* 17-20 */
+		"keys = 04\npedal2_long = fly\n";						/* 21-22 */
+
+	(void)state;
+	assert_int_equal(load_from_file(text), -1);
+	assert_int_equal(d.count, 7);
+	assert_non_null(strstr(d.lines[0], ":5: unknown pedal model \"footpedal9000\""));
+	assert_non_null(strstr(d.lines[1], ":6: report_length must be 1 to 64"));
+	assert_non_null(strstr(d.lines[2], ":9: vid and pid go together"));
+	assert_non_null(strstr(d.lines[3], ":16: pedal1_at must be BYTE or BYTE.BIT inside the 4-byte report"));
+	assert_non_null(strstr(d.lines[4], ":21: keys is for a pcsensor pedal"));
+	assert_non_null(strstr(d.lines[5], ":22: pedal2_long: unknown command \"fly\""));
+	assert_non_null(strstr(d.lines[6], ":20: port is a USB port path"));
 }
 
 static void test_missing_rundown(void **state)
@@ -215,6 +238,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_overrides_and_devices, teardown),
 		cmocka_unit_test_teardown(test_unknown_and_missing_drivers, teardown),
 		cmocka_unit_test_teardown(test_hardware_device_errors, teardown),
+		cmocka_unit_test_teardown(test_pedal_errors, teardown),
 		cmocka_unit_test_teardown(test_missing_rundown, teardown),
 		cmocka_unit_test_teardown(test_schedule, teardown),
 	};

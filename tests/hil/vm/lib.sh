@@ -186,3 +186,66 @@ display_matches() { shown=$($1); echo "$shown" | grep -qE "$2"; }
 wait_display() {
 	wait_for "${3:-30}" display_matches "$1" "$2" || fail "$1: shows \"$shown\", expected /$2/"
 }
+
+# USB gadgets on dummy_hcd: each device its own controller (dummy_udc.N),
+# so its port path is "BUS-1". gadget NAME UDC VID PID LENGTH NO_OUT DESC
+# (report descriptor in hex) [PRODUCT]; sets HIDG to its /dev/hidgN.
+GADGETS=/sys/kernel/config/usb_gadget
+gadget() {
+	g=$GADGETS/$1
+	mkdir -p "$g/strings/0x409" "$g/configs/c.1" "$g/functions/hid.usb0"
+	echo "0x$3" > "$g/idVendor"
+	echo "0x$4" > "$g/idProduct"
+	echo "${8:-onair bench $1}" > "$g/strings/0x409/product"
+	echo "$1-0001" > "$g/strings/0x409/serialnumber"
+	echo 0 > "$g/functions/hid.usb0/protocol"
+	echo 0 > "$g/functions/hid.usb0/subclass"
+	echo "$5" > "$g/functions/hid.usb0/report_length"
+	echo "$6" > "$g/functions/hid.usb0/no_out_endpoint"
+	echo "$7" | xxd -r -p > "$g/functions/hid.usb0/report_desc"
+	ln -s "$g/functions/hid.usb0" "$g/configs/c.1/"
+	echo "dummy_udc.$2" > "$g/UDC"
+	eval "UDC_$1=dummy_udc.$2"
+	HIDG=/dev/hidg$(cut -d: -f2 "$g/functions/hid.usb0/dev")
+	eval "HIDG_$1=$HIDG"
+	wait_for 30 test -e "$HIDG" || fail "no $HIDG"
+}
+unplug() { echo "" > "$GADGETS/$1/UDC"; }
+replug() { eval "echo \$UDC_$1" > "$GADGETS/$1/UDC"; }
+# send NAME HEX: one input report from the gadget to the host.
+send() { eval "h=\$HIDG_$1"; echo "$2" | xxd -r -p > "$h"; }
+
+# Vendor page, report id 1, 6 bytes: the Stream Deck Pedal's 7-byte report.
+DESC_STREAMDECK=0600ff0901a1018501150026ff00750895060901810 2c0
+DESC_STREAMDECK=$(echo $DESC_STREAMDECK | tr -d ' ')
+# Three buttons in the low bits of byte 0, then padding: two bytes, no id.
+DESC_INFINITY=050c0901a101050919012903150025017501950381027505950181037508950181 03c0
+DESC_INFINITY=$(echo $DESC_INFINITY | tr -d ' ')
+device_present() { # NAME: the daemon's status says whether it is present
+	$CTL --json status | tr '{' '\n' | grep "\"name\":\"$1\"" | grep -o '"present":[a-z]*' | cut -d: -f2
+}
+present_is() { [ "$(device_present "$1")" = "$2" ]; }
+wait_present() { # NAME true|false [TENTHS]
+	wait_for "${3:-50}" present_is "$1" "$2" || fail "device $1: present is $(device_present "$1"), expected $2"
+}
+# Vendor page feature reports: blink(1) with report id 1 and 8 bytes, the
+# relay board with 8 bytes and no id.
+DESC_BLINK1=0600ff0901a1018501150026ff0075089508090 0b102c0
+DESC_BLINK1=$(echo $DESC_BLINK1 | tr -d ' ')
+DESC_RELAY=0600ff0901a101150026ff0075089508090 0b102c0
+DESC_RELAY=$(echo $DESC_RELAY | tr -d ' ')
+
+# capture NAME: record every report the host sets on the gadget, one hex
+# line each (f_hid keeps only the latest one until it is read).
+capture() {
+	eval "h=\$HIDG_$1"
+	: > "/tmp/$1.reports"
+	(while :; do dd if="$h" bs=64 count=1 2> /dev/null | xxd -p; done) >> "/tmp/$1.reports" &
+	eval "CAPTURE_$1=$!"
+}
+last_report() { grep "$2" "/tmp/$1.reports" | tail -n 1; }
+report_is() { [ "$(last_report "$1" "$2")" = "$3" ]; }
+wait_report() { # NAME PREFIX-PATTERN EXPECTED [TENTHS]
+	wait_for "${4:-30}" report_is "$1" "$2" "$3" ||
+		fail "$1: last report matching $2 is \"$(last_report "$1" "$2")\", expected \"$3\""
+}

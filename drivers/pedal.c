@@ -1,0 +1,417 @@
+/* USB foot pedals through libusb: the kernel's HID driver is detached (so a
+ * PCsensor pedal's key strokes no longer reach the console), the interrupt
+ * IN endpoint is read with an asynchronous transfer in the loop, and each
+ * pedal is an input with its own press / long / double mapping. Unplugged
+ * and plugged back, it is picked up again; status says when it is missing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../daemon/log.h"
+#include "../daemon/loop.h"
+#include "input.h"
+#include "pedalreport.h"
+#include "usbhost.h"
+
+static const char *const pedal_keys[] = {
+	"model", "vid", "pid", "port", "interface", "report_id", "report_length", "pedal1_at",
+	"pedal2_at", "pedal3_at", "keys", "pedal1_press", "pedal1_long", "pedal1_double",
+	"pedal2_press", "pedal2_long", "pedal2_double", "pedal3_press", "pedal3_long",
+	"pedal3_double", "debounce_ms", "long_ms", "double_ms", NULL,
+};
+
+static const char *const prefixes[PEDAL_MAX] = { "pedal1_", "pedal2_", "pedal3_" };
+
+static const struct {
+	const char *model;
+	unsigned ids[5][2];
+} model_ids[] = {
+	{ "streamdeck", { { 0x0fd9, 0x0086 } } },
+	{ "infinity", { { 0x05f3, 0x00ff } } },
+	{ "pcsensor", { { 0x0c45, 0x7403 }, { 0x0c45, 0x7404 }, { 0x413d, 0x2107 },
+			{ 0x1a86, 0xe026 }, { 0x3553, 0xb001 } } },
+};
+
+struct drv {
+	struct usbhost_slot slot;
+	struct drv_host *host;
+	char name[DRV_NAME_MAX];
+	struct pedalreport_format fmt;
+	struct input_button in[PEDAL_MAX];
+	bool down[PEDAL_MAX];
+	struct libusb_transfer *xfer;
+	bool in_flight;
+	uint8_t buf[PEDAL_REPORT_MAX];
+	int endpoint, packet;
+	uint64_t reports, malformed;
+	char said[96];		/* the last malformed report's reason logged */
+};
+
+static bool hex_id(const char *v, unsigned *out)
+{
+	char *end;
+	unsigned long n = strtoul(v ? v : "", &end, 16);
+
+	if (!v || end == v || *end || n > 0xffff)
+		return false;
+	*out = (unsigned)n;
+	return true;
+}
+
+/* Build the format from the section; NULL-free: the reason goes to d. */
+static int pedal_format(const struct conf_device *dev, struct pedalreport_format *f,
+			const char *path, struct diag *d)
+{
+	const char *model = drv_key(dev, "model"), *v;
+	const struct pedalreport_format *m;
+	long long n;
+	int rc = 0;
+
+	if (!model) {
+		diag_add(d, path, dev->line, "[device.%s] needs \"model\": streamdeck, infinity, "
+			 "pcsensor or generic", dev->name);
+		return -1;
+	}
+	if ((m = pedalreport_model(model))) {
+		*f = *m;
+	} else if (strcmp(model, "generic") == 0) {
+		memset(f, 0, sizeof(*f));
+		f->kind = PEDALREPORT_BYTES;
+		f->report_id = -1;
+		if ((v = drv_key(dev, "report_id")) && strcmp(v, "none") != 0) {
+			if (!int_parse(v, 1, 255, &n)) {
+				diag_add(d, path, drv_key_line(dev, "report_id"),
+					 "report_id must be none or 1 to 255");
+				rc = -1;
+			}
+			f->report_id = (int)n;
+		}
+		if (!(v = drv_key(dev, "report_length")) || !int_parse(v, 1, PEDAL_REPORT_MAX, &n)) {
+			diag_add(d, path, drv_key_line(dev, "report_length"),
+				 "report_length must be 1 to %d (bytes, report id included)",
+				 PEDAL_REPORT_MAX);
+			return -1;
+		}
+		f->length = f->max_length = (int)n;
+		for (int i = 0; i < PEDAL_MAX; i++) {
+			char key[16];
+
+			snprintf(key, sizeof(key), "pedal%d_at", i + 1);
+			if (!(v = drv_key(dev, key)))
+				break;
+			if (!pedalreport_position(v, f->length, &f->byte[i], &f->bit[i])) {
+				diag_add(d, path, drv_key_line(dev, key),
+					 "%s must be BYTE or BYTE.BIT inside the %d-byte report", key,
+					 f->length);
+				rc = -1;
+			}
+			f->pedals = i + 1;
+		}
+		if (f->pedals == 0) {
+			diag_add(d, path, dev->line, "a generic pedal needs pedal1_at (BYTE or BYTE.BIT)");
+			rc = -1;
+		}
+	} else {
+		diag_add(d, path, drv_key_line(dev, "model"),
+			 "unknown pedal model \"%s\" (streamdeck, infinity, pcsensor or generic)", model);
+		return -1;
+	}
+	if ((v = drv_key(dev, "keys"))) {
+		char copy[DRV_VALUE_MAX], *save = NULL;
+		int i = 0;
+
+		if (f->kind != PEDALREPORT_KEYS) {
+			diag_add(d, path, drv_key_line(dev, "keys"), "keys is for a pcsensor pedal");
+			return -1;
+		}
+		str_copy(copy, v, sizeof(copy));
+		for (char *w = strtok_r(copy, " ,", &save); w; w = strtok_r(NULL, " ,", &save)) {
+			unsigned k;
+
+			if (i == PEDAL_MAX || !hex_id(w, &k) || k == 0 || k > 0xff) {
+				diag_add(d, path, drv_key_line(dev, "keys"),
+					 "keys: up to 3 HID key usages in hex (04 = a, 05 = b …)");
+				return -1;
+			}
+			f->key[i++] = (uint8_t)k;
+		}
+		f->pedals = i;
+	}
+	return rc;
+}
+
+static int pedal_ids(const struct conf_device *dev, struct usbhost_slot *s, const char *path,
+		     struct diag *d)
+{
+	const char *vid = drv_key(dev, "vid"), *pid = drv_key(dev, "pid"), *model = drv_key(dev, "model");
+
+	s->nids = 0;
+	if (vid || pid) {
+		if (!hex_id(vid, &s->ids[0][0]) || !hex_id(pid, &s->ids[0][1])) {
+			diag_add(d, path, drv_key_line(dev, vid ? "vid" : "pid"),
+				 "vid and pid go together, in hex (vid = 0fd9, pid = 0086)");
+			return -1;
+		}
+		s->nids = 1;
+		return 0;
+	}
+	for (size_t m = 0; model && m < ARRAY_SIZE(model_ids); m++)
+		for (int i = 0; strcmp(model, model_ids[m].model) == 0 && i < 5 && model_ids[m].ids[i][0]; i++) {
+			s->ids[s->nids][0] = model_ids[m].ids[i][0];
+			s->ids[s->nids++][1] = model_ids[m].ids[i][1];
+		}
+	if (s->nids == 0 && model && strcmp(model, "generic") == 0) {
+		diag_add(d, path, dev->line, "a generic pedal needs vid and pid");
+		return -1;
+	}
+	return 0;
+}
+
+static int pedal_check(const struct conf_device *dev, const struct board *board, const char *path,
+		       struct diag *d)
+{
+	struct pedalreport_format f;
+	struct usbhost_slot s;
+	const char *v;
+	long long n;
+	int rc;
+
+	(void)board;
+	rc = pedal_format(dev, &f, path, d) | pedal_ids(dev, &s, path, d);
+	for (int i = 0; i < PEDAL_MAX; i++)
+		rc |= input_check_map(dev, prefixes[i], path, d);
+	rc |= input_check_timing(dev, path, d);
+	if ((v = drv_key(dev, "interface")) && !int_parse(v, 0, 31, &n)) {
+		diag_add(d, path, drv_key_line(dev, "interface"), "interface must be 0 to 31");
+		rc = -1;
+	}
+	if ((v = drv_key(dev, "port")) && (strlen(v) >= sizeof(s.port) || strspn(v, "0123456789-.") != strlen(v))) {
+		diag_add(d, path, drv_key_line(dev, "port"),
+			 "port is a USB port path such as 1-1.2 (see /sys/bus/usb/devices)");
+		rc = -1;
+	}
+	return rc;
+}
+
+static void pedal_set(struct drv *p, const bool down[PEDAL_MAX])
+{
+	int64_t now = time_mono_ms();
+
+	for (int i = 0; i < p->fmt.pedals; i++) {
+		if (down[i] == p->down[i])
+			continue;
+		p->down[i] = down[i];
+		input_level(&p->in[i], down[i], now);
+	}
+}
+
+/* Each new reason is said, a repeated one every hundredth time: a device
+ * that floods bad reports must not flood the journal. */
+static void pedal_malformed(struct drv *p, const char *why)
+{
+	p->malformed++;
+	if (strcmp(why, p->said) == 0 && p->malformed % 100 != 0)
+		return;
+	log_warnx("device %s: malformed report ignored (%s); %llu so far", p->name, why,
+		  (unsigned long long)p->malformed);
+	str_copy(p->said, why, sizeof(p->said));
+}
+
+static void pedal_report(struct libusb_transfer *x)
+{
+	struct drv *p = x->user_data;
+	bool down[PEDAL_MAX];
+	char why[96];
+	int rc;
+
+	p->in_flight = false;
+	switch (x->status) {
+	case LIBUSB_TRANSFER_COMPLETED:
+		p->reports++;
+		rc = pedalreport_parse(&p->fmt, x->buffer, (size_t)x->actual_length, down, why, sizeof(why));
+		if (rc < 0)
+			pedal_malformed(p, why);
+		if (rc > 0)
+			pedal_set(p, down);
+		break;
+	case LIBUSB_TRANSFER_OVERFLOW:
+		snprintf(why, sizeof(why), "oversized report: more than %d bytes", x->length);
+		pedal_malformed(p, why);
+		break;
+	case LIBUSB_TRANSFER_TIMED_OUT:
+		break;
+	case LIBUSB_TRANSFER_CANCELLED:
+		return;
+	default:
+		usbhost_slot_lost(&p->slot, x->status == LIBUSB_TRANSFER_NO_DEVICE ? "unplugged"
+					    : x->status == LIBUSB_TRANSFER_STALL ? "endpoint stalled"
+										: "transfer failed (unplugged?)");
+		return;
+	}
+	rc = libusb_submit_transfer(x);
+	if (rc < 0)
+		usbhost_slot_lost(&p->slot, libusb_strerror(rc));
+	else
+		p->in_flight = true;
+}
+
+static bool pedal_attached(struct usbhost_slot *s)
+{
+	struct drv *p = s->data;
+	struct libusb_config_descriptor *cfg;
+	int rc;
+
+	p->endpoint = -1;
+	if (libusb_get_active_config_descriptor(libusb_get_device(s->h), &cfg) == 0) {
+		for (int i = 0; i < cfg->bNumInterfaces; i++) {
+			const struct libusb_interface_descriptor *id = cfg->interface[i].altsetting;
+
+			for (int e = 0; id->bInterfaceNumber == s->iface && e < id->bNumEndpoints; e++) {
+				const struct libusb_endpoint_descriptor *ep = &id->endpoint[e];
+
+				if ((ep->bEndpointAddress & LIBUSB_ENDPOINT_IN) &&
+				    (ep->bmAttributes & 3) == LIBUSB_TRANSFER_TYPE_INTERRUPT && p->endpoint < 0) {
+					p->endpoint = ep->bEndpointAddress;
+					p->packet = ep->wMaxPacketSize;
+				}
+			}
+		}
+		libusb_free_config_descriptor(cfg);
+	}
+	if (p->endpoint < 0) {
+		log_warnx("device %s: interface %d has no interrupt IN endpoint", p->name, s->iface);
+		return false;
+	}
+	p->xfer = libusb_alloc_transfer(0);
+	if (!p->xfer)
+		return false;
+	/* A buffer larger than a packet lets an oversized report be seen as one. */
+	libusb_fill_interrupt_transfer(p->xfer, s->h, (unsigned char)p->endpoint, p->buf,
+				       p->packet < PEDAL_REPORT_MAX ? p->packet : PEDAL_REPORT_MAX,
+				       pedal_report, p, 0);
+	rc = libusb_submit_transfer(p->xfer);
+	if (rc < 0) {
+		log_warnx("device %s: read reports: %s", p->name, libusb_strerror(rc));
+		libusb_free_transfer(p->xfer);
+		p->xfer = NULL;
+		return false;
+	}
+	p->in_flight = true;
+	p->host->presence(p->host, p->name, true);
+	return true;
+}
+
+static void pedal_detached(struct usbhost_slot *s)
+{
+	struct drv *p = s->data;
+	const bool up[PEDAL_MAX] = { false };
+
+	if (p->in_flight && libusb_cancel_transfer(p->xfer) == 0) {
+		/* Let the cancellation complete before the transfer is freed. */
+		struct timeval tv = { 0, 20000 };
+
+		for (int i = 0; i < 10 && p->in_flight; i++)
+			libusb_handle_events_timeout_completed(usbhost_ctx(), &tv, NULL);
+	}
+	libusb_free_transfer(p->xfer);
+	p->xfer = NULL;
+	p->in_flight = false;
+	/* A pedal held as it was pulled out is a pedal let go. */
+	pedal_set(p, up);
+	p->host->presence(p->host, p->name, false);
+}
+
+static void pedal_close(struct drv *p);
+
+static struct drv *pedal_open(const struct conf_device *dev, struct drv_host *host, struct diag *d)
+{
+	struct drv *p = calloc(1, sizeof(*p));
+	static const char *const three[PEDAL_MAX] = { "prev", "hold-toggle", "next" };
+	const char *v;
+	long long n;
+
+	if (!p)
+		return NULL;
+	p->host = host;
+	str_copy(p->name, dev->name, sizeof(p->name));
+	if (pedal_format(dev, &p->fmt, host->config_path, d) < 0 ||
+	    pedal_ids(dev, &p->slot, host->config_path, d) < 0) {
+		free(p);
+		return NULL;
+	}
+	for (int i = 0; i < p->fmt.pedals; i++) {
+		char who[64];
+
+		snprintf(who, sizeof(who), "pedal %s %d", dev->name, i + 1);
+		/* Left, middle, right: back, hold, forward; a lone pedal steps on. */
+		input_setup(&p->in[i], dev, prefixes[i], p->fmt.pedals == 3 ? three[i] : i == 0 ? "next" : NULL,
+			    SHOW_SRC_PEDAL, who, host);
+	}
+	snprintf(p->slot.who, sizeof(p->slot.who), "device %s", dev->name);
+	str_copy(p->slot.port, (v = drv_key(dev, "port")) ? v : "", sizeof(p->slot.port));
+	p->slot.iface = (v = drv_key(dev, "interface")) && int_parse(v, 0, 31, &n) ? (int)n : 0;
+	p->slot.attached = pedal_attached;
+	p->slot.detached = pedal_detached;
+	p->slot.data = p;
+	if (usbhost_slot_start(&p->slot) < 0) {
+		diag_add(d, host->config_path, dev->line, "[device.%s]: USB is not usable here", dev->name);
+		pedal_close(p);
+		return NULL;
+	}
+	if (!p->slot.present) {
+		char ids[96];
+
+		usbhost_slot_ids(&p->slot, ids, sizeof(ids));
+		log_warnx("device %s: no %s plugged in%s%s; waiting for it", p->name, ids,
+			  *p->slot.port ? " on port " : "", p->slot.port);
+		host->presence(host, p->name, false);
+	}
+	return p;
+}
+
+static void pedal_render(struct drv *p, const struct cue_output *out, const char *title,
+			 int segment, int segments)
+{
+	(void)p, (void)out, (void)title, (void)segment, (void)segments;
+}
+
+static void pedal_safe(struct drv *p)
+{
+	(void)p;	/* a pedal has no outputs */
+}
+
+static void pedal_describe(struct drv *p, char *buf, size_t len, bool *present)
+{
+	char ids[96];
+
+	*present = p->slot.present;
+	if (p->slot.present) {
+		snprintf(buf, len, "%s %04x:%04x on port %s, %llu reports, %llu malformed, pedals %d%d%d",
+			 *p->slot.dev.product ? p->slot.dev.product : "pedal", p->slot.dev.vid,
+			 p->slot.dev.pid, p->slot.dev.port, (unsigned long long)p->reports,
+			 (unsigned long long)p->malformed, p->down[0], p->down[1], p->down[2]);
+		return;
+	}
+	usbhost_slot_ids(&p->slot, ids, sizeof(ids));
+	snprintf(buf, len, "missing: no %s plugged in%s%s", ids, *p->slot.port ? " on port " : "",
+		 p->slot.port);
+}
+
+static void pedal_close(struct drv *p)
+{
+	usbhost_slot_stop(&p->slot);
+	for (int i = 0; i < PEDAL_MAX; i++)
+		input_fini(&p->in[i]);
+	free(p);
+}
+
+const struct drv_ops pedal_driver_ops = {
+	.name = "pedal",
+	.keys = pedal_keys,
+	.check = pedal_check,
+	.open = pedal_open,
+	.render = pedal_render,
+	.safe = pedal_safe,
+	.describe = pedal_describe,
+	.close = pedal_close,
+};

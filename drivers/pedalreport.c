@@ -1,0 +1,86 @@
+/* Pedal report formats (see pedalreport.h and ../shared/hardware-facts.md
+ * section 1 for where each layout comes from). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pedalreport.h"
+
+static const struct {
+	const char *name;
+	struct pedalreport_format f;
+} models[] = {
+	/* Elgato Stream Deck Pedal: id 1, three header bytes, then one byte a
+	 * pedal; its libraries read 7 bytes, so longer is taken as padding. */
+	{ "streamdeck", { PEDALREPORT_BYTES, 1, 7, PEDAL_REPORT_MAX, 3, { 4, 5, 6 }, { -1, -1, -1 }, { 0 } } },
+	/* Infinity IN-USB-1/2: no report id, two bytes, bits 0..2 of byte 0. */
+	{ "infinity", { PEDALREPORT_BYTES, -1, 2, 2, 3, { 0, 0, 0 }, { 0, 1, 2 }, { 0 } } },
+	/* PCsensor/iKKEGOL: a keyboard with report id 1 (modifier, reserved,
+	 * six keys); as shipped one pedal, sending any key. */
+	{ "pcsensor", { PEDALREPORT_KEYS, 1, 9, 9, 1, { 0 }, { 0 }, { 0 } } },
+};
+
+const struct pedalreport_format *pedalreport_model(const char *name)
+{
+	for (size_t i = 0; i < sizeof(models) / sizeof(models[0]); i++)
+		if (strcmp(models[i].name, name) == 0)
+			return &models[i].f;
+	return NULL;
+}
+
+bool pedalreport_position(const char *text, int length, int *byte, int *bit)
+{
+	char *end;
+	long b = strtol(text, &end, 10), t = -1;
+
+	if (end == text || b < 0 || b >= length)
+		return false;
+	if (*end == '.') {
+		const char *p = end + 1;
+
+		t = strtol(p, &end, 10);
+		if (end == p || t < 0 || t > 7)
+			return false;
+	}
+	if (*end)
+		return false;
+	*byte = (int)b;
+	*bit = (int)t;
+	return true;
+}
+
+int pedalreport_parse(const struct pedalreport_format *f, const uint8_t *buf, size_t len,
+		      bool down[PEDAL_MAX], char *why, size_t whylen)
+{
+	if (len == 0) {
+		snprintf(why, whylen, "empty report");
+		return -1;
+	}
+	if (f->report_id >= 0 && buf[0] != f->report_id)
+		return 0;
+	if (len < (size_t)f->length) {
+		snprintf(why, whylen, "short report: %zu bytes, expected %d", len, f->length);
+		return -1;
+	}
+	if (len > (size_t)f->max_length) {
+		snprintf(why, whylen, "oversized report: %zu bytes, expected %d", len, f->length);
+		return -1;
+	}
+	memset(down, 0, sizeof(bool) * PEDAL_MAX);
+	if (f->kind == PEDALREPORT_BYTES) {
+		for (int i = 0; i < f->pedals; i++)
+			down[i] = f->bit[i] < 0 ? buf[f->byte[i]] != 0
+						: (buf[f->byte[i]] >> f->bit[i]) & 1;
+		return 1;
+	}
+	/* Keys: bytes 3..8 hold up to six key codes after id, modifier, reserved. */
+	for (size_t k = 3; k < len; k++) {
+		if (!buf[k])
+			continue;
+		for (int i = 0; i < f->pedals; i++)
+			down[i] |= f->key[i] == 0 || f->key[i] == buf[k];
+	}
+	if (f->pedals > 0 && f->key[0] == 0 && buf[1])
+		down[0] = true;	/* a pedal programmed as a bare modifier */
+	return 1;
+}

@@ -1,0 +1,84 @@
+# USB pedals as gadgets on dummy_hcd: a Stream Deck Pedal (0fd9:0086) on
+# dummy_udc.0 (port 1-1) and an Infinity (05f3:00ff) on dummy_udc.1 (2-1).
+RIGHT_DOWN=01000000000001 ALL_UP=01000000000000
+
+usb_gadgets() {
+	[ -n "$HIDG_deck" ] && return 0
+	gadget deck 0 0fd9 0086 7 0 "$DESC_STREAMDECK" "Stream Deck Pedal" &&
+		gadget vec 1 05f3 00ff 8 0 "$DESC_INFINITY" "VEC USB Footpedal"
+}
+
+t_pedal_steps_the_show_and_display() {
+	usb_gadgets || return
+	trace_start
+	daemon_start /hil/usb.conf || return
+	wait_present deck true || return
+	# The kernel's HID driver was detached so the daemon could claim it.
+	[ -e /sys/bus/usb/drivers/usbhid/1-1:1.0 ] && fail "usbhid still bound to the pedal"
+	send deck $RIGHT_DOWN
+	send deck $ALL_UP
+	wait_line $TALLY 1 || return
+	wait_display max7219_shows '^01__' || return
+	send deck $RIGHT_DOWN
+	send deck $ALL_UP
+	wait_display max7219_shows '^02__' || return
+	# The left pedal goes back; the middle one holds.
+	send deck 01000000010000
+	send deck $ALL_UP
+	wait_display max7219_shows '^01__' || return
+	send deck 01000000000100
+	send deck $ALL_UP
+	wait_status state hold
+	grep -q '"source":"pedal"' "$D"/shows/*.jsonl || fail "no pedal press in the show log"
+}
+
+t_pedal_unplugged_and_back() {
+	usb_gadgets || return
+	daemon_start /hil/usb.conf || return
+	wait_present deck true || return
+	send deck $RIGHT_DOWN
+	send deck $ALL_UP
+	wait_line $TALLY 1 || return
+	unplug deck
+	wait_present deck false || return
+	$CTL --json status | grep -q 'missing: no 0fd9:0086' || fail "no missing description"
+	# Lamps are not affected while it is away.
+	usleep 500000
+	[ "$(line $TALLY)" = 1 ] || fail "tally changed while the pedal was away"
+	replug deck
+	wait_present deck true || return
+	send deck $RIGHT_DOWN
+	send deck $ALL_UP
+	wait_status segment 2
+	alive
+}
+
+t_bad_reports_change_nothing() {
+	usb_gadgets || return
+	daemon_start /hil/usb.conf || return
+	wait_present vec true || return
+	$CTL start > /dev/null
+	wait_status segment 1 || return
+	send vec 04            # short: one byte
+	send vec 0400000000    # oversized: five bytes
+	usleep 300000
+	grep -q 'device vec: malformed report ignored (short report: 1 bytes, expected 2)' "$D/log" ||
+		fail "no message about the short report: $(grep vec "$D/log")"
+	grep -q 'oversized' "$D/log" || fail "no message about the oversized report"
+	[ "$(status_field segment)" = 1 ] || fail "a malformed report stepped the show"
+	alive
+	# A good report from the right pedal still works.
+	send vec 0400
+	send vec 0000
+	wait_status segment 2
+}
+
+t_pedal_on_another_port_is_not_taken() {
+	usb_gadgets || return
+	sed 's/^port = 2-1/port = 3-1/' /hil/usb.conf > /tmp/port.conf
+	sed -i 's|^board = boards/|board = /hil/boards/|' /tmp/port.conf
+	daemon_start /tmp/port.conf || return
+	usleep 500000
+	[ "$(device_present vec)" = false ] || fail "took the Infinity on port 2-1 for one on 3-1"
+	$CTL --json status | grep -q 'missing: no 05f3:00ff plugged in on port 3-1' || fail "status"
+}
