@@ -96,6 +96,12 @@ check:
 check-hil: all
 	tests/hil/run.sh $(BUILD)
 
+# Benchmarks (never part of check). So far: input → tally latency inside
+# the hardware bench's VM.
+bench: all
+	tests/hil/run.sh $(BUILD) b_input_latency | tee $(BUILD)/bench-hil.log
+	@grep -q '^hil: measure' $(BUILD)/bench-hil.log
+
 fuzz: fuzzers
 	tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
 
@@ -122,5 +128,5 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all unit fuzzers run check check-hil fuzz install clean
+.PHONY: all unit fuzzers run check check-hil bench fuzz install clean
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -30,6 +30,10 @@ cp "$here"/vm/* "$stage/hil/"
 cp "$here/../../boards/sim.conf" "$stage/hil/boards/"
 cp "$kdir/gpio-sim/gpio-sim-oot.ko" "$stage/lib/modules/$kver/extra/"
 
+# The latency helper, static so it needs nothing in the VM.
+${CC:-cc} -O2 -static -o "$stage/hil/bin/latency" "$here/latency.c" ||
+	{ echo "FAIL hil: cannot build the latency helper"; echo "hil: 0 passed, 1 failed, 0 skipped"; exit 1; }
+
 # Kernel modules the tests load, with what they depend on.
 mods=$kdir/root/lib/modules/$kver
 add_module() {

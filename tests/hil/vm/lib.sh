@@ -113,6 +113,7 @@ trace_start() {
 	echo 0 > $TRACE/tracing_on
 	echo 4096 > $TRACE/buffer_size_kb
 	echo 1 > $TRACE/events/gpio/gpio_value/enable
+	echo 1 > $TRACE/events/ftrace/print/enable 2> /dev/null
 	echo > $TRACE/trace
 	echo 1 > $TRACE/tracing_on
 }
