@@ -121,6 +121,8 @@ static int blink1_check(const struct conf_device *dev, const struct board *board
 	return rc;
 }
 
+static void blink1_close(struct drv *b);
+
 static struct drv *blink1_open(const struct conf_device *dev, struct drv_host *host, struct diag *d)
 {
 	struct drv *b = calloc(1, sizeof(*b));
@@ -135,24 +137,15 @@ static struct drv *blink1_open(const struct conf_device *dev, struct drv_host *h
 	b->watchdog_ms = (v = drv_key(dev, "watchdog_ms")) && int_parse(v, 0, 600000, &n) ? n : 3000;
 	b->brightness = (v = drv_key(dev, "brightness")) && int_parse(v, 1, 100, &n) ? (int)n : 100;
 	b->tickle = loop_timer_add(tickle, b);
-	snprintf(b->slot.who, sizeof(b->slot.who), "device %s", dev->name);
-	str_copy(b->slot.port, (v = drv_key(dev, "port")) ? v : "", sizeof(b->slot.port));
 	b->slot.ids[0][0] = BLINK1_VID;
 	b->slot.ids[0][1] = BLINK1_PID;
 	b->slot.nids = 1;
 	b->slot.attached = blink1_attached;
 	b->slot.detached = blink1_detached;
 	b->slot.data = b;
-	if (usbhost_slot_start(&b->slot) < 0) {
-		diag_add(d, host->config_path, dev->line, "[device.%s]: USB is not usable here", dev->name);
-		loop_timer_remove(b->tickle);
-		free(b);
+	if (usbhost_slot_start(&b->slot, dev, host, d) < 0) {
+		blink1_close(b);
 		return NULL;
-	}
-	if (!b->slot.present) {
-		log_warnx("device %s: no blink(1) plugged in%s%s; waiting for it", b->name,
-			  *b->slot.port ? " on port " : "", b->slot.port);
-		host->presence(host, b->name, false);
 	}
 	return b;
 }
@@ -188,8 +181,7 @@ static void blink1_describe(struct drv *b, char *buf, size_t len, bool *present)
 			 b->slot.dev.port, b->role == DRV_ROLE_CUE ? "cue" : "tally", b->sent[0],
 			 b->sent[1], b->sent[2], (unsigned long long)b->slot.reports_sent);
 	else
-		snprintf(buf, len, "missing: no blink(1) 27b8:01ed plugged in%s%s",
-			 *b->slot.port ? " on port " : "", b->slot.port);
+		usbhost_slot_missing(&b->slot, buf, len);
 }
 
 static void blink1_close(struct drv *b)

@@ -101,8 +101,6 @@ static struct drv *hidrelay_open(const struct conf_device *dev, struct drv_host 
 	for (int i = 0; i < RELAY_MAX; i++)
 		r->role[i] = (v = drv_key(dev, hidrelay_keys[i])) ? (enum drv_role)drv_role_parse(v)
 								  : DRV_ROLE_NONE;
-	snprintf(r->slot.who, sizeof(r->slot.who), "device %s", dev->name);
-	str_copy(r->slot.port, (v = drv_key(dev, "port")) ? v : "", sizeof(r->slot.port));
 	str_copy(r->slot.product, "USBRelay", sizeof(r->slot.product));
 	r->slot.ids[0][0] = RELAY_VID;
 	r->slot.ids[0][1] = RELAY_PID;
@@ -110,15 +108,9 @@ static struct drv *hidrelay_open(const struct conf_device *dev, struct drv_host 
 	r->slot.attached = hidrelay_attached;
 	r->slot.detached = hidrelay_detached;
 	r->slot.data = r;
-	if (usbhost_slot_start(&r->slot) < 0) {
-		diag_add(d, host->config_path, dev->line, "[device.%s]: USB is not usable here", dev->name);
+	if (usbhost_slot_start(&r->slot, dev, host, d) < 0) {
 		free(r);
 		return NULL;
-	}
-	if (!r->slot.present) {
-		log_warnx("device %s: no USBRelay board plugged in%s%s; waiting for it", r->name,
-			  *r->slot.port ? " on port " : "", r->slot.port);
-		host->presence(host, r->name, false);
 	}
 	return r;
 }
@@ -149,8 +141,7 @@ static void hidrelay_describe(struct drv *r, char *buf, size_t len, bool *presen
 			 r->slot.dev.product, r->slot.dev.port, r->sent < 0 ? 0 : r->sent,
 			 (unsigned long long)r->slot.reports_sent);
 	else
-		snprintf(buf, len, "missing: no USBRelay 16c0:05df plugged in%s%s",
-			 *r->slot.port ? " on port " : "", r->slot.port);
+		usbhost_slot_missing(&r->slot, buf, len);
 }
 
 static void hidrelay_close(struct drv *r)

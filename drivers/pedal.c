@@ -347,24 +347,13 @@ static struct drv *pedal_open(const struct conf_device *dev, struct drv_host *ho
 		input_setup(&p->in[i], dev, prefixes[i], p->fmt.pedals == 3 ? three[i] : i == 0 ? "next" : NULL,
 			    SHOW_SRC_PEDAL, who, host);
 	}
-	snprintf(p->slot.who, sizeof(p->slot.who), "device %s", dev->name);
-	str_copy(p->slot.port, (v = drv_key(dev, "port")) ? v : "", sizeof(p->slot.port));
 	p->slot.iface = (v = drv_key(dev, "interface")) && int_parse(v, 0, 31, &n) ? (int)n : 0;
 	p->slot.attached = pedal_attached;
 	p->slot.detached = pedal_detached;
 	p->slot.data = p;
-	if (usbhost_slot_start(&p->slot) < 0) {
-		diag_add(d, host->config_path, dev->line, "[device.%s]: USB is not usable here", dev->name);
+	if (usbhost_slot_start(&p->slot, dev, host, d) < 0) {
 		pedal_close(p);
 		return NULL;
-	}
-	if (!p->slot.present) {
-		char ids[96];
-
-		usbhost_slot_ids(&p->slot, ids, sizeof(ids));
-		log_warnx("device %s: no %s plugged in%s%s; waiting for it", p->name, ids,
-			  *p->slot.port ? " on port " : "", p->slot.port);
-		host->presence(host, p->name, false);
 	}
 	return p;
 }
@@ -382,8 +371,6 @@ static void pedal_safe(struct drv *p)
 
 static void pedal_describe(struct drv *p, char *buf, size_t len, bool *present)
 {
-	char ids[96];
-
 	*present = p->slot.present;
 	if (p->slot.present) {
 		snprintf(buf, len, "%s %04x:%04x on port %s, %llu reports, %llu malformed, pedals %d%d%d",
@@ -392,9 +379,7 @@ static void pedal_describe(struct drv *p, char *buf, size_t len, bool *present)
 			 (unsigned long long)p->malformed, p->down[0], p->down[1], p->down[2]);
 		return;
 	}
-	usbhost_slot_ids(&p->slot, ids, sizeof(ids));
-	snprintf(buf, len, "missing: no %s plugged in%s%s", ids, *p->slot.port ? " on port " : "",
-		 p->slot.port);
+	usbhost_slot_missing(&p->slot, buf, len);
 }
 
 static void pedal_close(struct drv *p)

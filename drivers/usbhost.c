@@ -475,15 +475,39 @@ static void slot_close_lost(void *data)
 	loop_timer_arm(s->retry, time_mono_ms() + RETRY_MS);
 }
 
-int usbhost_slot_start(struct usbhost_slot *s)
+void usbhost_slot_missing(const struct usbhost_slot *s, char *buf, size_t len)
 {
+	char ids[96];
+
+	usbhost_slot_ids(s, ids, sizeof(ids));
+	snprintf(buf, len, "missing: no %s%s%s plugged in%s%s", ids, *s->product ? " " : "",
+		 s->product, *s->port ? " on port " : "", s->port);
+}
+
+int usbhost_slot_start(struct usbhost_slot *s, const struct conf_device *dev,
+		       struct drv_host *host, struct diag *d)
+{
+	const char *port = drv_key(dev, "port");
+
+	snprintf(s->who, sizeof(s->who), "device %s", dev->name);
+	str_copy(s->port, port ? port : "", sizeof(s->port));
 	s->fd = -1;
-	if (usbhost_ref() < 0)
+	if (usbhost_ref() < 0) {
+		diag_add(d, host->config_path, dev->line, "[device.%s]: USB is not usable here",
+			 dev->name);
 		return -1;
+	}
 	s->watch = usbhost_watch_add(slot_changed, s);
 	s->retry = loop_timer_add(slot_changed, s);
 	s->lost = loop_timer_add(slot_close_lost, s);
 	slot_attach(s);
+	if (!s->present) {
+		char missing[160];
+
+		usbhost_slot_missing(s, missing, sizeof(missing));
+		log_warnx("%s: %s; waiting for it", s->who, missing + strlen("missing: "));
+		host->presence(host, dev->name, false);
+	}
 	return 0;
 }
 

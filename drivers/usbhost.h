@@ -9,6 +9,8 @@
 #include <libusb.h>
 #include <stdbool.h>
 
+#include "driver.h"
+
 struct usbhost_dev {
 	char port[32];		/* sysfs name = USB port path, "1-1.2" */
 	unsigned vid, pid;
@@ -73,8 +75,13 @@ struct usbhost_slot {
 	char said[160];			/* the last failure logged, to say it once */
 };
 
-/* Take a context reference and attach if present; -1 if USB is unusable. */
-int usbhost_slot_start(struct usbhost_slot *s);
+/* Take a context reference and attach if present (the section's "port"
+ * key narrows the search); says when it is absent. -1 with the reason in d
+ * if USB is unusable. */
+int usbhost_slot_start(struct usbhost_slot *s, const struct conf_device *dev,
+		       struct drv_host *host, struct diag *d);
+/* "missing: no 0fd9:0086 plugged in on port 1-2", for describe. */
+void usbhost_slot_missing(const struct usbhost_slot *s, char *buf, size_t len);
 /* The device went away or failed (safe from a transfer callback): close
  * it from the loop, tell the driver, look again. */
 void usbhost_slot_lost(struct usbhost_slot *s, const char *why);
