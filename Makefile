@@ -16,7 +16,7 @@ CC ?= cc
 CLANG ?= clang
 FUZZ_SECONDS ?= 60
 
-PKGS := inih libcjson libgpiod libusb-1.0
+PKGS := inih libcjson libgpiod libusb-1.0 libmosquitto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 
@@ -38,15 +38,15 @@ endif
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -DSYSCONFDIR=\"$(SYSCONFDIR)\" -DDATADIR=\"$(DATADIR)\" -MMD -MP
 
 CORE := daemon/util.c daemon/log.c daemon/loop.c daemon/rundown.c daemon/inifile.c daemon/conf.c daemon/board.c daemon/show.c \
-	daemon/cue.c daemon/gesture.c daemon/persist.c daemon/showlog.c daemon/ctl.c daemon/notify.c \
+	daemon/cue.c daemon/gesture.c daemon/persist.c daemon/showlog.c daemon/ctl.c daemon/notify.c daemon/mqttmsg.c daemon/mqtt.c \
 	drivers/drivers.c drivers/console.c drivers/input.c drivers/gpio.c drivers/gpioline_gpiod1.c \
 	drivers/sevenseg.c drivers/display.c drivers/tm1637.c drivers/max7219.c \
 	drivers/usbhost.c drivers/pedalreport.c drivers/pedal.c drivers/blink1.c \
 	drivers/hidrelay.c
 CORE_OBJ := $(CORE:%.c=$(BUILD)/%.o)
-UNIT_TESTS := rundown show cue gesture conf persist ctl report board pedalreport
+UNIT_TESTS := rundown show cue gesture conf persist ctl report board pedalreport mqttmsg
 UNIT_BIN := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
-FUZZERS := conf rundown ctl persist board hid
+FUZZERS := conf rundown ctl persist board hid mqtt
 FUZZ_BIN := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 
 all: $(BUILD)/onaird $(BUILD)/onairctl

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "inifile.h"
@@ -18,7 +19,7 @@
 
 enum conf_type {
 	T_STRING, T_PATH, T_SOCKET, T_DURATION, T_DURATION_MS, T_BOOL, T_LOGLEVEL, T_LOOK,
-	T_START, T_OVERRUN, T_SEGMENT
+	T_START, T_OVERRUN, T_SEGMENT, T_INT, T_ROLE, T_NAME
 };
 
 struct conf_key {
@@ -72,14 +73,36 @@ static const struct conf_key conf_keys[] = {
 	LOOK("go", cue.cue_look[CUE_COND_GO]),
 	LOOK("attention", cue.cue_look[CUE_COND_ATTENTION]),
 	LOOK("ended", cue.cue_look[CUE_COND_ENDED]),
+	LOOK("link_lost", cue.cue_look[CUE_COND_LINK_LOST]),
+	LOOK("stale", cue.cue_look[CUE_COND_STALE]),
+	LOOK("refused", cue.cue_look[CUE_COND_REFUSED]),
 	LOOK("tally_standby", cue.tally_look[SHOW_STANDBY]),
 	LOOK("tally_preroll", cue.tally_look[SHOW_PREROLL]),
 	LOOK("tally_live", cue.tally_look[SHOW_LIVE]),
 	LOOK("tally_hold", cue.tally_look[SHOW_HOLD]),
 	LOOK("tally_ended", cue.tally_look[SHOW_ENDED]),
+	LOOK("tally_stale", cue.stale_tally),
+	K("node", "name", T_NAME, node_name, 0, 0),
+	K("node", "studio", T_NAME, studio, 0, 0),
+	K("node", "role", T_ROLE, role, 0, 0),
+	K("mqtt", "host", T_STRING, mqtt.host, 0, 0),
+	K("mqtt", "port", T_INT, mqtt.port, 1, 65535),
+	K("mqtt", "prefix", T_STRING, mqtt.prefix, 0, 0),
+	K("mqtt", "username", T_STRING, mqtt.username, 0, 0),
+	K("mqtt", "password_file", T_PATH, mqtt.password_file, 0, 0),
+	K("mqtt", "tls", T_BOOL, mqtt.tls, 0, 0),
+	K("mqtt", "ca_file", T_PATH, mqtt.ca_file, 0, 0),
+	K("mqtt", "cert_file", T_PATH, mqtt.cert_file, 0, 0),
+	K("mqtt", "key_file", T_PATH, mqtt.key_file, 0, 0),
+	K("mqtt", "keepalive", T_DURATION, mqtt.keepalive_ms, 5000, 600000),
+	K("mqtt", "heartbeat", T_DURATION, mqtt.heartbeat_ms, 1000, 60000),
+	K("mqtt", "lease", T_DURATION, mqtt.lease_ms, 2000, 600000),
+	K("mqtt", "link_lost_after", T_DURATION, mqtt.link_lost_ms, 0, 60000),
+	K("mqtt", "max_command_age_ms", T_DURATION_MS, mqtt.max_age_ms, 100, 60000),
 };
 
-static const char *const conf_sections[] = { "daemon", "show", "cue", "looks", "device.NAME" };
+static const char *const conf_sections[] = { "daemon", "show", "cue", "looks", "node", "mqtt",
+					     "device.NAME" };
 
 struct conf_ctx {
 	struct inifile in;	/* first: the line reader is handed this struct */
@@ -97,6 +120,16 @@ void conf_defaults(struct conf *c)
 	str_copy(c->socket, "/run/onair/onaird.sock", sizeof(c->socket));
 	str_copy(c->state_dir, "/var/lib/onair", sizeof(c->state_dir));
 	str_copy(c->board_dir, DATADIR "/onair/boards", sizeof(c->board_dir));
+	if (gethostname(c->node_name, sizeof(c->node_name) - 1) < 0 || !*c->node_name)
+		str_copy(c->node_name, "onair", sizeof(c->node_name));
+	c->node_name[strcspn(c->node_name, "./+# ")] = '\0';
+	str_copy(c->studio, "studio", sizeof(c->studio));
+	c->mqtt.port = 1883;
+	c->mqtt.keepalive_ms = 10000;
+	c->mqtt.heartbeat_ms = 3000;
+	c->mqtt.lease_ms = 10000;
+	c->mqtt.link_lost_ms = 3000;
+	c->mqtt.max_age_ms = 2000;
 	c->log_level = LOG_LEVEL_INFO;
 	str_copy(c->title, "onair show", sizeof(c->title));
 	c->show.preroll_ms = 10000;
@@ -242,6 +275,40 @@ static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *
 	case T_SEGMENT:
 		x->rundown_from_ini = true;
 		rundown_parse_segment(&x->c->rundown, value, x->in.path, x->in.line, x->in.d);
+		return;
+	case T_INT: {
+		long long v;
+
+		if (!int_parse(value, k->min_ms, k->max_ms, &v)) {
+			diag_add(x->in.d, x->in.path, x->in.line, "%s.%s must be %lld to %lld", k->section,
+				 k->name, (long long)k->min_ms, (long long)k->max_ms);
+			return;
+		}
+		*(int64_t *)field = v;
+		return;
+	}
+	case T_ROLE: {
+		static const char *const roles[] = { "standalone", "leader", "follower" };
+
+		for (size_t i = 0; i < ARRAY_SIZE(roles); i++) {
+			if (strcmp(value, roles[i]) == 0) {
+				*(enum node_role *)field = (enum node_role)i;
+				return;
+			}
+		}
+		diag_add(x->in.d, x->in.path, x->in.line, "node.role must be standalone, leader or follower");
+		return;
+	}
+	case T_NAME:
+		/* Part of MQTT topics: no separators or wildcards. */
+		if (!*value || strlen(value) >= k->size || strpbrk(value, "/+# ") ||
+		    !utf8_valid(value, strlen(value))) {
+			diag_add(x->in.d, x->in.path, x->in.line,
+				 "%s.%s must be 1 to %zu bytes without '/', '+', '#' or spaces", k->section,
+				 k->name, k->size - 1);
+			return;
+		}
+		str_copy(field, value, k->size);
 		return;
 	}
 }
@@ -492,6 +559,13 @@ int conf_load(struct conf *c, const char *path, const char *const *overrides, in
 		diag_add(d, path, 0, "no rundown: set show.rundown = FILE.csv or add show.segment lines");
 	if (*c->board_name)
 		conf_load_board(c, d);
+	if (c->role != NODE_STANDALONE && !*c->mqtt.host)
+		diag_add(d, path, 0, "node.role = %s needs mqtt.host (the studio's broker)",
+			 c->role == NODE_LEADER ? "leader" : "follower");
+	if (c->role == NODE_STANDALONE && *c->mqtt.host)
+		diag_add(d, path, 0, "mqtt.host is set but node.role is standalone: set leader or follower");
+	if (c->mqtt.lease_ms <= c->mqtt.heartbeat_ms)
+		diag_add(d, path, 0, "mqtt.lease must be longer than mqtt.heartbeat");
 	if (c->ndevices == 0) {
 		/* The embedded default: a show runs and can be seen with no hardware. */
 		str_copy(c->device[0].name, "console", DRV_NAME_MAX);
@@ -557,6 +631,7 @@ void conf_dump(const struct conf *c, FILE *f)
 		case T_PATH:
 		case T_SOCKET:
 		case T_START:
+		case T_NAME:
 			if (*(const char *)field)
 				fprintf(f, "%s = %s\n", k->name, (const char *)field);
 			break;
@@ -564,8 +639,15 @@ void conf_dump(const struct conf *c, FILE *f)
 			dump_duration(f, k->name, *(const int64_t *)field);
 			break;
 		case T_DURATION_MS:
+		case T_INT:
 			fprintf(f, "%s = %lld\n", k->name, (long long)*(const int64_t *)field);
 			break;
+		case T_ROLE: {
+			static const char *const roles[] = { "standalone", "leader", "follower" };
+
+			fprintf(f, "%s = %s\n", k->name, roles[*(const enum node_role *)field]);
+			break;
+		}
 		case T_BOOL:
 			fprintf(f, "%s = %s\n", k->name, *(const bool *)field ? "yes" : "no");
 			break;

@@ -15,6 +15,20 @@
 #define CONF_MAX_DEVICES 16
 #define CONF_MAX_OVERRIDES 64
 
+enum node_role { NODE_STANDALONE, NODE_LEADER, NODE_FOLLOWER };
+
+/* Boxes in one studio share a show over MQTT (see docs/mqtt.md). */
+struct mqtt_conf {
+	char host[256];			/* "" = no broker: standalone */
+	int64_t port;
+	char prefix[128];		/* "" = onair/<studio>/ */
+	char username[64];
+	char password_file[PATH_MAX];
+	bool tls;
+	char ca_file[PATH_MAX], cert_file[PATH_MAX], key_file[PATH_MAX];
+	int64_t keepalive_ms, lease_ms, heartbeat_ms, link_lost_ms, max_age_ms;
+};
+
 struct conf {
 	char path[PATH_MAX];
 	char socket[108];		/* sun_path size */
@@ -31,6 +45,10 @@ struct conf {
 	struct rundown rundown;
 	int ndevices;
 	struct conf_device device[CONF_MAX_DEVICES];
+	char node_name[64];		/* default: the host name */
+	char studio[64];
+	enum node_role role;
+	struct mqtt_conf mqtt;
 };
 
 /* Defaults for every key (the console device is added by conf_load when

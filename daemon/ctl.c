@@ -61,6 +61,30 @@ void ctl_usage(FILE *f)
 
 #define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
 
+void ctl_cmd_text(const struct show_cmd *cmd, char *buf, size_t len)
+{
+	const struct ctl_command *c = NULL;
+
+	if (cmd->kind == SHOW_CMD_AUX_CANCEL) {
+		snprintf(buf, len, "aux cancel");
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(ctl_commands) && !c; i++)
+		if (ctl_commands[i].verb == CTL_SHOW && ctl_commands[i].kind == cmd->kind)
+			c = &ctl_commands[i];
+	if (!c) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	switch (c->arg) {
+	case ARG_SEGMENT: snprintf(buf, len, "%s %lld", c->name, (long long)cmd->arg); break;
+	case ARG_SIGNED_SECONDS: snprintf(buf, len, "%s %+lld", c->name, (long long)(cmd->arg / 1000)); break;
+	case ARG_SECONDS_OR_CANCEL: snprintf(buf, len, "%s %lld", c->name, (long long)(cmd->arg / 1000)); break;
+	case ARG_ATTENTION: snprintf(buf, len, "%s attention", c->name); break;
+	default: snprintf(buf, len, "%s", c->name); break;
+	}
+}
+
 int ctl_parse(const char *line, size_t len, struct ctl_request *req, char *err, size_t errlen)
 {
 	char buf[CTL_LINE_MAX + 1], *words[4], *save = NULL, *w;

@@ -25,6 +25,8 @@ struct ctl_request {
 /* Parse one request line (without its newline). -1 and a reason when it is
  * not a valid request. */
 int ctl_parse(const char *line, size_t len, struct ctl_request *req, char *err, size_t errlen);
+/* The request line that ctl_parse reads back as cmd ("extend +30"). */
+void ctl_cmd_text(const struct show_cmd *cmd, char *buf, size_t len);
 /* Print the commands with a line of help each (onairctl --help). */
 void ctl_usage(FILE *f);
 

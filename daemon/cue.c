@@ -14,7 +14,8 @@ static const char *const cue_colour_names[] = {
 static const char *const cue_lamp_names[] = { "tally", "cue" };
 static const char *const cue_cond_names[] = {
 	"idle", "scheduled", "late", "preroll", "live", "promo", "interaction", "wrapup",
-	"danger", "overrun", "hold", "standby", "acked", "go", "attention", "ended"
+	"danger", "overrun", "hold", "standby", "acked", "go", "attention", "ended",
+	"link_lost", "stale", "refused"
 };
 
 _Static_assert(ARRAY_SIZE(cue_cond_names) == CUE_COND_COUNT, "condition names");
@@ -69,6 +70,9 @@ void cue_conf_defaults(struct cue_conf *c)
 		[CUE_COND_GO] = { CUE_FAST, CUE_GREEN },
 		[CUE_COND_ATTENTION] = { CUE_FAST, CUE_WHITE },
 		[CUE_COND_ENDED] = { CUE_OFF, CUE_WHITE },
+		[CUE_COND_LINK_LOST] = { CUE_SLOW, CUE_MAGENTA },
+		[CUE_COND_STALE] = { CUE_FAST, CUE_AMBER },
+		[CUE_COND_REFUSED] = { CUE_FAST, CUE_RED },
 	};
 
 	memset(c, 0, sizeof(*c));
@@ -78,6 +82,8 @@ void cue_conf_defaults(struct cue_conf *c)
 	c->tally_look[SHOW_LIVE] = (struct cue_look){ CUE_ON, CUE_RED };
 	c->tally_look[SHOW_HOLD] = (struct cue_look){ CUE_ON, CUE_RED };
 	c->tally_look[SHOW_ENDED] = (struct cue_look){ CUE_OFF, CUE_RED };
+	/* Neither red (it may be lying) nor dark (it may be live). */
+	c->stale_tally = (struct cue_look){ CUE_SLOW, CUE_AMBER };
 	c->wrapup_ms = 60000;
 	c->danger_ms = 15000;
 	c->interaction_ms = 0;
@@ -295,4 +301,23 @@ bool cue_output_differs(const struct cue_output *a, const struct cue_output *b)
 		    a->lamp[i].lit != b->lamp[i].lit)
 			return true;
 	return false;
+}
+
+void cue_apply_link(struct cue_output *out, enum cue_link link, int64_t refused_until,
+		    const struct cue_conf *c, struct onair_time now)
+{
+	if (link == CUE_LINK_STALE) {
+		out->cond = CUE_COND_STALE;
+		lamp_set(&out->lamp[CUE_LAMP_TALLY], c->stale_tally, c, now, &out->next);
+		lamp_set(&out->lamp[CUE_LAMP_CUE], c->cue_look[CUE_COND_STALE], c, now, &out->next);
+	} else if (link == CUE_LINK_LOST) {
+		out->cond = CUE_COND_LINK_LOST;
+		lamp_set(&out->lamp[CUE_LAMP_CUE], c->cue_look[CUE_COND_LINK_LOST], c, now, &out->next);
+	}
+	if (now.mono < refused_until) {
+		/* A press that was not taken: the operator must see it at once. */
+		out->cond = CUE_COND_REFUSED;
+		lamp_set(&out->lamp[CUE_LAMP_CUE], c->cue_look[CUE_COND_REFUSED], c, now, &out->next);
+		out->next = earliest(out->next, refused_until);
+	}
 }

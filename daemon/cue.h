@@ -23,7 +23,8 @@ enum cue_cond {
 	CUE_COND_IDLE, CUE_COND_SCHEDULED, CUE_COND_LATE, CUE_COND_PREROLL, CUE_COND_LIVE,
 	CUE_COND_PROMO, CUE_COND_INTERACTION, CUE_COND_WRAPUP, CUE_COND_DANGER,
 	CUE_COND_OVERRUN, CUE_COND_HOLD, CUE_COND_STANDBY, CUE_COND_ACKED, CUE_COND_GO,
-	CUE_COND_ATTENTION, CUE_COND_ENDED, CUE_COND_COUNT
+	CUE_COND_ATTENTION, CUE_COND_ENDED, CUE_COND_LINK_LOST, CUE_COND_STALE, CUE_COND_REFUSED,
+	CUE_COND_COUNT
 };
 
 struct cue_look {
@@ -34,6 +35,7 @@ struct cue_look {
 struct cue_conf {
 	struct cue_look cue_look[CUE_COND_COUNT];
 	struct cue_look tally_look[SHOW_ENDED + 1];	/* by show phase */
+	struct cue_look stale_tally;	/* a follower's tally when the leader is silent */
 	int64_t wrapup_ms, danger_ms;	/* defaults when a segment sets none */
 	int64_t interaction_ms;		/* show-wide reminder interval, 0 = off */
 	int64_t promo_ms;		/* per-segment reminder interval, 0 = off */
@@ -65,6 +67,16 @@ void cue_conf_defaults(struct cue_conf *c);
 /* Evaluate every output at now. */
 void cue_eval(const struct show_state *s, const struct rundown *r, const struct show_conf *sc,
 	      const struct cue_conf *c, struct onair_time now, struct cue_output *out);
+/* A follower's link to its leader, laid over what the show says. */
+enum cue_link {
+	CUE_LINK_OK,
+	CUE_LINK_LOST,		/* no broker for a while: still counting from the last anchor */
+	CUE_LINK_STALE,		/* nothing from the leader for the lease: the tally may lie */
+};
+/* Apply the link (and a refused press until refused_until, monotonic) to
+ * an output cue_eval made; pure, like it. */
+void cue_apply_link(struct cue_output *out, enum cue_link link, int64_t refused_until,
+		    const struct cue_conf *c, struct onair_time now);
 /* True when the two outputs would look different to a person. */
 bool cue_output_differs(const struct cue_output *a, const struct cue_output *b);
 

@@ -17,6 +17,8 @@
 #include "cue.h"
 #include "log.h"
 #include "loop.h"
+#include "mqtt.h"
+#include "mqttmsg.h"
 #include "notify.h"
 #include "persist.h"
 #include "show.h"
@@ -50,9 +52,26 @@ static struct {
 	struct showlog log;
 	int64_t log_show_wall;	/* the show whose log is open */
 	struct drv_host host;
+	/* The studio link (role standalone: none of this is used). */
+	struct {
+		enum node_role role;	/* as running: a second leader steps down */
+		char leader[64];	/* follower: the leader followed */
+		bool heard;		/* follower: a state from the leader arrived */
+		int64_t heard_mono;
+		int64_t down_since;	/* when the broker link went down, 0 when up */
+		bool leader_offline;	/* its will or its own goodbye said so */
+		int64_t refused_until;	/* a local press the leader did not take */
+		uint64_t next_id;
+		bool hash_said;
+		struct loop_timer *heartbeat;
+		uint64_t sent, received, rejected;
+	} net;
 } d = { .log.fd = -1 };
 
 static void update(void);
+static void publish_state(void);
+static bool forward_command(const struct show_cmd *cmd, const char *who, char *err, size_t errlen);
+static void net_status_json(cJSON *o);
 
 static void apply_cli_dirs(struct conf *c)
 {
@@ -90,6 +109,9 @@ static void record(const struct show_events *ev, enum show_source src, const cha
 		   struct onair_time now)
 {
 	for (int i = 0; i < ev->count; i++) {
+		/* A follower's show is the leader's: the leader keeps its log. */
+		if (d.net.role == NODE_FOLLOWER)
+			break;
 		if (d.show.show_start_wall && d.show.show_start_wall != d.log_show_wall) {
 			d.log_show_wall = d.show.show_start_wall;
 			if (showlog_open(&d.log, d.conf->state_dir, d.show.show_start_wall) < 0)
@@ -108,8 +130,10 @@ static void record(const struct show_events *ev, enum show_source src, const cha
 		else
 			log_info("show: %s (%s)", show_event_name(ev->ev[i].kind), show_source_name(src));
 	}
-	if (ev->count)
+	if (ev->count) {
 		save_state(now);
+		publish_state();
+	}
 }
 
 /* Apply a command from any source; NULL on success, else the reason. */
@@ -118,6 +142,8 @@ static const char *command(const struct show_cmd *cmd, const char *who, char *er
 	struct onair_time now = time_now();
 	struct show_events ev;
 
+	if (d.net.role == NODE_FOLLOWER && cmd->source != SHOW_SRC_MQTT)
+		return forward_command(cmd, who, err, errlen) ? NULL : err;
 	/* Time-driven transitions first, so the command meets the state as it is now. */
 	if (show_tick(&d.show, &d.conf->rundown, &d.conf->show, now, &ev))
 		record(&ev, SHOW_SRC_TIMER, "", now);
@@ -135,10 +161,25 @@ static const char *command(const struct show_cmd *cmd, const char *who, char *er
 
 static void host_command(struct drv_host *host, const struct show_cmd *cmd, const char *who)
 {
-	char err[160];
+	char err[160], line[64], *event;
+	cJSON *o;
 
 	(void)host;
 	command(cmd, who, err, sizeof(err));
+	if (d.net.role == NODE_STANDALONE)
+		return;
+	/* Every press, taken or not, for dashboards and the review. */
+	ctl_cmd_text(cmd, line, sizeof(line));
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "node", d.conf->node_name);
+	cJSON_AddStringToObject(o, "source", show_source_name(cmd->source));
+	cJSON_AddStringToObject(o, "who", who);
+	cJSON_AddStringToObject(o, "cmd", line);
+	cJSON_AddNumberToObject(o, "wall_ms", (double)time_now().wall);
+	event = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	mqtt_publish("event", event, false, 0, 0);
+	free(event);
 }
 
 static void host_presence(struct drv_host *host, const char *device, bool present)
@@ -157,6 +198,33 @@ static void render_all(void)
 		d.device[i].ops->render(d.device[i].drv, &d.out, title, seg + 1, d.conf->rundown.count);
 }
 
+/* What a follower can trust: nothing from the leader for the lease (or
+ * its will) makes the lamps stale; a broker link down for link_lost_after
+ * shows on the cue light while the countdown goes on from its anchor. */
+static enum cue_link follower_link(int64_t now, int64_t *next)
+{
+	const struct mqtt_conf *m = &d.conf->mqtt;
+
+	if (!d.net.heard || d.net.leader_offline || now - d.net.heard_mono >= m->lease_ms)
+		return CUE_LINK_STALE;
+	if (d.net.heard_mono + m->lease_ms < *next)
+		*next = d.net.heard_mono + m->lease_ms;
+	if (d.net.down_since && now - d.net.down_since >= m->link_lost_ms)
+		return CUE_LINK_LOST;
+	if (d.net.down_since && d.net.down_since + m->link_lost_ms < *next)
+		*next = d.net.down_since + m->link_lost_ms;
+	return CUE_LINK_OK;
+}
+
+/* What every output shows at now, the link to the leader included. */
+static void outputs_at(struct onair_time now, struct cue_output *out)
+{
+	cue_eval(&d.show, &d.conf->rundown, &d.conf->show, &d.conf->cue, now, out);
+	if (d.net.role == NODE_FOLLOWER)
+		cue_apply_link(out, follower_link(now.mono, &out->next), d.net.refused_until,
+			       &d.conf->cue, now);
+}
+
 /* Bring the outputs up to date and sleep until they next need to change. */
 static void update(void)
 {
@@ -167,7 +235,7 @@ static void update(void)
 
 	if (show_tick(&d.show, &d.conf->rundown, &d.conf->show, now, &ev))
 		record(&ev, SHOW_SRC_TIMER, "", now);
-	cue_eval(&d.show, &d.conf->rundown, &d.conf->show, &d.conf->cue, now, &out);
+	outputs_at(now, &out);
 	bool changed = !d.rendered || cue_output_differs(&out, &d.out);
 
 	d.out = out;
@@ -295,7 +363,7 @@ static cJSON *status_json(void)
 	int64_t remaining;
 	int seg = d.show.seg;
 
-	cue_eval(&d.show, r, &d.conf->show, &d.conf->cue, now, &out);
+	outputs_at(now, &out);
 	cJSON_AddNumberToObject(o, "proto", CTL_PROTO);
 	cJSON_AddBoolToObject(o, "ok", 1);
 	cJSON_AddStringToObject(o, "state", show_phase_name(d.show.phase));
@@ -351,6 +419,8 @@ static cJSON *status_json(void)
 		cJSON_AddBoolToObject(dev, "present", present);
 		cJSON_AddItemToArray(devs, dev);
 	}
+	if (d.net.role != NODE_STANDALONE)
+		net_status_json(o);
 	cJSON_AddStringToObject(o, "log", d.log.fd >= 0 ? d.log.path : "");
 	cJSON_AddNumberToObject(o, "wakeups", (double)loop_wakeups());
 	return o;
@@ -490,6 +560,315 @@ static void resume_saved_show(void)
 	}
 }
 
+/* ---- The studio link: leader, followers, over MQTT ---- */
+
+static const char *role_name(enum node_role r)
+{
+	return r == NODE_LEADER ? "leader" : r == NODE_FOLLOWER ? "follower" : "standalone";
+}
+
+static char *node_status(bool online)
+{
+	cJSON *o = cJSON_CreateObject(), *devs;
+	char *text;
+
+	cJSON_AddStringToObject(o, "node", d.conf->node_name);
+	cJSON_AddStringToObject(o, "role", role_name(d.net.role));
+	cJSON_AddStringToObject(o, "status", online ? "online" : "offline");
+	cJSON_AddStringToObject(o, "version", ONAIR_VERSION);
+	devs = cJSON_AddArrayToObject(o, "devices");
+	for (int i = 0; online && i < d.ndevices; i++) {
+		cJSON *dev = cJSON_CreateObject();
+		char desc[512];
+		bool present;
+
+		d.device[i].ops->describe(d.device[i].drv, desc, sizeof(desc), &present);
+		cJSON_AddStringToObject(dev, "name", d.device[i].name);
+		cJSON_AddStringToObject(dev, "driver", d.device[i].ops->name);
+		cJSON_AddBoolToObject(dev, "present", present);
+		cJSON_AddItemToArray(devs, dev);
+	}
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return text;
+}
+
+static void publish_status(void)
+{
+	char topic[96], *text = node_status(true);
+
+	snprintf(topic, sizeof(topic), "node/%s/status", d.conf->node_name);
+	mqtt_publish(topic, text, true, 1, 0);
+	free(text);
+}
+
+static void publish_state(void)
+{
+	struct onair_time now = time_now();
+	int seg = d.show.seg;
+	char *persisted, *state;
+
+	if (d.net.role != NODE_LEADER || !mqtt_connected())
+		return;
+	persisted = persist_encode(&d.show, now, d.boot_id, rundown_hash(&d.conf->rundown));
+	state = mqttmsg_state_encode(persisted ? persisted : "", d.conf->node_name, d.conf->title,
+				     seg >= 0 && seg < d.conf->rundown.count ? d.conf->rundown.seg[seg].title : "",
+				     seg >= 0 && seg < d.conf->rundown.count
+					     ? d.conf->rundown.seg[seg].planned_ms + d.show.run[seg].extend_ms
+					     : 0,
+				     now.wall);
+	if (mqtt_publish("state", state, true, 1, 0))
+		d.net.sent++;
+	free(persisted);
+	free(state);
+}
+
+/* The leader republishes its state now and then: followers' lamps are
+ * leases that this renews. */
+static void heartbeat(void *data)
+{
+	(void)data;
+	publish_state();
+	loop_timer_arm(d.net.heartbeat, time_mono_ms() + d.conf->mqtt.heartbeat_ms);
+}
+
+static void reject(const char *topic, const char *reason, const char *id, const char *response,
+		   const void *corr, int corr_len)
+{
+	char *text = mqttmsg_error_encode(d.conf->node_name, reason, mqtt_topic(topic), id);
+
+	d.net.rejected++;
+	log_info("mqtt: %s rejected: %s", topic, reason);
+	mqtt_publish("error", text, false, 0, 0);
+	if (response)
+		mqtt_respond(response, corr, corr_len, text);
+	free(text);
+}
+
+/* A press on a follower goes to the leader; it carries its send time and
+ * expires in the broker, so a press that cannot get through now is never
+ * applied minutes later. */
+static bool forward_command(const struct show_cmd *cmd, const char *who, char *err, size_t errlen)
+{
+	char id[96], *text;
+	bool sent;
+
+	snprintf(id, sizeof(id), "%s-%llu", d.conf->node_name, (unsigned long long)++d.net.next_id);
+	text = mqttmsg_cmd_encode(cmd, d.conf->node_name, id, time_now().wall);
+	sent = mqtt_publish("cmd", text, false, 1,
+			    (int)((d.conf->mqtt.max_age_ms + 999) / 1000));
+	free(text);
+	if (!sent) {
+		snprintf(err, errlen, "not sent: no link to the broker, so the leader cannot take it");
+		d.net.refused_until = time_mono_ms() + 1500;
+		log_warnx("show: %s from %s not sent: no link to the broker", show_cmd_name(cmd->kind), who);
+		update();
+		return false;
+	}
+	log_info("show: %s (%s %s) sent to the leader as %s", show_cmd_name(cmd->kind),
+		 show_source_name(cmd->source), who ? who : "", id);
+	return true;
+}
+
+static void leader_cmd(const char *payload, size_t len, const char *response, const void *corr,
+		       int corr_len)
+{
+	struct mqttmsg_cmd m;
+	char err[200], who[96];
+	int rc = mqttmsg_parse_cmd(payload, len, time_now().wall, d.conf->mqtt.max_age_ms, &m, err,
+				   sizeof(err));
+
+	if (rc == -2 && d.log.fd >= 0)
+		showlog_rejected(&d.log, m.word, err, SHOW_SRC_MQTT, *m.from ? m.from : "mqtt", time_now());
+	if (rc < 0) {
+		reject("cmd", err, m.id, response, corr, corr_len);
+		return;
+	}
+	d.net.received++;
+	snprintf(who, sizeof(who), "%s", *m.from ? m.from : "mqtt client");
+	if (command(&m.cmd, who, err, sizeof(err)))
+		reject("cmd", err, m.id, response, corr, corr_len);
+	else if (response)
+		mqtt_respond(response, corr, corr_len, "{\"ok\":true}");
+}
+
+static void follower_state(const char *payload, size_t len)
+{
+	char leader[64], boot[64], err[200];
+	struct onair_time now = time_now();
+	struct show_state s;
+	uint64_t seq;
+	uint32_t hash;
+
+	if (mqttmsg_state_peek(payload, len, leader, sizeof(leader), boot, sizeof(boot), &seq, err,
+			       sizeof(err)) < 0 ||
+	    persist_decode(payload, len, &s, now, d.boot_id, &hash, err, sizeof(err)) < 0) {
+		reject("state", err, NULL, NULL, NULL, 0);
+		return;
+	}
+	if (strcmp(leader, d.conf->node_name) == 0)
+		return;
+	if (*d.net.leader && strcmp(leader, d.net.leader) != 0 && d.net.heard && !d.net.leader_offline &&
+	    now.mono - d.net.heard_mono < d.conf->mqtt.lease_ms) {
+		snprintf(err, sizeof(err), "state from %s while %s leads this studio", leader, d.net.leader);
+		reject("state", err, NULL, NULL, NULL, 0);
+		return;
+	}
+	if ((s.phase == SHOW_LIVE || s.phase == SHOW_HOLD) && s.seg >= d.conf->rundown.count) {
+		snprintf(err, sizeof(err), "state at segment %d; this box's rundown has %d", s.seg + 1,
+			 d.conf->rundown.count);
+		reject("state", err, NULL, NULL, NULL, 0);
+		return;
+	}
+	if (hash != rundown_hash(&d.conf->rundown) && !d.net.hash_said) {
+		log_warnx("mqtt: the leader's rundown differs from this box's; following by segment number");
+		d.net.hash_said = true;
+	}
+	if (strcmp(leader, d.net.leader) != 0)
+		log_info("mqtt: following %s", leader);
+	str_copy(d.net.leader, leader, sizeof(d.net.leader));
+	d.net.received++;
+	d.net.heard = true;
+	d.net.heard_mono = now.mono;
+	d.net.leader_offline = false;
+	if (s.seq != d.show.seq || s.phase != d.show.phase || s.seg != d.show.seg) {
+		d.show = s;
+		save_state(now);
+	} else {
+		d.show = s;	/* the same state; its anchors may be fresher */
+	}
+	update();
+}
+
+/* Another node says it leads this studio: the lower name keeps leading, so
+ * two leaders started at once settle without talking it over. */
+static void leader_conflict(const char *other)
+{
+	if (strcmp(other, d.conf->node_name) == 0)
+		return;
+	if (strcmp(d.conf->node_name, other) < 0) {
+		log_warnx("mqtt: %s also claims to lead studio %s; %s keeps leading (lower name)", other,
+			  d.conf->studio, d.conf->node_name);
+		publish_state();
+		return;
+	}
+	log_warnx("mqtt: STUDIO %s ALREADY HAS A LEADER (%s): this box refuses to lead and follows it; "
+		  "fix node.role on one of them", d.conf->studio, other);
+	d.net.role = NODE_FOLLOWER;
+	loop_timer_arm(d.net.heartbeat, NEVER);
+	mqtt_subscribe("error");
+	publish_status();
+	update();
+}
+
+static void net_message(const char *topic, const char *payload, size_t len, const char *response,
+			const void *corr, int corr_len, void *data)
+{
+	char node[64], status[16], role[16], leader[64], boot[64], err[160];
+	uint64_t seq;
+
+	(void)data;
+	if (strcmp(topic, "cmd") == 0 && d.net.role == NODE_LEADER) {
+		leader_cmd(payload, len, response, corr, corr_len);
+	} else if (strcmp(topic, "state") == 0) {
+		if (d.net.role == NODE_FOLLOWER) {
+			follower_state(payload, len);
+		} else if (len && mqttmsg_state_peek(payload, len, leader, sizeof(leader), boot, sizeof(boot),
+						     &seq, err, sizeof(err)) == 0) {
+			leader_conflict(leader);
+		}
+	} else if (sscanf(topic, "node/%63[^/]/status", node) == 1) {
+		if (!len || mqttmsg_status_peek(payload, len, status, sizeof(status), role, sizeof(role)) < 0)
+			return;
+		if (d.net.role == NODE_LEADER && strcmp(role, "leader") == 0 && strcmp(status, "online") == 0)
+			leader_conflict(node);
+		if (d.net.role == NODE_FOLLOWER && strcmp(node, d.net.leader) == 0 &&
+		    strcmp(status, "offline") == 0) {
+			log_warnx("mqtt: leader %s is offline", node);
+			d.net.leader_offline = true;
+			update();
+		}
+	} else if (strcmp(topic, "error") == 0 && d.net.role == NODE_FOLLOWER) {
+		char prefix[80];
+		const char *id = len < MQTTMSG_MAX ? strstr(payload, "\"id\":\"") : NULL;
+
+		/* Our own command refused (stale, or not possible now): say so on the cue light. */
+		snprintf(prefix, sizeof(prefix), "\"id\":\"%s-", d.conf->node_name);
+		if (id && strncmp(id, prefix, strlen(prefix)) == 0) {
+			log_warnx("mqtt: the leader refused our command: %.*s", (int)(len < 300 ? len : 300),
+				  payload);
+			d.net.refused_until = time_mono_ms() + 1500;
+			update();
+		}
+	}
+}
+
+static void net_link(bool up, void *data)
+{
+	(void)data;
+	d.net.down_since = up ? 0 : time_mono_ms();
+	if (up) {
+		publish_status();
+		publish_state();
+	}
+	update();
+}
+
+static void net_init(void)
+{
+	static const struct mqtt_handlers handlers = { net_message, net_link, NULL };
+	char *will;
+
+	d.net.role = d.conf->role;
+	if (d.net.role == NODE_STANDALONE)
+		return;
+	d.net.heartbeat = loop_timer_add(heartbeat, NULL);
+	d.net.down_since = time_mono_ms();
+	will = node_status(false);
+	if (mqtt_init(d.conf, will, &handlers) < 0)
+		log_fatalx("mqtt: cannot set up the link (see above)");
+	free(will);
+	mqtt_subscribe("state");
+	mqtt_subscribe("node/+/status");
+	if (d.net.role == NODE_LEADER) {
+		mqtt_subscribe("cmd");
+		loop_timer_arm(d.net.heartbeat, time_mono_ms() + d.conf->mqtt.heartbeat_ms);
+	} else {
+		mqtt_subscribe("error");
+	}
+}
+
+static void net_fini(void)
+{
+	char *bye;
+
+	if (d.net.role == NODE_STANDALONE && !d.net.heartbeat)
+		return;
+	bye = node_status(false);
+	mqtt_fini(bye);
+	free(bye);
+	loop_timer_remove(d.net.heartbeat);
+}
+
+static void net_status_json(cJSON *o)
+{
+	cJSON *n = cJSON_AddObjectToObject(o, "node");
+	int64_t next = NEVER;
+	enum cue_link link = d.net.role == NODE_FOLLOWER ? follower_link(time_mono_ms(), &next)
+							   : CUE_LINK_OK;
+
+	cJSON_AddStringToObject(n, "name", d.conf->node_name);
+	cJSON_AddStringToObject(n, "studio", d.conf->studio);
+	cJSON_AddStringToObject(n, "role", role_name(d.net.role));
+	cJSON_AddBoolToObject(n, "connected", mqtt_connected());
+	cJSON_AddStringToObject(n, "leader", d.net.role == NODE_LEADER ? d.conf->node_name : d.net.leader);
+	cJSON_AddStringToObject(n, "link", link == CUE_LINK_STALE ? "stale"
+					     : link == CUE_LINK_LOST ? "lost" : "ok");
+	cJSON_AddNumberToObject(n, "sent", (double)d.net.sent);
+	cJSON_AddNumberToObject(n, "received", (double)d.net.received);
+	cJSON_AddNumberToObject(n, "rejected", (double)d.net.rejected);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: onaird [-c FILE] [--check] [--dump-config] [-o section.key=value]...\n"
@@ -585,6 +964,7 @@ int main(int argc, char **argv)
 	show_init(&d.show);
 	resume_saved_show();
 	devices_open(d.conf);
+	net_init();
 	update();
 
 	d.watchdog_ms = notify_watchdog_ms();
@@ -598,6 +978,7 @@ int main(int argc, char **argv)
 	rc = loop_run();
 	notify_send("STOPPING=1");
 	devices_close();
+	net_fini();
 	ctl_fini();
 	showlog_close(&d.log);
 	loop_timer_remove(d.timer);

@@ -37,6 +37,14 @@ for b in "$build" "$build/san"; do
 	rc=$?
 	cat "$b/system.log"
 	add_counts "$b/system.log" $rc "system tests ($b)"
+	python3 "$here/system/test_mqtt.py" "$b" > "$b/mqtt.log" 2>&1
+	rc=$?
+	cat "$b/mqtt.log"
+	if grep -q '^SKIP mqtt' "$b/mqtt.log"; then
+		skipped=$((skipped + 1))
+	else
+		add_counts "$b/mqtt.log" $rc "mqtt tests ($b)"
+	fi
 done
 
 # The hardware-in-the-loop bench: the plain build inside a qemu VM.

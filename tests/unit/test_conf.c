@@ -208,6 +208,29 @@ static void test_pedal_errors(void **state)
 	assert_non_null(strstr(d.lines[6], ":20: port is a USB port path"));
 }
 
+static void test_node_and_mqtt_errors(void **state)
+{
+	static const char text[] =
+		"[show]\nsegment = 1:00 | A\n"			/* 1-2 */
+		"[node]\nname = cam/1\nstudio = hall a\n"		/* 3-5 */
+		"role = boss\n"					/* 6 */
+		"[mqtt]\nport = 70000\nlease = 1\n";			/* 7-9 */
+	static const char follower[] = "[show]\nsegment = 1:00 | A\n[node]\nrole = follower\n";
+
+	(void)state;
+	assert_int_equal(load_from_file(text), -1);
+	assert_int_equal(d.count, 5);
+	assert_non_null(strstr(d.lines[0], ":4: node.name must be 1 to 63 bytes without '/'"));
+	assert_non_null(strstr(d.lines[1], ":5: node.studio must be"));
+	assert_non_null(strstr(d.lines[2], ":6: node.role must be standalone, leader or follower"));
+	assert_non_null(strstr(d.lines[3], ":8: mqtt.port must be 1 to 65535"));
+	assert_non_null(strstr(d.lines[4], ":9: mqtt.lease \"1\" must be a duration from"));
+	diag_free(&d);
+	assert_int_equal(load_from_file(follower), -1);
+	assert_int_equal(d.count, 1);
+	assert_non_null(strstr(d.lines[0], "node.role = follower needs mqtt.host"));
+}
+
 static void test_missing_rundown(void **state)
 {
 	const char *ov[] = { "show.rundown=does-not-exist.csv" };
@@ -239,6 +262,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_unknown_and_missing_drivers, teardown),
 		cmocka_unit_test_teardown(test_hardware_device_errors, teardown),
 		cmocka_unit_test_teardown(test_pedal_errors, teardown),
+		cmocka_unit_test_teardown(test_node_and_mqtt_errors, teardown),
 		cmocka_unit_test_teardown(test_missing_rundown, teardown),
 		cmocka_unit_test_teardown(test_schedule, teardown),
 	};

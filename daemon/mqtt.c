@@ -1,0 +1,342 @@
+/* See mqtt.h. Traps of driving libmosquitto 2.0 by hand that this handles
+ * (../shared/hardware-facts.md section 6): reconnect_delay_set does nothing
+ * here, so reconnects run on our timer; the socket fd changes on every
+ * reconnect; the library closes the socket itself before on_disconnect;
+ * publishing inside a callback only queues, so want_write is checked after
+ * every read. */
+#include <errno.h>
+#include <mosquitto.h>
+#include <mqtt_protocol.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "log.h"
+#include "loop.h"
+#include "mqtt.h"
+#include "version.h"
+
+#define MAX_SUBS 8
+#define BACKOFF_MIN_MS 500
+#define BACKOFF_MAX_MS 10000
+
+static struct {
+	struct mosquitto *m;
+	const struct conf *c;
+	struct mqtt_handlers h;
+	char prefix[160];
+	char topic[512];
+	char subs[MAX_SUBS][64];
+	int nsubs;
+	int fd;
+	struct loop_watch *watch;
+	struct loop_timer *misc, *reconnect;
+	int64_t backoff_ms;
+	bool connected, ever_connected;
+	char said[160];		/* the last connect failure logged */
+} q = { .fd = -1 };
+
+static void schedule_reconnect(void);
+
+const char *mqtt_topic(const char *suffix)
+{
+	snprintf(q.topic, sizeof(q.topic), "%s%s", q.prefix, suffix);
+	return q.topic;
+}
+
+static void want(void)
+{
+	if (q.watch)
+		loop_watch_modify(q.watch, EPOLLIN | (mosquitto_want_write(q.m) ? EPOLLOUT : 0));
+}
+
+/* The library closed its socket (or never got one): forget our watch. */
+static void drop_socket(void)
+{
+	if (q.watch)
+		loop_watch_remove(q.watch);
+	q.watch = NULL;
+	q.fd = -1;
+}
+
+static void lost(const char *why)
+{
+	bool was = q.connected;
+
+	drop_socket();
+	q.connected = false;
+	loop_timer_arm(q.misc, NEVER);
+	if (was) {
+		log_warnx("mqtt: link to %s:%lld lost: %s", q.c->mqtt.host, (long long)q.c->mqtt.port, why);
+		q.h.link(false, q.h.data);
+	}
+	schedule_reconnect();
+}
+
+static void socket_ready(int fd, uint32_t events, void *data)
+{
+	int rc = MOSQ_ERR_SUCCESS;
+
+	(void)fd;
+	(void)data;
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		rc = mosquitto_loop_read(q.m, 1);
+	if (rc == MOSQ_ERR_SUCCESS && (events & EPOLLOUT))
+		rc = mosquitto_loop_write(q.m, 1);
+	if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(q.m) < 0) {
+		lost(rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+		return;
+	}
+	want();
+}
+
+static void misc_tick(void *data)
+{
+	int rc;
+
+	(void)data;
+	rc = mosquitto_loop_misc(q.m);
+	if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(q.m) < 0) {
+		lost(mosquitto_strerror(rc));
+		return;
+	}
+	want();
+	/* Keepalive pings need a look now and then, not every second. */
+	loop_timer_arm(q.misc, time_mono_ms() + q.c->mqtt.keepalive_ms / 4);
+}
+
+/* A failure that repeats every retry is said once, until it changes. */
+static void say_once(const char *what, const char *detail)
+{
+	char msg[sizeof(q.said)];
+
+	snprintf(msg, sizeof(msg), "mqtt: %s %s:%lld: %s", what, q.c->mqtt.host,
+		 (long long)q.c->mqtt.port, detail);
+	if (strcmp(msg, q.said) != 0)
+		log_warnx("%s; retrying", msg);
+	str_copy(q.said, msg, sizeof(q.said));
+}
+
+static void try_connect(void *data)
+{
+	int rc;
+
+	(void)data;
+	/* Resolving a name blocks: on a studio LAN the broker is an address
+	 * or a local name, and this runs only while disconnected. */
+	rc = q.ever_connected ? mosquitto_reconnect_async(q.m)
+			      : mosquitto_connect_async(q.m, q.c->mqtt.host, (int)q.c->mqtt.port,
+							(int)(q.c->mqtt.keepalive_ms / 1000));
+	if (rc != MOSQ_ERR_SUCCESS) {
+		say_once("connect to",
+			 rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+		schedule_reconnect();
+		return;
+	}
+	q.ever_connected = true;
+	q.fd = mosquitto_socket(q.m);
+	if (q.fd < 0) {
+		schedule_reconnect();
+		return;
+	}
+	q.watch = loop_watch_add(q.fd, EPOLLIN | EPOLLOUT, socket_ready, NULL);
+	/* If CONNACK never comes, the keepalive check notices. */
+	loop_timer_arm(q.misc, time_mono_ms() + q.c->mqtt.keepalive_ms / 4);
+}
+
+static void schedule_reconnect(void)
+{
+	loop_timer_arm(q.reconnect, time_mono_ms() + q.backoff_ms);
+	q.backoff_ms = q.backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : q.backoff_ms * 2;
+}
+
+static void on_connect(struct mosquitto *m, void *data, int rc, int flags, const mosquitto_property *p)
+{
+	(void)data;
+	(void)flags;
+	(void)p;
+	if (rc != 0) {
+		say_once("connection refused by", mosquitto_reason_string(rc));
+		return;	/* the library disconnects; on_disconnect follows */
+	}
+	log_info("mqtt: connected to %s:%lld as %s in studio %s", q.c->mqtt.host,
+		 (long long)q.c->mqtt.port, q.c->node_name, q.c->studio);
+	q.said[0] = '\0';
+	q.connected = true;
+	q.backoff_ms = BACKOFF_MIN_MS;
+	for (int i = 0; i < q.nsubs; i++)
+		mosquitto_subscribe_v5(m, NULL, mqtt_topic(q.subs[i]), 1, 0, NULL);
+	q.h.link(true, q.h.data);
+}
+
+static void on_disconnect(struct mosquitto *m, void *data, int rc, const mosquitto_property *p)
+{
+	(void)m;
+	(void)data;
+	(void)p;
+	(void)rc;
+	/* Handled after loop_read/write/misc returns, where the socket is known gone. */
+}
+
+static void on_message(struct mosquitto *m, void *data, const struct mosquitto_message *msg,
+		       const mosquitto_property *props)
+{
+	char *response = NULL;
+	void *corr = NULL;
+	uint16_t corr_len = 0;
+	size_t plen = strlen(q.prefix);
+
+	(void)m;
+	(void)data;
+	if (strncmp(msg->topic, q.prefix, plen) != 0)
+		return;
+	mosquitto_property_read_string(props, MQTT_PROP_RESPONSE_TOPIC, &response, false);
+	mosquitto_property_read_binary(props, MQTT_PROP_CORRELATION_DATA, &corr, &corr_len, false);
+	q.h.message(msg->topic + plen, msg->payload ? msg->payload : "", (size_t)msg->payloadlen,
+		    response, corr, corr_len, q.h.data);
+	free(response);
+	free(corr);
+}
+
+static char *read_password(const char *path)
+{
+	size_t len;
+	char *text = file_read(path, 4096, &len);
+
+	if (text)
+		text[strcspn(text, "\r\n")] = '\0';
+	return text;
+}
+
+int mqtt_init(const struct conf *c, const char *will, const struct mqtt_handlers *h)
+{
+	char client_id[160];
+	int rc;
+
+	q.c = c;
+	q.h = *h;
+	q.backoff_ms = BACKOFF_MIN_MS;
+	if (*c->mqtt.prefix)
+		str_copy(q.prefix, c->mqtt.prefix, sizeof(q.prefix));
+	else
+		snprintf(q.prefix, sizeof(q.prefix), "onair/%s/", c->studio);
+	mosquitto_lib_init();
+	snprintf(client_id, sizeof(client_id), "onair-%s-%s", c->studio, c->node_name);
+	q.m = mosquitto_new(client_id, true, NULL);
+	if (!q.m) {
+		log_warn("mqtt: new client");
+		return -1;
+	}
+	mosquitto_int_option(q.m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+	mosquitto_connect_v5_callback_set(q.m, on_connect);
+	mosquitto_disconnect_v5_callback_set(q.m, on_disconnect);
+	mosquitto_message_v5_callback_set(q.m, on_message);
+	snprintf(client_id, sizeof(client_id), "node/%s/status", c->node_name);
+	rc = mosquitto_will_set_v5(q.m, mqtt_topic(client_id), (int)strlen(will), will, 1, true, NULL);
+	if (rc != MOSQ_ERR_SUCCESS) {
+		log_warnx("mqtt: will: %s", mosquitto_strerror(rc));
+		return -1;
+	}
+	if (*c->mqtt.username) {
+		char *password = *c->mqtt.password_file ? read_password(c->mqtt.password_file) : NULL;
+
+		if (*c->mqtt.password_file && !password) {
+			log_warn("mqtt: read password file %s", c->mqtt.password_file);
+			return -1;
+		}
+		rc = mosquitto_username_pw_set(q.m, c->mqtt.username, password);
+		if (password)
+			memset(password, 0, strlen(password));
+		free(password);
+		if (rc != MOSQ_ERR_SUCCESS) {
+			log_warnx("mqtt: credentials: %s", mosquitto_strerror(rc));
+			return -1;
+		}
+	}
+	if (c->mqtt.tls) {
+		rc = mosquitto_tls_set(q.m, *c->mqtt.ca_file ? c->mqtt.ca_file : NULL,
+				       *c->mqtt.ca_file ? NULL : "/etc/ssl/certs",
+				       *c->mqtt.cert_file ? c->mqtt.cert_file : NULL,
+				       *c->mqtt.key_file ? c->mqtt.key_file : NULL, NULL);
+		if (rc != MOSQ_ERR_SUCCESS) {
+			log_warnx("mqtt: TLS files: %s", rc == MOSQ_ERR_ERRNO ? strerror(errno)
+									 : mosquitto_strerror(rc));
+			return -1;
+		}
+	}
+	q.misc = loop_timer_add(misc_tick, NULL);
+	q.reconnect = loop_timer_add(try_connect, NULL);
+	try_connect(NULL);
+	return 0;
+}
+
+void mqtt_subscribe(const char *topic)
+{
+	if (q.nsubs < MAX_SUBS)
+		str_copy(q.subs[q.nsubs++], topic, sizeof(q.subs[0]));
+	if (q.connected)
+		mosquitto_subscribe_v5(q.m, NULL, mqtt_topic(topic), 1, 0, NULL);
+	want();
+}
+
+bool mqtt_publish(const char *topic, const char *payload, bool retain, int qos, int expiry_s)
+{
+	mosquitto_property *props = NULL;
+	int rc;
+
+	if (!q.connected || !payload)
+		return false;
+	if (expiry_s)
+		mosquitto_property_add_int32(&props, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, (uint32_t)expiry_s);
+	mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, "onair", ONAIR_VERSION);
+	rc = mosquitto_publish_v5(q.m, NULL, mqtt_topic(topic), (int)strlen(payload), payload, qos,
+				  retain, props);
+	mosquitto_property_free_all(&props);
+	want();
+	if (rc != MOSQ_ERR_SUCCESS)
+		log_debug("mqtt: publish %s: %s", q.topic, mosquitto_strerror(rc));
+	return rc == MOSQ_ERR_SUCCESS;
+}
+
+bool mqtt_respond(const char *response, const void *corr, int corr_len, const char *payload)
+{
+	mosquitto_property *props = NULL;
+	int rc;
+
+	if (!q.connected)
+		return false;
+	if (corr && corr_len)
+		mosquitto_property_add_binary(&props, MQTT_PROP_CORRELATION_DATA, corr, (uint16_t)corr_len);
+	rc = mosquitto_publish_v5(q.m, NULL, response, (int)strlen(payload), payload, 0, false, props);
+	mosquitto_property_free_all(&props);
+	want();
+	return rc == MOSQ_ERR_SUCCESS;
+}
+
+bool mqtt_connected(void)
+{
+	return q.connected;
+}
+
+void mqtt_fini(const char *last_status)
+{
+	char topic[96];
+
+	if (!q.m)
+		return;
+	if (q.connected && last_status) {
+		/* A clean stop sends no will: say offline ourselves. */
+		snprintf(topic, sizeof(topic), "node/%s/status", q.c->node_name);
+		mqtt_publish(topic, last_status, true, 1, 0);
+		mosquitto_disconnect_v5(q.m, 0, NULL);
+		for (int i = 0; i < 10 && mosquitto_want_write(q.m); i++)
+			mosquitto_loop_write(q.m, 1);
+	}
+	drop_socket();
+	loop_timer_remove(q.misc);
+	loop_timer_remove(q.reconnect);
+	mosquitto_destroy(q.m);
+	mosquitto_lib_cleanup();
+	q.m = NULL;
+}

@@ -1,0 +1,187 @@
+/* MQTT payloads (see mqttmsg.h). Commands reuse the control protocol's
+ * words and argument checks, so a pedal, onairctl and an MQTT tool say the
+ * same things. */
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "mqttmsg.h"
+
+#define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); goto out; } while (0)
+
+static bool get_string(const cJSON *o, const char *key, char *buf, size_t len, bool *bad)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	if (!v)
+		return false;
+	if (!cJSON_IsString(v) || strlen(v->valuestring) >= len) {
+		*bad = true;
+		return false;
+	}
+	str_copy(buf, v->valuestring, len);
+	return true;
+}
+
+int mqttmsg_parse_cmd(const char *payload, size_t len, int64_t now_wall, int64_t max_age_ms,
+		      struct mqttmsg_cmd *out, char *err, size_t errlen)
+{
+	cJSON *o = NULL;
+	const cJSON *arg, *sent;
+	struct ctl_request req;
+	char line[CTL_LINE_MAX], text[64];
+	bool bad = false;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (len > MQTTMSG_MAX)
+		BAD("payload of %zu bytes is over the %d-byte limit", len, MQTTMSG_MAX);
+	if (!utf8_valid(payload, len))
+		BAD("payload is not valid UTF-8");
+	o = cJSON_ParseWithLength(payload, len);
+	if (!cJSON_IsObject(o))
+		BAD("payload is not a JSON object");
+	if (!get_string(o, "cmd", out->word, sizeof(out->word), &bad))
+		BAD("\"cmd\" must be a command word such as \"next\"");
+	get_string(o, "from", out->from, sizeof(out->from), &bad);
+	get_string(o, "id", out->id, sizeof(out->id), &bad);
+	if (bad)
+		BAD("\"from\" and \"id\" must be short strings");
+	arg = cJSON_GetObjectItemCaseSensitive(o, "arg");
+	if (!arg)
+		text[0] = '\0';
+	else if (cJSON_IsString(arg) && strlen(arg->valuestring) < sizeof(text) - 1)
+		snprintf(text, sizeof(text), " %s", arg->valuestring);
+	else if (cJSON_IsNumber(arg) && arg->valuedouble == (double)(long long)arg->valuedouble &&
+		 arg->valuedouble > -1e9 && arg->valuedouble < 1e9)
+		snprintf(text, sizeof(text), " %lld", (long long)arg->valuedouble);
+	else
+		BAD("\"arg\" must be a short string or a whole number");
+	snprintf(line, sizeof(line), "%s%s", out->word, text);
+	if (ctl_parse(line, strlen(line), &req, err, errlen) < 0)
+		goto out;
+	if (req.verb != CTL_SHOW)
+		BAD("\"%s\" is not a show command", out->word);
+	out->cmd = req.cmd;
+	out->cmd.source = SHOW_SRC_MQTT;
+	sent = cJSON_GetObjectItemCaseSensitive(o, "sent_wall");
+	if (sent && (!cJSON_IsNumber(sent) || sent->valuedouble < 0 || sent->valuedouble > 1e15))
+		BAD("\"sent_wall\" must be milliseconds since 1970");
+	if (sent) {
+		out->sent_wall = (int64_t)sent->valuedouble;
+		if (now_wall - out->sent_wall > max_age_ms) {
+			snprintf(err, errlen, "stale: sent %lld ms ago (limit %lld ms)",
+				 (long long)(now_wall - out->sent_wall), (long long)max_age_ms);
+			rc = -2;
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	cJSON_Delete(o);
+	return rc;
+}
+
+static char *print(cJSON *o)
+{
+	char *text = o ? cJSON_PrintUnformatted(o) : NULL;
+
+	cJSON_Delete(o);
+	return text;
+}
+
+char *mqttmsg_cmd_encode(const struct show_cmd *cmd, const char *from, const char *id,
+			 int64_t sent_wall)
+{
+	cJSON *o = cJSON_CreateObject();
+	char line[64], *space;
+
+	ctl_cmd_text(cmd, line, sizeof(line));
+	space = strchr(line, ' ');
+	if (space)
+		*space++ = '\0';
+	cJSON_AddStringToObject(o, "cmd", line);
+	if (space)
+		cJSON_AddStringToObject(o, "arg", space);
+	cJSON_AddStringToObject(o, "from", from);
+	cJSON_AddStringToObject(o, "id", id);
+	cJSON_AddNumberToObject(o, "sent_wall", (double)sent_wall);
+	return print(o);
+}
+
+char *mqttmsg_state_encode(const char *persisted, const char *leader, const char *show_title,
+			   const char *segment_title, int64_t planned_ms, int64_t now_wall)
+{
+	cJSON *o = cJSON_Parse(persisted);
+
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	cJSON_AddStringToObject(o, "leader", leader);
+	cJSON_AddStringToObject(o, "show", show_title);
+	cJSON_AddStringToObject(o, "title", segment_title);
+	cJSON_AddNumberToObject(o, "planned_ms", (double)planned_ms);
+	cJSON_AddNumberToObject(o, "sent_wall", (double)now_wall);
+	return print(o);
+}
+
+int mqttmsg_state_peek(const char *payload, size_t len, char *leader, size_t leader_len,
+		       char *boot_id, size_t boot_len, uint64_t *seq, char *err, size_t errlen)
+{
+	cJSON *o = NULL;
+	const cJSON *s;
+	bool bad = false;
+	int rc = -1;
+
+	if (len > MQTTMSG_MAX)
+		BAD("payload of %zu bytes is over the %d-byte limit", len, MQTTMSG_MAX);
+	if (!utf8_valid(payload, len))
+		BAD("payload is not valid UTF-8");
+	o = cJSON_ParseWithLength(payload, len);
+	if (!cJSON_IsObject(o))
+		BAD("state is not a JSON object");
+	if (!get_string(o, "leader", leader, leader_len, &bad) ||
+	    !get_string(o, "boot_id", boot_id, boot_len, &bad) || bad)
+		BAD("state without \"leader\" and \"boot_id\"");
+	s = cJSON_GetObjectItemCaseSensitive(o, "seq");
+	if (!cJSON_IsNumber(s) || s->valuedouble < 0 || s->valuedouble > 9e15)
+		BAD("state without a \"seq\"");
+	*seq = (uint64_t)s->valuedouble;
+	rc = 0;
+out:
+	cJSON_Delete(o);
+	return rc;
+}
+
+char *mqttmsg_error_encode(const char *node, const char *reason, const char *topic, const char *id)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "node", node);
+	cJSON_AddStringToObject(o, "error", reason);
+	cJSON_AddStringToObject(o, "topic", topic);
+	if (id && *id)
+		cJSON_AddStringToObject(o, "id", id);
+	return print(o);
+}
+
+int mqttmsg_status_peek(const char *payload, size_t len, char *status, size_t slen, char *role,
+			size_t rlen)
+{
+	cJSON *o;
+	bool bad = false;
+	int rc;
+
+	if (len > MQTTMSG_MAX || !utf8_valid(payload, len))
+		return -1;
+	o = cJSON_ParseWithLength(payload, len);
+	role[0] = '\0';
+	rc = cJSON_IsObject(o) && get_string(o, "status", status, slen, &bad) && !bad ? 0 : -1;
+	if (rc == 0)
+		get_string(o, "role", role, rlen, &bad);
+	cJSON_Delete(o);
+	return rc;
+}

@@ -1,0 +1,47 @@
+/* MQTT payloads, as pure functions: commands in, state and status out,
+ * and every rejection with its reason. Fuzzed (tests/fuzz/fuzz_mqtt.c). */
+#ifndef ONAIR_MQTTMSG_H
+#define ONAIR_MQTTMSG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "show.h"
+
+#define MQTTMSG_MAX 8192	/* larger payloads are refused unread */
+
+struct mqttmsg_cmd {
+	struct show_cmd cmd;
+	char word[24];		/* the command as sent */
+	char from[64];		/* sending node, "" when an outside tool */
+	char id[64];		/* the sender's id, echoed in an error */
+	int64_t sent_wall;	/* 0 when not given */
+};
+
+/* Parse a command: {"cmd":"extend","arg":"+30","from":"desk","id":"7",
+ * "sent_wall":1795300000000}. 0 on success; -1 and a reason when
+ * malformed; -2 and a reason when sent more than max_age_ms before now. */
+int mqttmsg_parse_cmd(const char *payload, size_t len, int64_t now_wall, int64_t max_age_ms,
+		      struct mqttmsg_cmd *out, char *err, size_t errlen);
+/* A command as a follower sends it (malloc'd JSON). */
+char *mqttmsg_cmd_encode(const struct show_cmd *cmd, const char *from, const char *id,
+			 int64_t sent_wall);
+
+/* The leader's state: the persisted state (both clocks, boot id) plus what
+ * a dashboard wants to read (malloc'd JSON). */
+char *mqttmsg_state_encode(const char *persisted, const char *leader, const char *show_title,
+			   const char *segment_title, int64_t planned_ms, int64_t now_wall);
+/* Who sent a state, and its boot id and seq, without decoding the rest;
+ * -1 and a reason when it is not a state message. */
+int mqttmsg_state_peek(const char *payload, size_t len, char *leader, size_t leader_len,
+		       char *boot_id, size_t boot_len, uint64_t *seq, char *err, size_t errlen);
+
+/* An error report (malloc'd JSON). */
+char *mqttmsg_error_encode(const char *node, const char *reason, const char *topic,
+			   const char *id);
+
+/* Node status from its status topic: "online"/"offline" and role. -1 on junk. */
+int mqttmsg_status_peek(const char *payload, size_t len, char *status, size_t slen, char *role,
+			size_t rlen);
+
+#endif

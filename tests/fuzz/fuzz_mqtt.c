@@ -1,0 +1,25 @@
+/* libFuzzer: every MQTT payload the daemon reads: commands, states, node
+ * statuses. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "../../daemon/mqttmsg.h"
+#include "../../daemon/persist.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *text = (const char *)data;
+	struct mqttmsg_cmd m;
+	struct show_state s;
+	char err[200], a[64], b[64];
+	uint64_t seq;
+	uint32_t hash;
+	struct onair_time now = { 1000000, 1795300000000LL };
+
+	mqttmsg_parse_cmd(text, size, now.wall, 2000, &m, err, sizeof(err));
+	mqttmsg_state_peek(text, size, a, sizeof(a), b, sizeof(b), &seq, err, sizeof(err));
+	persist_decode(text, size, &s, now, "fuzz-boot", &hash, err, sizeof(err));
+	mqttmsg_status_peek(text, size, a, sizeof(a), b, sizeof(b));
+	return 0;
+}

@@ -1,0 +1,252 @@
+#!/usr/bin/env python3
+"""MQTT system tests: a real mosquitto on 127.0.0.1 (a free port), a leader
+and followers running the real onaird with the headless console driver.
+Asserts on what each box shows (onairctl status --json) and on what the
+broker carries (mosquitto_sub). Usage: test_mqtt.py BUILD_DIR"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from onairtest import SRC, Daemon, ctl, status, check, test, write, summary  # noqa: E402
+
+MINIMAL = os.path.join(SRC, "configs", "minimal.conf")
+
+if not shutil.which("mosquitto") or not shutil.which("mosquitto_pub"):
+    print("SKIP mqtt: mosquitto and mosquitto-clients are not installed")
+    print("mqtt: 0 passed, 0 failed, 1 skipped")
+    sys.exit(0)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Broker:
+    def __init__(self, tmp):
+        self.port = free_port()
+        self.conf = write(tmp, "mosquitto.conf",
+                          f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+        self.log = open(os.path.join(tmp, "mosquitto.log"), "ab")
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(["mosquitto", "-c", self.conf], stdout=self.log, stderr=self.log)
+        wait_for(lambda: port_open(self.port), 5, "broker did not listen")
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def pub(self, topic, payload, *extra):
+        subprocess.run(["mosquitto_pub", "-p", str(self.port), "-t", topic, "-m", payload, *extra],
+                       check=True, timeout=10)
+
+    def retained(self, topic):
+        p = subprocess.run(["mosquitto_sub", "-p", str(self.port), "-t", topic, "-C", "1", "-W", "3"],
+                           capture_output=True, timeout=10)
+        return p.stdout.decode().strip()
+
+
+def port_open(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_for(cond, seconds, what):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if cond():
+                return
+        except (AssertionError, ValueError, KeyError):
+            pass
+        time.sleep(0.05)
+    raise AssertionError(what)
+
+
+def node(tmp, broker, name, role, *extra):
+    home = os.path.join(tmp, name)
+    os.makedirs(home, exist_ok=True)
+    return Daemon(home, MINIMAL, "-o", f"node.name={name}", "-o", f"node.role={role}",
+                  "-o", "mqtt.host=127.0.0.1", "-o", f"mqtt.port={broker.port}",
+                  "-o", "mqtt.heartbeat=1", "-o", "mqtt.lease=3", "-o", "mqtt.link_lost_after=1",
+                  "-o", "mqtt.keepalive=5", "-o", "show.preroll=0", *extra)
+
+
+def shows(d, key, value):
+    return lambda: status(d)[key] == value
+
+
+def link(d):
+    return status(d)["node"]["link"]
+
+
+def stop_all(*daemons):
+    for d in daemons:
+        if d.proc.poll() is None:
+            d.stop()
+
+
+@test
+def leader_and_followers_follow_a_whole_show(tmp):
+    b = Broker(tmp)
+    leader = node(tmp, b, "desk", "leader")
+    f1 = node(tmp, b, "cam1", "follower")
+    f2 = node(tmp, b, "cam2", "follower")
+    try:
+        for f in (f1, f2):
+            wait_for(lambda f=f: link(f) == "ok", 5, f"{f.tmp}: never heard the leader")
+        b.pub("onair/studio/cmd", '{"cmd":"start"}')
+        for d in (leader, f1, f2):
+            wait_for(shows(d, "state", "live"), 5, "not live everywhere")
+        # A press on a follower goes through the leader to everyone.
+        rc, _, err = ctl(f1, "next")
+        check(rc == 0, err)
+        for d in (leader, f1, f2):
+            wait_for(shows(d, "segment", 2), 5, f"{d.tmp} not at segment 2")
+        b.pub("onair/studio/cmd", '{"cmd":"extend","arg":"+30"}')
+        for d in (leader, f1, f2):
+            wait_for(lambda d=d: status(d)["planned_ms"] == 150000, 5, "extension not everywhere")
+        # Same countdown everywhere, from the wall-clock anchor.
+        rems = [status(d)["remaining_ms"] for d in (leader, f1, f2)]
+        check(max(rems) - min(rems) < 500, f"remaining differs: {rems}")
+        state = json.loads(b.retained("onair/studio/state"))
+        check(state["leader"] == "desk" and state["segment"] == 1 and state["planned_ms"] == 150000, state)
+        st = json.loads(b.retained("onair/studio/node/cam2/status"))
+        check(st["status"] == "online" and st["role"] == "follower", st)
+        log = "".join(open(p).read() for p in
+                      [os.path.join(leader.state, "shows", n) for n in os.listdir(os.path.join(leader.state, "shows"))])
+        check('"who":"cam1"' in log and '"source":"mqtt"' in log,
+              "the follower's press is not in the leader's log: " + log)
+        check(not os.path.exists(os.path.join(f1.state, "shows")), "a follower wrote a show log")
+    finally:
+        stop_all(leader, f1, f2)
+        b.kill9()
+
+
+@test
+def broker_killed_and_restarted(tmp):
+    b = Broker(tmp)
+    leader = node(tmp, b, "desk", "leader")
+    f1 = node(tmp, b, "cam1", "follower")
+    try:
+        wait_for(lambda: link(f1) == "ok", 5, "never heard the leader")
+        b.pub("onair/studio/cmd", '{"cmd":"start"}')
+        wait_for(shows(f1, "state", "live"), 5, "not live")
+        before = status(f1)["remaining_ms"]
+        b.kill9()
+        wait_for(lambda: link(f1) == "lost", 5, "follower does not show the link lost")
+        check(status(f1)["state"] == "live", "follower stopped the show")
+        check(status(f1)["remaining_ms"] < before - 500, "follower stopped counting")
+        # A press with no way to the leader is refused at once, not queued.
+        rc, _, err = ctl(f1, "next")
+        check(rc == 1 and "not sent" in err, (rc, err))
+        b.start()
+        wait_for(lambda: link(f1) == "ok", 15, "follower did not resync after the broker came back")
+        check(json.loads(b.retained("onair/studio/state"))["leader"] == "desk", "leader did not republish")
+        rc, _, err = ctl(f1, "next")
+        check(rc == 0, err)
+        wait_for(shows(leader, "segment", 2), 5, "command after reconnect not taken")
+        wait_for(shows(f1, "segment", 2), 5, "follower not at segment 2")
+        check(status(leader)["seq"] == status(f1)["seq"], "follower and leader disagree")
+    finally:
+        stop_all(leader, f1)
+        b.kill9()
+
+
+@test
+def leader_killed_and_restarted(tmp):
+    b = Broker(tmp)
+    leader = node(tmp, b, "desk", "leader")
+    f1 = node(tmp, b, "cam1", "follower")
+    try:
+        wait_for(lambda: link(f1) == "ok", 5, "never heard the leader")
+        b.pub("onair/studio/cmd", '{"cmd":"goto","arg":3}')
+        wait_for(shows(f1, "segment", 3), 5, "follower not at segment 3")
+        leader.kill9()
+        t0 = time.monotonic()
+        wait_for(lambda: link(f1) == "stale", 15, "follower never shows the leader lost")
+        check(time.monotonic() - t0 < 12, "took too long to show the leader lost")
+        check(status(f1)["lamps"]["tally"] != "on", "a stale tally still shows steady red")
+        check(json.loads(b.retained("onair/studio/node/desk/status"))["status"] == "offline", "no will")
+        leader.start()
+        wait_for(lambda: link(f1) == "ok", 10, "follower did not take the restarted leader")
+        check(status(f1)["segment"] == 3 and status(leader)["segment"] == 3, "segment lost across restart")
+    finally:
+        stop_all(leader, f1)
+        b.kill9()
+
+
+@test
+def stale_and_malformed_commands_change_nothing(tmp):
+    b = Broker(tmp)
+    leader = node(tmp, b, "desk", "leader")
+    f1 = node(tmp, b, "cam1", "follower")
+    try:
+        wait_for(lambda: link(f1) == "ok", 5, "never heard the leader")
+        b.pub("onair/studio/cmd", '{"cmd":"start"}')
+        wait_for(shows(f1, "state", "live"), 5, "not live")
+        # Line-buffered, or the lines die with it in its stdio buffer.
+        sub = subprocess.Popen(["stdbuf", "-oL", "mosquitto_sub", "-p", str(b.port),
+                                "-t", "onair/studio/error", "-W", "60"], stdout=subprocess.PIPE)
+        time.sleep(0.3)
+        old = int(time.time() * 1000) - 60000
+        b.pub("onair/studio/cmd", json.dumps({"cmd": "next", "sent_wall": old, "id": "late-1"}))
+        # Before the barrage: the broker may drop QoS 0 errors to a subscriber that lags behind.
+        b.pub("onair/studio/cmd", "x" * 20000)
+        wait_for(lambda: status(leader)["node"]["rejected"] >= 2, 5, "big payload not rejected")
+        bad = [b"garbage", b"\xff\xfe not utf-8", b"[]", b'{"cmd":5}', b'{"cmd":"fly"}',
+               b'{"cmd":"goto","arg":"x"}', b'{"cmd":"status"}', b'{"cmd":"extend","arg":{"a":1}}',
+               b'{"cmd":"next","sent_wall":"yesterday"}', b'{"cmd":"goto","arg":999}', b"{" * 500]
+        lines = b"\n".join(bad[i % len(bad)] for i in range(2000)) + b"\n"
+        subprocess.run(["mosquitto_pub", "-p", str(b.port), "-t", "onair/studio/cmd", "-l"],
+                       input=lines, check=True, timeout=60)
+        # A state that is not the leader's, and junk on the state topic.
+        b.pub("onair/studio/state", '{"leader":"intruder"}')
+        wait_for(lambda: status(leader)["node"]["rejected"] >= 2002, 30, "not every bad command rejected")
+        for d in (leader, f1):
+            check(d.proc.poll() is None, "a daemon died")
+        check(status(leader)["segment"] == 1 and status(f1)["segment"] == 1, "state changed")
+        check(status(f1)["seq"] == status(leader)["seq"], "follower's state changed")
+        time.sleep(1)  # the last errors are still on their way to the subscriber
+        sub.terminate()
+        errors = sub.communicate()[0].decode()
+        check('"id":"late-1"' in errors and "stale" in errors, "stale command not reported on error")
+        check("over the" in errors and "not valid UTF-8" in errors,
+              "reasons missing on error: " + " ".join(sorted(set(json.loads(x)["error"] for x in errors.split("\n") if x.startswith("{")))))
+        log = open(os.path.join(leader.state, "shows", os.listdir(os.path.join(leader.state, "shows"))[0])).read()
+        check('"event":"rejected"' in log and "stale" in log, "stale command not in the show log")
+    finally:
+        stop_all(leader, f1)
+        b.kill9()
+
+
+@test
+def a_second_leader_refuses_to_lead(tmp):
+    b = Broker(tmp)
+    leader = node(tmp, b, "desk", "leader")
+    try:
+        wait_for(lambda: status(leader)["node"]["connected"], 5, "leader not connected")
+        b.pub("onair/studio/cmd", '{"cmd":"start"}')
+        wait_for(shows(leader, "state", "live"), 5, "not live")
+        second = node(tmp, b, "zz-desk2", "leader")
+        try:
+            wait_for(lambda: status(second)["node"]["role"] == "follower", 5, "second leader still leads")
+            check("ALREADY HAS A LEADER" in second.log(), "not said loudly")
+            check(status(leader)["node"]["role"] == "leader", "the first leader stepped down")
+            wait_for(shows(second, "state", "live"), 5, "the stepped-down box does not follow")
+        finally:
+            stop_all(second)
+    finally:
+        stop_all(leader)
+        b.kill9()
+
+
+summary("mqtt")

@@ -1,0 +1,126 @@
+/* MQTT payloads: commands parsed like onairctl's, stale ones told apart,
+ * and every malformed payload named. */
+#include "helpers.h"
+#include "../../daemon/mqttmsg.h"
+
+#define NOW 1795300000000LL
+
+static struct mqttmsg_cmd m;
+static char err[200];
+
+static int parse(const char *text)
+{
+	return mqttmsg_parse_cmd(text, strlen(text), NOW, 2000, &m, err, sizeof(err));
+}
+
+static void test_commands(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("{\"cmd\":\"next\"}"), 0);
+	assert_int_equal(m.cmd.kind, SHOW_CMD_NEXT);
+	assert_int_equal(m.cmd.source, SHOW_SRC_MQTT);
+	assert_int_equal(parse("{\"cmd\":\"extend\",\"arg\":\"+30\",\"from\":\"desk\",\"id\":\"7\"}"), 0);
+	assert_int_equal(m.cmd.kind, SHOW_CMD_EXTEND);
+	assert_int_equal(m.cmd.arg, 30000);
+	assert_string_equal(m.from, "desk");
+	assert_string_equal(m.id, "7");
+	assert_int_equal(parse("{\"cmd\":\"goto\",\"arg\":3}"), 0);
+	assert_int_equal(m.cmd.arg, 3);
+	assert_int_equal(parse("{\"cmd\":\"hold-toggle\",\"sent_wall\":1795299999000}"), 0);
+	assert_int_equal(m.sent_wall, 1795299999000LL);
+}
+
+static void test_stale(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("{\"cmd\":\"next\",\"sent_wall\":1795299990000}"), -2);
+	assert_string_equal(err, "stale: sent 10000 ms ago (limit 2000 ms)");
+	assert_string_equal(m.word, "next");
+}
+
+static void test_malformed(void **state)
+{
+	static const struct {
+		const char *payload, *reason;
+	} bad[] = {
+		{ "next", "not a JSON object" },
+		{ "[1]", "not a JSON object" },
+		{ "{\"cmd\":5}", "\"cmd\" must be" },
+		{ "{\"cmd\":\"fly\"}", "unknown command \"fly\"" },
+		{ "{\"cmd\":\"status\"}", "is not a show command" },
+		{ "{\"cmd\":\"goto\",\"arg\":1.5}", "\"arg\" must be" },
+		{ "{\"cmd\":\"goto\",\"arg\":[1]}", "\"arg\" must be" },
+		{ "{\"cmd\":\"goto\"}", "usage: goto N" },
+		{ "{\"cmd\":\"next\",\"from\":7}", "\"from\" and \"id\"" },
+		{ "{\"cmd\":\"next\",\"sent_wall\":\"now\"}", "\"sent_wall\" must be" },
+		{ "{\"cmd\":\"next\xff\"}", "not valid UTF-8" },
+	};
+	char big[MQTTMSG_MAX + 2];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i].payload), -1);
+		if (!strstr(err, bad[i].reason))
+			fail_msg("%s: \"%s\", wanted \"%s\"", bad[i].payload, err, bad[i].reason);
+	}
+	memset(big, ' ', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(parse(big), -1);
+	assert_non_null(strstr(err, "over the 8192-byte limit"));
+}
+
+static void test_round_trip_of_a_forwarded_press(void **state)
+{
+	const struct show_cmd cmds[] = {
+		{ SHOW_CMD_EXTEND, -15000, SHOW_SRC_PEDAL }, { SHOW_CMD_GOTO, 4, SHOW_SRC_BUTTON },
+		{ SHOW_CMD_AUX, 60000, SHOW_SRC_CLI }, { SHOW_CMD_AUX_CANCEL, 0, SHOW_SRC_CLI },
+		{ SHOW_CMD_ATTENTION, 0, SHOW_SRC_CLI }, { SHOW_CMD_HOLD_TOGGLE, 0, SHOW_SRC_PEDAL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		char *text = mqttmsg_cmd_encode(&cmds[i], "cam1", "cam1-1", NOW);
+
+		assert_int_equal(mqttmsg_parse_cmd(text, strlen(text), NOW + 100, 2000, &m, err, sizeof(err)), 0);
+		assert_int_equal(m.cmd.kind, cmds[i].kind);
+		assert_int_equal(m.cmd.arg, cmds[i].arg);
+		assert_string_equal(m.from, "cam1");
+		free(text);
+	}
+}
+
+static void test_state_and_status_peek(void **state)
+{
+	char leader[64], boot[64], status[16], role[16];
+	uint64_t seq;
+	char *s = mqttmsg_state_encode("{\"version\":1,\"seq\":9,\"boot_id\":\"b-1\"}", "desk", "show",
+				       "opening", 60000, NOW);
+
+	(void)state;
+	assert_int_equal(mqttmsg_state_peek(s, strlen(s), leader, sizeof(leader), boot, sizeof(boot),
+					    &seq, err, sizeof(err)), 0);
+	assert_string_equal(leader, "desk");
+	assert_string_equal(boot, "b-1");
+	assert_int_equal(seq, 9);
+	free(s);
+	assert_int_equal(mqttmsg_state_peek("{\"leader\":\"x\"}", 14, leader, sizeof(leader), boot,
+					    sizeof(boot), &seq, err, sizeof(err)), -1);
+	assert_int_equal(mqttmsg_status_peek("{\"status\":\"offline\",\"role\":\"leader\"}", 36, status,
+					     sizeof(status), role, sizeof(role)), 0);
+	assert_string_equal(status, "offline");
+	assert_string_equal(role, "leader");
+	assert_int_equal(mqttmsg_status_peek("offline", 7, status, sizeof(status), role, sizeof(role)), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_stale),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_round_trip_of_a_forwarded_press),
+		cmocka_unit_test(test_state_and_status_peek),
+	};
+
+	return cmocka_run_group_tests_name("mqttmsg", tests, NULL, NULL);
+}
