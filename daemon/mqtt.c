@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include "log.h"
 #include "loop.h"
@@ -31,13 +32,15 @@ static struct {
 	int nsubs;
 	int fd;
 	struct loop_watch *watch;
-	struct loop_timer *misc, *reconnect;
+	struct loop_timer *misc, *reconnect, *nudge;
+	int handshake_writes;
 	int64_t backoff_ms;
-	bool connected, ever_connected;
+	bool connected, ever_connected, ever_up;
 	char said[160];		/* the last connect failure logged */
 } q = { .fd = -1 };
 
 static void schedule_reconnect(void);
+static void say_once(const char *what, const char *detail);
 
 const char *mqtt_topic(const char *suffix)
 {
@@ -45,10 +48,29 @@ const char *mqtt_topic(const char *suffix)
 	return q.topic;
 }
 
+/* Wait for writability only while there is something to write. During a
+ * TLS handshake want_write stays true while the library waits for the
+ * server (mosquitto issue #3745), which would spin: then writes are tried
+ * again after a short pause instead. */
 static void want(void)
 {
-	if (q.watch)
-		loop_watch_modify(q.watch, EPOLLIN | (mosquitto_want_write(q.m) ? EPOLLOUT : 0));
+	bool out = mosquitto_want_write(q.m);
+
+	if (!q.watch)
+		return;
+	if (out && !q.connected && q.c->mqtt.tls && q.handshake_writes++ > 2) {
+		loop_watch_modify(q.watch, EPOLLIN);
+		loop_timer_arm(q.nudge, time_mono_ms() + 10);
+		return;
+	}
+	loop_watch_modify(q.watch, EPOLLIN | (out ? EPOLLOUT : 0));
+}
+
+static void nudge(void *data)
+{
+	(void)data;
+	if (q.watch && mosquitto_want_write(q.m))
+		loop_watch_modify(q.watch, EPOLLIN | EPOLLOUT);
 }
 
 /* The library closed its socket (or never got one): forget our watch. */
@@ -78,8 +100,19 @@ static void socket_ready(int fd, uint32_t events, void *data)
 {
 	int rc = MOSQ_ERR_SUCCESS;
 
-	(void)fd;
 	(void)data;
+	if (!q.connected && (events & (EPOLLHUP | EPOLLERR))) {
+		int soerr = 0;
+		socklen_t len = sizeof(soerr);
+
+		/* The connect itself failed: the library would not notice. */
+		getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+		mosquitto_disconnect(q.m);
+		lost(soerr ? strerror(soerr) : "connection closed");
+		if (!q.ever_up)
+			say_once("connect to", soerr ? strerror(soerr) : "connection closed");
+		return;
+	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		rc = mosquitto_loop_read(q.m, 1);
 	if (rc == MOSQ_ERR_SUCCESS && (events & EPOLLOUT))
@@ -135,6 +168,7 @@ static void try_connect(void *data)
 		return;
 	}
 	q.ever_connected = true;
+	q.handshake_writes = 0;
 	q.fd = mosquitto_socket(q.m);
 	if (q.fd < 0) {
 		schedule_reconnect();
@@ -163,7 +197,7 @@ static void on_connect(struct mosquitto *m, void *data, int rc, int flags, const
 	log_info("mqtt: connected to %s:%lld as %s in studio %s", q.c->mqtt.host,
 		 (long long)q.c->mqtt.port, q.c->node_name, q.c->studio);
 	q.said[0] = '\0';
-	q.connected = true;
+	q.connected = q.ever_up = true;
 	q.backoff_ms = BACKOFF_MIN_MS;
 	for (int i = 0; i < q.nsubs; i++)
 		mosquitto_subscribe_v5(m, NULL, mqtt_topic(q.subs[i]), 1, 0, NULL);
@@ -267,6 +301,7 @@ int mqtt_init(const struct conf *c, const char *will, const struct mqtt_handlers
 	}
 	q.misc = loop_timer_add(misc_tick, NULL);
 	q.reconnect = loop_timer_add(try_connect, NULL);
+	q.nudge = loop_timer_add(nudge, NULL);
 	try_connect(NULL);
 	return 0;
 }
@@ -336,6 +371,7 @@ void mqtt_fini(const char *last_status)
 	drop_socket();
 	loop_timer_remove(q.misc);
 	loop_timer_remove(q.reconnect);
+	loop_timer_remove(q.nudge);
 	mosquitto_destroy(q.m);
 	mosquitto_lib_cleanup();
 	q.m = NULL;

@@ -249,4 +249,56 @@ def a_second_leader_refuses_to_lead(tmp):
         b.kill9()
 
 
+def make_certs(tmp):
+    """A CA and a server certificate for 127.0.0.1, made now with openssl."""
+    def run(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True, timeout=60)
+    ca, key = os.path.join(tmp, "ca.crt"), os.path.join(tmp, "ca.key")
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", ca, "-days", "2",
+        "-subj", "/CN=onair test CA")
+    skey, csr, crt = (os.path.join(tmp, n) for n in ("server.key", "server.csr", "server.crt"))
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", skey, "-out", csr, "-subj", "/CN=localhost")
+    ext = write(tmp, "ext", "subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    run("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", key, "-CAcreateserial", "-out", crt,
+        "-days", "2", "-extfile", ext)
+    # mosquitto drops root for its own user before it reads them.
+    os.chmod(skey, 0o644)
+    os.chmod(tmp, 0o755)
+    return ca, crt, skey
+
+
+@test
+def tls_listener_with_certificates_made_now(tmp):
+    if not shutil.which("openssl"):
+        raise AssertionError("openssl is not installed")
+    ca, crt, key = make_certs(tmp)
+    b = Broker.__new__(Broker)
+    b.port = free_port()
+    b.conf = write(tmp, "mosquitto.conf", f"listener {b.port} 127.0.0.1\nallow_anonymous true\n"
+                   f"persistence false\ncafile {ca}\ncertfile {crt}\nkeyfile {key}\n")
+    b.log = open(os.path.join(tmp, "mosquitto.log"), "ab")
+    b.start()
+    tls = ("-o", "mqtt.tls=yes", "-o", f"mqtt.ca_file={ca}")
+    leader = node(tmp, b, "desk", "leader", *tls)
+    f1 = node(tmp, b, "cam1", "follower", *tls)
+    # A box that does not trust the broker's CA must not connect.
+    other_ca = os.path.join(tmp, "other")
+    os.makedirs(other_ca)
+    wrong, _, _ = make_certs(other_ca)
+    f2 = node(tmp, b, "cam2", "follower", "-o", "mqtt.tls=yes", "-o", f"mqtt.ca_file={wrong}")
+    try:
+        wait_for(lambda: link(f1) == "ok", 10, "follower over TLS never heard the leader")
+        rc, _, err = ctl(f1, "start")
+        check(rc == 0, err)
+        wait_for(shows(leader, "state", "live"), 5, "command over TLS not taken")
+        time.sleep(1)
+        check(not status(f2)["node"]["connected"], "connected to a broker it must not trust")
+        for d in (leader, f1, f2):
+            cpu = sum(int(x) for x in open(f"/proc/{d.proc.pid}/stat").read().split()[13:15])
+            check(cpu < 200, f"{d.tmp} used {cpu} ticks of CPU: spinning in the TLS handshake?")
+    finally:
+        stop_all(leader, f1, f2)
+        b.kill9()
+
+
 summary("mqtt")
