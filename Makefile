@@ -96,11 +96,15 @@ check:
 check-hil: all
 	tests/hil/run.sh $(BUILD)
 
-# Benchmarks (never part of check). So far: input → tally latency inside
-# the hardware bench's VM.
-bench: all
+# Benchmarks (never part of check): MQTT command latency on loopback, and
+# input → tally latency inside the hardware bench's VM. QUICK=1: fewer samples.
+bench: all $(BUILD)/mqtt_latency
+	python3 tests/bench/mqtt_bench.py $(BUILD) $(if $(QUICK),200,2000)
 	tests/hil/run.sh $(BUILD) b_input_latency | tee $(BUILD)/bench-hil.log
 	@grep -q '^hil: measure' $(BUILD)/bench-hil.log
+
+$(BUILD)/mqtt_latency: tests/bench/mqtt_latency.c
+	$(CC) -O2 -o $@ $< $(shell pkg-config --cflags --libs libmosquitto)
 
 fuzz: fuzzers
 	tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)

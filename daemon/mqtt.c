@@ -263,6 +263,9 @@ int mqtt_init(const struct conf *c, const char *will, const struct mqtt_handlers
 		return -1;
 	}
 	mosquitto_int_option(q.m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+	/* Small messages that matter now: Nagle with delayed ACKs would hold
+	 * a state update back by tens of milliseconds. */
+	mosquitto_int_option(q.m, MOSQ_OPT_TCP_NODELAY, 1);
 	mosquitto_connect_v5_callback_set(q.m, on_connect);
 	mosquitto_disconnect_v5_callback_set(q.m, on_disconnect);
 	mosquitto_message_v5_callback_set(q.m, on_message);

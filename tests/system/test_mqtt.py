@@ -32,7 +32,8 @@ class Broker:
     def __init__(self, tmp):
         self.port = free_port()
         self.conf = write(tmp, "mosquitto.conf",
-                          f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+                          f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                          "set_tcp_nodelay true\n")
         self.log = open(os.path.join(tmp, "mosquitto.log"), "ab")
         self.start()
 
