@@ -9,6 +9,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -248,6 +249,120 @@ def a_second_leader_refuses_to_lead(tmp):
     finally:
         stop_all(leader)
         b.kill9()
+
+
+class Cable:
+    """A TCP forwarder between one box and the broker: unplugging it cuts
+    that box alone off, as a pulled network cable would."""
+
+    def __init__(self, target):
+        self.target = target
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.port = self.listener.getsockname()[1]
+        self.plugged = True
+        self.conns = []
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                c, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.plugged:
+                c.close()
+                continue
+            u = socket.create_connection(("127.0.0.1", self.target))
+            self.conns += [c, u]
+            for a, b in ((c, u), (u, c)):
+                threading.Thread(target=self.pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def pump(a, b):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def unplug(self):
+        self.plugged = False
+        for c in self.conns:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self.conns = []
+
+    def plug(self):
+        self.plugged = True
+
+
+@test
+def one_follower_cut_off_and_back(tmp):
+    b = Broker(tmp)
+    cable = Cable(b.port)
+    leader = node(tmp, b, "desk", "leader")
+    f1 = node(tmp, b, "cam1", "follower", "-o", f"mqtt.port={cable.port}")
+    f2 = node(tmp, b, "cam2", "follower")
+    try:
+        wait_for(lambda: link(f1) == "ok" and link(f2) == "ok", 5, "followers never heard the leader")
+        b.pub("onair/studio/cmd", '{"cmd":"start"}')
+        wait_for(shows(f1, "state", "live"), 5, "not live")
+        cable.unplug()
+        wait_for(lambda: link(f1) == "lost", 5, "cut-off follower does not show the link lost")
+        check(link(f2) == "ok", "the other follower was affected")
+        rc, _, err = ctl(f1, "next")
+        check(rc == 1 and "not sent" in err, (rc, err))
+        b.pub("onair/studio/cmd", '{"cmd":"next"}')
+        wait_for(shows(f2, "segment", 2), 5, "the connected follower did not follow")
+        check(status(f1)["segment"] == 1, "the cut-off follower moved on its own")
+        time.sleep(1)
+        check(status(leader)["segment"] == 2, "a refused press was applied later")
+        cable.plug()
+        wait_for(lambda: link(f1) == "ok", 15, "follower did not come back")
+        wait_for(shows(f1, "segment", 2), 5, "follower did not resync from the retained state")
+    finally:
+        stop_all(leader, f1, f2)
+        cable.unplug()
+        b.kill9()
+
+
+@test
+def a_bridged_pair_of_brokers(tmp):
+    central = Broker(tmp)
+    studio_dir = os.path.join(tmp, "studio")
+    os.makedirs(studio_dir)
+    studio = Broker.__new__(Broker)
+    studio.port = free_port()
+    studio.conf = write(studio_dir, "mosquitto.conf",
+                        f"listener {studio.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                        f"connection central\naddress 127.0.0.1:{central.port}\n"
+                        "topic onair/studio/# both 1\n")
+    studio.log = open(os.path.join(studio_dir, "mosquitto.log"), "ab")
+    studio.start()
+    leader = node(tmp, studio, "desk", "leader")
+    remote = node(tmp, central, "control-room", "follower")
+    try:
+        wait_for(lambda: link(remote) == "ok", 10, "follower on the central broker never heard the leader")
+        central.pub("onair/studio/cmd", '{"cmd":"goto","arg":2}')
+        wait_for(shows(leader, "segment", 2), 5, "a command through the bridge was not taken")
+        wait_for(shows(remote, "segment", 2), 5, "the state did not come back through the bridge")
+    finally:
+        stop_all(leader, remote)
+        studio.kill9()
+        central.kill9()
 
 
 def make_certs(tmp):
