@@ -99,6 +99,8 @@ static const struct conf_key conf_keys[] = {
 	K("mqtt", "lease", T_DURATION, mqtt.lease_ms, 2000, 600000),
 	K("mqtt", "link_lost_after", T_DURATION, mqtt.link_lost_ms, 0, 60000),
 	K("mqtt", "max_command_age_ms", T_DURATION_MS, mqtt.max_age_ms, 100, 60000),
+	K("mqtt", "homeassistant", T_BOOL, mqtt.homeassistant, 0, 0),
+	K("mqtt", "discovery_prefix", T_NAME, mqtt.discovery_prefix, 0, 0),
 };
 
 static const char *const conf_sections[] = { "daemon", "show", "cue", "looks", "node", "mqtt",
@@ -130,6 +132,7 @@ void conf_defaults(struct conf *c)
 	c->mqtt.lease_ms = 10000;
 	c->mqtt.link_lost_ms = 3000;
 	c->mqtt.max_age_ms = 2000;
+	str_copy(c->mqtt.discovery_prefix, "homeassistant", sizeof(c->mqtt.discovery_prefix));
 	c->log_level = LOG_LEVEL_INFO;
 	str_copy(c->title, "onair show", sizeof(c->title));
 	c->show.preroll_ms = 10000;

@@ -27,6 +27,8 @@ struct mqtt_conf {
 	bool tls;
 	char ca_file[PATH_MAX], cert_file[PATH_MAX], key_file[PATH_MAX];
 	int64_t keepalive_ms, lease_ms, heartbeat_ms, link_lost_ms, max_age_ms;
+	bool homeassistant;		/* the leader announces the show to HA */
+	char discovery_prefix[64];
 };
 
 struct conf {

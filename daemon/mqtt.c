@@ -30,6 +30,8 @@ static struct {
 	char topic[512];
 	char subs[MAX_SUBS][64];
 	int nsubs;
+	char abs_subs[2][128];	/* full topics, outside the prefix */
+	int nabs;
 	int fd;
 	struct loop_watch *watch;
 	struct loop_timer *misc, *reconnect, *nudge;
@@ -201,6 +203,8 @@ static void on_connect(struct mosquitto *m, void *data, int rc, int flags, const
 	q.backoff_ms = BACKOFF_MIN_MS;
 	for (int i = 0; i < q.nsubs; i++)
 		mosquitto_subscribe_v5(m, NULL, mqtt_topic(q.subs[i]), 1, 0, NULL);
+	for (int i = 0; i < q.nabs; i++)
+		mosquitto_subscribe_v5(m, NULL, q.abs_subs[i], 1, 0, NULL);
 	q.h.link(true, q.h.data);
 }
 
@@ -223,8 +227,13 @@ static void on_message(struct mosquitto *m, void *data, const struct mosquitto_m
 
 	(void)m;
 	(void)data;
-	if (strncmp(msg->topic, q.prefix, plen) != 0)
+	if (strncmp(msg->topic, q.prefix, plen) != 0) {
+		for (int i = 0; i < q.nabs; i++)
+			if (strcmp(msg->topic, q.abs_subs[i]) == 0)
+				q.h.message(msg->topic, msg->payload ? msg->payload : "",
+					    (size_t)msg->payloadlen, NULL, NULL, 0, q.h.data);
 		return;
+	}
 	mosquitto_property_read_string(props, MQTT_PROP_RESPONSE_TOPIC, &response, false);
 	mosquitto_property_read_binary(props, MQTT_PROP_CORRELATION_DATA, &corr, &corr_len, false);
 	q.h.message(msg->topic + plen, msg->payload ? msg->payload : "", (size_t)msg->payloadlen,
@@ -334,6 +343,26 @@ bool mqtt_publish(const char *topic, const char *payload, bool retain, int qos, 
 	want();
 	if (rc != MOSQ_ERR_SUCCESS)
 		log_debug("mqtt: publish %s: %s", q.topic, mosquitto_strerror(rc));
+	return rc == MOSQ_ERR_SUCCESS;
+}
+
+void mqtt_subscribe_absolute(const char *topic)
+{
+	if (q.nabs < 2)
+		str_copy(q.abs_subs[q.nabs++], topic, sizeof(q.abs_subs[0]));
+	if (q.connected)
+		mosquitto_subscribe_v5(q.m, NULL, topic, 1, 0, NULL);
+	want();
+}
+
+bool mqtt_publish_absolute(const char *topic, const char *payload, bool retain)
+{
+	int rc;
+
+	if (!q.connected || !payload)
+		return false;
+	rc = mosquitto_publish_v5(q.m, NULL, topic, (int)strlen(payload), payload, 1, retain, NULL);
+	want();
 	return rc == MOSQ_ERR_SUCCESS;
 }
 

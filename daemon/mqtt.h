@@ -29,6 +29,11 @@ int mqtt_init(const struct conf *c, const char *will, const struct mqtt_handlers
 void mqtt_subscribe(const char *topic);
 /* Publish (dropped, false, while the link is down); expiry_s 0 = none. */
 bool mqtt_publish(const char *topic, const char *payload, bool retain, int qos, int expiry_s);
+/* Subscribe to a topic outside the studio's prefix (Home Assistant's
+ * birth message); its messages arrive with the full topic. */
+void mqtt_subscribe_absolute(const char *topic);
+/* Publish to a full topic (Home Assistant discovery). */
+bool mqtt_publish_absolute(const char *topic, const char *payload, bool retain);
 /* Answer to an MQTT v5 response topic (full topic) with correlation data. */
 bool mqtt_respond(const char *response, const void *corr, int corr_len, const char *payload);
 bool mqtt_connected(void);

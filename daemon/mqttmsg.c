@@ -112,8 +112,11 @@ char *mqttmsg_cmd_encode(const struct show_cmd *cmd, const char *from, const cha
 }
 
 char *mqttmsg_state_encode(const char *persisted, const char *leader, const char *show_title,
-			   const char *segment_title, int64_t planned_ms, int64_t now_wall)
+			   const char *segment_title, int64_t planned_ms, int64_t now_wall,
+			   bool counting, int64_t remaining_ms)
 {
+	char end[40];
+
 	cJSON *o = cJSON_Parse(persisted);
 
 	if (!cJSON_IsObject(o)) {
@@ -125,6 +128,79 @@ char *mqttmsg_state_encode(const char *persisted, const char *leader, const char
 	cJSON_AddStringToObject(o, "title", segment_title);
 	cJSON_AddNumberToObject(o, "planned_ms", (double)planned_ms);
 	cJSON_AddNumberToObject(o, "sent_wall", (double)now_wall);
+	/* For dashboards only: followers use the anchors above. */
+	if (counting) {
+		time_format_wall(now_wall + remaining_ms, end, sizeof(end));
+		cJSON_AddNumberToObject(o, "remaining_ms", (double)remaining_ms);
+		cJSON_AddStringToObject(o, "segment_end", end);
+	} else {
+		cJSON_AddNullToObject(o, "remaining_ms");
+		cJSON_AddNullToObject(o, "segment_end");
+	}
+	return print(o);
+}
+
+static void ha_component(cJSON *cmps, const char *id, const char *platform, const char *name,
+			 const char *node, const char *studio)
+{
+	cJSON *c = cJSON_AddObjectToObject(cmps, id);
+	char uid[200];
+
+	snprintf(uid, sizeof(uid), "onair_%s_%s_%s", studio, node, id);
+	cJSON_AddStringToObject(c, "p", platform);
+	cJSON_AddStringToObject(c, "name", name);
+	cJSON_AddStringToObject(c, "unique_id", uid);
+}
+
+char *mqttmsg_ha_discovery(const char *prefix, const char *studio, const char *node,
+			   const char *version)
+{
+	cJSON *o = cJSON_CreateObject(), *dev, *origin, *cmps, *c, *ids;
+	char topic[256], ident[160];
+
+	snprintf(ident, sizeof(ident), "onair_%s_%s", studio, node);
+	dev = cJSON_AddObjectToObject(o, "dev");
+	ids = cJSON_AddArrayToObject(dev, "ids");
+	cJSON_AddItemToArray(ids, cJSON_CreateString(ident));
+	snprintf(topic, sizeof(topic), "onair %s", studio);
+	cJSON_AddStringToObject(dev, "name", topic);
+	cJSON_AddStringToObject(dev, "mf", "onair");
+	cJSON_AddStringToObject(dev, "sw", version);
+	origin = cJSON_AddObjectToObject(o, "o");
+	cJSON_AddStringToObject(origin, "name", "onair");
+	cJSON_AddStringToObject(origin, "sw", version);
+	snprintf(topic, sizeof(topic), "%sstate", prefix);
+	cJSON_AddStringToObject(o, "state_topic", topic);
+	snprintf(topic, sizeof(topic), "%snode/%s/status", prefix, node);
+	cJSON_AddStringToObject(o, "availability_topic", topic);
+	cJSON_AddStringToObject(o, "availability_template", "{{ value_json.status }}");
+	cJSON_AddStringToObject(o, "payload_available", "online");
+	cJSON_AddStringToObject(o, "payload_not_available", "offline");
+	cmps = cJSON_AddObjectToObject(o, "cmps");
+	ha_component(cmps, "tally", "binary_sensor", "Tally", node, studio);
+	c = cJSON_GetObjectItem(cmps, "tally");
+	cJSON_AddStringToObject(c, "value_template",
+				"{{ 'ON' if value_json.phase in ['live', 'hold'] else 'OFF' }}");
+	ha_component(cmps, "segment", "sensor", "Segment", node, studio);
+	cJSON_AddStringToObject(cJSON_GetObjectItem(cmps, "segment"), "value_template",
+				"{{ value_json.segment + 1 if value_json.phase in ['live', 'hold'] else 0 }}");
+	ha_component(cmps, "title", "sensor", "Segment title", node, studio);
+	cJSON_AddStringToObject(cJSON_GetObjectItem(cmps, "title"), "value_template",
+				"{{ value_json.title }}");
+	ha_component(cmps, "segment_end", "sensor", "Segment ends", node, studio);
+	c = cJSON_GetObjectItem(cmps, "segment_end");
+	cJSON_AddStringToObject(c, "device_class", "timestamp");
+	cJSON_AddStringToObject(c, "value_template", "{{ value_json.segment_end or None }}");
+	snprintf(topic, sizeof(topic), "%scmd", prefix);
+	ha_component(cmps, "next", "button", "Next segment", node, studio);
+	c = cJSON_GetObjectItem(cmps, "next");
+	cJSON_AddStringToObject(c, "command_topic", topic);
+	cJSON_AddStringToObject(c, "payload_press", "{\"cmd\":\"next\",\"from\":\"homeassistant\"}");
+	ha_component(cmps, "hold", "button", "Hold / resume", node, studio);
+	c = cJSON_GetObjectItem(cmps, "hold");
+	cJSON_AddStringToObject(c, "command_topic", topic);
+	cJSON_AddStringToObject(c, "payload_press",
+				"{\"cmd\":\"hold-toggle\",\"from\":\"homeassistant\"}");
 	return print(o);
 }
 

@@ -3,6 +3,7 @@
 #ifndef ONAIR_MQTTMSG_H
 #define ONAIR_MQTTMSG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,7 +31,13 @@ char *mqttmsg_cmd_encode(const struct show_cmd *cmd, const char *from, const cha
 /* The leader's state: the persisted state (both clocks, boot id) plus what
  * a dashboard wants to read (malloc'd JSON). */
 char *mqttmsg_state_encode(const char *persisted, const char *leader, const char *show_title,
-			   const char *segment_title, int64_t planned_ms, int64_t now_wall);
+			   const char *segment_title, int64_t planned_ms, int64_t now_wall,
+			   bool counting, int64_t remaining_ms);
+/* Home Assistant device discovery for the leader: tally, segment, title,
+ * segment end (a timestamp HA counts down to), next and hold buttons, with
+ * the node's status as availability (malloc'd JSON). */
+char *mqttmsg_ha_discovery(const char *prefix, const char *studio, const char *node,
+			   const char *version);
 /* Who sent a state, and its boot id and seq, without decoding the rest;
  * -1 and a reason when it is not a state message. */
 int mqttmsg_state_peek(const char *payload, size_t len, char *leader, size_t leader_len,

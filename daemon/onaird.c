@@ -607,16 +607,20 @@ static void publish_state(void)
 	struct onair_time now = time_now();
 	int seg = d.show.seg;
 	char *persisted, *state;
+	int64_t remaining = 0;
+	bool counting;
 
 	if (d.net.role != NODE_LEADER || !mqtt_connected())
 		return;
+	counting = d.show.phase == SHOW_LIVE &&
+		   show_remaining(&d.show, &d.conf->rundown, now.mono, &remaining);
 	persisted = persist_encode(&d.show, now, d.boot_id, rundown_hash(&d.conf->rundown));
 	state = mqttmsg_state_encode(persisted ? persisted : "", d.conf->node_name, d.conf->title,
 				     seg >= 0 && seg < d.conf->rundown.count ? d.conf->rundown.seg[seg].title : "",
 				     seg >= 0 && seg < d.conf->rundown.count
 					     ? d.conf->rundown.seg[seg].planned_ms + d.show.run[seg].extend_ms
 					     : 0,
-				     now.wall);
+				     now.wall, counting, remaining);
 	if (mqtt_publish("state", state, true, 1, 0))
 		d.net.sent++;
 	free(persisted);
@@ -761,6 +765,21 @@ static void leader_conflict(const char *other)
 	update();
 }
 
+/* Home Assistant finds the show's tally, segment and buttons by itself;
+ * announced on every connect and whenever HA says it (re)started. */
+static void announce_to_homeassistant(void)
+{
+	char topic[256], *text;
+
+	if (d.net.role != NODE_LEADER || !d.conf->mqtt.homeassistant)
+		return;
+	snprintf(topic, sizeof(topic), "%s/device/onair_%s_%s/config", d.conf->mqtt.discovery_prefix,
+		 d.conf->studio, d.conf->node_name);
+	text = mqttmsg_ha_discovery(mqtt_topic(""), d.conf->studio, d.conf->node_name, ONAIR_VERSION);
+	mqtt_publish_absolute(topic, text, true);
+	free(text);
+}
+
 static void net_message(const char *topic, const char *payload, size_t len, const char *response,
 			const void *corr, int corr_len, void *data)
 {
@@ -768,6 +787,12 @@ static void net_message(const char *topic, const char *payload, size_t len, cons
 	uint64_t seq;
 
 	(void)data;
+	if (d.conf->mqtt.homeassistant && strncmp(topic, d.conf->mqtt.discovery_prefix,
+						   strlen(d.conf->mqtt.discovery_prefix)) == 0) {
+		if (len == 6 && memcmp(payload, "online", 6) == 0)
+			announce_to_homeassistant();	/* HA's birth message */
+		return;
+	}
 	if (strcmp(topic, "cmd") == 0 && d.net.role == NODE_LEADER) {
 		leader_cmd(payload, len, response, corr, corr_len);
 	} else if (strcmp(topic, "state") == 0) {
@@ -810,6 +835,7 @@ static void net_link(bool up, void *data)
 	if (up) {
 		publish_status();
 		publish_state();
+		announce_to_homeassistant();
 	}
 	update();
 }
@@ -830,6 +856,12 @@ static void net_init(void)
 	free(will);
 	mqtt_subscribe("state");
 	mqtt_subscribe("node/+/status");
+	if (d.conf->mqtt.homeassistant) {
+		char birth[96];
+
+		snprintf(birth, sizeof(birth), "%s/status", d.conf->mqtt.discovery_prefix);
+		mqtt_subscribe_absolute(birth);
+	}
 	if (d.net.role == NODE_LEADER) {
 		mqtt_subscribe("cmd");
 		loop_timer_arm(d.net.heartbeat, time_mono_ms() + d.conf->mqtt.heartbeat_ms);

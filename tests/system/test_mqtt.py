@@ -365,6 +365,30 @@ def a_bridged_pair_of_brokers(tmp):
         central.kill9()
 
 
+@test
+def home_assistant_discovery_and_its_birth_message(tmp):
+    b = Broker(tmp)
+    leader = node(tmp, b, "desk", "leader", "-o", "mqtt.homeassistant=yes")
+    topic = "homeassistant/device/onair_studio_desk/config"
+    try:
+        wait_for(lambda: b.retained(topic), 5, "no discovery published")
+        config = json.loads(b.retained(topic))
+        check(set(config["cmps"]) == {"tally", "segment", "title", "segment_end", "next", "hold"}, config)
+        # The button HA shows works: its payload is a command.
+        b.pub(config["cmps"]["next"]["command_topic"], config["cmps"]["next"]["payload_press"])
+        wait_for(shows(leader, "state", "live"), 5, "HA's next button did not start the show")
+        state = json.loads(b.retained("onair/studio/state"))
+        check(state["segment_end"] and state["remaining_ms"] > 0, state)
+        # HA restarted and lost its retained copy: its birth message brings it back.
+        b.pub(topic, "", "-r")
+        check(b.retained(topic) == "", "discovery not cleared")
+        b.pub("homeassistant/status", "online")
+        wait_for(lambda: b.retained(topic), 5, "discovery not republished on HA's birth message")
+    finally:
+        stop_all(leader)
+        b.kill9()
+
+
 def make_certs(tmp):
     """A CA and a server certificate for 127.0.0.1, made now with openssl."""
     def run(*args):

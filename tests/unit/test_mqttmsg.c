@@ -94,7 +94,7 @@ static void test_state_and_status_peek(void **state)
 	char leader[64], boot[64], status[16], role[16];
 	uint64_t seq;
 	char *s = mqttmsg_state_encode("{\"version\":1,\"seq\":9,\"boot_id\":\"b-1\"}", "desk", "show",
-				       "opening", 60000, NOW);
+				       "opening", 60000, NOW, true, 42000);
 
 	(void)state;
 	assert_int_equal(mqttmsg_state_peek(s, strlen(s), leader, sizeof(leader), boot, sizeof(boot),
@@ -102,6 +102,7 @@ static void test_state_and_status_peek(void **state)
 	assert_string_equal(leader, "desk");
 	assert_string_equal(boot, "b-1");
 	assert_int_equal(seq, 9);
+	assert_non_null(strstr(s, "\"remaining_ms\":42000"));
 	free(s);
 	assert_int_equal(mqttmsg_state_peek("{\"leader\":\"x\"}", 14, leader, sizeof(leader), boot,
 					    sizeof(boot), &seq, err, sizeof(err)), -1);
@@ -112,6 +113,26 @@ static void test_state_and_status_peek(void **state)
 	assert_int_equal(mqttmsg_status_peek("offline", 7, status, sizeof(status), role, sizeof(role)), -1);
 }
 
+static void test_homeassistant_discovery(void **state)
+{
+	char *text = mqttmsg_ha_discovery("onair/hall-a/", "hall-a", "desk", "0.1.0");
+
+	(void)state;
+	assert_non_null(strstr(text, "\"ids\":[\"onair_hall-a_desk\"]"));
+	assert_non_null(strstr(text, "\"state_topic\":\"onair/hall-a/state\""));
+	assert_non_null(strstr(text, "\"availability_topic\":\"onair/hall-a/node/desk/status\""));
+	for (const char *const *c = (const char *const[]){ "\"tally\":{\"p\":\"binary_sensor\"",
+							   "\"segment\":{\"p\":\"sensor\"",
+							   "\"segment_end\":{\"p\":\"sensor\"",
+							   "\"next\":{\"p\":\"button\"",
+							   "\"hold\":{\"p\":\"button\"", NULL };
+	     *c; c++)
+		if (!strstr(text, *c))
+			fail_msg("no %s in %s", *c, text);
+	assert_non_null(strstr(text, "\"device_class\":\"timestamp\""));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -120,6 +141,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_round_trip_of_a_forwarded_press),
 		cmocka_unit_test(test_state_and_status_peek),
+		cmocka_unit_test(test_homeassistant_discovery),
 	};
 
 	return cmocka_run_group_tests_name("mqttmsg", tests, NULL, NULL);
