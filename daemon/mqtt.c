@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "log.h"
 #include "loop.h"
@@ -244,8 +245,13 @@ static void on_message(struct mosquitto *m, void *data, const struct mosquitto_m
 
 static char *read_password(const char *path)
 {
+	struct stat st;
 	size_t len;
 	char *text = file_read(path, 4096, &len);
+
+	if (text && stat(path, &st) == 0 && (st.st_mode & 077))
+		log_warnx("mqtt: %s can be read by others than its owner (mode %03o): chmod 0400 it",
+			  path, (unsigned)(st.st_mode & 0777));
 
 	if (text)
 		text[strcspn(text, "\r\n")] = '\0';

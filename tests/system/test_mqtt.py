@@ -389,6 +389,50 @@ def home_assistant_discovery_and_its_birth_message(tmp):
         b.kill9()
 
 
+@test
+def passwords_and_the_example_acl(tmp):
+    os.chmod(tmp, 0o755)  # mosquitto reads the password file as its own user
+    pw = os.path.join(tmp, "passwd")
+    for i, (user, secret) in enumerate((("desk", "desk-secret"), ("cam1", "cam1-secret"))):
+        subprocess.run(["mosquitto_passwd", *(["-c"] if i == 0 else []), "-b", pw, user, secret],
+                       check=True, capture_output=True, timeout=30)
+        os.chmod(write(tmp, f"{user}.secret", secret + "\n"), 0o400)
+    os.chmod(pw, 0o644)
+    b = Broker.__new__(Broker)
+    b.port = free_port()
+    b.conf = write(tmp, "mosquitto.conf",
+                   f"listener {b.port} 127.0.0.1\nallow_anonymous false\npersistence false\n"
+                   f"password_file {pw}\nacl_file {os.path.join(SRC, 'configs', 'mosquitto', 'onair.acl')}\n")
+    b.log = open(os.path.join(tmp, "mosquitto.log"), "ab")
+    b.start()
+
+    def creds(user):
+        return ("-o", f"mqtt.username={user}", "-o", f"mqtt.password_file={os.path.join(tmp, user + '.secret')}")
+    leader = node(tmp, b, "desk", "leader", *creds("desk"))
+    f1 = node(tmp, b, "cam1", "follower", *creds("cam1"))
+    os.chmod(write(tmp, "wrong.secret", "guess\n"), 0o400)
+    f2 = node(tmp, b, "cam2", "follower", "-o", "mqtt.username=cam1", "-o",
+              f"mqtt.password_file={os.path.join(tmp, 'wrong.secret')}")
+    try:
+        wait_for(lambda: link(f1) == "ok", 10, "follower with a password never heard the leader")
+        rc, _, err = ctl(f1, "start")
+        check(rc == 0, err)
+        wait_for(shows(leader, "state", "live"), 5, "a follower's command was not allowed through")
+        # The ACL lets a follower's user publish commands, not the state.
+        subprocess.run(["mosquitto_pub", "-p", str(b.port), "-u", "cam1", "-P", "cam1-secret", "-r",
+                        "-t", "onair/studio/state", "-m", '{"leader":"cam1","boot_id":"x","seq":99}'],
+                       timeout=10)
+        time.sleep(0.5)
+        got = subprocess.run(["mosquitto_sub", "-p", str(b.port), "-u", "desk", "-P", "desk-secret",
+                              "-t", "onair/studio/state", "-C", "1", "-W", "3"], capture_output=True, timeout=10)
+        check(json.loads(got.stdout)["leader"] == "desk", "a follower's user could write the state")
+        check(not status(f2)["node"]["connected"], "connected with a wrong password")
+        check("refused" in f2.log(), "a wrong password is not reported")
+    finally:
+        stop_all(leader, f1, f2)
+        b.kill9()
+
+
 def make_certs(tmp):
     """A CA and a server certificate for 127.0.0.1, made now with openssl."""
     def run(*args):
