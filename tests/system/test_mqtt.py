@@ -134,6 +134,24 @@ def leader_and_followers_follow_a_whole_show(tmp):
 
 
 @test
+def broker_unreachable_at_start(tmp):
+    b = Broker(tmp)
+    b.kill9()
+    leader = node(tmp, b, "desk", "leader")  # answers although no broker does
+    f1 = node(tmp, b, "cam1", "follower")
+    try:
+        check(status(f1)["node"]["link"] == "stale" and not status(leader)["node"]["connected"], "link")
+        rc, _, err = ctl(leader, "start")
+        check(rc == 0, f"the leader cannot run the show without the broker: {err}")
+        b.start()
+        wait_for(lambda: link(f1) == "ok", 20, "did not connect once the broker came up")
+        wait_for(shows(f1, "state", "live"), 5, "follower did not get the show started offline")
+    finally:
+        stop_all(leader, f1)
+        b.kill9()
+
+
+@test
 def broker_killed_and_restarted(tmp):
     b = Broker(tmp)
     leader = node(tmp, b, "desk", "leader")
