@@ -416,11 +416,15 @@ def passwords_and_the_example_acl(tmp):
                        check=True, capture_output=True, timeout=30)
         os.chmod(write(tmp, f"{user}.secret", secret + "\n"), 0o400)
     os.chmod(pw, 0o644)
+    # A copy: the source tree may sit where mosquitto's user cannot look.
+    acl = os.path.join(tmp, "onair.acl")
+    shutil.copy(os.path.join(SRC, "configs", "mosquitto", "onair.acl"), acl)
+    os.chmod(acl, 0o644)
     b = Broker.__new__(Broker)
     b.port = free_port()
     b.conf = write(tmp, "mosquitto.conf",
                    f"listener {b.port} 127.0.0.1\nallow_anonymous false\npersistence false\n"
-                   f"password_file {pw}\nacl_file {os.path.join(SRC, 'configs', 'mosquitto', 'onair.acl')}\n")
+                   f"password_file {pw}\nacl_file {acl}\n")
     b.log = open(os.path.join(tmp, "mosquitto.log"), "ab")
     b.start()
 
