@@ -354,11 +354,31 @@ static void json_time(cJSON *o, const char *name, int64_t wall)
 	cJSON_AddStringToObject(o, name, buf);
 }
 
+/* "devices": name, driver, whether present (and what describe says). */
+static void devices_json(cJSON *o, bool described)
+{
+	cJSON *devs = cJSON_AddArrayToObject(o, "devices");
+
+	for (int i = 0; i < d.ndevices; i++) {
+		cJSON *dev = cJSON_CreateObject();
+		char desc[512];
+		bool present;
+
+		d.device[i].ops->describe(d.device[i].drv, desc, sizeof(desc), &present);
+		cJSON_AddStringToObject(dev, "name", d.device[i].name);
+		cJSON_AddStringToObject(dev, "driver", d.device[i].ops->name);
+		if (described)
+			cJSON_AddStringToObject(dev, "description", desc);
+		cJSON_AddBoolToObject(dev, "present", present);
+		cJSON_AddItemToArray(devs, dev);
+	}
+}
+
 static cJSON *status_json(void)
 {
 	struct onair_time now = time_now();
 	const struct rundown *r = &d.conf->rundown;
-	cJSON *o = cJSON_CreateObject(), *lamps, *colours, *devs;
+	cJSON *o = cJSON_CreateObject(), *lamps, *colours;
 	struct cue_output out;
 	int64_t remaining;
 	int seg = d.show.seg;
@@ -406,19 +426,7 @@ static cJSON *status_json(void)
 	json_time(o, "show_started", d.show.show_start_wall);
 	json_time(o, "now", now.wall);
 	cJSON_AddNumberToObject(o, "seq", (double)d.show.seq);
-	devs = cJSON_AddArrayToObject(o, "devices");
-	for (int i = 0; i < d.ndevices; i++) {
-		cJSON *dev = cJSON_CreateObject();
-		char desc[512];
-		bool present;
-
-		d.device[i].ops->describe(d.device[i].drv, desc, sizeof(desc), &present);
-		cJSON_AddStringToObject(dev, "name", d.device[i].name);
-		cJSON_AddStringToObject(dev, "driver", d.device[i].ops->name);
-		cJSON_AddStringToObject(dev, "description", desc);
-		cJSON_AddBoolToObject(dev, "present", present);
-		cJSON_AddItemToArray(devs, dev);
-	}
+	devices_json(o, true);
 	if (d.net.role != NODE_STANDALONE)
 		net_status_json(o);
 	cJSON_AddStringToObject(o, "log", d.log.fd >= 0 ? d.log.path : "");
@@ -569,25 +577,15 @@ static const char *role_name(enum node_role r)
 
 static char *node_status(bool online)
 {
-	cJSON *o = cJSON_CreateObject(), *devs;
+	cJSON *o = cJSON_CreateObject();
 	char *text;
 
 	cJSON_AddStringToObject(o, "node", d.conf->node_name);
 	cJSON_AddStringToObject(o, "role", role_name(d.net.role));
 	cJSON_AddStringToObject(o, "status", online ? "online" : "offline");
 	cJSON_AddStringToObject(o, "version", ONAIR_VERSION);
-	devs = cJSON_AddArrayToObject(o, "devices");
-	for (int i = 0; online && i < d.ndevices; i++) {
-		cJSON *dev = cJSON_CreateObject();
-		char desc[512];
-		bool present;
-
-		d.device[i].ops->describe(d.device[i].drv, desc, sizeof(desc), &present);
-		cJSON_AddStringToObject(dev, "name", d.device[i].name);
-		cJSON_AddStringToObject(dev, "driver", d.device[i].ops->name);
-		cJSON_AddBoolToObject(dev, "present", present);
-		cJSON_AddItemToArray(devs, dev);
-	}
+	if (online)
+		devices_json(o, false);
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return text;

@@ -82,6 +82,18 @@ def node(tmp, broker, name, role, *extra):
                   "-o", "mqtt.keepalive=5", "-o", "show.preroll=0", *extra)
 
 
+def leader_and_follower(tmp, b, *extra):
+    """A leader and one follower that has heard it."""
+    leader = node(tmp, b, "desk", "leader", *extra)
+    f1 = node(tmp, b, "cam1", "follower", *extra)
+    try:
+        wait_for(lambda: link(f1) == "ok", 5, "never heard the leader")
+    except AssertionError:
+        stop_all(leader, f1)
+        raise
+    return leader, f1
+
+
 def shows(d, key, value):
     return lambda: status(d)[key] == value
 
@@ -154,10 +166,8 @@ def broker_unreachable_at_start(tmp):
 @test
 def broker_killed_and_restarted(tmp):
     b = Broker(tmp)
-    leader = node(tmp, b, "desk", "leader")
-    f1 = node(tmp, b, "cam1", "follower")
+    leader, f1 = leader_and_follower(tmp, b)
     try:
-        wait_for(lambda: link(f1) == "ok", 5, "never heard the leader")
         b.pub("onair/studio/cmd", '{"cmd":"start"}')
         wait_for(shows(f1, "state", "live"), 5, "not live")
         before = status(f1)["remaining_ms"]
@@ -184,10 +194,8 @@ def broker_killed_and_restarted(tmp):
 @test
 def leader_killed_and_restarted(tmp):
     b = Broker(tmp)
-    leader = node(tmp, b, "desk", "leader")
-    f1 = node(tmp, b, "cam1", "follower")
+    leader, f1 = leader_and_follower(tmp, b)
     try:
-        wait_for(lambda: link(f1) == "ok", 5, "never heard the leader")
         b.pub("onair/studio/cmd", '{"cmd":"goto","arg":3}')
         wait_for(shows(f1, "segment", 3), 5, "follower not at segment 3")
         leader.kill9()
@@ -207,10 +215,8 @@ def leader_killed_and_restarted(tmp):
 @test
 def stale_and_malformed_commands_change_nothing(tmp):
     b = Broker(tmp)
-    leader = node(tmp, b, "desk", "leader")
-    f1 = node(tmp, b, "cam1", "follower")
+    leader, f1 = leader_and_follower(tmp, b)
     try:
-        wait_for(lambda: link(f1) == "ok", 5, "never heard the leader")
         b.pub("onair/studio/cmd", '{"cmd":"start"}')
         wait_for(shows(f1, "state", "live"), 5, "not live")
         # Line-buffered, or the lines die with it in its stdio buffer.
