@@ -18,7 +18,7 @@ FUZZ_SECONDS ?= 60
 
 PKGS := inih libcjson libgpiod libusb-1.0 libmosquitto
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS := $(shell pkg-config --libs $(PKGS))
+PKG_LIBS := $(shell pkg-config --libs $(PKGS)) -lm
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wpointer-arith -Wundef -Wvla -Wnull-dereference
@@ -38,13 +38,13 @@ endif
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) $(PKG_CFLAGS) -DSYSCONFDIR=\"$(SYSCONFDIR)\" -DDATADIR=\"$(DATADIR)\" -MMD -MP
 
 CORE := daemon/util.c daemon/log.c daemon/loop.c daemon/rundown.c daemon/inifile.c daemon/conf.c daemon/board.c daemon/show.c \
-	daemon/cue.c daemon/gesture.c daemon/persist.c daemon/showlog.c daemon/ctl.c daemon/notify.c daemon/mqttmsg.c daemon/mqtt.c \
+	daemon/cue.c daemon/gesture.c daemon/persist.c daemon/showlog.c daemon/ctl.c daemon/notify.c daemon/mqttmsg.c daemon/mqtt.c daemon/audio.c daemon/selftest.c \
 	drivers/drivers.c drivers/console.c drivers/input.c drivers/gpio.c drivers/gpioline_gpiod1.c \
 	drivers/sevenseg.c drivers/display.c drivers/tm1637.c drivers/max7219.c \
 	drivers/usbhost.c drivers/pedalreport.c drivers/pedal.c drivers/blink1.c \
 	drivers/hidrelay.c
 CORE_OBJ := $(CORE:%.c=$(BUILD)/%.o)
-UNIT_TESTS := rundown show cue gesture conf persist ctl report board pedalreport mqttmsg
+UNIT_TESTS := rundown show cue gesture conf persist ctl report board pedalreport mqttmsg audio selftest
 UNIT_BIN := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FUZZERS := conf rundown ctl persist board hid mqtt
 FUZZ_BIN := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
