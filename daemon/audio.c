@@ -14,6 +14,14 @@ const char *audio_format_name(enum audio_format f)
 	return format_names[f];
 }
 
+int audio_format_parse(const char *name)
+{
+	for (int i = 0; i < AUDIO_FORMAT_COUNT; i++)
+		if (strcmp(name, format_names[i]) == 0)
+			return i;
+	return -1;
+}
+
 size_t audio_sample_size(enum audio_format f)
 {
 	return f == AUDIO_S16_LE ? 2 : 4;

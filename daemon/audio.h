@@ -54,5 +54,7 @@ long audio_onset(const float *x, size_t n, double threshold);
 float audio_sample(enum audio_format f, const void *buf, size_t index);
 size_t audio_sample_size(enum audio_format f);
 const char *audio_format_name(enum audio_format f);
+/* "S16_LE" → AUDIO_S16_LE; -1 if not one we read. */
+int audio_format_parse(const char *name);
 
 #endif

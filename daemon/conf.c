@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "audio.h"
 #include "inifile.h"
 #include "log.h"
 
@@ -100,11 +101,25 @@ static const struct conf_key conf_keys[] = {
 	K("mqtt", "link_lost_after", T_DURATION, mqtt.link_lost_ms, 0, 60000),
 	K("mqtt", "max_command_age_ms", T_DURATION_MS, mqtt.max_age_ms, 100, 60000),
 	K("mqtt", "homeassistant", T_BOOL, mqtt.homeassistant, 0, 0),
+	K("audio", "capture", T_STRING, audio.capture, 0, 0),
+	K("audio", "playback", T_STRING, audio.playback, 0, 0),
+	K("audio", "rate", T_INT, audio.rate, 8000, 192000),
+	K("audio", "channels", T_INT, audio.channels, 1, 8),
+	K("audio", "format", T_STRING, audio.format, 0, 0),
+	K("audio", "window", T_DURATION, audio.window_ms, 1000, 60000),
+	K("audio", "loopback", T_BOOL, audio.loopback, 0, 0),
+	K("audio", "tone_dbfs", T_INT, audio.tone_dbfs, -60, 0),
+	K("audio", "silence_dbfs", T_INT, audio.silence_dbfs, -120, 0),
+	K("audio", "low_dbfs", T_INT, audio.low_dbfs, -120, 0),
+	K("audio", "clip_dbfs", T_INT, audio.clip_dbfs, -20, 0),
+	K("selftest", "lamp_walk_ms", T_DURATION_MS, selftest.lamp_walk_ms, 0, 10000),
+	K("selftest", "min_free_mb", T_INT, selftest.min_free_mb, 0, 1000000),
+	K("selftest", "clock_max_error_ms", T_INT, selftest.clock_max_error_ms, 1, 60000),
 	K("mqtt", "discovery_prefix", T_NAME, mqtt.discovery_prefix, 0, 0),
 };
 
 static const char *const conf_sections[] = { "daemon", "show", "cue", "looks", "node", "mqtt",
-					     "device.NAME" };
+					     "audio", "selftest", "device.NAME" };
 
 struct conf_ctx {
 	struct inifile in;	/* first: the line reader is handed this struct */
@@ -133,6 +148,17 @@ void conf_defaults(struct conf *c)
 	c->mqtt.link_lost_ms = 3000;
 	c->mqtt.max_age_ms = 2000;
 	str_copy(c->mqtt.discovery_prefix, "homeassistant", sizeof(c->mqtt.discovery_prefix));
+	c->audio.rate = 48000;
+	c->audio.channels = 2;
+	str_copy(c->audio.format, "S16_LE", sizeof(c->audio.format));
+	c->audio.window_ms = 2000;
+	c->audio.tone_dbfs = -20;
+	c->audio.silence_dbfs = -60;
+	c->audio.low_dbfs = -40;
+	c->audio.clip_dbfs = -1;
+	c->selftest.lamp_walk_ms = 500;
+	c->selftest.min_free_mb = 100;
+	c->selftest.clock_max_error_ms = 100;
 	c->log_level = LOG_LEVEL_INFO;
 	str_copy(c->title, "onair show", sizeof(c->title));
 	c->show.preroll_ms = 10000;
@@ -567,6 +593,11 @@ int conf_load(struct conf *c, const char *path, const char *const *overrides, in
 			 c->role == NODE_LEADER ? "leader" : "follower");
 	if (c->role == NODE_STANDALONE && *c->mqtt.host)
 		diag_add(d, path, 0, "mqtt.host is set but node.role is standalone: set leader or follower");
+	if (audio_format_parse(c->audio.format) < 0)
+		diag_add(d, path, 0, "audio.format \"%s\" must be S16_LE, S32_LE or FLOAT_LE",
+			 c->audio.format);
+	if (c->audio.loopback && (!*c->audio.capture || !*c->audio.playback))
+		diag_add(d, path, 0, "audio.loopback needs both audio.capture and audio.playback");
 	if (c->mqtt.lease_ms <= c->mqtt.heartbeat_ms)
 		diag_add(d, path, 0, "mqtt.lease must be longer than mqtt.heartbeat");
 	if (c->ndevices == 0) {

@@ -31,6 +31,20 @@ struct mqtt_conf {
 	char discovery_prefix[64];
 };
 
+/* The pre-live self-test's devices and limits. */
+struct audio_conf {
+	char capture[128], playback[128];	/* ALSA names; "" = not checked */
+	int64_t rate, channels;
+	char format[16];			/* S16_LE, S32_LE, FLOAT_LE */
+	int64_t window_ms;
+	bool loopback;				/* playback is wired back to capture */
+	int64_t tone_dbfs, silence_dbfs, low_dbfs, clip_dbfs;
+};
+
+struct selftest_conf {
+	int64_t lamp_walk_ms, min_free_mb, clock_max_error_ms;
+};
+
 struct conf {
 	char path[PATH_MAX];
 	char socket[108];		/* sun_path size */
@@ -51,6 +65,8 @@ struct conf {
 	char studio[64];
 	enum node_role role;
 	struct mqtt_conf mqtt;
+	struct audio_conf audio;
+	struct selftest_conf selftest;
 };
 
 /* Defaults for every key (the console device is added by conf_load when

@@ -13,6 +13,7 @@
 
 #include "../drivers/driver.h"
 #include "conf.h"
+#include "checks.h"
 #include "ctl.h"
 #include "cue.h"
 #include "log.h"
@@ -899,13 +900,49 @@ static void net_status_json(cJSON *o)
 	cJSON_AddNumberToObject(n, "rejected", (double)d.net.rejected);
 }
 
+/* onaird --selftest: the checklist once, then exit 1 if anything FAILs. */
+static int run_selftest(bool json)
+{
+	static struct selftest t;
+	char now[40], path[PATH_MAX + 32], *report;
+	enum selftest_verdict v;
+
+	if (loop_init() < 0)
+		log_fatal("loop: init");
+	boot_id_read(d.boot_id, sizeof(d.boot_id));
+	d.host.command = host_command;
+	d.host.presence = host_presence;
+	d.host.config_path = d.config_path;
+	d.host.board = *d.conf->board.path ? &d.conf->board : NULL;
+	if (dir_create(d.conf->state_dir, 0750) < 0)
+		log_warn("state: %s", d.conf->state_dir);
+	checks_run(d.conf, &d.host, &t);
+	time_format_wall(time_now().wall, now, sizeof(now));
+	report = selftest_json(&t, d.conf->node_name, now);
+	checks_publish(d.conf, report);
+	snprintf(path, sizeof(path), "%s/selftest.json", d.conf->state_dir);
+	if (report && file_write_atomic(path, report, strlen(report)) < 0)
+		log_warn("selftest: write %s", path);
+	if (json)
+		printf("%s\n", report ? report : "{}");
+	else
+		selftest_print(&t, stdout, isatty(STDOUT_FILENO));
+	free(report);
+	v = selftest_verdict(&t);
+	loop_fini();
+	free(d.conf);
+	return v == SELFTEST_FAIL ? 1 : 0;
+}
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: onaird [-c FILE] [--check] [--dump-config] [-o section.key=value]...\n"
+	fprintf(f, "usage: onaird [-c FILE] [--check] [--dump-config] [--selftest [--json]]\n"
+		   "              [-o section.key=value]...\n"
 		   "              [--state-dir DIR] [--socket PATH] [-d] [--version]\n"
 		   "  -c, --config FILE   config file (default %s/onair/onair.conf)\n"
 		   "      --check         validate config and rundown, print every error, exit\n"
 		   "      --dump-config   print the effective config and exit\n"
+		   "      --selftest      run the pre-live checklist once (--json for JSON); exit 1 on FAIL\n"
 		   "  -o KEY=VALUE        override any config key, e.g. -o show.preroll=5\n"
 		   "      --state-dir DIR where the running show and the show logs are kept\n"
 		   "      --socket PATH   control socket (default /run/onair/onaird.sock)\n"
@@ -919,11 +956,12 @@ int main(int argc, char **argv)
 		{ "dump-config", no_argument, NULL, 'D' }, { "state-dir", required_argument, NULL, 'S' },
 		{ "socket", required_argument, NULL, 's' }, { "debug", no_argument, NULL, 'd' },
 		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
+		{ "selftest", no_argument, NULL, 'T' }, { "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const int signals[] = { SIGTERM, SIGINT, SIGHUP };
 	static const char *overrides[CONF_MAX_OVERRIDES];
-	bool check = false, dump = false, debug = false;
+	bool check = false, dump = false, debug = false, selftest = false, json = false;
 	struct diag diag = { 0 };
 	int opt, rc;
 
@@ -932,6 +970,8 @@ int main(int argc, char **argv)
 		switch (opt) {
 		case 'c': d.config_path = optarg; break;
 		case 'C': check = true; break;
+		case 'T': selftest = true; break;
+		case 'J': json = true; break;
 		case 'D': dump = true; break;
 		case 'S': d.state_dir_arg = optarg; break;
 		case 's': d.socket_arg = optarg; break;
@@ -972,6 +1012,10 @@ int main(int argc, char **argv)
 		conf_dump(d.conf, stdout);
 		free(d.conf);
 		return 0;
+	}
+	if (selftest) {
+		log_set_level(debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_ERROR);
+		return run_selftest(json);
 	}
 	log_set_level(debug ? LOG_LEVEL_DEBUG : d.conf->log_level);
 	setvbuf(stdout, NULL, _IOLBF, 0);

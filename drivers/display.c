@@ -166,6 +166,23 @@ void display_describe(struct drv *g, char *buf, size_t len, bool *present)
 		 g->wire.failed ? ", FAILING" : "");
 }
 
+int display_test(struct drv *g, bool on)
+{
+	uint8_t all[SEVENSEG_MAX_DIGITS];
+
+	if (sevenseg_wire_busy(&g->wire))
+		sevenseg_wire_finish(&g->wire);
+	if (on) {
+		memset(all, 0xFF, sizeof(all));	/* 8888 with every point */
+		g->p->frame(&g->wire, all, g->p->max_brightness, true);
+	} else {
+		g->p->off(&g->wire);
+	}
+	g->shown_valid = false;	/* the next render writes everything again */
+	sevenseg_wire_finish(&g->wire);
+	return g->wire.failed ? -1 : 0;
+}
+
 void display_close(struct drv *g)
 {
 	if (g->blink)

@@ -31,6 +31,7 @@ void display_render(struct drv *drv, const struct cue_output *out, const char *t
 void display_safe(struct drv *drv);
 void display_describe(struct drv *drv, char *buf, size_t len, bool *present);
 void display_close(struct drv *drv);
+int display_test(struct drv *drv, bool on);
 /* The keys every display takes besides its lines. */
 #define DISPLAY_KEYS "chip", "brightness", "colon"
 

@@ -58,6 +58,9 @@ struct drv_ops {
 	void (*safe)(struct drv *drv);
 	/* One line on what the device is and whether it is present. */
 	void (*describe)(struct drv *drv, char *buf, size_t len, bool *present);
+	/* The self-test's pattern: every lamp lit, 8888 on a display (on), then
+	 * back to dark (off); done before it returns. NULL when there is none. */
+	int (*test)(struct drv *drv, bool on);
 	void (*close)(struct drv *drv);
 };
 

@@ -194,6 +194,17 @@ static void gpio_safe(struct drv *g)
 	}
 }
 
+static int gpio_test(struct drv *g, bool on)
+{
+	int failed = 0;
+
+	for (int o = 0; o < OUT_COUNT; o++) {
+		gpio_write(g, (enum gpio_out)o, on);
+		failed |= g->out[o] && g->failed[o];
+	}
+	return failed ? -1 : 0;
+}
+
 static void gpio_describe(struct drv *g, char *buf, size_t len, bool *present)
 {
 	size_t n = 0;
@@ -234,5 +245,6 @@ const struct drv_ops gpio_driver_ops = {
 	.render = gpio_render,
 	.safe = gpio_safe,
 	.describe = gpio_describe,
+	.test = gpio_test,
 	.close = gpio_close,
 };

@@ -92,5 +92,6 @@ const struct drv_ops max7219_driver_ops = {
 	.render = display_render,
 	.safe = display_safe,
 	.describe = display_describe,
+	.test = display_test,
 	.close = display_close,
 };

@@ -99,5 +99,6 @@ const struct drv_ops tm1637_driver_ops = {
 	.render = display_render,
 	.safe = display_safe,
 	.describe = display_describe,
+	.test = display_test,
 	.close = display_close,
 };

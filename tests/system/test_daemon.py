@@ -296,4 +296,25 @@ def scheduled_start_goes_live_on_time_and_logs(tmp):
         d.stop()
 
 
+@test
+def selftest_one_shot_table_json_and_exit_code(tmp):
+    args = [ONAIRD, "-c", STUDIO, "--state-dir", os.path.join(tmp, "st"), "--selftest"]
+    p = subprocess.run(args, capture_output=True, timeout=60)
+    out = p.stdout.decode()
+    check("config" in out and "state_dir" in out and "clock" in out, out)
+    check(("✓ PASS" in out) and ("READY" in out), out)
+    fails = out.count("✗ FAIL")
+    check((p.returncode == 1) == (fails > 0), f"exit {p.returncode} with {fails} FAIL lines")
+    p = subprocess.run(args + ["--json", "-o", "audio.capture=hw:9,0"], capture_output=True, timeout=60)
+    report = json.loads(p.stdout)
+    check(p.returncode == 1 and report["verdict"] == "FAIL", (p.returncode, report["verdict"]))
+    check(report["rms_convention"] == "AES17", report)
+    for c in report["checks"]:
+        check(set(c) >= {"name", "verdict", "reason", "values"} and c["verdict"] in ("PASS", "WARN", "FAIL"), c)
+    audio = [c for c in report["checks"] if c["name"] == "audio.capture"][0]
+    check(audio["verdict"] == "FAIL" and "hw:9,0" in audio["reason"] and audio["hint"], audio)
+    saved = json.load(open(os.path.join(tmp, "st", "selftest.json")))
+    check(saved["verdict"] == "FAIL", "report not kept in the state folder")
+
+
 summary("system")

@@ -461,6 +461,35 @@ def passwords_and_the_example_acl(tmp):
         b.kill9()
 
 
+@test
+def selftest_checks_the_broker_and_the_leader(tmp):
+    b = Broker(tmp)
+    leader = node(tmp, b, "desk", "leader")
+    try:
+        wait_for(lambda: status(leader)["node"]["connected"], 5, "leader not connected")
+        args = [os.path.join(os.path.dirname(leader.args[0]), "onaird"), "-c", MINIMAL, "--state-dir",
+                os.path.join(tmp, "st"), "--selftest", "--json", "-o", "node.name=cam9",
+                "-o", "node.role=follower", "-o", "mqtt.host=127.0.0.1", "-o", f"mqtt.port={b.port}"]
+        report = json.loads(subprocess.run(args, capture_output=True, timeout=60).stdout)
+        by = {c["name"]: c for c in report["checks"]}
+        check(by["mqtt"]["verdict"] == "PASS" and by["mqtt"]["values"]["round_trip_ms"] < 1000, by["mqtt"])
+        check(by["mqtt.leader"]["verdict"] == "PASS", by["mqtt.leader"])
+        kept = json.loads(b.retained("onair/studio/selftest/cam9"))
+        check(kept["node"] == "cam9" and kept["checks"], "report not retained on selftest/cam9")
+        leader.stop()
+        b.pub("onair/studio/state", "", "-r")  # no leader's state left behind
+        report = json.loads(subprocess.run(args, capture_output=True, timeout=60).stdout)
+        by = {c["name"]: c for c in report["checks"]}
+        check(by["mqtt.leader"]["verdict"] == "FAIL" and "no leader" in by["mqtt.leader"]["reason"], by)
+        b.kill9()
+        report = json.loads(subprocess.run(args, capture_output=True, timeout=60).stdout)
+        by = {c["name"]: c for c in report["checks"]}
+        check(by["mqtt"]["verdict"] == "FAIL" and "no connection" in by["mqtt"]["reason"], by["mqtt"])
+    finally:
+        stop_all(leader)
+        b.kill9()
+
+
 def make_certs(tmp):
     """A CA and a server certificate for 127.0.0.1, made now with openssl."""
     def run(*args):

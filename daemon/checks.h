@@ -1,0 +1,17 @@
+/* The pre-live checks themselves, against the real devices, each bounded
+ * in time. This first form runs them one after another as a one-shot
+ * (onaird --selftest, ExecStartPre, or over ssh before going live). */
+#ifndef ONAIR_CHECKS_H
+#define ONAIR_CHECKS_H
+
+#include "conf.h"
+#include "selftest.h"
+
+/* Run every check the config calls for into t. host opens the devices. */
+void checks_run(const struct conf *c, struct drv_host *host, struct selftest *t);
+
+/* Publish the report (JSON) retained on selftest/<node> when the box has
+ * a broker. */
+void checks_publish(const struct conf *c, const char *report);
+
+#endif
