@@ -34,6 +34,13 @@ cp "$kdir/gpio-sim/gpio-sim-oot.ko" "$stage/lib/modules/$kver/extra/"
 ${CC:-cc} -O2 -static -o "$stage/hil/bin/latency" "$here/latency.c" ||
 	{ echo "FAIL hil: cannot build the latency helper"; echo "hil: 0 passed, 1 failed, 0 skipped"; exit 1; }
 
+# The signal player for the audio checks, with its libraries (below) and
+# the ALSA configuration alsa-lib needs to find a card by name.
+${CC:-cc} -O2 -o "$stage/hil/bin/tone" "$here/tone.c" $(pkg-config --cflags --libs alsa) -lm ||
+	{ echo "FAIL hil: cannot build the tone helper"; echo "hil: 0 passed, 1 failed, 0 skipped"; exit 1; }
+mkdir -p "$stage/usr/share"
+cp -r /usr/share/alsa "$stage/usr/share/"
+
 # Kernel modules the tests load, with what they depend on.
 mods=$kdir/root/lib/modules/$kver
 add_module() {
@@ -47,12 +54,12 @@ add_module() {
 		add_module "$dep"
 	done
 }
-for m in configfs dummy_hcd libcomposite usb_f_hid usbhid hid-generic hid-led; do add_module "$m" || exit 1; done
+for m in configfs dummy_hcd libcomposite usb_f_hid usbhid hid-generic hid-led snd-aloop; do add_module "$m" || exit 1; done
 
 # The daemon as built, with the shared libraries it links.
-for b in onaird onairctl; do
-	cp "$build/$b" "$stage/hil/bin/"
-	for lib in $(ldd "$build/$b" | grep -o '/[^ ]*'); do
+for b in onaird onairctl tone; do
+	[ -e "$build/$b" ] && cp "$build/$b" "$stage/hil/bin/"
+	for lib in $(ldd "$stage/hil/bin/$b" | grep -o '/[^ ]*'); do
 		mkdir -p "$stage$(dirname "$lib")"
 		cp -L "$lib" "$stage$lib"
 	done
