@@ -133,4 +133,4 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all unit fuzzers run check check-hil bench fuzz install clean
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -path '$(BUILD)/hil' -prune -o -name '*.d' -type f -print 2>/dev/null)

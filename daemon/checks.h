@@ -7,6 +7,9 @@
 #include "conf.h"
 #include "selftest.h"
 
+/* Every check but the devices': config, state folder, clock, broker, audio.
+ * Blocks for up to a few seconds: the daemon runs it in a child process. */
+void checks_system(const struct conf *c, struct selftest *t);
 /* Run every check the config calls for into t. host opens the devices. */
 void checks_run(const struct conf *c, struct drv_host *host, struct selftest *t);
 

@@ -51,6 +51,7 @@ static const struct ctl_command {
 	{ "report", CTL_REPORT, 0, ARG_CSV, "report [--csv]", "planned vs actual per segment, holds, who pressed what" },
 	{ "version", CTL_VERSION, 0, ARG_NONE, "version", "daemon version and protocol" },
 	{ "ping", CTL_PING, 0, ARG_NONE, "ping", "is the daemon answering" },
+	{ "selftest", CTL_SELFTEST, 0, ARG_NONE, "selftest [--json]", "the pre-live checklist (exit 1 on FAIL)" },
 };
 
 void ctl_usage(FILE *f)
@@ -184,6 +185,8 @@ struct ctl_client {
 	char *out;
 	size_t outlen, outoff;
 	bool closing;		/* close once the output is written */
+	bool waiting;		/* an answer comes later (ctl_defer) */
+	uint64_t serial;
 	char who[64];
 	struct ctl_client *next;
 };
@@ -196,6 +199,8 @@ static struct {
 	void *data;
 	struct ctl_client *clients;
 	int nclients;
+	struct ctl_client *current;	/* whose request the handler is answering */
+	uint64_t next_serial;
 } ctl = { .fd = -1 };
 
 static void client_free(struct ctl_client *cl)
@@ -232,7 +237,7 @@ static void client_flush(struct ctl_client *cl)
 	}
 	if (cl->outoff == cl->outlen) {
 		cl->outoff = cl->outlen = 0;
-		if (cl->closing) {
+		if (cl->closing && !cl->waiting) {
 			client_free(cl);
 			return;
 		}
@@ -280,9 +285,41 @@ static void client_line(struct ctl_client *cl, const char *line, size_t len)
 		client_queue(cl, ctl_error_response(err));
 		return;
 	}
+	char *response;
+
 	if (req.verb != CTL_STATUS && req.verb != CTL_PING)
 		log_info("ctl: %s: %.*s", cl->who, (int)len, line);
-	client_queue(cl, ctl.handler(&req, cl->who, ctl.data));
+	ctl.current = cl;
+	response = ctl.handler(&req, cl->who, ctl.data);
+	ctl.current = NULL;
+	if (!response && cl->waiting)
+		return;	/* ctl_answer will bring it */
+	client_queue(cl, response);
+}
+
+uint64_t ctl_defer(void)
+{
+	if (!ctl.current)
+		return 0;
+	ctl.current->waiting = true;
+	loop_timer_arm(ctl.current->idle, NEVER);
+	return ctl.current->serial;
+}
+
+void ctl_answer(uint64_t ticket, char *response)
+{
+	struct ctl_client *cl;
+
+	for (cl = ctl.clients; cl && cl->serial != ticket; cl = cl->next)
+		;
+	if (!cl || !cl->waiting) {
+		free(response);	/* it hung up while waiting */
+		return;
+	}
+	cl->waiting = false;
+	client_queue(cl, response);
+	loop_timer_arm(cl->idle, time_mono_ms() + CTL_IDLE_MS);
+	client_flush(cl);
 }
 
 static void client_idle(void *data)
@@ -336,7 +373,8 @@ static void client_ready(int fd, uint32_t events, void *data)
 		client_line(cl, cl->in, cl->inlen);
 		cl->inlen = 0;
 	}
-	loop_timer_arm(cl->idle, time_mono_ms() + CTL_IDLE_MS);
+	if (!cl->waiting)
+		loop_timer_arm(cl->idle, time_mono_ms() + CTL_IDLE_MS);
 	client_flush(cl);
 }
 
@@ -361,6 +399,7 @@ static void ctl_accept(int fd, uint32_t events, void *data)
 			continue;
 		}
 		cl->fd = cfd;
+		cl->serial = ++ctl.next_serial;
 		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
 			snprintf(cl->who, sizeof(cl->who), "uid %u pid %d", (unsigned)cred.uid, (int)cred.pid);
 		else

@@ -4,6 +4,7 @@
 #define ONAIR_CTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -12,7 +13,9 @@
 #define CTL_PROTO 1
 #define CTL_LINE_MAX 1024
 
-enum ctl_verb { CTL_STATUS, CTL_SHOW, CTL_RELOAD, CTL_LOG, CTL_REPORT, CTL_VERSION, CTL_PING };
+enum ctl_verb {
+	CTL_STATUS, CTL_SHOW, CTL_RELOAD, CTL_LOG, CTL_REPORT, CTL_VERSION, CTL_PING, CTL_SELFTEST
+};
 
 struct ctl_request {
 	enum ctl_verb verb;
@@ -36,6 +39,10 @@ typedef char *(*ctl_handler)(const struct ctl_request *req, const char *who, voi
 /* Listen on path (refusing if another daemon answers there). */
 int ctl_init(const char *path, ctl_handler handler, void *data);
 void ctl_fini(void);
+/* From inside the handler: the answer comes later. The handler returns
+ * NULL; ctl_answer(ticket, …) sends it (or drops it if the client left). */
+uint64_t ctl_defer(void);
+void ctl_answer(uint64_t ticket, char *response);
 /* A JSON error response (malloc'd). */
 char *ctl_error_response(const char *reason);
 

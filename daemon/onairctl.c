@@ -18,6 +18,7 @@
 
 #define REPLY_MAX (64 * 1024 * 1024)
 #define TIMEOUT_MS 5000
+#define SELFTEST_TIMEOUT_MS 90000
 
 static void usage(FILE *f)
 {
@@ -110,7 +111,7 @@ static int connect_socket(const char *path)
 }
 
 /* Send one request and read one reply line (malloc'd), within the timeout. */
-static char *exchange(int fd, const char *request)
+static char *exchange(int fd, const char *request, int timeout_ms)
 {
 	size_t len = strlen(request), cap = 65536, n = 0;
 	char *reply = malloc(cap + 1);
@@ -125,8 +126,8 @@ static char *exchange(int fd, const char *request)
 	for (;;) {
 		ssize_t r;
 
-		if (poll(&pfd, 1, TIMEOUT_MS) <= 0) {
-			fprintf(stderr, "onairctl: no answer from onaird within %d s\n", TIMEOUT_MS / 1000);
+		if (poll(&pfd, 1, timeout_ms) <= 0) {
+			fprintf(stderr, "onairctl: no answer from onaird within %d s\n", timeout_ms / 1000);
 			free(reply);
 			return NULL;
 		}
@@ -216,7 +217,8 @@ int main(int argc, char **argv)
 	fd = connect_socket(socket_path);
 	if (fd < 0)
 		return 3;
-	reply = exchange(fd, request);
+	/* The checklist listens to the microphone and the broker for a while. */
+	reply = exchange(fd, request, strcmp(request, "selftest") == 0 ? SELFTEST_TIMEOUT_MS : TIMEOUT_MS);
 	close(fd);
 	if (!reply)
 		return 3;
@@ -228,7 +230,18 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	rc = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok")) ? 0 : 1;
-	if (json) {
+	if (!rc && cJSON_GetObjectItemCaseSensitive(o, "report")) {
+		/* The self-test: its report, and exit 1 when anything FAILs. */
+		if (json) {
+			char *report = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(o, "report"));
+
+			printf("%s\n", report ? report : "{}");
+			free(report);
+		} else {
+			fputs(str_of(o, "table"), stdout);
+		}
+		rc = strcmp(str_of(o, "verdict"), "FAIL") == 0 ? 1 : 0;
+	} else if (json) {
 		fputs(reply, stdout);
 	} else if (rc) {
 		fprintf(stderr, "onairctl: %s\n", str_of(o, "error"));

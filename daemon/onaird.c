@@ -6,7 +6,11 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <sys/epoll.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -73,6 +77,7 @@ static void update(void);
 static void publish_state(void);
 static bool forward_command(const struct show_cmd *cmd, const char *who, char *err, size_t errlen);
 static void net_status_json(cJSON *o);
+static char *selftest_start(void);
 
 static void apply_cli_dirs(struct conf *c)
 {
@@ -507,6 +512,8 @@ static char *ctl_handle(const struct ctl_request *req, const char *who, void *da
 		json = text_response(report_build(text ? text : "", text ? len : 0, req->csv));
 		free(text);
 		return json;
+	case CTL_SELFTEST:
+		return selftest_start();
 	case CTL_VERSION:
 	case CTL_PING:
 		o = cJSON_CreateObject();
@@ -567,6 +574,193 @@ static void resume_saved_show(void)
 			showlog_note(&d.log, "resume", "daemon restarted; show resumed from saved state", now);
 		log_info("state: resumed %s show at segment %d", show_phase_name(d.show.phase), d.show.seg + 1);
 	}
+}
+
+/* ---- The self-test inside the running daemon ----
+ * The devices are ours: they are checked here, at once (a test pattern
+ * only while nothing is on air). Everything that may take seconds (audio,
+ * the broker, the clock) runs in a child process, so the loop, and every
+ * lamp, keeps its timing; its result comes back through a pipe. */
+
+#define SELFTEST_TIMEOUT_MS 60000
+#define SELFTEST_WAITERS 8
+
+static struct {
+	pid_t pid;
+	int fd;
+	struct loop_watch *watch;
+	struct loop_timer *deadline;
+	struct selftest devices, system;
+	size_t got;
+	uint64_t ticket[SELFTEST_WAITERS];
+	int nwaiting;
+	bool published;		/* the daemon's own run before a scheduled start */
+} st = { .pid = -1, .fd = -1 };
+
+static void selftest_devices(struct selftest *t)
+{
+	bool on_air = d.show.phase == SHOW_PREROLL || d.show.phase == SHOW_LIVE || d.show.phase == SHOW_HOLD;
+
+	memset(t, 0, sizeof(*t));
+	for (int i = 0; i < d.ndevices; i++) {
+		const struct drv_ops *ops = d.device[i].ops;
+		char name[64], desc[512];
+		bool present;
+		int rc = 0;
+
+		if (ops == &console_driver_ops)
+			continue;
+		snprintf(name, sizeof(name), "device.%s", d.device[i].name);
+		ops->describe(d.device[i].drv, desc, sizeof(desc), &present);
+		if (!present) {
+			selftest_add(t, name, SELFTEST_FAIL, "plug it in (or check the USB cable and port)", "%s", desc);
+			continue;
+		}
+		if (ops->test && !on_air && d.conf->selftest.lamp_walk_ms) {
+			/* Brief, one device at a time; the loop waits that long, once. */
+			struct timespec ts = { 0, (long)(d.conf->selftest.lamp_walk_ms > 900 ? 900
+							 : d.conf->selftest.lamp_walk_ms) * 1000000 };
+
+			rc = ops->test(d.device[i].drv, true);
+			nanosleep(&ts, NULL);
+			rc |= ops->test(d.device[i].drv, false);
+		}
+		selftest_add(t, name, rc ? SELFTEST_FAIL : SELFTEST_PASS, "a write failed: check the wiring",
+			     "%s%s", desc, !ops->test ? "" : on_air ? "; test pattern skipped: on air"
+								   : "; test pattern shown");
+	}
+	d.rendered = false;	/* the test pattern is gone: show the show again */
+	update();
+}
+
+static char *selftest_response(const struct selftest *t, char **report_out)
+{
+	char now[40], *report, *table = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&table, &len);
+	cJSON *o = cJSON_CreateObject();
+	char *text;
+
+	time_format_wall(time_now().wall, now, sizeof(now));
+	report = selftest_json(t, d.conf->node_name, now);
+	if (f) {
+		selftest_print(t, f, false);
+		fclose(f);
+	}
+	cJSON_AddNumberToObject(o, "proto", CTL_PROTO);
+	cJSON_AddBoolToObject(o, "ok", 1);
+	cJSON_AddStringToObject(o, "verdict", selftest_verdict_name(selftest_verdict(t)));
+	cJSON_AddItemToObject(o, "report", report ? cJSON_Parse(report) : cJSON_CreateNull());
+	cJSON_AddStringToObject(o, "table", table ? table : "");
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	free(table);
+	*report_out = report;
+	return text;
+}
+
+static void selftest_finish(const char *failure)
+{
+	static struct selftest all;
+	char *report = NULL, *response, topic[96], summary[160];
+
+	memset(&all, 0, sizeof(all));
+	if (failure) {
+		selftest_add(&all, "selftest", SELFTEST_FAIL, "see the daemon's log", "%s", failure);
+	} else {
+		for (int i = 0; i < st.system.count && all.count < SELFTEST_MAX_CHECKS; i++)
+			all.check[all.count++] = st.system.check[i];
+	}
+	for (int i = 0; i < st.devices.count && all.count < SELFTEST_MAX_CHECKS; i++)
+		all.check[all.count++] = st.devices.check[i];
+	response = selftest_response(&all, &report);
+	snprintf(topic, sizeof(topic), "selftest/%s", d.conf->node_name);
+	mqtt_publish(topic, report, true, 1, 0);
+	snprintf(summary, sizeof(summary), "%s: %d checks", selftest_verdict_name(selftest_verdict(&all)),
+		 all.count);
+	log_info("selftest: %s", summary);
+	if (d.log.fd >= 0)
+		showlog_note(&d.log, "selftest", summary, time_now());
+	for (int i = 0; i < st.nwaiting; i++)
+		ctl_answer(st.ticket[i], i + 1 < st.nwaiting && response ? strdup(response) : response);
+	if (!st.nwaiting)
+		free(response);
+	st.nwaiting = 0;
+	free(report);
+	if (st.watch)
+		loop_watch_remove(st.watch);
+	st.watch = NULL;
+	if (st.fd >= 0)
+		close(st.fd);
+	st.fd = -1;
+	if (st.pid > 0)
+		waitpid(st.pid, NULL, 0);
+	st.pid = -1;
+	loop_timer_arm(st.deadline, NEVER);
+}
+
+static void selftest_child_ready(int fd, uint32_t events, void *data)
+{
+	ssize_t n;
+
+	(void)events;
+	(void)data;
+	while ((n = read(fd, (char *)&st.system + st.got, sizeof(st.system) - st.got)) > 0)
+		st.got += (size_t)n;
+	if (n < 0 && errno == EAGAIN)
+		return;
+	selftest_finish(st.got == sizeof(st.system) ? NULL : "the checks' process ended early");
+}
+
+static void selftest_timed_out(void *data)
+{
+	(void)data;
+	if (st.pid > 0)
+		kill(st.pid, SIGKILL);
+	selftest_finish("the checks did not finish within 60 s");
+}
+
+/* Start a run, or join the one running; NULL when the answer comes later. */
+static char *selftest_start(void)
+{
+	int pipefd[2];
+	uint64_t ticket = ctl_defer();
+
+	if (ticket && st.nwaiting < SELFTEST_WAITERS)
+		st.ticket[st.nwaiting++] = ticket;
+	if (st.pid > 0)
+		return NULL;
+	if (!st.deadline)
+		st.deadline = loop_timer_add(selftest_timed_out, NULL);
+	selftest_devices(&st.devices);
+	memset(&st.system, 0, sizeof(st.system));
+	st.got = 0;
+	if (pipe2(pipefd, O_CLOEXEC) < 0 || (st.pid = fork()) < 0) {
+		log_warn("selftest: start the checks");
+		selftest_finish("cannot start the checks' process");
+		return NULL;
+	}
+	if (st.pid == 0) {
+		static struct selftest t;
+		size_t off = 0;
+
+		close(pipefd[0]);
+		checks_system(d.conf, &t);
+		while (off < sizeof(t)) {
+			ssize_t w = write(pipefd[1], (char *)&t + off, sizeof(t) - off);
+
+			if (w <= 0)
+				break;
+			off += (size_t)w;
+		}
+		_exit(0);
+	}
+	close(pipefd[1]);
+	st.fd = pipefd[0];
+	fcntl(st.fd, F_SETFL, O_NONBLOCK);
+	st.watch = loop_watch_add(st.fd, EPOLLIN, selftest_child_ready, NULL);
+	loop_timer_arm(st.deadline, time_mono_ms() + SELFTEST_TIMEOUT_MS);
+	return NULL;
 }
 
 /* ---- The studio link: leader, followers, over MQTT ---- */

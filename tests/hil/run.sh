@@ -38,8 +38,8 @@ ${CC:-cc} -O2 -static -o "$stage/hil/bin/latency" "$here/latency.c" ||
 # the ALSA configuration alsa-lib needs to find a card by name.
 ${CC:-cc} -O2 -o "$stage/hil/bin/tone" "$here/tone.c" $(pkg-config --cflags --libs alsa) -lm ||
 	{ echo "FAIL hil: cannot build the tone helper"; echo "hil: 0 passed, 1 failed, 0 skipped"; exit 1; }
-mkdir -p "$stage/usr/share"
-cp -r /usr/share/alsa "$stage/usr/share/"
+mkdir -p "$stage/usr/share/alsa"
+cp -r /usr/share/alsa/alsa.conf /usr/share/alsa/cards /usr/share/alsa/pcm "$stage/usr/share/alsa/"
 
 # Kernel modules the tests load, with what they depend on.
 mods=$kdir/root/lib/modules/$kver

@@ -317,4 +317,28 @@ def selftest_one_shot_table_json_and_exit_code(tmp):
     check(saved["verdict"] == "FAIL", "report not kept in the state folder")
 
 
+@test
+def selftest_through_onairctl_keeps_the_daemon_answering(tmp):
+    d = Daemon(tmp, STUDIO, "-o", "audio.capture=hw:9,0", "-o", "audio.window=1")
+    try:
+        env = dict(os.environ, ONAIR_SOCKET=d.sock)
+        runs = [subprocess.Popen([ONAIRCTL, "--json", "selftest"], stdout=subprocess.PIPE, env=env)
+                for _ in range(2)]
+        # While it runs, the daemon answers at once.
+        t0 = time.monotonic()
+        check(status(d)["state"] == "standby", "status during the self-test")
+        check(time.monotonic() - t0 < 1, "the daemon stalled during the self-test")
+        for r in runs:
+            out = r.communicate(timeout=60)[0]
+            report = json.loads(out)
+            check(r.returncode == 1 and report["verdict"] == "FAIL", (r.returncode, report["verdict"]))
+            names = [c["name"] for c in report["checks"]]
+            check({"config", "state_dir", "clock", "audio.capture"} <= set(names), names)
+        rc, out, _ = ctl(d, "selftest")
+        check(rc == 1 and "✗ FAIL  audio.capture" in out and "NOT READY" in out, out)
+        check("selftest: FAIL" in d.log(), "no log line")
+    finally:
+        d.stop()
+
+
 summary("system")

@@ -113,7 +113,6 @@ trace_start() {
 	echo 0 > $TRACE/tracing_on
 	echo 4096 > $TRACE/buffer_size_kb
 	echo 1 > $TRACE/events/gpio/gpio_value/enable
-	echo 1 > $TRACE/events/ftrace/print/enable 2> /dev/null
 	echo > $TRACE/trace
 	echo 1 > $TRACE/tracing_on
 }
@@ -217,11 +216,9 @@ replug() { eval "echo \$UDC_$1" > "$GADGETS/$1/UDC"; }
 send() { eval "h=\$HIDG_$1"; echo "$2" | xxd -r -p > "$h"; }
 
 # Vendor page, report id 1, 6 bytes: the Stream Deck Pedal's 7-byte report.
-DESC_STREAMDECK=0600ff0901a1018501150026ff00750895060901810 2c0
-DESC_STREAMDECK=$(echo $DESC_STREAMDECK | tr -d ' ')
+DESC_STREAMDECK=0600ff0901a1018501150026ff007508950609018102c0
 # Three buttons in the low bits of byte 0, then padding: two bytes, no id.
-DESC_INFINITY=050c0901a101050919012903150025017501950381027505950181037508950181 03c0
-DESC_INFINITY=$(echo $DESC_INFINITY | tr -d ' ')
+DESC_INFINITY=050c0901a10105091901290315002501750195038102750595018103750895018103c0
 device_present() { # NAME: the daemon's status says whether it is present
 	$CTL --json status | tr '{' '\n' | grep "\"name\":\"$1\"" | grep -o '"present":[a-z]*' | cut -d: -f2
 }
@@ -231,10 +228,8 @@ wait_present() { # NAME true|false [TENTHS]
 }
 # Vendor page feature reports: blink(1) with report id 1 and 8 bytes, the
 # relay board with 8 bytes and no id.
-DESC_BLINK1=0600ff0901a1018501150026ff0075089508090 0b102c0
-DESC_BLINK1=$(echo $DESC_BLINK1 | tr -d ' ')
-DESC_RELAY=0600ff0901a101150026ff0075089508090 0b102c0
-DESC_RELAY=$(echo $DESC_RELAY | tr -d ' ')
+DESC_BLINK1=0600ff0901a1018501150026ff00750895080900b102c0
+DESC_RELAY=0600ff0901a101150026ff00750895080900b102c0
 
 # capture NAME: record every report the host sets on the gadget, one hex
 # line each (f_hid keeps only the latest one until it is read).

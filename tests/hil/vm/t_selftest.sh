@@ -25,9 +25,10 @@ t_selftest_judges_what_the_microphone_sends() {
 	done
 	# The figures are in the report: a -20 dBFS sine reads -20 (AES17).
 	/hil/bin/tone hw:Loopback,0,0 sine 4 &
+	player=$!
 	usleep 300000
 	out=$(selftest -c /hil/audio.conf)
-	wait
+	wait $player
 	check_of "$out" audio.capture | grep -Eq '"rms_dbfs_ch1":-(19\.9|20(\.[01])?)[,}]' ||
 		fail "sine level: $(check_of "$out" audio.capture)"
 }
@@ -74,4 +75,25 @@ EOF2
 	check_of "$out" device.deck | grep -q '"verdict":"FAIL".*missing: no 0fd9:0086' || fail "$(check_of "$out" device.deck)"
 	check_of "$out" device.wall | grep -q '"verdict":"FAIL".*no such chip' || fail "$(check_of "$out" device.wall)"
 	replug deck
+}
+
+t_selftest_on_air_leaves_the_lamps_alone() {
+	usb_gadgets || return
+	daemon_start /hil/usb.conf -o audio.capture=hw:Loopback,1,0 -o audio.window=1 || return
+	wait_present deck true || return
+	$CTL start > /dev/null
+	wait_line $TALLY 1 || return
+	trace_start
+	/hil/bin/tone hw:Loopback,0,0 sine 3 &
+	player=$!
+	usleep 300000
+	out=$($CTL --json selftest)
+	wait $player
+	[ "$(verdict_of "$out" audio.capture)" = PASS ] || fail "audio: $(check_of "$out" audio.capture)"
+	check_of "$out" device.lamps | grep -q 'test pattern skipped: on air' || fail "$(check_of "$out" device.lamps)"
+	[ "$(verdict_of "$out" device.deck)" = PASS ] || fail "$(check_of "$out" device.deck)"
+	# The tally never left the line's on state while the checks ran.
+	grep -q "gpio_value: $(gpio_global 17) set 0" $TRACE/trace && fail "the tally went dark during the self-test"
+	[ "$(line $TALLY)" = 1 ] || fail "tally not lit"
+	alive
 }
