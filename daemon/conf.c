@@ -115,6 +115,7 @@ static const struct conf_key conf_keys[] = {
 	K("selftest", "lamp_walk_ms", T_DURATION_MS, selftest.lamp_walk_ms, 0, 10000),
 	K("selftest", "min_free_mb", T_INT, selftest.min_free_mb, 0, 1000000),
 	K("selftest", "clock_max_error_ms", T_INT, selftest.clock_max_error_ms, 1, 60000),
+	K("selftest", "before_start", T_DURATION, selftest.before_start_ms, 0, 24 * 3600000LL),
 	K("mqtt", "discovery_prefix", T_NAME, mqtt.discovery_prefix, 0, 0),
 };
 
@@ -159,6 +160,7 @@ void conf_defaults(struct conf *c)
 	c->selftest.lamp_walk_ms = 500;
 	c->selftest.min_free_mb = 100;
 	c->selftest.clock_max_error_ms = 100;
+	c->selftest.before_start_ms = 600000;
 	c->log_level = LOG_LEVEL_INFO;
 	str_copy(c->title, "onair show", sizeof(c->title));
 	c->show.preroll_ms = 10000;

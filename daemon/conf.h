@@ -43,6 +43,7 @@ struct audio_conf {
 
 struct selftest_conf {
 	int64_t lamp_walk_ms, min_free_mb, clock_max_error_ms;
+	int64_t before_start_ms;	/* run by itself this long before a scheduled start; 0 = no */
 };
 
 struct conf {

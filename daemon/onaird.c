@@ -78,6 +78,7 @@ static void publish_state(void);
 static bool forward_command(const struct show_cmd *cmd, const char *who, char *err, size_t errlen);
 static void net_status_json(cJSON *o);
 static char *selftest_start(void);
+static void selftest_schedule(struct onair_time now);
 
 static void apply_cli_dirs(struct conf *c)
 {
@@ -251,6 +252,7 @@ static void update(void)
 	}
 	next = show_next_deadline(&d.show, &d.conf->show, now);
 	loop_timer_arm(d.timer, out.next < next ? out.next : next);
+	selftest_schedule(now);
 }
 
 static void timer_fired(void *data)
@@ -594,7 +596,8 @@ static struct {
 	size_t got;
 	uint64_t ticket[SELFTEST_WAITERS];
 	int nwaiting;
-	bool published;		/* the daemon's own run before a scheduled start */
+	struct loop_timer *before_start;	/* the run before a scheduled start */
+	int64_t scheduled_for;			/* the start (wall) it ran for */
 } st = { .pid = -1, .fd = -1 };
 
 static void selftest_devices(struct selftest *t)
@@ -718,6 +721,31 @@ static void selftest_timed_out(void *data)
 	if (st.pid > 0)
 		kill(st.pid, SIGKILL);
 	selftest_finish("the checks did not finish within 60 s");
+}
+
+static void selftest_before_start(void *data)
+{
+	(void)data;
+	log_info("selftest: the show starts in %lld s: checking the room",
+		 (long long)((d.conf->show.schedule_wall - time_now().wall) / 1000));
+	st.scheduled_for = d.conf->show.schedule_wall;
+	free(selftest_start());
+}
+
+/* Arm the run before the next scheduled start, once per start. */
+static void selftest_schedule(struct onair_time now)
+{
+	int64_t at_wall = d.conf->show.schedule_wall - d.conf->selftest.before_start_ms;
+
+	if (!st.before_start)
+		st.before_start = loop_timer_add(selftest_before_start, NULL);
+	if (!d.conf->show.schedule_wall || !d.conf->selftest.before_start_ms ||
+	    st.scheduled_for == d.conf->show.schedule_wall || d.show.phase != SHOW_STANDBY ||
+	    now.wall >= d.conf->show.schedule_wall) {
+		loop_timer_arm(st.before_start, NEVER);
+		return;
+	}
+	loop_timer_arm(st.before_start, now.mono + (at_wall > now.wall ? at_wall - now.wall : 0));
 }
 
 /* Start a run, or join the one running; NULL when the answer comes later. */
@@ -986,7 +1014,16 @@ static void net_message(const char *topic, const char *payload, size_t len, cons
 			announce_to_homeassistant();	/* HA's birth message */
 		return;
 	}
-	if (strcmp(topic, "cmd") == 0 && d.net.role == NODE_LEADER) {
+	if (strcmp(topic, "selftest/run") == 0) {
+		/* Every box, or the one named: {"node":"cam1"}. */
+		char want[80];
+
+		snprintf(want, sizeof(want), "\"node\":\"%s\"", d.conf->node_name);
+		if (len < 200 && (!len || !memmem(payload, len, "\"node\"", 6) || memmem(payload, len, want, strlen(want)))) {
+			log_info("selftest: asked for over MQTT");
+			free(selftest_start());
+		}
+	} else if (strcmp(topic, "cmd") == 0 && d.net.role == NODE_LEADER) {
 		leader_cmd(payload, len, response, corr, corr_len);
 	} else if (strcmp(topic, "state") == 0) {
 		if (d.net.role == NODE_FOLLOWER) {
@@ -1049,6 +1086,7 @@ static void net_init(void)
 	free(will);
 	mqtt_subscribe("state");
 	mqtt_subscribe("node/+/status");
+	mqtt_subscribe("selftest/run");
 	if (d.conf->mqtt.homeassistant) {
 		char birth[96];
 

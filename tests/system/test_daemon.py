@@ -341,4 +341,22 @@ def selftest_through_onairctl_keeps_the_daemon_answering(tmp):
         d.stop()
 
 
+@test
+def selftest_runs_by_itself_before_a_scheduled_start(tmp):
+    at = time.time() + 6.5
+    start = time.strftime("%H:%M:%S", time.localtime(at))
+    d = Daemon(tmp, MINIMAL, "-o", f"show.start={start}", "-o", "selftest.before_start=4")
+    try:
+        check("selftest:" not in d.log(), "ran too early")
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline and "selftest: " not in d.log().split("checking the room")[-1]:
+            time.sleep(0.1)
+        log = d.log()
+        check("the show starts in" in log and "checking the room" in log, log)
+        check(any(v in log for v in ("selftest: PASS", "selftest: WARN", "selftest: FAIL")), log)
+        check(log.count("checking the room") == 1, "ran more than once")
+    finally:
+        d.stop()
+
+
 summary("system")

@@ -476,6 +476,11 @@ def selftest_checks_the_broker_and_the_leader(tmp):
         check(by["mqtt.leader"]["verdict"] == "PASS", by["mqtt.leader"])
         kept = json.loads(b.retained("onair/studio/selftest/cam9"))
         check(kept["node"] == "cam9" and kept["checks"], "report not retained on selftest/cam9")
+        # Asked for over MQTT, every box runs it and publishes its report.
+        b.pub("onair/studio/selftest/desk", "", "-r")
+        b.pub("onair/studio/selftest/run", "")
+        wait_for(lambda: b.retained("onair/studio/selftest/desk"), 30, "the leader did not run it over MQTT")
+        check(json.loads(b.retained("onair/studio/selftest/desk"))["node"] == "desk", "wrong report")
         leader.stop()
         b.pub("onair/studio/state", "", "-r")  # no leader's state left behind
         report = json.loads(subprocess.run(args, capture_output=True, timeout=60).stdout)
