@@ -307,6 +307,9 @@ def selftest_one_shot_table_json_and_exit_code(tmp):
     check((p.returncode == 1) == (fails > 0), f"exit {p.returncode} with {fails} FAIL lines")
     p = subprocess.run(args + ["--json", "-o", "audio.capture=hw:9,0"], capture_output=True, timeout=60)
     report = json.loads(p.stdout)
+    import jsonschema  # python3-jsonschema, installed with the other test packages
+    with open(os.path.join(SRC, "docs", "selftest.schema.json")) as f:
+        jsonschema.validate(report, json.load(f))
     check(p.returncode == 1 and report["verdict"] == "FAIL", (p.returncode, report["verdict"]))
     check(report["rms_convention"] == "AES17", report)
     for c in report["checks"]:
@@ -331,6 +334,9 @@ def selftest_through_onairctl_keeps_the_daemon_answering(tmp):
         for r in runs:
             out = r.communicate(timeout=60)[0]
             report = json.loads(out)
+            import jsonschema
+            with open(os.path.join(SRC, "docs", "selftest.schema.json")) as f:
+                jsonschema.validate(report, json.load(f))
             check(r.returncode == 1 and report["verdict"] == "FAIL", (r.returncode, report["verdict"]))
             names = [c["name"] for c in report["checks"]]
             check({"config", "state_dir", "clock", "audio.capture"} <= set(names), names)
