@@ -81,17 +81,39 @@ static void check_clock(const struct conf *c, struct selftest *t)
 	selftest_number(k, "esterror_ms", (double)tx.esterror / 1000, "ms");
 }
 
+struct selftest_check *checks_device(struct selftest *t, const char *name, const struct drv_ops *ops,
+				     struct drv *drv, int64_t walk_ms, bool on_air)
+{
+	char desc[512];
+	bool present;
+	int rc = 0;
+
+	ops->describe(drv, desc, sizeof(desc), &present);
+	if (!present)
+		return selftest_add(t, name, SELFTEST_FAIL, "plug it in (or check the USB cable and port)",
+				    "%s", desc);
+	if (ops->test && walk_ms && !on_air) {
+		/* Lamp walk: each device lit in turn, so a person sees every lamp work. */
+		rc = ops->test(drv, true);
+		pause_ms(walk_ms);
+		rc |= ops->test(drv, false);
+	}
+	return selftest_add(t, name, rc ? SELFTEST_FAIL : SELFTEST_PASS, "a write failed: check the wiring",
+			    "%s%s", desc, !ops->test || !walk_ms ? ""
+					  : on_air	       ? "; test pattern skipped: on air"
+							       : "; test pattern shown");
+}
+
 static void check_devices(const struct conf *c, struct drv_host *host, struct selftest *t)
 {
 	for (int i = 0; i < c->ndevices; i++) {
 		const struct conf_device *dev = &c->device[i];
 		struct diag diag = { 0 };
-		char name[64], why[160], desc[512];
+		char name[64], why[160];
 		const struct drv_ops *ops = drv_find(dev->driver, why, sizeof(why));
 		int64_t start = time_mono_ms();
 		struct selftest_check *k;
 		struct drv *drv;
-		bool present;
 
 		/* The console is this terminal, not studio hardware. */
 		if (ops == &console_driver_ops)
@@ -108,22 +130,7 @@ static void check_devices(const struct conf *c, struct drv_host *host, struct se
 			continue;
 		}
 		diag_free(&diag);
-		ops->describe(drv, desc, sizeof(desc), &present);
-		if (!present) {
-			k = selftest_add(t, name, SELFTEST_FAIL, "plug it in (or check the USB cable and port)",
-					 "%s", desc);
-		} else if (ops->test && c->selftest.lamp_walk_ms) {
-			/* Lamp walk: each device lit in turn, so a person sees every lamp work. */
-			int rc = ops->test(drv, true);
-
-			pause_ms(c->selftest.lamp_walk_ms);
-			rc |= ops->test(drv, false);
-			k = selftest_add(t, name, rc ? SELFTEST_FAIL : SELFTEST_PASS,
-					 "a write failed: check the wiring", "%s; test pattern shown for %lld ms", desc,
-					 (long long)c->selftest.lamp_walk_ms);
-		} else {
-			k = selftest_add(t, name, SELFTEST_PASS, "", "%s", desc);
-		}
+		k = checks_device(t, name, ops, drv, c->selftest.lamp_walk_ms, false);
 		if (k)
 			k->took_ms = (double)since(start);
 		ops->safe(drv);

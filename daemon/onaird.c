@@ -607,30 +607,14 @@ static void selftest_devices(struct selftest *t)
 	memset(t, 0, sizeof(*t));
 	for (int i = 0; i < d.ndevices; i++) {
 		const struct drv_ops *ops = d.device[i].ops;
-		char name[64], desc[512];
-		bool present;
-		int rc = 0;
+		char name[64];
 
 		if (ops == &console_driver_ops)
 			continue;
 		snprintf(name, sizeof(name), "device.%s", d.device[i].name);
-		ops->describe(d.device[i].drv, desc, sizeof(desc), &present);
-		if (!present) {
-			selftest_add(t, name, SELFTEST_FAIL, "plug it in (or check the USB cable and port)", "%s", desc);
-			continue;
-		}
-		if (ops->test && !on_air && d.conf->selftest.lamp_walk_ms) {
-			/* Brief, one device at a time; the loop waits that long, once. */
-			struct timespec ts = { 0, (long)(d.conf->selftest.lamp_walk_ms > 900 ? 900
-							 : d.conf->selftest.lamp_walk_ms) * 1000000 };
-
-			rc = ops->test(d.device[i].drv, true);
-			nanosleep(&ts, NULL);
-			rc |= ops->test(d.device[i].drv, false);
-		}
-		selftest_add(t, name, rc ? SELFTEST_FAIL : SELFTEST_PASS, "a write failed: check the wiring",
-			     "%s%s", desc, !ops->test ? "" : on_air ? "; test pattern skipped: on air"
-								   : "; test pattern shown");
+		/* The loop waits out the walk, once per device and only off air. */
+		checks_device(t, name, ops, d.device[i].drv,
+			      d.conf->selftest.lamp_walk_ms > 900 ? 900 : d.conf->selftest.lamp_walk_ms, on_air);
 	}
 	d.rendered = false;	/* the test pattern is gone: show the show again */
 	update();
