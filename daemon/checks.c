@@ -65,7 +65,11 @@ static void check_clock(const struct conf *c, struct selftest *t)
 	bool networked = c->role != NODE_STANDALONE;
 	struct selftest_check *k;
 
-	if (state == TIME_ERROR || (tx.status & STA_UNSYNC)) {
+	if (state < 0) {
+		k = selftest_add(t, "clock", SELFTEST_WARN,
+				 "allow adjtimex in the service's system call filter",
+				 "cannot read the clock's sync state: %s", strerror(errno));
+	} else if (state == TIME_ERROR || (tx.status & STA_UNSYNC)) {
 		k = selftest_add(t, "clock", networked ? SELFTEST_FAIL : SELFTEST_WARN,
 				 "start time sync (systemd-timesyncd or chrony) and wait for it to sync",
 				 "system clock is not synchronised%s",

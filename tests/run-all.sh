@@ -47,6 +47,23 @@ for b in "$build" "$build/san"; do
 	fi
 done
 
+# The service's hardening, scored by systemd itself: exposure at most 2.0.
+if command -v systemd-analyze > /dev/null; then
+	sed 's|@SBINDIR@|/usr/sbin|g; s|@SYSCONFDIR@|/etc|g' "$here/../systemd/onaird.service.in" \
+		> "$build/onaird.service"
+	if systemd-analyze security --offline=yes --threshold=20 "$build/onaird.service" \
+		> "$build/security.log" 2>&1; then
+		echo "PASS service hardening: $(tail -n 1 "$build/security.log")"
+		passed=$((passed + 1))
+	else
+		echo "FAIL service hardening: $(tail -n 1 "$build/security.log")"
+		failed=$((failed + 1))
+	fi
+else
+	echo "SKIP service hardening: systemd-analyze is not installed"
+	skipped=$((skipped + 1))
+fi
+
 # The hardware-in-the-loop bench: the plain build inside a qemu VM.
 "$here/hil/run.sh" "$build" > "$build/hil.log" 2>&1
 rc=$?
