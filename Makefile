@@ -89,7 +89,7 @@ check:
 	WERROR=1 $(MAKE) --no-print-directory all unit
 	WERROR=1 $(MAKE) --no-print-directory BUILD=$(BUILD)/san SAN=1 all unit
 	WERROR=1 $(MAKE) --no-print-directory BUILD=$(BUILD)/clang CC=$(CLANG) all
-	$(MAKE) --no-print-directory fuzzers
+	$(MAKE) --no-print-directory fuzzers $(BUILD)/mqtt_latency
 	tests/run-all.sh $(BUILD)
 
 # The hardware-in-the-loop bench alone (part of check).

@@ -47,6 +47,22 @@ for b in "$build" "$build/san"; do
 	fi
 done
 
+# A smoke run of the MQTT benchmark harness, so it does not rot (make bench
+# runs it in full; its figures are not judged here).
+if [ -x "$build/mqtt_latency" ] && command -v mosquitto > /dev/null; then
+	if python3 "$here/bench/mqtt_bench.py" "$build" 40 > "$build/bench-smoke.log" 2>&1; then
+		echo "PASS bench smoke: $(grep -c '^bench:' "$build/bench-smoke.log") figures"
+		passed=$((passed + 1))
+	else
+		echo "FAIL bench smoke:"
+		cat "$build/bench-smoke.log"
+		failed=$((failed + 1))
+	fi
+else
+	echo "SKIP bench smoke: mosquitto or the bench helper is missing"
+	skipped=$((skipped + 1))
+fi
+
 # The service's hardening, scored by systemd itself: exposure at most 2.0.
 if command -v systemd-analyze > /dev/null; then
 	sed 's|@SBINDIR@|/usr/sbin|g; s|@SYSCONFDIR@|/etc|g' "$here/../systemd/onaird.service.in" \

@@ -6,6 +6,7 @@ when their outputs changed, and how far apart the two followers change for
 the same moment of the countdown (skew). All on CLOCK_MONOTONIC.
 Usage: mqtt_bench.py BUILD N"""
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -27,7 +28,9 @@ def pct(xs, p):
 
 def main():
     tmp = tempfile.mkdtemp(prefix="onair-bench-")
-    port = 20000 + os.getpid() % 20000
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
     conf = os.path.join(tmp, "m.conf")
     with open(conf, "w") as f:
         f.write(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\nset_tcp_nodelay true\n")
