@@ -25,6 +25,29 @@ static bool get_string(const cJSON *o, const char *key, char *buf, size_t len, b
 	return true;
 }
 
+/* Every payload passes the same gate: size, UTF-8, a JSON object. */
+static cJSON *parse_object(const char *payload, size_t len, const char *what, char *err,
+			   size_t errlen)
+{
+	cJSON *o;
+
+	if (len > MQTTMSG_MAX) {
+		snprintf(err, errlen, "payload of %zu bytes is over the %d-byte limit", len, MQTTMSG_MAX);
+		return NULL;
+	}
+	if (!utf8_valid(payload, len)) {
+		snprintf(err, errlen, "payload is not valid UTF-8");
+		return NULL;
+	}
+	o = cJSON_ParseWithLength(payload, len);
+	if (!cJSON_IsObject(o)) {
+		snprintf(err, errlen, "%s is not a JSON object", what);
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
 int mqttmsg_parse_cmd(const char *payload, size_t len, int64_t now_wall, int64_t max_age_ms,
 		      struct mqttmsg_cmd *out, char *err, size_t errlen)
 {
@@ -36,13 +59,8 @@ int mqttmsg_parse_cmd(const char *payload, size_t len, int64_t now_wall, int64_t
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (len > MQTTMSG_MAX)
-		BAD("payload of %zu bytes is over the %d-byte limit", len, MQTTMSG_MAX);
-	if (!utf8_valid(payload, len))
-		BAD("payload is not valid UTF-8");
-	o = cJSON_ParseWithLength(payload, len);
-	if (!cJSON_IsObject(o))
-		BAD("payload is not a JSON object");
+	if (!(o = parse_object(payload, len, "payload", err, errlen)))
+		goto out;
 	if (!get_string(o, "cmd", out->word, sizeof(out->word), &bad))
 		BAD("\"cmd\" must be a command word such as \"next\"");
 	get_string(o, "from", out->from, sizeof(out->from), &bad);
@@ -212,13 +230,8 @@ int mqttmsg_state_peek(const char *payload, size_t len, char *leader, size_t lea
 	bool bad = false;
 	int rc = -1;
 
-	if (len > MQTTMSG_MAX)
-		BAD("payload of %zu bytes is over the %d-byte limit", len, MQTTMSG_MAX);
-	if (!utf8_valid(payload, len))
-		BAD("payload is not valid UTF-8");
-	o = cJSON_ParseWithLength(payload, len);
-	if (!cJSON_IsObject(o))
-		BAD("state is not a JSON object");
+	if (!(o = parse_object(payload, len, "state", err, errlen)))
+		goto out;
 	if (!get_string(o, "leader", leader, leader_len, &bad) ||
 	    !get_string(o, "boot_id", boot_id, boot_len, &bad) || bad)
 		BAD("state without \"leader\" and \"boot_id\"");
@@ -247,15 +260,13 @@ char *mqttmsg_error_encode(const char *node, const char *reason, const char *top
 int mqttmsg_status_peek(const char *payload, size_t len, char *status, size_t slen, char *role,
 			size_t rlen)
 {
-	cJSON *o;
+	char err[96];
+	cJSON *o = parse_object(payload, len, "status", err, sizeof(err));
 	bool bad = false;
 	int rc;
 
-	if (len > MQTTMSG_MAX || !utf8_valid(payload, len))
-		return -1;
-	o = cJSON_ParseWithLength(payload, len);
 	role[0] = '\0';
-	rc = cJSON_IsObject(o) && get_string(o, "status", status, slen, &bad) && !bad ? 0 : -1;
+	rc = o && get_string(o, "status", status, slen, &bad) && !bad ? 0 : -1;
 	if (rc == 0)
 		get_string(o, "role", role, rlen, &bad);
 	cJSON_Delete(o);
