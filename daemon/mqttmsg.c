@@ -245,6 +245,16 @@ out:
 	return rc;
 }
 
+char *mqttmsg_ok_encode(const char *id)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddBoolToObject(o, "ok", true);
+	if (id && *id)
+		cJSON_AddStringToObject(o, "id", id);
+	return print(o);
+}
+
 char *mqttmsg_error_encode(const char *node, const char *reason, const char *topic, const char *id)
 {
 	cJSON *o = cJSON_CreateObject();

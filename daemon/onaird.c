@@ -67,6 +67,7 @@ static struct {
 		bool leader_offline;	/* its will or its own goodbye said so */
 		int64_t refused_until;	/* a local press the leader did not take */
 		uint64_t next_id;
+		int64_t id_epoch;
 		bool hash_said;
 		struct loop_timer *heartbeat;
 		uint64_t sent, received, rejected;
@@ -862,7 +863,12 @@ static bool forward_command(const struct show_cmd *cmd, const char *who, char *e
 	char id[96], *text;
 	bool sent;
 
-	snprintf(id, sizeof(id), "%s-%llu", d.conf->node_name, (unsigned long long)++d.net.next_id);
+	/* The daemon's start time in the id keeps ids unique across restarts,
+	 * so a press is never mistaken in the leader's log for an older one. */
+	if (!d.net.id_epoch)
+		d.net.id_epoch = time_now().wall / 1000;
+	snprintf(id, sizeof(id), "%s-%lld-%llu", d.conf->node_name, (long long)d.net.id_epoch,
+		 (unsigned long long)++d.net.next_id);
 	text = mqttmsg_cmd_encode(cmd, d.conf->node_name, id, time_now().wall);
 	sent = mqtt_publish("cmd", text, false, 1,
 			    (int)((d.conf->mqtt.max_age_ms + 999) / 1000));
@@ -883,22 +889,27 @@ static void leader_cmd(const char *payload, size_t len, const char *response, co
 		       int corr_len)
 {
 	struct mqttmsg_cmd m;
-	char err[200], who[96];
+	char err[200], who[160], *ok;
 	int rc = mqttmsg_parse_cmd(payload, len, time_now().wall, d.conf->mqtt.max_age_ms, &m, err,
 				   sizeof(err));
 
+	/* The sender's id goes into the show log with its name, so a press can
+	 * be traced from the button (or follower) that sent it to the log. */
+	snprintf(who, sizeof(who), "%s%s%s", *m.from ? m.from : "mqtt client", *m.id ? " id " : "", m.id);
 	if (rc == -2 && d.log.fd >= 0)
-		showlog_rejected(&d.log, m.word, err, SHOW_SRC_MQTT, *m.from ? m.from : "mqtt", time_now());
+		showlog_rejected(&d.log, m.word, err, SHOW_SRC_MQTT, who, time_now());
 	if (rc < 0) {
 		reject("cmd", err, m.id, response, corr, corr_len);
 		return;
 	}
 	d.net.received++;
-	snprintf(who, sizeof(who), "%s", *m.from ? m.from : "mqtt client");
-	if (command(&m.cmd, who, err, sizeof(err)))
+	if (command(&m.cmd, who, err, sizeof(err))) {
 		reject("cmd", err, m.id, response, corr, corr_len);
-	else if (response)
-		mqtt_respond(response, corr, corr_len, "{\"ok\":true}");
+	} else if (response) {
+		ok = mqttmsg_ok_encode(m.id);
+		mqtt_respond(response, corr, corr_len, ok);
+		free(ok);
+	}
 }
 
 static void follower_state(const char *payload, size_t len)

@@ -20,6 +20,7 @@ struct drv {
 	bool colour;
 	bool keys;		/* stdin is read as the pedal */
 	bool raw;		/* termios changed, to restore */
+	bool every_second;	/* a line for each countdown change too */
 	struct termios saved;
 	struct loop_watch *watch;
 	char esc[4];		/* an escape sequence being read */
@@ -28,6 +29,7 @@ struct drv {
 	enum cue_cond last_cond;
 	enum cue_pattern last_tally;
 	int last_segment;
+	char last_countdown[CUE_TEXT_MAX];
 	bool printed;
 };
 
@@ -50,8 +52,9 @@ static int console_check(const struct conf_device *dev, const struct board *boar
 		rc = -1;
 	}
 	if ((v = drv_key(dev, "mode")) && strcmp(v, "auto") != 0 && strcmp(v, "screen") != 0 &&
-	    strcmp(v, "lines") != 0) {
-		diag_add(d, path, drv_key_line(dev, "mode"), "mode must be auto, screen or lines");
+	    strcmp(v, "lines") != 0 && strcmp(v, "seconds") != 0) {
+		diag_add(d, path, drv_key_line(dev, "mode"),
+			 "mode must be auto, screen, lines or seconds");
 		rc = -1;
 	}
 	return rc;
@@ -147,8 +150,9 @@ static struct drv *console_open(const struct conf_device *dev, struct drv_host *
 	c->tty = isatty(STDOUT_FILENO);
 	if (mode && strcmp(mode, "screen") == 0)
 		c->tty = true;
-	else if (mode && strcmp(mode, "lines") == 0)
+	else if (mode && (strcmp(mode, "lines") == 0 || strcmp(mode, "seconds") == 0))
 		c->tty = false;
+	c->every_second = mode && strcmp(mode, "seconds") == 0;
 	c->colour = setting(dev, "colour", c->tty && getenv("NO_COLOR") == NULL);
 	c->keys = setting(dev, "keys", isatty(STDIN_FILENO));
 	c->last_segment = -2;
@@ -214,8 +218,10 @@ static void console_render(struct drv *c, const struct cue_output *out, const ch
 		return;
 	}
 	if (c->printed && out->cond == c->last_cond && tally->pattern == c->last_tally &&
-	    segment == c->last_segment)
+	    segment == c->last_segment &&
+	    (!c->every_second || strcmp(out->countdown, c->last_countdown) == 0))
 		return;
+	str_copy(c->last_countdown, out->countdown, sizeof(c->last_countdown));
 	c->printed = true;
 	c->last_cond = out->cond;
 	c->last_tally = tally->pattern;

@@ -137,7 +137,7 @@ def leader_and_followers_follow_a_whole_show(tmp):
         check(st["status"] == "online" and st["role"] == "follower", st)
         log = "".join(open(p).read() for p in
                       [os.path.join(leader.state, "shows", n) for n in os.listdir(os.path.join(leader.state, "shows"))])
-        check('"who":"cam1"' in log and '"source":"mqtt"' in log,
+        check('"who":"cam1 id cam1-' in log and '"source":"mqtt"' in log,
               "the follower's press is not in the leader's log: " + log)
         check(not os.path.exists(os.path.join(f1.state, "shows")), "a follower wrote a show log")
     finally:

@@ -89,6 +89,17 @@ static void test_round_trip_of_a_forwarded_press(void **state)
 	}
 }
 
+static void test_answers_carry_the_command_id(void **state)
+{
+	char *ok = mqttmsg_ok_encode("companion-17"), *bare = mqttmsg_ok_encode("");
+
+	(void)state;
+	assert_string_equal(ok, "{\"ok\":true,\"id\":\"companion-17\"}");
+	assert_string_equal(bare, "{\"ok\":true}");
+	free(ok);
+	free(bare);
+}
+
 static void test_state_and_status_peek(void **state)
 {
 	char leader[64], boot[64], status[16], role[16];
@@ -140,6 +151,7 @@ int main(void)
 		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_round_trip_of_a_forwarded_press),
+		cmocka_unit_test(test_answers_carry_the_command_id),
 		cmocka_unit_test(test_state_and_status_peek),
 		cmocka_unit_test(test_homeassistant_discovery),
 	};
