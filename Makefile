@@ -98,6 +98,11 @@ check:
 	$(MAKE) --no-print-directory fuzzers $(BENCH_TOOLS)
 	tests/run-all.sh $(BUILD)
 
+# The Debian packages (amd64, and arm64 cross-built on amd64) with lintian
+# and install/upgrade/purge in a debootstrapped root (part of check).
+check-package:
+	tests/package/run.sh $(BUILD)
+
 # The hardware-in-the-loop bench alone (part of check).
 check-hil: all
 	tests/hil/run.sh $(BUILD)
@@ -129,7 +134,7 @@ fuzz: fuzzers
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/onair \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d \
-		$(DESTDIR)$(DATADIR)/doc/onair/examples $(DESTDIR)$(DATADIR)/onair/boards \
+		$(DESTDIR)$(DATADIR)/doc/onair/examples/mosquitto $(DESTDIR)$(DATADIR)/onair/boards \
 		$(DESTDIR)$(UDEVDIR)/rules.d
 	install -m 755 $(BUILD)/onaird $(DESTDIR)$(SBINDIR)/onaird
 	install -m 755 $(BUILD)/onairctl $(DESTDIR)$(BINDIR)/onairctl
@@ -137,7 +142,8 @@ install: all
 		> $(DESTDIR)$(UNITDIR)/onaird.service
 	install -m 644 systemd/onair-sysusers.conf $(DESTDIR)/usr/lib/sysusers.d/onair.conf
 	install -m 644 systemd/onair-tmpfiles.conf $(DESTDIR)/usr/lib/tmpfiles.d/onair.conf
-	install -m 644 configs/* $(DESTDIR)$(DATADIR)/doc/onair/examples/
+	install -m 644 configs/*.conf configs/*.csv $(DESTDIR)$(DATADIR)/doc/onair/examples/
+	install -m 644 configs/mosquitto/* $(DESTDIR)$(DATADIR)/doc/onair/examples/mosquitto/
 	install -m 644 boards/*.conf $(DESTDIR)$(DATADIR)/onair/boards/
 	install -m 644 systemd/60-onair.rules $(DESTDIR)$(UDEVDIR)/rules.d/60-onair.rules
 	test -e $(DESTDIR)$(SYSCONFDIR)/onair/onair.conf || \
@@ -149,5 +155,5 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all unit unit-run fuzzers run check check-hil bench fuzz install clean
+.PHONY: all unit unit-run fuzzers run check check-package check-hil soak bench fuzz install clean
 -include $(shell find $(BUILD) -path '$(BUILD)/hil' -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -80,6 +80,15 @@ else
 	skipped=$((skipped + 1))
 fi
 
+# The Debian packages: build, lintian, install/upgrade/purge in a chroot.
+"$here/package/run.sh" "$build" > "$build/package.log" 2>&1
+rc=$?
+cat "$build/package.log"
+passed=$((passed + $(grep -c '^PASS package' "$build/package.log")))
+failed=$((failed + $(grep -c '^FAIL package' "$build/package.log")))
+skipped=$((skipped + $(grep -c '^SKIP package' "$build/package.log")))
+[ $rc -ne 0 ] && ! grep -q '^FAIL package' "$build/package.log" && suite_failed "package tests (exit $rc)"
+
 # The hardware-in-the-loop bench: the plain build inside a qemu VM.
 "$here/hil/run.sh" "$build" > "$build/hil.log" 2>&1
 rc=$?

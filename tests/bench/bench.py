@@ -5,7 +5,7 @@ and next to the floor (a bare libmosquitto round trip through that broker).
 
 Usage: bench.py BUILD [--quick | --smoke]
   (default)  2,000 commands, a 60 s scripted show, a 10-minute accuracy run,
-             the hardware bench in the qemu VM meanwhile (about 10 minutes)
+             and the hardware bench in the qemu VM meanwhile (about 10 minutes)
   --quick    200 commands, a 20 s show, a 60 s accuracy run, the VM alongside
   --smoke    what make check runs so the harness cannot rot: a few commands,
              no Node-RED, no VM; the figures are printed but not judged
