@@ -25,7 +25,13 @@
 
 static struct {
 	struct mosquitto *m;
-	const struct conf *c;
+	/* Copies, not a pointer into the config: a reload frees that, and the
+	 * link keeps the settings it was opened with until the next start. */
+	struct {
+		struct mqtt_conf mqtt;
+		char node_name[sizeof(((struct conf *)0)->node_name)];
+		char studio[sizeof(((struct conf *)0)->studio)];
+	} cfg;
 	struct mqtt_handlers h;
 	char prefix[160];
 	char topic[512];
@@ -61,7 +67,7 @@ static void want(void)
 
 	if (!q.watch)
 		return;
-	if (out && !q.connected && q.c->mqtt.tls && q.handshake_writes++ > 2) {
+	if (out && !q.connected && q.cfg.mqtt.tls && q.handshake_writes++ > 2) {
 		loop_watch_modify(q.watch, EPOLLIN);
 		loop_timer_arm(q.nudge, time_mono_ms() + 10);
 		return;
@@ -93,7 +99,7 @@ static void lost(const char *why)
 	q.connected = false;
 	loop_timer_arm(q.misc, NEVER);
 	if (was) {
-		log_warnx("mqtt: link to %s:%lld lost: %s", q.c->mqtt.host, (long long)q.c->mqtt.port, why);
+		log_warnx("mqtt: link to %s:%lld lost: %s", q.cfg.mqtt.host, (long long)q.cfg.mqtt.port, why);
 		q.h.link(false, q.h.data);
 	}
 	schedule_reconnect();
@@ -139,7 +145,7 @@ static void misc_tick(void *data)
 	}
 	want();
 	/* Keepalive pings need a look now and then, not every second. */
-	loop_timer_arm(q.misc, time_mono_ms() + q.c->mqtt.keepalive_ms / 4);
+	loop_timer_arm(q.misc, time_mono_ms() + q.cfg.mqtt.keepalive_ms / 4);
 }
 
 /* A failure that repeats every retry is said once, until it changes. */
@@ -147,8 +153,8 @@ static void say_once(const char *what, const char *detail)
 {
 	char msg[sizeof(q.said)];
 
-	snprintf(msg, sizeof(msg), "mqtt: %s %s:%lld: %s", what, q.c->mqtt.host,
-		 (long long)q.c->mqtt.port, detail);
+	snprintf(msg, sizeof(msg), "mqtt: %s %s:%lld: %s", what, q.cfg.mqtt.host,
+		 (long long)q.cfg.mqtt.port, detail);
 	if (strcmp(msg, q.said) != 0)
 		log_warnx("%s; retrying", msg);
 	str_copy(q.said, msg, sizeof(q.said));
@@ -162,8 +168,8 @@ static void try_connect(void *data)
 	/* Resolving a name blocks: on a studio LAN the broker is an address
 	 * or a local name, and this runs only while disconnected. */
 	rc = q.ever_connected ? mosquitto_reconnect_async(q.m)
-			      : mosquitto_connect_async(q.m, q.c->mqtt.host, (int)q.c->mqtt.port,
-							(int)(q.c->mqtt.keepalive_ms / 1000));
+			      : mosquitto_connect_async(q.m, q.cfg.mqtt.host, (int)q.cfg.mqtt.port,
+							(int)(q.cfg.mqtt.keepalive_ms / 1000));
 	if (rc != MOSQ_ERR_SUCCESS) {
 		say_once("connect to",
 			 rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
@@ -179,7 +185,7 @@ static void try_connect(void *data)
 	}
 	q.watch = loop_watch_add(q.fd, EPOLLIN | EPOLLOUT, socket_ready, NULL);
 	/* If CONNACK never comes, the keepalive check notices. */
-	loop_timer_arm(q.misc, time_mono_ms() + q.c->mqtt.keepalive_ms / 4);
+	loop_timer_arm(q.misc, time_mono_ms() + q.cfg.mqtt.keepalive_ms / 4);
 }
 
 static void schedule_reconnect(void)
@@ -197,8 +203,8 @@ static void on_connect(struct mosquitto *m, void *data, int rc, int flags, const
 		say_once("connection refused by", mosquitto_reason_string(rc));
 		return;	/* the library disconnects; on_disconnect follows */
 	}
-	log_info("mqtt: connected to %s:%lld as %s in studio %s", q.c->mqtt.host,
-		 (long long)q.c->mqtt.port, q.c->node_name, q.c->studio);
+	log_info("mqtt: connected to %s:%lld as %s in studio %s", q.cfg.mqtt.host,
+		 (long long)q.cfg.mqtt.port, q.cfg.node_name, q.cfg.studio);
 	q.said[0] = '\0';
 	q.connected = q.ever_up = true;
 	q.backoff_ms = BACKOFF_MIN_MS;
@@ -263,7 +269,9 @@ int mqtt_init(const struct conf *c, const char *will, const struct mqtt_handlers
 	char client_id[160];
 	int rc;
 
-	q.c = c;
+	q.cfg.mqtt = c->mqtt;
+	str_copy(q.cfg.node_name, c->node_name, sizeof(q.cfg.node_name));
+	str_copy(q.cfg.studio, c->studio, sizeof(q.cfg.studio));
 	q.h = *h;
 	q.backoff_ms = BACKOFF_MIN_MS;
 	if (*c->mqtt.prefix)
@@ -400,7 +408,7 @@ void mqtt_fini(const char *last_status)
 		return;
 	if (q.connected && last_status) {
 		/* A clean stop sends no will: say offline ourselves. */
-		snprintf(topic, sizeof(topic), "node/%s/status", q.c->node_name);
+		snprintf(topic, sizeof(topic), "node/%s/status", q.cfg.node_name);
 		mqtt_publish(topic, last_status, true, 1, 0);
 		mosquitto_disconnect_v5(q.m, 0, NULL);
 		for (int i = 0; i < 10 && mosquitto_want_write(q.m); i++)

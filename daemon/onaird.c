@@ -334,6 +334,9 @@ static int reload(char *err, size_t errlen)
 			  memcmp(&c->board, &d.conf->board, sizeof(c->board)) != 0;
 	if (strcmp(c->state_dir, d.conf->state_dir) != 0 || strcmp(c->socket, d.conf->socket) != 0)
 		log_warnx("reload: state_dir and socket take effect at the next start");
+	if (memcmp(&c->mqtt, &d.conf->mqtt, sizeof(c->mqtt)) != 0 || c->role != d.conf->role ||
+	    strcmp(c->node_name, d.conf->node_name) != 0 || strcmp(c->studio, d.conf->studio) != 0)
+		log_warnx("reload: [mqtt] and [node] take effect at the next start");
 	str_copy(c->state_dir, d.conf->state_dir, sizeof(c->state_dir));
 	str_copy(c->socket, d.conf->socket, sizeof(c->socket));
 	if (devices_changed)
