@@ -103,6 +103,15 @@ check:
 check-package:
 	tests/package/run.sh $(BUILD)
 
+# The soak: a leader and followers on a local broker under random commands
+# and faults for SOAK_SECONDS, then the VM's hardware soak for SOAK_ROUNDS.
+# make check runs a short version of both.
+SOAK_SECONDS ?= 600
+SOAK_ROUNDS ?= 400
+soak: all
+	python3 tests/soak/soak.py $(BUILD) --seconds $(SOAK_SECONDS)
+	SOAK_ROUNDS=$(SOAK_ROUNDS) HIL_TIMEOUT=1200 tests/hil/run.sh $(BUILD) t_soak_hardware
+
 # The hardware-in-the-loop bench alone (part of check).
 check-hil: all
 	tests/hil/run.sh $(BUILD)

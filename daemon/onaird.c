@@ -5,6 +5,7 @@
 #include <cJSON.h>
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <fcntl.h>
 #include <sys/wait.h>
@@ -1194,6 +1195,12 @@ int main(int argc, char **argv)
 	bool check = false, dump = false, debug = false, selftest = false, json = false;
 	struct diag diag = { 0 };
 	int opt, rc;
+
+	/* A config with its rundown is a few hundred KiB; a fixed threshold
+	 * keeps such blocks mmap'd, so every reload gives the old one back to
+	 * the system instead of growing the heap for good (glibc's moving
+	 * threshold would). */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
 	d.config_path = SYSCONFDIR "/onair/onair.conf";
 	while ((opt = getopt_long(argc, argv, "c:o:dh", opts, NULL)) != -1) {

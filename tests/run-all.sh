@@ -47,6 +47,26 @@ for b in "$build" "$build/san"; do
 	fi
 done
 
+# The soak, short: 40 s on the plain build, 30 s under the sanitizers
+# (make soak runs it for minutes). Its seed is printed, to replay a failure.
+for b in "$build:40" "$build/san:30"; do
+	if command -v mosquitto > /dev/null; then
+		python3 "$here/soak/soak.py" "${b%:*}" --seconds "${b#*:}" > "${b%:*}/soak.log" 2>&1
+		rc=$?
+		grep -v '^VIOLATION' "${b%:*}/soak.log"
+		if [ $rc -eq 0 ] && grep -q '^soak: 0 violations' "${b%:*}/soak.log"; then
+			echo "PASS soak (${b%:*})"
+			passed=$((passed + 1))
+		else
+			echo "FAIL soak (${b%:*}, exit $rc)"
+			failed=$((failed + 1))
+		fi
+	else
+		echo "SKIP soak: mosquitto is not installed"
+		skipped=$((skipped + 1))
+	fi
+done
+
 # A smoke run of the MQTT benchmark harness, so it does not rot (make bench
 # runs it in full; its figures are not judged here).
 if [ -x "$build/mqtt_latency" ] && [ -x "$build/stamp" ] && command -v mosquitto > /dev/null; then

@@ -68,9 +68,9 @@ done
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initramfs.gz"
 echo "hil: booting $kver in qemu (TCG)"
 start=$(date +%s)
-timeout 300 qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nographic -no-reboot \
+timeout "${HIL_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nographic -no-reboot \
 	-kernel "$kdir/vmlinuz" -initrd "$out/initramfs.gz" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=3 onair.tests=$tests" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=3 onair.tests=$tests onair.soak_rounds=${SOAK_ROUNDS:-12}" \
 	< /dev/null > "$out/console.log" 2>&1
 qrc=$?
 # The firmware's escape sequences may share a line with the first result.
