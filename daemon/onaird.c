@@ -1165,15 +1165,35 @@ static int run_selftest(bool json)
 	return v == SELFTEST_FAIL ? 1 : 0;
 }
 
+/* The unit's ExecStopPost: however the daemon ended (kill -9, a crash, the
+ * watchdog), every output is opened once and left off. A GPIO line or a
+ * relay board otherwise keeps its last state with nothing driving it: an
+ * ON AIR lamp that lies until someone notices. */
+static int run_safe_outputs(void)
+{
+	if (loop_init() < 0)
+		log_fatal("loop: init");
+	d.host.command = host_command;
+	d.host.presence = host_presence;
+	d.host.config_path = d.config_path;
+	devices_open(d.conf);
+	devices_close();
+	loop_fini();
+	log_info("all outputs safe");
+	free(d.conf);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: onaird [-c FILE] [--check] [--dump-config] [--selftest [--json]]\n"
+	fprintf(f, "usage: onaird [-c FILE] [--check] [--dump-config] [--selftest [--json]] [--safe-outputs]\n"
 		   "              [-o section.key=value]...\n"
 		   "              [--state-dir DIR] [--socket PATH] [-d] [--version]\n"
 		   "  -c, --config FILE   config file (default %s/onair/onair.conf)\n"
 		   "      --check         validate config and rundown, print every error, exit\n"
 		   "      --dump-config   print the effective config and exit\n"
 		   "      --selftest      run the pre-live checklist once (--json for JSON); exit 1 on FAIL\n"
+		   "      --safe-outputs  open every output, leave it off and exit (after a crash)\n"
 		   "  -o KEY=VALUE        override any config key, e.g. -o show.preroll=5\n"
 		   "      --state-dir DIR where the running show and the show logs are kept\n"
 		   "      --socket PATH   control socket (default /run/onair/onaird.sock)\n"
@@ -1188,11 +1208,12 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' }, { "debug", no_argument, NULL, 'd' },
 		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
 		{ "selftest", no_argument, NULL, 'T' }, { "json", no_argument, NULL, 'J' },
+		{ "safe-outputs", no_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const int signals[] = { SIGTERM, SIGINT, SIGHUP };
 	static const char *overrides[CONF_MAX_OVERRIDES];
-	bool check = false, dump = false, debug = false, selftest = false, json = false;
+	bool check = false, dump = false, debug = false, selftest = false, json = false, safe = false;
 	struct diag diag = { 0 };
 	int opt, rc;
 
@@ -1208,6 +1229,7 @@ int main(int argc, char **argv)
 		case 'c': d.config_path = optarg; break;
 		case 'C': check = true; break;
 		case 'T': selftest = true; break;
+		case 'O': safe = true; break;
 		case 'J': json = true; break;
 		case 'D': dump = true; break;
 		case 'S': d.state_dir_arg = optarg; break;
@@ -1254,6 +1276,8 @@ int main(int argc, char **argv)
 		log_set_level(debug ? LOG_LEVEL_DEBUG : LOG_LEVEL_ERROR);
 		return run_selftest(json);
 	}
+	if (safe)
+		return run_safe_outputs();
 	log_set_level(debug ? LOG_LEVEL_DEBUG : d.conf->log_level);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 

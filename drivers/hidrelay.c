@@ -30,17 +30,26 @@ struct drv {
 
 static void relay_send(struct drv *r)
 {
-	for (int i = 0; i < RELAY_MAX && r->slot.present; i++) {
+	/* After an attach nothing is known (sent -1): every relay is written,
+	 * not only those that differ from what one write has just set. */
+	bool everything = r->sent < 0;
+	int sent = everything ? 0 : r->sent;
+
+	if (!r->slot.present)
+		return;
+	for (int i = 0; i < RELAY_MAX; i++) {
 		int bit = 1 << i;
 		uint8_t buf[8] = { r->want & bit ? RELAY_ON : RELAY_OFF, (uint8_t)(i + 1) };
 
-		if (r->role[i] == DRV_ROLE_NONE || (r->sent >= 0 && (r->sent & bit) == (r->want & bit)))
+		if (r->role[i] == DRV_ROLE_NONE || (!everything && (sent & bit) == (r->want & bit)))
 			continue;
-		if (usbhost_slot_feature(&r->slot, 0, buf, sizeof(buf)))
-			r->sent = (r->sent < 0 ? 0 : r->sent & ~bit) | (r->want & bit);
-		else
+		if (!usbhost_slot_feature(&r->slot, 0, buf, sizeof(buf))) {
 			r->sent = -1;	/* the queue was full: send everything next time */
+			return;
+		}
+		sent = (sent & ~bit) | (r->want & bit);
 	}
+	r->sent = sent;
 }
 
 static bool hidrelay_attached(struct usbhost_slot *s)

@@ -58,6 +58,25 @@ t_relay_state_is_rewritten_after_replug() {
 	: > /tmp/sign.reports
 	replug sign
 	wait_present sign true || return
-	# The board lost power: the daemon writes the whole state again.
-	wait_report sign '01000000000000$' $RELAY1_ON
+	# The board lost power: the daemon writes the whole state again, every
+	# configured relay (relay 2 is the tally, on as well).
+	wait_report sign '01000000000000$' $RELAY1_ON && wait_report sign '02000000000000$' $RELAY2_ON
+}
+
+t_relay_is_switched_off_after_a_kill_9() {
+	usb_lights || return
+	daemon_start /hil/usb-lights.conf || return
+	wait_present sign true || return
+	$CTL start > /dev/null
+	wait_report sign '01000000000000$' $RELAY1_ON || return
+	# Nothing runs in a killed process: the relay board keeps ON AIR lit.
+	kill -9 $DAEMON
+	wait $DAEMON 2> /dev/null
+	: > /tmp/sign.reports
+	usleep 300000
+	[ -s /tmp/sign.reports ] && fail "the relay was written after kill -9: $(cat /tmp/sign.reports)"
+	# What the unit's ExecStopPost runs switches it off.
+	/hil/bin/onaird -c /hil/usb-lights.conf --safe-outputs > "$D/safe.log" 2>&1 ||
+		fail "--safe-outputs failed: $(cat "$D/safe.log")"
+	wait_report sign "01000000000000$" $RELAY1_OFF 10 && wait_report sign "02000000000000$" fd02000000000000 10
 }
