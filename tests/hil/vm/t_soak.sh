@@ -72,8 +72,11 @@ t_soak_hardware() {
 	[ "$logged" = "$presses" ] || fail "$presses presses, $logged in the show log"
 	fds1=$(soak_fds) rss1=$(soak_rss)
 	[ "$fds1" -le "$fds0" ] || fail "descriptors grew from $fds0 to $fds1: $(ls -l /proc/$DAEMON/fd)"
-	# The first half warms the heap and libusb up; the second must not grow.
-	[ $((rss1 - rss_mid)) -le 128 ] || fail "resident memory grew from $rss_mid to $rss1 KiB in the second half"
+	# The first half warms the heap and libusb up (about 0.7 MiB, seen over
+	# 150 rounds); the second must not grow. A few rounds are all warm-up.
+	if [ $rounds -ge 40 ]; then
+		[ $((rss1 - rss_mid)) -le 128 ] || fail "resident memory grew from $rss_mid to $rss1 KiB in the second half"
+	fi
 
 	# The tally says what the show says (on red when live and on hold).
 	wait_line $TALLY 1 || return
