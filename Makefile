@@ -20,7 +20,8 @@ FUZZ_SECONDS ?= 60
 PKG_CONFIG ?= pkg-config
 PKGS := inih libcjson libgpiod libusb-1.0 libmosquitto alsa
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
+# libmosquitto is loaded when a config uses MQTT (daemon/mosq.c), not linked.
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libmosquitto,$(PKGS))) -lm
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wpointer-arith -Wundef -Wvla -Wnull-dereference
@@ -40,7 +41,7 @@ endif
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -DSYSCONFDIR=\"$(SYSCONFDIR)\" -DDATADIR=\"$(DATADIR)\" -MMD -MP
 
 CORE := daemon/util.c daemon/log.c daemon/loop.c daemon/rundown.c daemon/inifile.c daemon/conf.c daemon/board.c daemon/show.c \
-	daemon/cue.c daemon/gesture.c daemon/persist.c daemon/showlog.c daemon/ctl.c daemon/notify.c daemon/mqttmsg.c daemon/mqtt.c daemon/audio.c daemon/audio_alsa.c daemon/selftest.c daemon/checks.c \
+	daemon/cue.c daemon/gesture.c daemon/persist.c daemon/showlog.c daemon/ctl.c daemon/notify.c daemon/mqttmsg.c daemon/mosq.c daemon/mqtt.c daemon/audio.c daemon/audio_alsa.c daemon/selftest.c daemon/checks.c \
 	drivers/drivers.c drivers/console.c drivers/input.c drivers/gpio.c drivers/gpioline_gpiod1.c \
 	drivers/sevenseg.c drivers/display.c drivers/tm1637.c drivers/max7219.c \
 	drivers/usbhost.c drivers/pedalreport.c drivers/pedal.c drivers/blink1.c \

@@ -2,7 +2,7 @@
  * cannot run, never a crash or a hang. */
 #include <errno.h>
 #include <math.h>
-#include <mosquitto.h>
+#include "mosq.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,7 +260,7 @@ static void probe_message(struct mosquitto *m, void *data, const struct mosquitt
 static bool pump(struct mosquitto *m, bool *flag, int64_t deadline)
 {
 	while (!*flag && time_mono_ms() < deadline)
-		if (mosquitto_loop(m, 50, 1) != MOSQ_ERR_SUCCESS && !*flag)
+		if (mosq.loop(m, 50, 1) != MOSQ_ERR_SUCCESS && !*flag)
 			pause_ms(50);
 	return *flag;
 }
@@ -283,35 +283,39 @@ static void check_mqtt(const struct conf *c, struct selftest *t, const char *rep
 	else
 		snprintf(prefix, sizeof(prefix), "onair/%s/", c->studio);
 	snprintf(pr.echo_topic, sizeof(pr.echo_topic), "%sselftest/%s/echo", prefix, c->node_name);
-	mosquitto_lib_init();
-	m = mosquitto_new(NULL, true, &pr);
-	mosquitto_connect_callback_set(m, probe_connect);
-	mosquitto_message_callback_set(m, probe_message);
+	if (mosq_load(topic, sizeof(topic)) < 0) {
+		selftest_add(t, "mqtt", SELFTEST_FAIL, "install libmosquitto1", "%s", topic);
+		return;
+	}
+	mosq.lib_init();
+	m = mosq.new(NULL, true, &pr);
+	mosq.connect_callback_set(m, probe_connect);
+	mosq.message_callback_set(m, probe_message);
 	if (*c->mqtt.username) {
 		password = *c->mqtt.password_file ? file_read(c->mqtt.password_file, 4096, &len) : NULL;
 		if (password)
 			password[strcspn(password, "\r\n")] = '\0';
-		mosquitto_username_pw_set(m, c->mqtt.username, password);
+		mosq.username_pw_set(m, c->mqtt.username, password);
 		free(password);
 	}
 	if (c->mqtt.tls)
-		mosquitto_tls_set(m, *c->mqtt.ca_file ? c->mqtt.ca_file : NULL,
+		mosq.tls_set(m, *c->mqtt.ca_file ? c->mqtt.ca_file : NULL,
 				  *c->mqtt.ca_file ? NULL : "/etc/ssl/certs",
 				  *c->mqtt.cert_file ? c->mqtt.cert_file : NULL,
 				  *c->mqtt.key_file ? c->mqtt.key_file : NULL, NULL);
-	if (mosquitto_connect_async(m, c->mqtt.host, (int)c->mqtt.port, 10) != MOSQ_ERR_SUCCESS ||
+	if (mosq.connect_async(m, c->mqtt.host, (int)c->mqtt.port, 10) != MOSQ_ERR_SUCCESS ||
 	    !pump(m, &pr.connected, start + 3000)) {
 		selftest_add(t, "mqtt", SELFTEST_FAIL,
 			     "check mqtt.host and port, that the broker runs, and the network cable",
 			     "no connection to %s:%lld%s%s within 3 s", c->mqtt.host, (long long)c->mqtt.port,
-			     pr.rc ? ": " : "", pr.rc ? mosquitto_connack_string(pr.rc) : "");
+			     pr.rc ? ": " : "", pr.rc ? mosq.connack_string(pr.rc) : "");
 		goto out;
 	}
-	mosquitto_subscribe(m, NULL, pr.echo_topic, 1);
+	mosq.subscribe(m, NULL, pr.echo_topic, 1);
 	snprintf(topic, sizeof(topic), "%sstate", prefix);
-	mosquitto_subscribe(m, NULL, topic, 1);
+	mosq.subscribe(m, NULL, topic, 1);
 	sent = time_mono_ms();
-	mosquitto_publish(m, NULL, pr.echo_topic, 4, "echo", 1, false);
+	mosq.publish(m, NULL, pr.echo_topic, 4, "echo", 1, false);
 	if (!pump(m, &pr.echoed, sent + 2000)) {
 		selftest_add(t, "mqtt", SELFTEST_FAIL, "the broker's ACL may not let this user read its own topics",
 			     "connected to %s, but a message to itself did not come back in 2 s", c->mqtt.host);
@@ -331,14 +335,14 @@ static void check_mqtt(const struct conf *c, struct selftest *t, const char *rep
 	}
 	if (report) {
 		snprintf(topic, sizeof(topic), "%sselftest/%s", prefix, c->node_name);
-		mosquitto_publish(m, NULL, topic, (int)strlen(report), report, 1, true);
+		mosq.publish(m, NULL, topic, (int)strlen(report), report, 1, true);
 		for (int i = 0; i < 10; i++)
-			mosquitto_loop(m, 20, 1);
+			mosq.loop(m, 20, 1);
 	}
 out:
-	mosquitto_disconnect(m);
-	mosquitto_destroy(m);
-	mosquitto_lib_cleanup();
+	mosq.disconnect(m);
+	mosq.destroy(m);
+	mosq.lib_cleanup();
 }
 
 void checks_system(const struct conf *c, struct selftest *t)

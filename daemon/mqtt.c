@@ -5,7 +5,7 @@
  * publishing inside a callback only queues, so want_write is checked after
  * every read. */
 #include <errno.h>
-#include <mosquitto.h>
+#include "mosq.h"
 #include <mqtt_protocol.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,7 +63,7 @@ const char *mqtt_topic(const char *suffix)
  * again after a short pause instead. */
 static void want(void)
 {
-	bool out = mosquitto_want_write(q.m);
+	bool out = mosq.want_write(q.m);
 
 	if (!q.watch)
 		return;
@@ -78,7 +78,7 @@ static void want(void)
 static void nudge(void *data)
 {
 	(void)data;
-	if (q.watch && mosquitto_want_write(q.m))
+	if (q.watch && mosq.want_write(q.m))
 		loop_watch_modify(q.watch, EPOLLIN | EPOLLOUT);
 }
 
@@ -116,18 +116,18 @@ static void socket_ready(int fd, uint32_t events, void *data)
 
 		/* The connect itself failed: the library would not notice. */
 		getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
-		mosquitto_disconnect(q.m);
+		mosq.disconnect(q.m);
 		lost(soerr ? strerror(soerr) : "connection closed");
 		if (!q.ever_up)
 			say_once("connect to", soerr ? strerror(soerr) : "connection closed");
 		return;
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-		rc = mosquitto_loop_read(q.m, 1);
+		rc = mosq.loop_read(q.m, 1);
 	if (rc == MOSQ_ERR_SUCCESS && (events & EPOLLOUT))
-		rc = mosquitto_loop_write(q.m, 1);
-	if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(q.m) < 0) {
-		lost(rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+		rc = mosq.loop_write(q.m, 1);
+	if (rc != MOSQ_ERR_SUCCESS || mosq.socket(q.m) < 0) {
+		lost(rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosq.strerror(rc));
 		return;
 	}
 	want();
@@ -138,9 +138,9 @@ static void misc_tick(void *data)
 	int rc;
 
 	(void)data;
-	rc = mosquitto_loop_misc(q.m);
-	if (rc != MOSQ_ERR_SUCCESS || mosquitto_socket(q.m) < 0) {
-		lost(mosquitto_strerror(rc));
+	rc = mosq.loop_misc(q.m);
+	if (rc != MOSQ_ERR_SUCCESS || mosq.socket(q.m) < 0) {
+		lost(mosq.strerror(rc));
 		return;
 	}
 	want();
@@ -167,18 +167,18 @@ static void try_connect(void *data)
 	(void)data;
 	/* Resolving a name blocks: on a studio LAN the broker is an address
 	 * or a local name, and this runs only while disconnected. */
-	rc = q.ever_connected ? mosquitto_reconnect_async(q.m)
-			      : mosquitto_connect_async(q.m, q.cfg.mqtt.host, (int)q.cfg.mqtt.port,
+	rc = q.ever_connected ? mosq.reconnect_async(q.m)
+			      : mosq.connect_async(q.m, q.cfg.mqtt.host, (int)q.cfg.mqtt.port,
 							(int)(q.cfg.mqtt.keepalive_ms / 1000));
 	if (rc != MOSQ_ERR_SUCCESS) {
 		say_once("connect to",
-			 rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+			 rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosq.strerror(rc));
 		schedule_reconnect();
 		return;
 	}
 	q.ever_connected = true;
 	q.handshake_writes = 0;
-	q.fd = mosquitto_socket(q.m);
+	q.fd = mosq.socket(q.m);
 	if (q.fd < 0) {
 		schedule_reconnect();
 		return;
@@ -200,7 +200,7 @@ static void on_connect(struct mosquitto *m, void *data, int rc, int flags, const
 	(void)flags;
 	(void)p;
 	if (rc != 0) {
-		say_once("connection refused by", mosquitto_reason_string(rc));
+		say_once("connection refused by", mosq.reason_string(rc));
 		return;	/* the library disconnects; on_disconnect follows */
 	}
 	log_info("mqtt: connected to %s:%lld as %s in studio %s", q.cfg.mqtt.host,
@@ -209,9 +209,9 @@ static void on_connect(struct mosquitto *m, void *data, int rc, int flags, const
 	q.connected = q.ever_up = true;
 	q.backoff_ms = BACKOFF_MIN_MS;
 	for (int i = 0; i < q.nsubs; i++)
-		mosquitto_subscribe_v5(m, NULL, mqtt_topic(q.subs[i]), 1, 0, NULL);
+		mosq.subscribe_v5(m, NULL, mqtt_topic(q.subs[i]), 1, 0, NULL);
 	for (int i = 0; i < q.nabs; i++)
-		mosquitto_subscribe_v5(m, NULL, q.abs_subs[i], 1, 0, NULL);
+		mosq.subscribe_v5(m, NULL, q.abs_subs[i], 1, 0, NULL);
 	q.h.link(true, q.h.data);
 }
 
@@ -241,8 +241,8 @@ static void on_message(struct mosquitto *m, void *data, const struct mosquitto_m
 					    (size_t)msg->payloadlen, NULL, NULL, 0, q.h.data);
 		return;
 	}
-	mosquitto_property_read_string(props, MQTT_PROP_RESPONSE_TOPIC, &response, false);
-	mosquitto_property_read_binary(props, MQTT_PROP_CORRELATION_DATA, &corr, &corr_len, false);
+	mosq.property_read_string(props, MQTT_PROP_RESPONSE_TOPIC, &response, false);
+	mosq.property_read_binary(props, MQTT_PROP_CORRELATION_DATA, &corr, &corr_len, false);
 	q.h.message(msg->topic + plen, msg->payload ? msg->payload : "", (size_t)msg->payloadlen,
 		    response, corr, corr_len, q.h.data);
 	free(response);
@@ -266,7 +266,7 @@ static char *read_password(const char *path)
 
 int mqtt_init(const struct conf *c, const char *will, const struct mqtt_handlers *h)
 {
-	char client_id[160];
+	char client_id[160], err[320];
 	int rc;
 
 	q.cfg.mqtt = c->mqtt;
@@ -278,24 +278,28 @@ int mqtt_init(const struct conf *c, const char *will, const struct mqtt_handlers
 		str_copy(q.prefix, c->mqtt.prefix, sizeof(q.prefix));
 	else
 		snprintf(q.prefix, sizeof(q.prefix), "onair/%s/", c->studio);
-	mosquitto_lib_init();
+	if (mosq_load(err, sizeof(err)) < 0) {
+		log_warnx("mqtt: %s", err);
+		return -1;
+	}
+	mosq.lib_init();
 	snprintf(client_id, sizeof(client_id), "onair-%s-%s", c->studio, c->node_name);
-	q.m = mosquitto_new(client_id, true, NULL);
+	q.m = mosq.new(client_id, true, NULL);
 	if (!q.m) {
 		log_warn("mqtt: new client");
 		return -1;
 	}
-	mosquitto_int_option(q.m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+	mosq.int_option(q.m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
 	/* Small messages that matter now: Nagle with delayed ACKs would hold
 	 * a state update back by tens of milliseconds. */
-	mosquitto_int_option(q.m, MOSQ_OPT_TCP_NODELAY, 1);
-	mosquitto_connect_v5_callback_set(q.m, on_connect);
-	mosquitto_disconnect_v5_callback_set(q.m, on_disconnect);
-	mosquitto_message_v5_callback_set(q.m, on_message);
+	mosq.int_option(q.m, MOSQ_OPT_TCP_NODELAY, 1);
+	mosq.connect_v5_callback_set(q.m, on_connect);
+	mosq.disconnect_v5_callback_set(q.m, on_disconnect);
+	mosq.message_v5_callback_set(q.m, on_message);
 	snprintf(client_id, sizeof(client_id), "node/%s/status", c->node_name);
-	rc = mosquitto_will_set_v5(q.m, mqtt_topic(client_id), (int)strlen(will), will, 1, true, NULL);
+	rc = mosq.will_set_v5(q.m, mqtt_topic(client_id), (int)strlen(will), will, 1, true, NULL);
 	if (rc != MOSQ_ERR_SUCCESS) {
-		log_warnx("mqtt: will: %s", mosquitto_strerror(rc));
+		log_warnx("mqtt: will: %s", mosq.strerror(rc));
 		return -1;
 	}
 	if (*c->mqtt.username) {
@@ -305,23 +309,23 @@ int mqtt_init(const struct conf *c, const char *will, const struct mqtt_handlers
 			log_warn("mqtt: read password file %s", c->mqtt.password_file);
 			return -1;
 		}
-		rc = mosquitto_username_pw_set(q.m, c->mqtt.username, password);
+		rc = mosq.username_pw_set(q.m, c->mqtt.username, password);
 		if (password)
 			memset(password, 0, strlen(password));
 		free(password);
 		if (rc != MOSQ_ERR_SUCCESS) {
-			log_warnx("mqtt: credentials: %s", mosquitto_strerror(rc));
+			log_warnx("mqtt: credentials: %s", mosq.strerror(rc));
 			return -1;
 		}
 	}
 	if (c->mqtt.tls) {
-		rc = mosquitto_tls_set(q.m, *c->mqtt.ca_file ? c->mqtt.ca_file : NULL,
+		rc = mosq.tls_set(q.m, *c->mqtt.ca_file ? c->mqtt.ca_file : NULL,
 				       *c->mqtt.ca_file ? NULL : "/etc/ssl/certs",
 				       *c->mqtt.cert_file ? c->mqtt.cert_file : NULL,
 				       *c->mqtt.key_file ? c->mqtt.key_file : NULL, NULL);
 		if (rc != MOSQ_ERR_SUCCESS) {
 			log_warnx("mqtt: TLS files: %s", rc == MOSQ_ERR_ERRNO ? strerror(errno)
-									 : mosquitto_strerror(rc));
+									 : mosq.strerror(rc));
 			return -1;
 		}
 	}
@@ -337,7 +341,7 @@ void mqtt_subscribe(const char *topic)
 	if (q.nsubs < MAX_SUBS)
 		str_copy(q.subs[q.nsubs++], topic, sizeof(q.subs[0]));
 	if (q.connected)
-		mosquitto_subscribe_v5(q.m, NULL, mqtt_topic(topic), 1, 0, NULL);
+		mosq.subscribe_v5(q.m, NULL, mqtt_topic(topic), 1, 0, NULL);
 	want();
 }
 
@@ -349,14 +353,14 @@ bool mqtt_publish(const char *topic, const char *payload, bool retain, int qos, 
 	if (!q.connected || !payload)
 		return false;
 	if (expiry_s)
-		mosquitto_property_add_int32(&props, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, (uint32_t)expiry_s);
-	mosquitto_property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, "onair", ONAIR_VERSION);
-	rc = mosquitto_publish_v5(q.m, NULL, mqtt_topic(topic), (int)strlen(payload), payload, qos,
+		mosq.property_add_int32(&props, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, (uint32_t)expiry_s);
+	mosq.property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, "onair", ONAIR_VERSION);
+	rc = mosq.publish_v5(q.m, NULL, mqtt_topic(topic), (int)strlen(payload), payload, qos,
 				  retain, props);
-	mosquitto_property_free_all(&props);
+	mosq.property_free_all(&props);
 	want();
 	if (rc != MOSQ_ERR_SUCCESS)
-		log_debug("mqtt: publish %s: %s", q.topic, mosquitto_strerror(rc));
+		log_debug("mqtt: publish %s: %s", q.topic, mosq.strerror(rc));
 	return rc == MOSQ_ERR_SUCCESS;
 }
 
@@ -365,7 +369,7 @@ void mqtt_subscribe_absolute(const char *topic)
 	if (q.nabs < 2)
 		str_copy(q.abs_subs[q.nabs++], topic, sizeof(q.abs_subs[0]));
 	if (q.connected)
-		mosquitto_subscribe_v5(q.m, NULL, topic, 1, 0, NULL);
+		mosq.subscribe_v5(q.m, NULL, topic, 1, 0, NULL);
 	want();
 }
 
@@ -375,7 +379,7 @@ bool mqtt_publish_absolute(const char *topic, const char *payload, bool retain)
 
 	if (!q.connected || !payload)
 		return false;
-	rc = mosquitto_publish_v5(q.m, NULL, topic, (int)strlen(payload), payload, 1, retain, NULL);
+	rc = mosq.publish_v5(q.m, NULL, topic, (int)strlen(payload), payload, 1, retain, NULL);
 	want();
 	return rc == MOSQ_ERR_SUCCESS;
 }
@@ -388,9 +392,9 @@ bool mqtt_respond(const char *response, const void *corr, int corr_len, const ch
 	if (!q.connected)
 		return false;
 	if (corr && corr_len)
-		mosquitto_property_add_binary(&props, MQTT_PROP_CORRELATION_DATA, corr, (uint16_t)corr_len);
-	rc = mosquitto_publish_v5(q.m, NULL, response, (int)strlen(payload), payload, 0, false, props);
-	mosquitto_property_free_all(&props);
+		mosq.property_add_binary(&props, MQTT_PROP_CORRELATION_DATA, corr, (uint16_t)corr_len);
+	rc = mosq.publish_v5(q.m, NULL, response, (int)strlen(payload), payload, 0, false, props);
+	mosq.property_free_all(&props);
 	want();
 	return rc == MOSQ_ERR_SUCCESS;
 }
@@ -410,15 +414,15 @@ void mqtt_fini(const char *last_status)
 		/* A clean stop sends no will: say offline ourselves. */
 		snprintf(topic, sizeof(topic), "node/%s/status", q.cfg.node_name);
 		mqtt_publish(topic, last_status, true, 1, 0);
-		mosquitto_disconnect_v5(q.m, 0, NULL);
-		for (int i = 0; i < 10 && mosquitto_want_write(q.m); i++)
-			mosquitto_loop_write(q.m, 1);
+		mosq.disconnect_v5(q.m, 0, NULL);
+		for (int i = 0; i < 10 && mosq.want_write(q.m); i++)
+			mosq.loop_write(q.m, 1);
 	}
 	drop_socket();
 	loop_timer_remove(q.misc);
 	loop_timer_remove(q.reconnect);
 	loop_timer_remove(q.nudge);
-	mosquitto_destroy(q.m);
-	mosquitto_lib_cleanup();
+	mosq.destroy(q.m);
+	mosq.lib_cleanup();
 	q.m = NULL;
 }

@@ -148,6 +148,8 @@ fi
 check "onaird and onairctl run with the libraries the package depends on" \
 	"onaird --version | grep -q '$version' && onairctl --version | grep -q '$version'"
 check "the default /etc/onair/onair.conf passes onaird --check" "onaird --check -c /etc/onair/onair.conf"
+check "libmosquitto (loaded only for MQTT) is found: the self-test reaches for the broker" \
+	"onaird -c /etc/onair/onair.conf -o node.role=leader -o mqtt.host=127.0.0.1 -o mqtt.port=1 --selftest --json | grep -q 'no connection to 127.0.0.1:1'"
 check "/etc/onair/onair.conf and rundown.csv are conffiles" \
 	"dpkg-query -W -f='\${Conffiles}' onair | grep -q /etc/onair/onair.conf && dpkg-query -W -f='\${Conffiles}' onair | grep -q /etc/onair/rundown.csv"
 check "user onair exists and is in gpio and plugdev" \
