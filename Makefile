@@ -156,6 +156,9 @@ install: all
 	install -m 644 configs/mosquitto/* $(DESTDIR)$(DATADIR)/doc/onair/examples/mosquitto/
 	install -m 644 boards/*.conf $(DESTDIR)$(DATADIR)/onair/boards/
 	install -m 644 systemd/60-onair.rules $(DESTDIR)$(UDEVDIR)/rules.d/60-onair.rules
+	install -d $(DESTDIR)$(DATADIR)/man/man1 $(DESTDIR)$(DATADIR)/man/man8
+	install -m 644 docs/onairctl.1 $(DESTDIR)$(DATADIR)/man/man1/onairctl.1
+	install -m 644 docs/onaird.8 $(DESTDIR)$(DATADIR)/man/man8/onaird.8
 	test -e $(DESTDIR)$(SYSCONFDIR)/onair/onair.conf || \
 		sed "s|^rundown = .*|rundown = rundown.csv|" configs/studio.conf \
 		> $(DESTDIR)$(SYSCONFDIR)/onair/onair.conf

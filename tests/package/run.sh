@@ -137,14 +137,22 @@ check() {
 	fi
 }
 
+# step WHAT LOG COMMAND…: one dpkg run inside the root; its output is shown
+# when it fails.
+step() {
+	local what=$1 log=$work/$2.log
+	shift 2
+	if in_root "$@" < /dev/null > "$log" 2>&1; then
+		pass "$what"
+		return 0
+	fi
+	cat "$log"
+	fail "$what"
+	return 1
+}
+
 cp "$deb" "$root/tmp/onair.deb"
-if in_root dpkg -i /tmp/onair.deb > "$work/install.log" 2>&1; then
-	pass "dpkg -i into a fresh Debian 12 root"
-else
-	cat "$work/install.log"
-	fail "dpkg -i"
-	finish
-fi
+step "dpkg -i into a fresh Debian 12 root" install dpkg -i /tmp/onair.deb || finish
 check "onaird and onairctl run with the libraries the package depends on" \
 	"onaird --version | grep -q '$version' && onairctl --version | grep -q '$version'"
 check "the default /etc/onair/onair.conf passes onaird --check" "onaird --check -c /etc/onair/onair.conf"
@@ -171,30 +179,16 @@ echo "; a new default in the next version" >> "$next/etc/onair/onair.conf"
 (cd "$next" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | sort -z | xargs -0 md5sum) \
 	> "$next/DEBIAN/md5sums"
 dpkg-deb -b --root-owner-group "$next" "$root/tmp/onair-next.deb" > /dev/null
-if in_root dpkg -i --force-confdef --force-confold /tmp/onair-next.deb < /dev/null > "$work/upgrade.log" 2>&1; then
-	pass "upgrade with dpkg -i to $version+upgrade1"
-else
-	cat "$work/upgrade.log"
-	fail "upgrade"
-fi
+step "upgrade with dpkg -i to $version+upgrade1" upgrade \
+	dpkg -i --force-confdef --force-confold /tmp/onair-next.deb
 check "the upgraded package is the new version" "dpkg-query -W -f='\${Version}' onair | grep -qx '$version+upgrade1'"
 check "the technician's edit survives the upgrade, the new default is beside it" \
 	"grep -q 'edited by the technician' /etc/onair/onair.conf && grep -q 'a new default' /etc/onair/onair.conf.dpkg-dist"
 check "show logs survive the upgrade" "[ -f /var/lib/onair/shows/kept.jsonl ]"
 
-if in_root dpkg -r onair > "$work/remove.log" 2>&1; then
-	pass "dpkg -r"
-else
-	cat "$work/remove.log"
-	fail "dpkg -r"
-fi
+step "dpkg -r" remove dpkg -r onair
 check "remove takes the programs and keeps the config" "[ ! -e /usr/sbin/onaird ] && [ -f /etc/onair/onair.conf ]"
-if in_root dpkg -P onair > "$work/purge.log" 2>&1; then
-	pass "dpkg -P"
-else
-	cat "$work/purge.log"
-	fail "dpkg -P"
-fi
+step "dpkg -P" purge dpkg -P onair
 check "purge leaves no /etc/onair, no /var/lib/onair and no dpkg record" \
 	"[ ! -e /etc/onair ] && [ ! -e /var/lib/onair ] && ! dpkg-query -W onair > /dev/null 2>&1"
 finish
