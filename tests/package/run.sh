@@ -191,4 +191,12 @@ check "remove takes the programs and keeps the config" "[ ! -e /usr/sbin/onaird 
 step "dpkg -P" purge dpkg -P onair
 check "purge leaves no /etc/onair, no /var/lib/onair and no dpkg record" \
 	"[ ! -e /etc/onair ] && [ ! -e /var/lib/onair ] && ! dpkg-query -W onair > /dev/null 2>&1"
+cleanup
+
+# The same root booted with systemd as PID 1 and the package installed.
+"$src/tests/package/boot.sh" "$build" "$deb" "$base" > "$work/boot.out" 2>&1
+cat "$work/boot.out"
+passed=$((passed + $(grep -c '^PASS' "$work/boot.out")))
+failed=$((failed + $(grep -c '^FAIL' "$work/boot.out")))
+skipped=$((skipped + $(grep -c '^SKIP' "$work/boot.out")))
 finish
