@@ -38,6 +38,28 @@ if ! in_root dpkg -i /tmp/onair.deb > "$work/install.log" 2>&1 ||
 fi
 umount "$root/proc"
 rm -f "$root/tmp/onair.deb"
+# The hardware bench's simulated GPIO bank, made before onaird starts;
+# udev gives its chip to group gpio by the package's rules.
+kver=$(cat "$kdir/ready")
+mkdir -p "$root/lib/modules/$kver/extra"
+cp "$kdir/gpio-sim/gpio-sim-oot.ko" "$(find "$kdir/root/lib/modules/$kver" -name configfs.ko)" \
+	"$root/lib/modules/$kver/extra/"
+install -m 755 "$here/gpiosim.sh" "$root/usr/local/sbin/onair-gpiosim"
+cat > "$root/etc/systemd/system/onair-gpiosim.service" << 'UNIT'
+[Unit]
+Description=simulated GPIO bank for the boot test
+Before=onaird.service
+After=systemd-udevd.service
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/usr/local/sbin/onair-gpiosim
+UNIT
+mkdir -p "$root/etc/systemd/system/onaird.service.requires"
+ln -s /etc/systemd/system/onair-gpiosim.service "$root/etc/systemd/system/onaird.service.requires/"
+sed -i 's|^\[daemon\]$|[daemon]\nboard = sim|' "$root/etc/onair/onair.conf"
+printf '\n; added by the boot test: lamps on the simulated bank\n[device.lamps]\ndriver = gpio\ntally = tally\nonair = onair\n' \
+	>> "$root/etc/onair/onair.conf"
 install -m 755 "$here/boottest.sh" "$root/usr/local/sbin/onair-boottest"
 cat > "$root/etc/systemd/system/onair-boottest.service" << 'EOF'
 [Unit]

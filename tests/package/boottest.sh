@@ -29,6 +29,18 @@ if ctl start > /dev/null && ctl next > /dev/null && [ "$(field state)" = live ];
 else
 	bad "onairctl as a member of group onair: $(ctl status 2>&1 | tr '\n' ' ')"
 fi
+sim=$(ls -d /sys/devices/platform/gpio-sim.*/gpiochip* 2> /dev/null | head -n 1)
+chip=${sim##*/}
+if [ -n "$chip" ] && [ "$(stat -c %G "/dev/$chip")" = gpio ]; then
+	ok "udev gave /dev/$chip to group gpio (60-onair.rules)"
+else
+	bad "the simulated chip: '$chip', /dev/$chip group $(stat -c %G "/dev/$chip" 2>&1)"
+fi
+if [ -n "$sim" ] && [ "$(cat "$sim/sim_gpio17/value")" = 1 ]; then
+	ok "the sandboxed daemon drives the tally line (DevicePolicy=closed, DeviceAllow char-gpiochip)"
+else
+	bad "the tally line (GPIO17) is not lit: $(journalctl -u onaird --no-pager | grep -i 'lamps\|gpio' | tail -n 3 | tr '\n' ' ')"
+fi
 segment=$(field segment)
 pid=$(prop MainPID)
 kill -9 "$pid"
@@ -72,7 +84,8 @@ else
 	ok "nothing refused by the system call filter"
 fi
 systemctl stop onaird
-if [ "$(prop Result)" = success ] && journalctl -u onaird --no-pager | grep -q 'stopped; all outputs safe'; then
+if [ "$(prop Result)" = success ] && journalctl -u onaird --no-pager | grep -q 'stopped; all outputs safe' &&
+	[ "$(cat "$sim/sim_gpio17/value" 2> /dev/null)" = 0 ]; then
 	ok "systemctl stop: a clean exit with every output safe"
 else
 	bad "stop: result $(prop Result), $(why)"

@@ -112,7 +112,9 @@ trap cleanup EXIT
 cleanup
 if [ ! -s "$base" ]; then
 	libs=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/^ *//; s/[ (].*//' | grep -v '^$' | paste -sd,)
-	if ! debootstrap --variant=minbase --include="$libs" bookworm "$root" "${mirror:-http://deb.debian.org/debian}" \
+	# kmod and udev as on a Pi: the boot test loads gpio-sim and lets udev
+	# apply the package's rules to the GPIO chip.
+	if ! debootstrap --variant=minbase --include="$libs,kmod,udev" bookworm "$root" "${mirror:-http://deb.debian.org/debian}" \
 		> "$work/debootstrap.log" 2>&1; then
 		tail -n 20 "$work/debootstrap.log"
 		fail "debootstrap of a Debian 12 root (log: $work/debootstrap.log)"
