@@ -53,7 +53,10 @@ counts = {"commands sent": 0, "commands acknowledged": 0, "commands rejected": 0
           "faults injected": 0, "invariants checked": 0, "violations": 0}
 faults = {}
 violations = []
-ok_ids, rejected_ids, stale_ids, ctl_pids = set(), set(), set(), set()
+ok_ids, rejected_ids, stale_ids = set(), set(), set()
+# onairctl's pid is its identity in the show log; over minutes pids wrap,
+# so each pid counts the commands acknowledged under it.
+ctl_pids = {}
 convergence = []
 
 
@@ -265,7 +268,7 @@ def ctl_command(word=None):
     p = subprocess.Popen([os.path.join(BUILD, "onairctl"), "--socket", leader.sock, *word],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     if p.wait(timeout=10) == 0:
-        ctl_pids.add(p.pid)
+        ctl_pids[p.pid] = ctl_pids.get(p.pid, 0) + 1
         counts["commands acknowledged"] += 1
     else:
         counts["commands rejected"] += 1
@@ -410,7 +413,10 @@ def check_leaks(final=False):
         if d.first_sample is None:
             d.first_sample = (d.incarnation, fds, rss)
             continue
-        if final and d.first_sample[0] == d.incarnation or len(fds) > len(d.first_sample[1]) + 1:
+        # At the end, after things settled, descriptors must be back to where
+        # they were; in between a reconnect may hold one or two more for a
+        # moment, so only a runaway count is judged then.
+        if final and d.first_sample[0] == d.incarnation or len(fds) > len(d.first_sample[1]) + 4:
             f0, r0 = d.first_sample[1:]
             grown = sorted(set(fds) - set(f0)) if len(fds) > len(f0) else []
             invariant(len(fds) <= len(f0), f"{d.name}: file descriptors grew from {len(f0)} to "
@@ -437,9 +443,10 @@ def check_logs():
     for ident in ok_ids:
         got = seqs.get(f"soak id {ident}", set())
         invariant(len(got) == 1, f"acknowledged MQTT command {ident} is in the show log {len(got)} times")
-    for pid in ctl_pids:
+    for pid, acked in ctl_pids.items():
         got = seqs.get(f"uid {os.getuid()} pid {pid}", set())
-        invariant(len(got) == 1, f"acknowledged control command (pid {pid}) is in the show log {len(got)} times")
+        invariant(len(got) == acked, f"{acked} acknowledged control commands from pid {pid} are "
+                  f"{len(got)} times in the show log")
     for ident in rejected_ids | stale_ids:
         invariant(f"soak id {ident}" not in seqs, f"rejected or stale command {ident} was applied")
     forwarded = [w for w in seqs if re.match(r"cam\d id cam\d-", w)]
