@@ -439,7 +439,8 @@ def check_logs():
                 if e.get("event") == "rejected":
                     rejected_who.add(who)
                 elif "seq" in e and who:
-                    seqs.setdefault(who, set()).add(e["seq"])
+                    # seq starts again with each show: a show log and a seq name one step
+                    seqs.setdefault(who, set()).add((path, e["seq"]))
     for ident in ok_ids:
         got = seqs.get(f"soak id {ident}", set())
         invariant(len(got) == 1, f"acknowledged MQTT command {ident} is in the show log {len(got)} times")
