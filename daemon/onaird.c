@@ -1132,6 +1132,15 @@ static void net_status_json(cJSON *o)
 }
 
 /* onaird --selftest: the checklist once, then exit 1 if anything FAILs. */
+/* What the drivers call back into, the same for the daemon and its
+ * one-shot modes. */
+static void host_init(void)
+{
+	d.host.command = host_command;
+	d.host.presence = host_presence;
+	d.host.config_path = d.config_path;
+}
+
 static int run_selftest(bool json)
 {
 	static struct selftest t;
@@ -1141,9 +1150,7 @@ static int run_selftest(bool json)
 	if (loop_init() < 0)
 		log_fatal("loop: init");
 	boot_id_read(d.boot_id, sizeof(d.boot_id));
-	d.host.command = host_command;
-	d.host.presence = host_presence;
-	d.host.config_path = d.config_path;
+	host_init();
 	d.host.board = *d.conf->board.path ? &d.conf->board : NULL;
 	if (dir_create(d.conf->state_dir, 0750) < 0)
 		log_warn("state: %s", d.conf->state_dir);
@@ -1173,9 +1180,7 @@ static int run_safe_outputs(void)
 {
 	if (loop_init() < 0)
 		log_fatal("loop: init");
-	d.host.command = host_command;
-	d.host.presence = host_presence;
-	d.host.config_path = d.config_path;
+	host_init();
 	devices_open(d.conf);
 	devices_close();
 	loop_fini();
@@ -1293,9 +1298,7 @@ int main(int argc, char **argv)
 	if (ctl_init(d.conf->socket, ctl_handle, NULL) < 0)
 		log_fatalx("ctl: cannot listen on %s", d.conf->socket);
 	boot_id_read(d.boot_id, sizeof(d.boot_id));
-	d.host.command = host_command;
-	d.host.presence = host_presence;
-	d.host.config_path = d.config_path;
+	host_init();
 	show_init(&d.show);
 	resume_saved_show();
 	devices_open(d.conf);

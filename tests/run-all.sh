@@ -13,15 +13,32 @@ skipped=0
 suite_failed() { failed=$((failed + 1)); echo "FAIL $1"; }
 
 # Add a suite's own counts: cmocka's "[  PASSED  ] N test(s)." and
-# "[  FAILED  ] N test(s)", or a plain "N passed, M failed" line.
+# "[  FAILED  ] N test(s)", or a plain "N passed, M failed[, K skipped]" line.
 add_counts() { # log-file exit-code suite-name
 	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p; s/.*: \([0-9]*\) passed, [0-9]* failed.*/\1/p' "$1" | tail -n 1)
 	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p; s/.*: [0-9]* passed, \([0-9]*\) failed.*/\1/p' "$1" | tail -n 1)
+	s=$(sed -n 's/.*: [0-9]* passed, [0-9]* failed, \([0-9]*\) skipped.*/\1/p' "$1" | tail -n 1)
 	passed=$((passed + ${p:-0}))
 	failed=$((failed + ${f:-0}))
+	skipped=$((skipped + ${s:-0}))
 	# A crash or an exit code that its counts do not explain still fails.
 	if [ "$2" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then suite_failed "$3 (exit $2)"; fi
 	if [ -z "$p" ] && [ -z "$f" ]; then suite_failed "$3 (no counts)"; fi
+}
+
+# suite LOG NAME COMMAND...: run one suite into LOG, show it and count it.
+# A suite that cannot run at all says SKIP and why, and gives no counts.
+suite() {
+	log=$1 name=$2
+	shift 2
+	"$@" > "$log" 2>&1
+	rc=$?
+	cat "$log"
+	if grep -q '^SKIP' "$log" && ! grep -q ' passed, ' "$log"; then
+		skipped=$((skipped + 1))
+	else
+		add_counts "$log" $rc "$name"
+	fi
 }
 
 for b in "$build" "$build/san"; do
@@ -33,18 +50,8 @@ for b in "$build" "$build/san"; do
 		[ $rc -ne 0 ] && cat "$t.log"
 		add_counts "$t.log" $rc "$t"
 	done
-	python3 "$here/system/test_daemon.py" "$b" > "$b/system.log" 2>&1
-	rc=$?
-	cat "$b/system.log"
-	add_counts "$b/system.log" $rc "system tests ($b)"
-	python3 "$here/system/test_mqtt.py" "$b" > "$b/mqtt.log" 2>&1
-	rc=$?
-	cat "$b/mqtt.log"
-	if grep -q '^SKIP mqtt' "$b/mqtt.log"; then
-		skipped=$((skipped + 1))
-	else
-		add_counts "$b/mqtt.log" $rc "mqtt tests ($b)"
-	fi
+	suite "$b/system.log" "system tests ($b)" python3 "$here/system/test_daemon.py" "$b"
+	suite "$b/mqtt.log" "mqtt tests ($b)" python3 "$here/system/test_mqtt.py" "$b"
 done
 
 # The soak, short: 40 s on the plain build, 30 s under the sanitizers
@@ -101,23 +108,10 @@ else
 fi
 
 # The Debian packages: build, lintian, install/upgrade/purge in a chroot.
-"$here/package/run.sh" "$build" > "$build/package.log" 2>&1
-rc=$?
-cat "$build/package.log"
-passed=$((passed + $(grep -c '^PASS package' "$build/package.log")))
-failed=$((failed + $(grep -c '^FAIL package' "$build/package.log")))
-skipped=$((skipped + $(grep -c '^SKIP package' "$build/package.log")))
-[ $rc -ne 0 ] && ! grep -q '^FAIL package' "$build/package.log" && suite_failed "package tests (exit $rc)"
+suite "$build/package.log" "package tests" "$here/package/run.sh" "$build"
 
 # The hardware-in-the-loop bench: the plain build inside a qemu VM.
-"$here/hil/run.sh" "$build" > "$build/hil.log" 2>&1
-rc=$?
-cat "$build/hil.log"
-if grep -q '^SKIP hil' "$build/hil.log"; then
-	skipped=$((skipped + 1))
-else
-	add_counts "$build/hil.log" $rc "hil bench"
-fi
+suite "$build/hil.log" "hil bench" "$here/hil/run.sh" "$build"
 
 if [ -x "$build/fuzz/fuzz_conf" ]; then
 	"$here/fuzz/run.sh" "$build" "${FUZZ_SMOKE_SECONDS:-8}" > "$build/fuzz/smoke.log" 2>&1

@@ -253,7 +253,7 @@ def latency(port, have_node_red):
     time.sleep(0.5)
     samples = [l.split() for l in out.stdout.decode().splitlines() if l]
     by = {"onair/studio/": [], "nodered/studio/": [], "-": []}
-    for kind, prefix, t0, t1 in samples:
+    for _, prefix, t0, t1 in samples:
         by[prefix].append((int(t0), int(t1)))
     onair_lines = stamped_lines(os.path.join(tmp, "cam1.out"), "console:")
     nr_lines = stamped_lines(os.path.join(tmp, "nr-follower.out"), "[debug:outputs]") \

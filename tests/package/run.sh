@@ -27,8 +27,8 @@ for tool in dpkg-buildpackage dh lintian debootstrap; do
 	command -v $tool > /dev/null || missing="$missing $tool"
 done
 if [ -n "$missing" ]; then
-	# docs/install-packages installs them; a machine without them cannot build a .deb.
-	skip "no$missing (docs/install-packages installs them)"
+	# Debian has them all: their absence is a missing install step, not a skip.
+	fail "no$missing: run docs/install-packages"
 	finish
 fi
 

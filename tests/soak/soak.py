@@ -52,6 +52,7 @@ counts = {"commands sent": 0, "commands acknowledged": 0, "commands rejected": 0
           "invalid inputs sent": 0, "stale commands sent": 0, "follower presses": 0,
           "faults injected": 0, "invariants checked": 0, "violations": 0}
 faults = {}
+fault_trail = []
 violations = []
 ok_ids, rejected_ids, stale_ids = set(), set(), set()
 # onairctl's pid is its identity in the show log; over minutes pids wrap,
@@ -402,29 +403,26 @@ def check_alive():
         broker.start()
 
 
-fault_trail = []
-
-
 def check_leaks(final=False):
+    """Descriptors and memory of each daemon's current incarnation, against
+    its first sample (taken once it has run 5 s and everything converged)."""
     for d in daemons:
         if time.monotonic() - d.born < 5 or not d.alive():
             continue
         fds, rss = d.sample()
-        if d.first_sample is None:
+        if d.first_sample is None or d.first_sample[0] != d.incarnation:
             d.first_sample = (d.incarnation, fds, rss)
             continue
-        # At the end, after things settled, descriptors must be back to where
+        f0, r0 = d.first_sample[1:]
+        # At the end, after things settled, descriptors must be back where
         # they were; in between a reconnect may hold one or two more for a
         # moment, so only a runaway count is judged then.
-        if final and d.first_sample[0] == d.incarnation or len(fds) > len(d.first_sample[1]) + 4:
-            f0, r0 = d.first_sample[1:]
+        if final or len(fds) > len(f0) + 4:
             grown = sorted(set(fds) - set(f0)) if len(fds) > len(f0) else []
             invariant(len(fds) <= len(f0), f"{d.name}: file descriptors grew from {len(f0)} to "
                       f"{len(fds)} (new: {', '.join(grown)}; faults since: {', '.join(fault_trail[-6:])})")
-            if not SANITIZED:
-                invariant(rss - r0 <= 256, f"{d.name}: resident memory grew from {r0} to {rss} KiB")
-        if d.first_sample[0] != d.incarnation:
-            d.first_sample = (d.incarnation, fds, rss)
+        if final and not SANITIZED:
+            invariant(rss - r0 <= 256, f"{d.name}: resident memory grew from {r0} to {rss} KiB")
 
 
 def check_logs():

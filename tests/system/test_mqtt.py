@@ -3,6 +3,7 @@
 and followers running the real onaird with the headless console driver.
 Asserts on what each box shows (onairctl status --json) and on what the
 broker carries (mosquitto_sub). Usage: test_mqtt.py BUILD_DIR"""
+import contextlib
 import json
 import os
 import shutil
@@ -82,18 +83,6 @@ def node(tmp, broker, name, role, *extra):
                   "-o", "mqtt.keepalive=5", "-o", "show.preroll=0", *extra)
 
 
-def leader_and_follower(tmp, b, *extra):
-    """A leader and one follower that has heard it."""
-    leader = node(tmp, b, "desk", "leader", *extra)
-    f1 = node(tmp, b, "cam1", "follower", *extra)
-    try:
-        wait_for(lambda: link(f1) == "ok", 5, "never heard the leader")
-    except AssertionError:
-        stop_all(leader, f1)
-        raise
-    return leader, f1
-
-
 def shows(d, key, value):
     return lambda: status(d)[key] == value
 
@@ -106,6 +95,21 @@ def stop_all(*daemons):
     for d in daemons:
         if d.proc.poll() is None:
             d.stop()
+
+
+@contextlib.contextmanager
+def studio(tmp, *extra):
+    """A broker, a leader and one follower that has heard it; all stopped
+    afterwards, whatever the test did to them."""
+    b = Broker(tmp)
+    leader = node(tmp, b, "desk", "leader", *extra)
+    f1 = node(tmp, b, "cam1", "follower", *extra)
+    try:
+        wait_for(lambda: link(f1) == "ok", 5, "never heard the leader")
+        yield b, leader, f1
+    finally:
+        stop_all(leader, f1)
+        b.kill9()
 
 
 @test
@@ -165,9 +169,7 @@ def broker_unreachable_at_start(tmp):
 
 @test
 def broker_killed_and_restarted(tmp):
-    b = Broker(tmp)
-    leader, f1 = leader_and_follower(tmp, b)
-    try:
+    with studio(tmp) as (b, leader, f1):
         b.pub("onair/studio/cmd", '{"cmd":"start"}')
         wait_for(shows(f1, "state", "live"), 5, "not live")
         before = status(f1)["remaining_ms"]
@@ -186,16 +188,11 @@ def broker_killed_and_restarted(tmp):
         wait_for(shows(leader, "segment", 2), 5, "command after reconnect not taken")
         wait_for(shows(f1, "segment", 2), 5, "follower not at segment 2")
         check(status(leader)["seq"] == status(f1)["seq"], "follower and leader disagree")
-    finally:
-        stop_all(leader, f1)
-        b.kill9()
 
 
 @test
 def leader_killed_and_restarted(tmp):
-    b = Broker(tmp)
-    leader, f1 = leader_and_follower(tmp, b)
-    try:
+    with studio(tmp) as (b, leader, f1):
         b.pub("onair/studio/cmd", '{"cmd":"goto","arg":3}')
         wait_for(shows(f1, "segment", 3), 5, "follower not at segment 3")
         leader.kill9()
@@ -207,16 +204,11 @@ def leader_killed_and_restarted(tmp):
         leader.start()
         wait_for(lambda: link(f1) == "ok", 10, "follower did not take the restarted leader")
         check(status(f1)["segment"] == 3 and status(leader)["segment"] == 3, "segment lost across restart")
-    finally:
-        stop_all(leader, f1)
-        b.kill9()
 
 
 @test
 def stale_and_malformed_commands_change_nothing(tmp):
-    b = Broker(tmp)
-    leader, f1 = leader_and_follower(tmp, b)
-    try:
+    with studio(tmp) as (b, leader, f1):
         b.pub("onair/studio/cmd", '{"cmd":"start"}')
         wait_for(shows(f1, "state", "live"), 5, "not live")
         # Line-buffered, or the lines die with it in its stdio buffer.
@@ -249,9 +241,6 @@ def stale_and_malformed_commands_change_nothing(tmp):
               "reasons missing on error: " + " ".join(sorted(set(json.loads(x)["error"] for x in errors.split("\n") if x.startswith("{")))))
         log = open(os.path.join(leader.state, "shows", os.listdir(os.path.join(leader.state, "shows"))[0])).read()
         check('"event":"rejected"' in log and "stale" in log, "stale command not in the show log")
-    finally:
-        stop_all(leader, f1)
-        b.kill9()
 
 
 @test
