@@ -40,13 +40,24 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -DSYSCONFDIR=\"$(SYSCONFDIR)\" -DDATADIR=\"$(DATADIR)\" -MMD -MP
 
-CORE := daemon/util.c daemon/log.c daemon/loop.c daemon/rundown.c daemon/inifile.c daemon/conf.c daemon/board.c daemon/show.c \
-	daemon/cue.c daemon/gesture.c daemon/persist.c daemon/showlog.c daemon/ctl.c daemon/notify.c daemon/mqttmsg.c daemon/mosq.c daemon/mqtt.c daemon/audio.c daemon/audio_alsa.c daemon/selftest.c daemon/checks.c \
-	drivers/drivers.c drivers/console.c drivers/input.c drivers/gpio.c drivers/gpioline_gpiod1.c \
-	drivers/sevenseg.c drivers/display.c drivers/tm1637.c drivers/max7219.c \
-	drivers/usbhost.c drivers/pedalreport.c drivers/pedal.c drivers/blink1.c \
+# Three layers, each a folder; a file includes only its own layer or the
+# ones below it (tests/layers.sh checks): core/ (pure logic and small
+# helpers) < drivers/ < daemon/ (the composition).
+CORE_SRC := core/util.c core/log.c core/loop.c core/rundown.c core/inifile.c core/board.c \
+	core/show.c core/cue.c core/gesture.c core/cmd.c core/view.c core/lease.c
+DRIVER_SRC := drivers/drivers.c drivers/console.c drivers/input.c drivers/gpio.c \
+	drivers/gpioline_gpiod1.c drivers/sevenseg.c drivers/display.c drivers/tm1637.c \
+	drivers/max7219.c drivers/usbhost.c drivers/pedalreport.c drivers/pedal.c drivers/blink1.c \
 	drivers/hidrelay.c
+DAEMON_SRC := daemon/conf.c daemon/persist.c daemon/showlog.c daemon/ctl.c daemon/notify.c \
+	daemon/mqttmsg.c daemon/mosq.c daemon/mqtt.c daemon/audio.c daemon/audio_alsa.c \
+	daemon/selftest.c daemon/checks.c daemon/running.c daemon/viewjson.c daemon/checkrun.c \
+	daemon/link.c daemon/replies.c
+CORE := $(CORE_SRC) $(DRIVER_SRC) $(DAEMON_SRC)
 CORE_OBJ := $(CORE:%.c=$(BUILD)/%.o)
+# onairctl needs the command grammar and the helpers, nothing with hardware.
+CTL_OBJ := $(BUILD)/daemon/onairctl.o $(BUILD)/core/cmd.o $(BUILD)/core/util.o
+CTL_LIBS := $(shell $(PKG_CONFIG) --libs libcjson)
 UNIT_TESTS := rundown show cue gesture conf persist ctl report board pedalreport mqttmsg audio selftest
 UNIT_BIN := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FUZZERS := conf rundown ctl persist board hid mqtt
@@ -61,8 +72,8 @@ $(BUILD)/%.o: %.c
 $(BUILD)/onaird: $(CORE_OBJ) $(BUILD)/daemon/onaird.o
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/onairctl: $(CORE_OBJ) $(BUILD)/daemon/onairctl.o
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/onairctl: $(CTL_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(CORE_OBJ)
 	@mkdir -p $(dir $@)

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "audio_alsa.h"
-#include "util.h"
+#include "../core/util.h"
 
 #define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); goto out; } while (0)
 

@@ -13,7 +13,7 @@
 
 #include "audio_alsa.h"
 #include "checks.h"
-#include "log.h"
+#include "../core/log.h"
 
 static int64_t since(int64_t start)
 {

@@ -13,8 +13,8 @@
 
 #include "conf.h"
 #include "audio.h"
-#include "inifile.h"
-#include "log.h"
+#include "../core/inifile.h"
+#include "../core/log.h"
 
 #define CONF_FILE_MAX (256 * 1024)
 

@@ -7,10 +7,10 @@
 #include <stdio.h>
 
 #include "../drivers/driver.h"
-#include "board.h"
-#include "cue.h"
-#include "rundown.h"
-#include "show.h"
+#include "../core/board.h"
+#include "../core/cue.h"
+#include "../core/rundown.h"
+#include "../core/show.h"
 
 #define CONF_MAX_DEVICES 16
 #define CONF_MAX_OVERRIDES 64

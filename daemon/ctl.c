@@ -14,154 +14,12 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "log.h"
-#include "loop.h"
+#include "../core/log.h"
+#include "../core/loop.h"
 
 #define CTL_MAX_CLIENTS 32
 #define CTL_OUT_MAX (4 * 1024 * 1024)
 #define CTL_IDLE_MS 30000
-
-enum ctl_arg { ARG_NONE, ARG_SEGMENT, ARG_SIGNED_SECONDS, ARG_SECONDS_OR_CANCEL, ARG_CSV, ARG_COUNT, ARG_ATTENTION };
-
-static const struct ctl_command {
-	const char *name;
-	enum ctl_verb verb;
-	enum show_cmd_kind kind;
-	enum ctl_arg arg;
-	const char *usage;
-	const char *help;
-} ctl_commands[] = {
-	{ "status", CTL_STATUS, 0, ARG_NONE, "status [--json]", "segment, remaining time and every lamp" },
-	{ "start", CTL_SHOW, SHOW_CMD_START, ARG_NONE, "start", "start the show (preroll, then segment 1)" },
-	{ "next", CTL_SHOW, SHOW_CMD_NEXT, ARG_NONE, "next", "next segment (starts the show from standby)" },
-	{ "prev", CTL_SHOW, SHOW_CMD_PREV, ARG_NONE, "prev", "back to the previous segment, its time continuing" },
-	{ "goto", CTL_SHOW, SHOW_CMD_GOTO, ARG_SEGMENT, "goto N", "jump to segment N (1-based), starting it afresh" },
-	{ "hold", CTL_SHOW, SHOW_CMD_HOLD, ARG_NONE, "hold", "freeze the countdown" },
-	{ "resume", CTL_SHOW, SHOW_CMD_RESUME, ARG_NONE, "resume", "continue after hold" },
-	{ "hold-toggle", CTL_SHOW, SHOW_CMD_HOLD_TOGGLE, ARG_NONE, "hold-toggle", "hold, or resume when held (one pedal for both)" },
-	{ "extend", CTL_SHOW, SHOW_CMD_EXTEND, ARG_SIGNED_SECONDS, "extend [+|-]SECONDS", "lengthen or shorten this segment (also m:ss)" },
-	{ "end", CTL_SHOW, SHOW_CMD_END, ARG_NONE, "end", "end the show" },
-	{ "cue", CTL_SHOW, SHOW_CMD_ATTENTION, ARG_ATTENTION, "cue attention", "flash the cue light: look at me" },
-	{ "standby", CTL_SHOW, SHOW_CMD_STANDBY, ARG_NONE, "standby", "call standby (cue light flashes until acknowledged)" },
-	{ "ack", CTL_SHOW, SHOW_CMD_ACK, ARG_NONE, "ack", "the anchor acknowledges standby (light steady)" },
-	{ "go", CTL_SHOW, SHOW_CMD_GO, ARG_NONE, "go", "give GO after standby" },
-	{ "aux", CTL_SHOW, SHOW_CMD_AUX, ARG_SECONDS_OR_CANCEL, "aux SECONDS|cancel", "run an auxiliary countdown on the display (flash sale, lucky draw)" },
-	{ "reload", CTL_RELOAD, 0, ARG_NONE, "reload", "re-read config and rundown (kept on error)" },
-	{ "log", CTL_LOG, 0, ARG_COUNT, "log [N]", "this show's log, the last N lines" },
-	{ "report", CTL_REPORT, 0, ARG_CSV, "report [--csv]", "planned vs actual per segment, holds, who pressed what" },
-	{ "version", CTL_VERSION, 0, ARG_NONE, "version", "daemon version and protocol" },
-	{ "ping", CTL_PING, 0, ARG_NONE, "ping", "is the daemon answering" },
-	{ "selftest", CTL_SELFTEST, 0, ARG_NONE, "selftest [--json]", "the pre-live checklist (exit 1 on FAIL)" },
-};
-
-void ctl_usage(FILE *f)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(ctl_commands); i++)
-		fprintf(f, "  %-22s %s\n", ctl_commands[i].usage, ctl_commands[i].help);
-}
-
-#define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
-
-void ctl_cmd_text(const struct show_cmd *cmd, char *buf, size_t len)
-{
-	const struct ctl_command *c = NULL;
-
-	if (cmd->kind == SHOW_CMD_AUX_CANCEL) {
-		snprintf(buf, len, "aux cancel");
-		return;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(ctl_commands) && !c; i++)
-		if (ctl_commands[i].verb == CTL_SHOW && ctl_commands[i].kind == cmd->kind)
-			c = &ctl_commands[i];
-	if (!c) {
-		snprintf(buf, len, "?");
-		return;
-	}
-	switch (c->arg) {
-	case ARG_SEGMENT: snprintf(buf, len, "%s %lld", c->name, (long long)cmd->arg); break;
-	case ARG_SIGNED_SECONDS: snprintf(buf, len, "%s %+lld", c->name, (long long)(cmd->arg / 1000)); break;
-	case ARG_SECONDS_OR_CANCEL: snprintf(buf, len, "%s %lld", c->name, (long long)(cmd->arg / 1000)); break;
-	case ARG_ATTENTION: snprintf(buf, len, "%s attention", c->name); break;
-	default: snprintf(buf, len, "%s", c->name); break;
-	}
-}
-
-int ctl_parse(const char *line, size_t len, struct ctl_request *req, char *err, size_t errlen)
-{
-	char buf[CTL_LINE_MAX + 1], *words[4], *save = NULL, *w;
-	int n = 0;
-	const struct ctl_command *c = NULL;
-	int64_t ms;
-	long long v;
-
-	memset(req, 0, sizeof(*req));
-	if (len > CTL_LINE_MAX)
-		BAD("request longer than %d bytes", CTL_LINE_MAX);
-	if (len && line[len - 1] == '\r')
-		len--;
-	memcpy(buf, line, len);
-	buf[len] = '\0';
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7E)
-			BAD("request contains a byte that is not printable ASCII (0x%02x)",
-			    (unsigned char)buf[i]);
-	for (w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-		if (n == (int)ARRAY_SIZE(words))
-			BAD("too many words");
-		words[n++] = w;
-	}
-	if (n == 0)
-		BAD("empty request");
-	for (size_t i = 0; i < ARRAY_SIZE(ctl_commands); i++)
-		if (strcmp(ctl_commands[i].name, words[0]) == 0)
-			c = &ctl_commands[i];
-	if (!c)
-		BAD("unknown command \"%.32s\"", words[0]);
-	str_copy(req->word, c->name, sizeof(req->word));
-	req->verb = c->verb;
-	req->cmd.kind = c->kind;
-	req->cmd.source = SHOW_SRC_CLI;
-	switch (c->arg) {
-	case ARG_NONE:
-		if (n != 1)
-			BAD("%s takes no argument", c->name);
-		break;
-	case ARG_SEGMENT:
-		if (n != 2 || !int_parse(words[1], 1, RUNDOWN_MAX_SEGMENTS, &v))
-			BAD("usage: %s (N from 1 to %d)", c->usage, RUNDOWN_MAX_SEGMENTS);
-		req->cmd.arg = v;
-		break;
-	case ARG_SIGNED_SECONDS:
-		if (n != 2 || !duration_parse(words[1], true, &ms))
-			BAD("usage: %s", c->usage);
-		req->cmd.arg = ms;
-		break;
-	case ARG_SECONDS_OR_CANCEL:
-		if (n == 2 && strcmp(words[1], "cancel") == 0) {
-			req->cmd.kind = SHOW_CMD_AUX_CANCEL;
-			break;
-		}
-		if (n != 2 || !duration_parse(words[1], false, &ms) || ms <= 0)
-			BAD("usage: %s", c->usage);
-		req->cmd.arg = ms;
-		break;
-	case ARG_CSV:
-		if (n > 2 || (n == 2 && strcmp(words[1], "csv") != 0 && strcmp(words[1], "--csv") != 0))
-			BAD("usage: %s", c->usage);
-		req->csv = n == 2;
-		break;
-	case ARG_COUNT:
-		if (n > 2 || (n == 2 && !int_parse(words[1], 1, 100000, &v)))
-			BAD("usage: %s (N from 1 to 100000)", c->usage);
-		req->count = n == 2 ? (int)v : 0;
-		break;
-	case ARG_ATTENTION:
-		if (n != 2 || strcmp(words[1], "attention") != 0)
-			BAD("usage: %s", c->usage);
-		break;
-	}
-	return 0;
-}
 
 char *ctl_error_response(const char *reason)
 {
@@ -180,7 +38,7 @@ struct ctl_client {
 	int fd;
 	struct loop_watch *watch;
 	struct loop_timer *idle;
-	char in[CTL_LINE_MAX + 2];
+	char in[CMD_LINE_MAX + 2];
 	size_t inlen;
 	char *out;
 	size_t outlen, outoff;
@@ -277,17 +135,17 @@ static void client_queue(struct ctl_client *cl, char *response)
 
 static void client_line(struct ctl_client *cl, const char *line, size_t len)
 {
-	struct ctl_request req;
+	struct cmd_request req;
 	char err[160];
 
-	if (ctl_parse(line, len, &req, err, sizeof(err)) < 0) {
+	if (cmd_parse(line, len, &req, err, sizeof(err)) < 0) {
 		log_info("ctl: %s: rejected: %s", cl->who, err);
 		client_queue(cl, ctl_error_response(err));
 		return;
 	}
 	char *response;
 
-	if (req.verb != CTL_STATUS && req.verb != CTL_PING)
+	if (req.verb != CMD_STATUS && req.verb != CMD_PING)
 		log_info("ctl: %s: %.*s", cl->who, (int)len, line);
 	ctl.current = cl;
 	response = ctl.handler(&req, cl->who, ctl.data);

@@ -14,8 +14,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "log.h"
-#include "loop.h"
+#include "../core/log.h"
+#include "../core/loop.h"
 #include "mqtt.h"
 #include "version.h"
 

@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl.h"
+#include "../core/cmd.h"
 #include "mqttmsg.h"
+#include "persist.h"
+#include "viewjson.h"
 
 #define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); goto out; } while (0)
 
@@ -53,8 +55,7 @@ int mqttmsg_parse_cmd(const char *payload, size_t len, int64_t now_wall, int64_t
 {
 	cJSON *o = NULL;
 	const cJSON *arg, *sent;
-	struct ctl_request req;
-	char line[CTL_LINE_MAX], text[64];
+	char line[CMD_LINE_MAX], text[64];
 	bool bad = false;
 	int rc = -1;
 
@@ -78,12 +79,8 @@ int mqttmsg_parse_cmd(const char *payload, size_t len, int64_t now_wall, int64_t
 	else
 		BAD("\"arg\" must be a short string or a whole number");
 	snprintf(line, sizeof(line), "%s%s", out->word, text);
-	if (ctl_parse(line, strlen(line), &req, err, errlen) < 0)
+	if (cmd_parse_show(line, SHOW_SRC_MQTT, &out->cmd, err, errlen) < 0)
 		goto out;
-	if (req.verb != CTL_SHOW)
-		BAD("\"%s\" is not a show command", out->word);
-	out->cmd = req.cmd;
-	out->cmd.source = SHOW_SRC_MQTT;
 	sent = cJSON_GetObjectItemCaseSensitive(o, "sent_wall");
 	if (sent && (!cJSON_IsNumber(sent) || sent->valuedouble < 0 || sent->valuedouble > 1e15))
 		BAD("\"sent_wall\" must be milliseconds since 1970");
@@ -116,7 +113,7 @@ char *mqttmsg_cmd_encode(const struct show_cmd *cmd, const char *from, const cha
 	cJSON *o = cJSON_CreateObject();
 	char line[64], *space;
 
-	ctl_cmd_text(cmd, line, sizeof(line));
+	cmd_text(cmd, line, sizeof(line));
 	space = strchr(line, ' ');
 	if (space)
 		*space++ = '\0';
@@ -129,28 +126,21 @@ char *mqttmsg_cmd_encode(const struct show_cmd *cmd, const char *from, const cha
 	return print(o);
 }
 
-char *mqttmsg_state_encode(const char *persisted, const char *leader, const char *show_title,
-			   const char *segment_title, int64_t planned_ms, int64_t now_wall,
-			   bool counting, int64_t remaining_ms)
+char *mqttmsg_state_encode(const struct show_state *s, const struct show_view *v, const char *leader,
+			   const char *boot_id, uint32_t rundown_hash)
 {
-	char end[40];
+	cJSON *o = cJSON_CreateObject();
 
-	cJSON *o = cJSON_Parse(persisted);
-
-	if (!cJSON_IsObject(o)) {
-		cJSON_Delete(o);
-		return NULL;
-	}
+	persist_fields(o, s, v->at, boot_id, rundown_hash);
 	cJSON_AddStringToObject(o, "leader", leader);
-	cJSON_AddStringToObject(o, "show", show_title);
-	cJSON_AddStringToObject(o, "title", segment_title);
-	cJSON_AddNumberToObject(o, "planned_ms", (double)planned_ms);
-	cJSON_AddNumberToObject(o, "sent_wall", (double)now_wall);
+	cJSON_AddStringToObject(o, "show", v->show_title);
+	viewjson_words(o, v);
+	cJSON_AddNumberToObject(o, "planned_ms", (double)v->planned_ms);
+	cJSON_AddNumberToObject(o, "sent_wall", (double)v->at.wall);
 	/* For dashboards only: followers use the anchors above. */
-	if (counting) {
-		time_format_wall(now_wall + remaining_ms, end, sizeof(end));
-		cJSON_AddNumberToObject(o, "remaining_ms", (double)remaining_ms);
-		cJSON_AddStringToObject(o, "segment_end", end);
+	if (v->segment_end_wall) {
+		cJSON_AddNumberToObject(o, "remaining_ms", (double)v->remaining_ms);
+		viewjson_time(o, "segment_end", v->segment_end_wall);
 	} else {
 		cJSON_AddNullToObject(o, "remaining_ms");
 		cJSON_AddNullToObject(o, "segment_end");
@@ -239,6 +229,32 @@ int mqttmsg_state_peek(const char *payload, size_t len, char *leader, size_t lea
 	if (!cJSON_IsNumber(s) || s->valuedouble < 0 || s->valuedouble > 9e15)
 		BAD("state without a \"seq\"");
 	*seq = (uint64_t)s->valuedouble;
+	rc = 0;
+out:
+	cJSON_Delete(o);
+	return rc;
+}
+
+int mqttmsg_state_decode(const char *payload, size_t len, struct onair_time now, const char *boot_id,
+			 struct mqttmsg_state *st, char *err, size_t errlen)
+{
+	cJSON *o = NULL;
+	const cJSON *s;
+	bool bad = false;
+	int rc = -1;
+
+	memset(st, 0, sizeof(*st));
+	if (!(o = parse_object(payload, len, "state", err, errlen)))
+		goto out;
+	if (!get_string(o, "leader", st->leader, sizeof(st->leader), &bad) ||
+	    !get_string(o, "boot_id", st->boot_id, sizeof(st->boot_id), &bad) || bad)
+		BAD("state without \"leader\" and \"boot_id\"");
+	s = cJSON_GetObjectItemCaseSensitive(o, "seq");
+	if (!cJSON_IsNumber(s) || s->valuedouble < 0 || s->valuedouble > 9e15)
+		BAD("state without a \"seq\"");
+	st->seq = (uint64_t)s->valuedouble;
+	if (persist_read(o, &st->show, now, boot_id, &st->rundown_hash, err, errlen) < 0)
+		goto out;
 	rc = 0;
 out:
 	cJSON_Delete(o);

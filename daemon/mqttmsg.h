@@ -7,7 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "show.h"
+#include "../core/show.h"
+#include "../core/view.h"
 
 #define MQTTMSG_MAX 8192	/* larger payloads are refused unread */
 
@@ -28,11 +29,22 @@ int mqttmsg_parse_cmd(const char *payload, size_t len, int64_t now_wall, int64_t
 char *mqttmsg_cmd_encode(const struct show_cmd *cmd, const char *from, const char *id,
 			 int64_t sent_wall);
 
-/* The leader's state: the persisted state (both clocks, boot id) plus what
- * a dashboard wants to read (malloc'd JSON). */
-char *mqttmsg_state_encode(const char *persisted, const char *leader, const char *show_title,
-			   const char *segment_title, int64_t planned_ms, int64_t now_wall,
-			   bool counting, int64_t remaining_ms);
+/* The leader's state, built once from the show and its view: the show's
+ * fields with both clocks and the boot id (as the state file has them),
+ * then what a dashboard reads without computing it (malloc'd JSON). */
+char *mqttmsg_state_encode(const struct show_state *s, const struct show_view *v, const char *leader,
+			   const char *boot_id, uint32_t rundown_hash);
+struct mqttmsg_state {
+	char leader[64];
+	char boot_id[64];
+	uint64_t seq;
+	struct show_state show;		/* on this box's clocks */
+	uint32_t rundown_hash;
+};
+/* A state, parsed once: who sent it and the show it carries. -1 and a
+ * reason when it is not a valid state. */
+int mqttmsg_state_decode(const char *payload, size_t len, struct onair_time now, const char *boot_id,
+			 struct mqttmsg_state *st, char *err, size_t errlen);
 /* Home Assistant device discovery for the leader: tally, segment, title,
  * segment end (a timestamp HA counts down to), next and hold buttons, with
  * the node's status as availability (malloc'd JSON). */

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
-#include "util.h"
+#include "../core/util.h"
 #include "version.h"
 
 #define REPLY_MAX (64 * 1024 * 1024)
@@ -23,7 +23,7 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: onairctl [--socket PATH] [--json] COMMAND [ARGS]\n\n");
-	ctl_usage(f);
+	cmd_usage(f);
 	fprintf(f, "\nThe socket is PATH, else $ONAIR_SOCKET, else /run/onair/onaird.sock.\n"
 		   "Exit status: 0 done, 1 refused by the daemon, 2 usage, 3 no daemon answering.\n");
 }
@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 }
 	};
 	const char *socket_path = getenv("ONAIR_SOCKET");
-	char request[CTL_LINE_MAX + 1] = "", *reply;
+	char request[CMD_LINE_MAX + 1] = "", *reply;
 	bool json = false, csv = false;
 	cJSON *o;
 	int opt, fd, rc;

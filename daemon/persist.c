@@ -32,11 +32,10 @@ static void add_int(cJSON *o, const char *name, int64_t v)
 	cJSON_AddNumberToObject(o, name, (double)v);
 }
 
-char *persist_encode(const struct show_state *s, struct onair_time now, const char *boot_id,
-		     uint32_t rundown_hash)
+void persist_fields(cJSON *o, const struct show_state *s, struct onair_time now, const char *boot_id,
+		    uint32_t rundown_hash)
 {
-	cJSON *o = cJSON_CreateObject(), *runs;
-	char *text;
+	cJSON *runs;
 
 	add_int(o, "version", PERSIST_VERSION);
 	cJSON_AddStringToObject(o, "boot_id", boot_id);
@@ -65,6 +64,15 @@ char *persist_encode(const struct show_state *s, struct onair_time now, const ch
 		add_int(r, "extend_ms", run->extend_ms);
 		cJSON_AddItemToArray(runs, r);
 	}
+}
+
+char *persist_encode(const struct show_state *s, struct onair_time now, const char *boot_id,
+		     uint32_t rundown_hash)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *text;
+
+	persist_fields(o, s, now, boot_id, rundown_hash);
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return text;
@@ -84,10 +92,9 @@ static bool get_int(const cJSON *o, const char *name, int64_t min, int64_t max, 
 #define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); goto out; } while (0)
 #define MOMENT_MAX (1LL << 50)
 
-int persist_decode(const char *text, size_t len, struct show_state *out, struct onair_time now,
-		   const char *boot_id, uint32_t *rundown_hash, char *err, size_t errlen)
+int persist_read(const cJSON *o, struct show_state *out, struct onair_time now, const char *boot_id,
+		 uint32_t *rundown_hash, char *err, size_t errlen)
 {
-	cJSON *o = cJSON_ParseWithLength(text, len);
 	const cJSON *item, *runs, *r;
 	struct show_state s;
 	int64_t v, saved_mono, saved_wall, hash;
@@ -150,6 +157,15 @@ int persist_decode(const char *text, size_t len, struct show_state *out, struct 
 	*rundown_hash = (uint32_t)hash;
 	rc = 0;
 out:
+	return rc;
+}
+
+int persist_decode(const char *text, size_t len, struct show_state *s, struct onair_time now,
+		   const char *boot_id, uint32_t *rundown_hash, char *err, size_t errlen)
+{
+	cJSON *o = cJSON_ParseWithLength(text, len);
+	int rc = persist_read(o, s, now, boot_id, rundown_hash, err, errlen);
+
 	cJSON_Delete(o);
 	return rc;
 }

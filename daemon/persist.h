@@ -3,13 +3,20 @@
 #ifndef ONAIR_PERSIST_H
 #define ONAIR_PERSIST_H
 
+#include <cJSON.h>
 #include <stdint.h>
 
-#include "show.h"
+#include "../core/show.h"
 
 /* Encode the state as JSON (malloc'd); now and boot_id anchor its clocks. */
 char *persist_encode(const struct show_state *s, struct onair_time now, const char *boot_id,
 		     uint32_t rundown_hash);
+/* The same fields added to an object of the caller's (the MQTT state). */
+void persist_fields(cJSON *o, const struct show_state *s, struct onair_time now, const char *boot_id,
+		    uint32_t rundown_hash);
+/* Read them from a parsed object, as persist_decode does. */
+int persist_read(const cJSON *o, struct show_state *s, struct onair_time now, const char *boot_id,
+		 uint32_t *rundown_hash, char *err, size_t errlen);
 /* Decode and validate; on success the state's monotonic moments are moved
  * onto this boot's clock. -1 with a reason (nothing is changed) otherwise. */
 int persist_decode(const char *text, size_t len, struct show_state *s, struct onair_time now,

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "selftest.h"
-#include "util.h"
+#include "../core/util.h"
 
 static const char *const verdict_names[] = { "PASS", "WARN", "FAIL" };
 

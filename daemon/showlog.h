@@ -6,7 +6,7 @@
 #include <limits.h>
 #include <stdbool.h>
 
-#include "show.h"
+#include "../core/show.h"
 
 struct showlog {
 	int fd;

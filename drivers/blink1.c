@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../daemon/log.h"
-#include "../daemon/loop.h"
+#include "../core/log.h"
+#include "../core/loop.h"
 #include "driver.h"
 #include "usbhost.h"
 
@@ -150,14 +150,13 @@ static struct drv *blink1_open(const struct conf_device *dev, struct drv_host *h
 	return b;
 }
 
-static void blink1_render(struct drv *b, const struct cue_output *out, const char *title,
-			  int segment, int segments)
+static void blink1_render(struct drv *b, const struct show_view *view)
 {
+	const struct cue_output *out = &view->out;
 	enum cue_colour c = b->role == DRV_ROLE_CUE ? out->lamp[CUE_LAMP_CUE].colour
 						    : out->lamp[CUE_LAMP_TALLY].colour;
 	bool lit = drv_role_lit(b->role, out);
 
-	(void)title, (void)segment, (void)segments;
 	for (int i = 0; i < 3; i++)
 		b->want[i] = lit ? (uint8_t)(colour_rgb[c][i] * b->brightness / 100) : 0;
 	send_colour(b);

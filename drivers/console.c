@@ -9,8 +9,8 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "../daemon/log.h"
-#include "../daemon/loop.h"
+#include "../core/log.h"
+#include "../core/loop.h"
 #include "driver.h"
 
 struct drv {
@@ -197,9 +197,9 @@ static void draw_lamp(struct drv *c, const char *label, const struct cue_lamp *l
 		       l->pattern == CUE_SLOW ? "~" : l->pattern == CUE_FAST ? "!" : "");
 }
 
-static void console_render(struct drv *c, const struct cue_output *out, const char *title,
-			   int segment, int segments)
+static void console_render(struct drv *c, const struct show_view *view)
 {
+	const struct cue_output *out = &view->out;
 	const struct cue_lamp *tally = &out->lamp[CUE_LAMP_TALLY], *cue = &out->lamp[CUE_LAMP_CUE];
 
 	if (c->tty) {
@@ -212,22 +212,22 @@ static void console_render(struct drv *c, const struct cue_output *out, const ch
 		else
 			printf("  %s%s%s", c->colour ? "\033[1m" : "", out->countdown,
 			       c->colour ? "\033[0m" : "");
-		printf("%s  %d/%d %s  (%s)", out->aux ? " AUX" : "", segment, segments, title,
+		printf("%s  %d/%d %s  (%s)", out->aux ? " AUX" : "", view->segment, view->segments, view_heading(view),
 		       cue_cond_name(out->cond));
 		fflush(stdout);
 		return;
 	}
 	if (c->printed && out->cond == c->last_cond && tally->pattern == c->last_tally &&
-	    segment == c->last_segment &&
+	    view->segment == c->last_segment &&
 	    (!c->every_second || strcmp(out->countdown, c->last_countdown) == 0))
 		return;
 	str_copy(c->last_countdown, out->countdown, sizeof(c->last_countdown));
 	c->printed = true;
 	c->last_cond = out->cond;
 	c->last_tally = tally->pattern;
-	c->last_segment = segment;
-	printf("console: segment %d/%d \"%s\" %s | tally %s %s | cue %s %s (%s)\n", segment, segments,
-	       title, out->countdown, cue_pattern_name(tally->pattern), cue_colour_name(tally->colour),
+	c->last_segment = view->segment;
+	printf("console: segment %d/%d \"%s\" %s | tally %s %s | cue %s %s (%s)\n", view->segment, view->segments,
+	       view_heading(view), out->countdown, cue_pattern_name(tally->pattern), cue_colour_name(tally->colour),
 	       cue_pattern_name(cue->pattern), cue_colour_name(cue->colour), cue_cond_name(out->cond));
 	fflush(stdout);
 }

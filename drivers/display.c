@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../daemon/log.h"
-#include "../daemon/loop.h"
+#include "../core/log.h"
+#include "../core/loop.h"
 #include "display.h"
 
 enum colon_mode { COLON_ON, COLON_BLINK, COLON_OFF };
@@ -119,23 +119,21 @@ struct drv *display_open(const struct display_protocol *p, const struct conf_dev
 	return g;
 }
 
-void display_render(struct drv *g, const struct cue_output *out, const char *title, int segment,
-		    int segments)
+void display_render(struct drv *g, const struct show_view *view)
 {
+	const struct cue_output *out = &view->out;
 	int w = g->p->width;
 	char number[4];
 
-	(void)title;
-	(void)segments;
 	g->dark_wanted = false;
 	memset(g->want, 0, sizeof(g->want));
-	if (g->p->segment_number && segment > 0) {
+	if (g->p->segment_number && view->segment > 0) {
 		/* "03 05.00": the segment number, a gap, the countdown. */
-		snprintf(number, sizeof(number), "%02d", segment % 100);
+		snprintf(number, sizeof(number), "%02d", view->segment % 100);
 		g->want[0] = sevenseg_glyph(number[0]);
 		g->want[1] = sevenseg_glyph(number[1]);
 	}
-	g->first = g->p->segment_number && segment > 0 ? 3 : 0;
+	g->first = g->p->segment_number && view->segment > 0 ? 3 : 0;
 	sevenseg_layout(out->countdown, w - g->first, g->want + g->first);
 	if (g->colon == COLON_OFF || (g->colon == COLON_BLINK && !out->counting)) {
 		for (int i = g->first; i < w; i++)

@@ -26,8 +26,7 @@ int display_check(const struct display_protocol *p, const struct conf_device *de
 		  const struct board *board, const char *path, struct diag *d);
 struct drv *display_open(const struct display_protocol *p, const struct conf_device *dev,
 			 struct drv_host *host, struct diag *d);
-void display_render(struct drv *drv, const struct cue_output *out, const char *title,
-		    int segment, int segments);
+void display_render(struct drv *drv, const struct show_view *view);
 void display_safe(struct drv *drv);
 void display_describe(struct drv *drv, char *buf, size_t len, bool *present);
 void display_close(struct drv *drv);

@@ -7,10 +7,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../daemon/board.h"
-#include "../daemon/cue.h"
-#include "../daemon/show.h"
-#include "../daemon/util.h"
+#include "../core/board.h"
+#include "../core/cue.h"
+#include "../core/show.h"
+#include "../core/view.h"
+#include "../core/util.h"
 #include "gpioline.h"
 
 #define DRV_MAX_KEYS 48
@@ -51,9 +52,8 @@ struct drv_ops {
 		     struct diag *d);
 	/* Open the device and put its outputs in their safe state. */
 	struct drv *(*open)(const struct conf_device *dev, struct drv_host *host, struct diag *d);
-	/* Show the cue engine's output; called whenever it changes. */
-	void (*render)(struct drv *drv, const struct cue_output *out, const char *title,
-		       int segment, int segments);
+	/* Show the snapshot; called whenever what a person sees changes. */
+	void (*render)(struct drv *drv, const struct show_view *view);
 	/* Drive every output to its safe state (lamps off, display blank). */
 	void (*safe)(struct drv *drv);
 	/* One line on what the device is and whether it is present. */

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#include "../daemon/log.h"
-#include "../daemon/loop.h"
+#include "../core/log.h"
+#include "../core/loop.h"
 #include "input.h"
 
 enum gpio_out { OUT_TALLY, OUT_ONAIR, OUT_CUE, OUT_RED, OUT_GREEN, OUT_BLUE, OUT_AMBER, OUT_COUNT };
@@ -169,15 +169,12 @@ static bool colour_has(enum cue_colour c, enum gpio_out o, bool amber_lamp)
 	}
 }
 
-static void gpio_render(struct drv *g, const struct cue_output *out, const char *title,
-			int segment, int segments)
+static void gpio_render(struct drv *g, const struct show_view *view)
 {
+	const struct cue_output *out = &view->out;
 	const struct cue_lamp *cue = &out->lamp[CUE_LAMP_CUE];
 	bool amber_lamp = g->out[OUT_AMBER] != NULL;
 
-	(void)title;
-	(void)segment;
-	(void)segments;
 	gpio_write(g, OUT_TALLY, drv_role_lit(DRV_ROLE_TALLY, out));
 	gpio_write(g, OUT_ONAIR, drv_role_lit(DRV_ROLE_ONAIR, out));
 	gpio_write(g, OUT_CUE, drv_role_lit(DRV_ROLE_CUE, out));

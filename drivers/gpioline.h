@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../daemon/board.h"
+#include "../core/board.h"
 
 enum gpioline_mode {
 	GPIOLINE_OUTPUT,	/* push-pull */

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../daemon/util.h"
+#include "../core/util.h"
 #include "gpioline.h"
 
 struct gpioline {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../daemon/log.h"
+#include "../core/log.h"
 #include "driver.h"
 #include "usbhost.h"
 
@@ -124,10 +124,9 @@ static struct drv *hidrelay_open(const struct conf_device *dev, struct drv_host 
 	return r;
 }
 
-static void hidrelay_render(struct drv *r, const struct cue_output *out, const char *title,
-			    int segment, int segments)
+static void hidrelay_render(struct drv *r, const struct show_view *view)
 {
-	(void)title, (void)segment, (void)segments;
+	const struct cue_output *out = &view->out;
 	r->want = 0;
 	for (int i = 0; i < RELAY_MAX; i++)
 		if (drv_role_lit(r->role[i], out))

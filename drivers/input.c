@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../daemon/ctl.h"
-#include "../daemon/log.h"
-#include "../daemon/loop.h"
+#include "../core/cmd.h"
+#include "../core/log.h"
+#include "../core/loop.h"
 #include "input.h"
 
 #define DEFAULT_DEBOUNCE_MS 20
@@ -13,20 +13,6 @@
 #define DEFAULT_DOUBLE_MS 400
 
 static const char *const kind_keys[] = { "press", "long", "double" };
-
-static int parse_command(const char *text, struct show_cmd *cmd, char *err, size_t errlen)
-{
-	struct ctl_request req;
-
-	if (ctl_parse(text, strlen(text), &req, err, errlen) < 0)
-		return -1;
-	if (req.verb != CTL_SHOW) {
-		snprintf(err, errlen, "\"%s\" is not a show command", req.word);
-		return -1;
-	}
-	*cmd = req.cmd;
-	return 0;
-}
 
 /* Milliseconds are plain integers, as in the config's other *_ms keys. */
 static int ms_key(const struct conf_device *dev, const char *key, int64_t lo, int64_t hi,
@@ -58,7 +44,7 @@ int input_check_map(const struct conf_device *dev, const char *prefix, const cha
 
 		snprintf(key, sizeof(key), "%s%s", prefix, kind_keys[k]);
 		v = drv_key(dev, key);
-		if (v && strcmp(v, "none") != 0 && parse_command(v, &cmd, err, sizeof(err)) < 0) {
+		if (v && strcmp(v, "none") != 0 && cmd_parse_show(v, SHOW_SRC_BUTTON, &cmd, err, sizeof(err)) < 0) {
 			diag_add(d, path, drv_key_line(dev, key), "%s: %s", key, err);
 			rc = -1;
 		}
@@ -114,9 +100,8 @@ bool input_setup(struct input_button *b, const struct conf_device *dev, const ch
 		v = drv_key(dev, key);
 		if (!v && k == GESTURE_PRESS)
 			v = default_press;
-		if (!v || strcmp(v, "none") == 0 || parse_command(v, &b->cmd[k], err, sizeof(err)) < 0)
+		if (!v || strcmp(v, "none") == 0 || cmd_parse_show(v, source, &b->cmd[k], err, sizeof(err)) < 0)
 			continue;
-		b->cmd[k].source = source;
 		b->mapped[k] = any = true;
 	}
 	/* Waiting to tell a long or double press apart delays the plain press,

@@ -5,7 +5,7 @@
 #ifndef ONAIR_INPUT_H
 #define ONAIR_INPUT_H
 
-#include "../daemon/gesture.h"
+#include "../core/gesture.h"
 #include "driver.h"
 
 struct input_button {

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../daemon/log.h"
-#include "../daemon/loop.h"
+#include "../core/log.h"
+#include "../core/loop.h"
 #include "input.h"
 #include "pedalreport.h"
 #include "usbhost.h"
@@ -358,10 +358,10 @@ static struct drv *pedal_open(const struct conf_device *dev, struct drv_host *ho
 	return p;
 }
 
-static void pedal_render(struct drv *p, const struct cue_output *out, const char *title,
-			 int segment, int segments)
+static void pedal_render(struct drv *p, const struct show_view *view)
 {
-	(void)p, (void)out, (void)title, (void)segment, (void)segments;
+	const struct cue_output *out = &view->out;
+	(void)p, (void)out;
 }
 
 static void pedal_safe(struct drv *p)

@@ -2,8 +2,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../daemon/log.h"
-#include "../daemon/loop.h"
+#include "../core/log.h"
+#include "../core/loop.h"
 #include "sevenseg.h"
 
 uint8_t sevenseg_glyph(char c)

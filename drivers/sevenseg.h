@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../daemon/cue.h"
+#include "../core/cue.h"
 #include "gpioline.h"
 
 #define SEVENSEG_POINT 0x80

@@ -12,9 +12,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "../daemon/log.h"
-#include "../daemon/loop.h"
-#include "../daemon/util.h"
+#include "../core/log.h"
+#include "../core/loop.h"
+#include "../core/util.h"
 #include "usbhost.h"
 
 #define SYSFS_USB "/sys/bus/usb/devices"

@@ -41,6 +41,9 @@ suite() {
 	fi
 }
 
+# The layers: no include points up (core < drivers < daemon).
+suite "$build/layers.log" "layers" "$here/layers.sh"
+
 for b in "$build" "$build/san"; do
 	for t in "$b"/tests/test_*; do
 		case "$t" in *.log) continue ;; esac

@@ -7,9 +7,9 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ctl_request req;
+	struct cmd_request req;
 	char err[160];
 
-	ctl_parse((const char *)data, size, &req, err, sizeof(err));
+	cmd_parse((const char *)data, size, &req, err, sizeof(err));
 	return 0;
 }

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../daemon/cue.h"
-#include "../../daemon/rundown.h"
-#include "../../daemon/show.h"
+#include "../../core/cue.h"
+#include "../../core/rundown.h"
+#include "../../core/show.h"
 
 /* A clock that starts at an arbitrary boot time and wall time. */
 #define T0_MONO 1000000LL

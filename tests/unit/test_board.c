@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "../../daemon/board.h"
+#include "../../core/board.h"
 
 static struct board b;
 static struct diag d;

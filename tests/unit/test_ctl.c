@@ -2,21 +2,21 @@
 #include "helpers.h"
 #include "../../daemon/ctl.h"
 
-static struct ctl_request req;
+static struct cmd_request req;
 static char err[160];
 
 static int parse(const char *line)
 {
-	return ctl_parse(line, strlen(line), &req, err, sizeof(err));
+	return cmd_parse(line, strlen(line), &req, err, sizeof(err));
 }
 
 static void test_valid_requests(void **state)
 {
 	(void)state;
 	assert_int_equal(parse("status"), 0);
-	assert_int_equal(req.verb, CTL_STATUS);
+	assert_int_equal(req.verb, CMD_STATUS);
 	assert_int_equal(parse("next\r"), 0);
-	assert_int_equal(req.verb, CTL_SHOW);
+	assert_int_equal(req.verb, CMD_SHOW);
 	assert_int_equal(req.cmd.kind, SHOW_CMD_NEXT);
 	assert_int_equal(req.cmd.source, SHOW_SRC_CLI);
 	assert_int_equal(parse("goto 3"), 0);
@@ -52,11 +52,11 @@ static void test_invalid_requests(void **state)
 		assert_int_equal(parse(bad[i]), -1);
 		assert_true(strlen(err) > 0);
 	}
-	char big[CTL_LINE_MAX + 10];
+	char big[CMD_LINE_MAX + 10];
 	memset(big, 'a', sizeof(big));
-	assert_int_equal(ctl_parse(big, sizeof(big), &req, err, sizeof(err)), -1);
+	assert_int_equal(cmd_parse(big, sizeof(big), &req, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "longer than"));
-	assert_int_equal(ctl_parse("next\0x", 6, &req, err, sizeof(err)), -1);
+	assert_int_equal(cmd_parse("next\0x", 6, &req, err, sizeof(err)), -1);
 }
 
 static void test_error_response_is_json(void **state)

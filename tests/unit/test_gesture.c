@@ -1,6 +1,6 @@
 /* Gestures: bouncing contacts, long and double presses, on a fake clock. */
 #include "helpers.h"
-#include "../../daemon/gesture.h"
+#include "../../core/gesture.h"
 
 static struct gesture_state g;
 static struct gesture_conf c;

@@ -1,6 +1,7 @@
 /* MQTT payloads: commands parsed like onairctl's, stale ones told apart,
  * and every malformed payload named. */
 #include "helpers.h"
+#include "../../core/view.h"
 #include "../../daemon/mqttmsg.h"
 
 #define NOW 1795300000000LL
@@ -100,21 +101,57 @@ static void test_answers_carry_the_command_id(void **state)
 	free(bare);
 }
 
+/* The state is built once from the show and its view, and a follower
+ * decodes it once: the show comes back on its own clocks, and the words a
+ * dashboard reads are there without computing them. */
 static void test_state_and_status_peek(void **state)
 {
+	static struct rundown r;
+	struct show_conf sc = show_conf_test();
+	struct cue_conf cc;
+	struct show_state s;
+	struct show_events ev;
+	struct show_cmd go = { .kind = SHOW_CMD_GOTO, .arg = 1, .source = SHOW_SRC_CLI };
+	struct cue_output out;
+	static struct show_view v;
+	static struct mqttmsg_state st;
 	char leader[64], boot[64], status[16], role[16];
 	uint64_t seq;
-	char *s = mqttmsg_state_encode("{\"version\":1,\"seq\":9,\"boot_id\":\"b-1\"}", "desk", "show",
-				       "opening", 60000, NOW, true, 42000);
+	char *text;
 
 	(void)state;
-	assert_int_equal(mqttmsg_state_peek(s, strlen(s), leader, sizeof(leader), boot, sizeof(boot),
+	memset(&r, 0, sizeof(r));
+	rundown_add(&r, "opening", 60000);
+	rundown_add(&r, "product one", 240000);
+	strcpy(r.seg[0].notes, "greet; today's three deals");
+	cue_conf_defaults(&cc);
+	show_init(&s);
+	assert_int_equal(show_apply(&s, &r, &sc, &go, at_ms(0), &ev, err, sizeof(err)), 0);
+	cue_eval(&s, &r, &sc, &cc, at_ms(18000), &out);
+	view_build(&v, &s, &r, "evening sale", 0, &out, at_ms(18000));
+	text = mqttmsg_state_encode(&s, &v, "desk", "b-1", rundown_hash(&r));
+	assert_non_null(text);
+	assert_int_equal(mqttmsg_state_peek(text, strlen(text), leader, sizeof(leader), boot, sizeof(boot),
 					    &seq, err, sizeof(err)), 0);
 	assert_string_equal(leader, "desk");
 	assert_string_equal(boot, "b-1");
-	assert_int_equal(seq, 9);
-	assert_non_null(strstr(s, "\"remaining_ms\":42000"));
-	free(s);
+	assert_int_equal(seq, s.seq);
+	assert_non_null(strstr(text, "\"remaining_ms\":42000"));
+	assert_non_null(strstr(text, "\"next_title\":\"product one\""));
+	assert_non_null(strstr(text, "\"notes\":\"greet; today's three deals\""));
+	assert_non_null(strstr(text, "\"cue\":\"wrapup\""));
+	assert_non_null(strstr(text, "\"display\":\"00:42\""));
+	assert_int_equal(mqttmsg_state_decode(text, strlen(text), at_ms(18000), "b-1", &st, err,
+					      sizeof(err)), 0);
+	assert_string_equal(st.leader, "desk");
+	assert_int_equal(st.show.phase, SHOW_LIVE);
+	assert_int_equal(st.show.seg, 0);
+	assert_int_equal(st.show.seq, s.seq);
+	assert_int_equal(st.rundown_hash, rundown_hash(&r));
+	assert_int_equal(st.show.live_start_mono, s.live_start_mono);
+	free(text);
+	assert_int_equal(mqttmsg_state_decode("{\"leader\":\"x\",\"boot_id\":\"b\",\"seq\":1}", 34,
+					      at_ms(0), "b-1", &st, err, sizeof(err)), -1);
 	assert_int_equal(mqttmsg_state_peek("{\"leader\":\"x\"}", 14, leader, sizeof(leader), boot,
 					    sizeof(boot), &seq, err, sizeof(err)), -1);
 	assert_int_equal(mqttmsg_status_peek("{\"status\":\"offline\",\"role\":\"leader\"}", 36, status,

@@ -1,0 +1,163 @@
+/* The command grammar (see cmd.h): one table of words. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+
+enum cmd_arg { ARG_NONE, ARG_SEGMENT, ARG_SIGNED_SECONDS, ARG_SECONDS_OR_CANCEL, ARG_CSV, ARG_COUNT, ARG_ATTENTION };
+
+static const struct cmd_entry {
+	const char *name;
+	enum cmd_verb verb;
+	enum show_cmd_kind kind;
+	enum cmd_arg arg;
+	const char *usage;
+	const char *help;
+} cmd_table[] = {
+	{ "status", CMD_STATUS, 0, ARG_NONE, "status [--json]", "segment, remaining time and every lamp" },
+	{ "start", CMD_SHOW, SHOW_CMD_START, ARG_NONE, "start", "start the show (preroll, then segment 1)" },
+	{ "next", CMD_SHOW, SHOW_CMD_NEXT, ARG_NONE, "next", "next segment (starts the show from standby)" },
+	{ "prev", CMD_SHOW, SHOW_CMD_PREV, ARG_NONE, "prev", "back to the previous segment, its time continuing" },
+	{ "goto", CMD_SHOW, SHOW_CMD_GOTO, ARG_SEGMENT, "goto N", "jump to segment N (1-based), starting it afresh" },
+	{ "hold", CMD_SHOW, SHOW_CMD_HOLD, ARG_NONE, "hold", "freeze the countdown" },
+	{ "resume", CMD_SHOW, SHOW_CMD_RESUME, ARG_NONE, "resume", "continue after hold" },
+	{ "hold-toggle", CMD_SHOW, SHOW_CMD_HOLD_TOGGLE, ARG_NONE, "hold-toggle", "hold, or resume when held (one pedal for both)" },
+	{ "extend", CMD_SHOW, SHOW_CMD_EXTEND, ARG_SIGNED_SECONDS, "extend [+|-]SECONDS", "lengthen or shorten this segment (also m:ss)" },
+	{ "end", CMD_SHOW, SHOW_CMD_END, ARG_NONE, "end", "end the show" },
+	{ "cue", CMD_SHOW, SHOW_CMD_ATTENTION, ARG_ATTENTION, "cue attention", "flash the cue light: look at me" },
+	{ "standby", CMD_SHOW, SHOW_CMD_STANDBY, ARG_NONE, "standby", "call standby (cue light flashes until acknowledged)" },
+	{ "ack", CMD_SHOW, SHOW_CMD_ACK, ARG_NONE, "ack", "the anchor acknowledges standby (light steady)" },
+	{ "go", CMD_SHOW, SHOW_CMD_GO, ARG_NONE, "go", "give GO after standby" },
+	{ "aux", CMD_SHOW, SHOW_CMD_AUX, ARG_SECONDS_OR_CANCEL, "aux SECONDS|cancel", "run an auxiliary countdown on the display (flash sale, lucky draw)" },
+	{ "reload", CMD_RELOAD, 0, ARG_NONE, "reload", "re-read config and rundown (kept on error)" },
+	{ "log", CMD_LOG, 0, ARG_COUNT, "log [N]", "this show's log, the last N lines" },
+	{ "report", CMD_REPORT, 0, ARG_CSV, "report [--csv]", "planned vs actual per segment, holds, who pressed what" },
+	{ "version", CMD_VERSION, 0, ARG_NONE, "version", "daemon version and protocol" },
+	{ "ping", CMD_PING, 0, ARG_NONE, "ping", "is the daemon answering" },
+	{ "selftest", CMD_SELFTEST, 0, ARG_NONE, "selftest [--json]", "the pre-live checklist (exit 1 on FAIL)" },
+};
+
+void cmd_usage(FILE *f)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cmd_table); i++)
+		fprintf(f, "  %-22s %s\n", cmd_table[i].usage, cmd_table[i].help);
+}
+
+#define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
+
+void cmd_text(const struct show_cmd *cmd, char *buf, size_t len)
+{
+	const struct cmd_entry *c = NULL;
+
+	if (cmd->kind == SHOW_CMD_AUX_CANCEL) {
+		snprintf(buf, len, "aux cancel");
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cmd_table) && !c; i++)
+		if (cmd_table[i].verb == CMD_SHOW && cmd_table[i].kind == cmd->kind)
+			c = &cmd_table[i];
+	if (!c) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	switch (c->arg) {
+	case ARG_SEGMENT: snprintf(buf, len, "%s %lld", c->name, (long long)cmd->arg); break;
+	case ARG_SIGNED_SECONDS: snprintf(buf, len, "%s %+lld", c->name, (long long)(cmd->arg / 1000)); break;
+	case ARG_SECONDS_OR_CANCEL: snprintf(buf, len, "%s %lld", c->name, (long long)(cmd->arg / 1000)); break;
+	case ARG_ATTENTION: snprintf(buf, len, "%s attention", c->name); break;
+	default: snprintf(buf, len, "%s", c->name); break;
+	}
+}
+
+int cmd_parse(const char *line, size_t len, struct cmd_request *req, char *err, size_t errlen)
+{
+	char buf[CMD_LINE_MAX + 1], *words[4], *save = NULL, *w;
+	int n = 0;
+	const struct cmd_entry *c = NULL;
+	int64_t ms;
+	long long v;
+
+	memset(req, 0, sizeof(*req));
+	if (len > CMD_LINE_MAX)
+		BAD("request longer than %d bytes", CMD_LINE_MAX);
+	if (len && line[len - 1] == '\r')
+		len--;
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7E)
+			BAD("request contains a byte that is not printable ASCII (0x%02x)",
+			    (unsigned char)buf[i]);
+	for (w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (n == (int)ARRAY_SIZE(words))
+			BAD("too many words");
+		words[n++] = w;
+	}
+	if (n == 0)
+		BAD("empty request");
+	for (size_t i = 0; i < ARRAY_SIZE(cmd_table); i++)
+		if (strcmp(cmd_table[i].name, words[0]) == 0)
+			c = &cmd_table[i];
+	if (!c)
+		BAD("unknown command \"%.32s\"", words[0]);
+	str_copy(req->word, c->name, sizeof(req->word));
+	req->verb = c->verb;
+	req->cmd.kind = c->kind;
+	req->cmd.source = SHOW_SRC_CLI;
+	switch (c->arg) {
+	case ARG_NONE:
+		if (n != 1)
+			BAD("%s takes no argument", c->name);
+		break;
+	case ARG_SEGMENT:
+		if (n != 2 || !int_parse(words[1], 1, RUNDOWN_MAX_SEGMENTS, &v))
+			BAD("usage: %s (N from 1 to %d)", c->usage, RUNDOWN_MAX_SEGMENTS);
+		req->cmd.arg = v;
+		break;
+	case ARG_SIGNED_SECONDS:
+		if (n != 2 || !duration_parse(words[1], true, &ms))
+			BAD("usage: %s", c->usage);
+		req->cmd.arg = ms;
+		break;
+	case ARG_SECONDS_OR_CANCEL:
+		if (n == 2 && strcmp(words[1], "cancel") == 0) {
+			req->cmd.kind = SHOW_CMD_AUX_CANCEL;
+			break;
+		}
+		if (n != 2 || !duration_parse(words[1], false, &ms) || ms <= 0)
+			BAD("usage: %s", c->usage);
+		req->cmd.arg = ms;
+		break;
+	case ARG_CSV:
+		if (n > 2 || (n == 2 && strcmp(words[1], "csv") != 0 && strcmp(words[1], "--csv") != 0))
+			BAD("usage: %s", c->usage);
+		req->csv = n == 2;
+		break;
+	case ARG_COUNT:
+		if (n > 2 || (n == 2 && !int_parse(words[1], 1, 100000, &v)))
+			BAD("usage: %s (N from 1 to 100000)", c->usage);
+		req->count = n == 2 ? (int)v : 0;
+		break;
+	case ARG_ATTENTION:
+		if (n != 2 || strcmp(words[1], "attention") != 0)
+			BAD("usage: %s", c->usage);
+		break;
+	}
+	return 0;
+}
+
+int cmd_parse_show(const char *text, enum show_source source, struct show_cmd *cmd, char *err,
+		   size_t errlen)
+{
+	struct cmd_request req;
+
+	if (cmd_parse(text, strlen(text), &req, err, errlen) < 0)
+		return -1;
+	if (req.verb != CMD_SHOW) {
+		snprintf(err, errlen, "\"%s\" is not a show command", req.word);
+		return -1;
+	}
+	*cmd = req.cmd;
+	cmd->source = source;
+	return 0;
+}

@@ -1,0 +1,467 @@
+/* The studio link (see link.h). */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/cmd.h"
+#include "../core/lease.h"
+#include "../core/log.h"
+#include "../core/loop.h"
+#include "checkrun.h"
+#include "link.h"
+#include "mqtt.h"
+#include "mqttmsg.h"
+#include "running.h"
+#include "version.h"
+#include "viewjson.h"
+
+static struct {
+	char leader[64];	/* follower: the leader followed */
+	struct lease lease;	/* follower: what it heard and when */
+	int64_t refused_until;	/* a local press the leader did not take */
+	uint64_t next_id;
+	int64_t id_epoch;
+	bool hash_said;
+	struct loop_timer *heartbeat;
+	uint64_t sent, received, rejected;
+} l;
+
+/* What a message handler gets: the topic without the studio prefix, the
+ * payload and the MQTT v5 response topic and correlation data. */
+struct link_msg {
+	const char *topic;
+	const char *payload;
+	size_t len;
+	const char *response;
+	const void *corr;
+	int corr_len;
+};
+
+enum { ROLE_LEADER = 1 << NODE_LEADER, ROLE_FOLLOWER = 1 << NODE_FOLLOWER };
+
+static const char *role_name(enum node_role role)
+{
+	return role == NODE_LEADER ? "leader" : role == NODE_FOLLOWER ? "follower" : "standalone";
+}
+
+static const struct conf *conf(void)
+{
+	return running.conf;
+}
+
+static char *node_status(bool online)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *text;
+
+	cJSON_AddStringToObject(o, "node", conf()->node_name);
+	cJSON_AddStringToObject(o, "role", role_name(running.role));
+	cJSON_AddStringToObject(o, "status", online ? "online" : "offline");
+	cJSON_AddStringToObject(o, "version", ONAIR_VERSION);
+	if (online)
+		viewjson_devices(o, false);
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return text;
+}
+
+static void publish_status(void)
+{
+	char topic[96], *text = node_status(true);
+
+	snprintf(topic, sizeof(topic), "node/%s/status", conf()->node_name);
+	mqtt_publish(topic, text, true, 1, 0);
+	free(text);
+}
+
+static void publish_view(const struct show_view *v)
+{
+	char *state;
+
+	if (running.role != NODE_LEADER || !mqtt_connected())
+		return;
+	state = mqttmsg_state_encode(&running.show, v, conf()->node_name, running.boot_id,
+				     rundown_hash(&conf()->rundown));
+	if (state && mqtt_publish("state", state, true, 1, 0))
+		l.sent++;
+	free(state);
+}
+
+/* The show changed: the snapshot the devices just got goes to the studio. */
+static void publish_state(void)
+{
+	publish_view(&running.view);
+}
+
+/* The leader republishes its state now and then: followers' lamps are
+ * leases that this renews. */
+static void heartbeat(void *data)
+{
+	struct show_view v;
+
+	(void)data;
+	running_view_at(time_now(), &v);
+	publish_view(&v);
+	loop_timer_arm(l.heartbeat, time_mono_ms() + conf()->mqtt.heartbeat_ms);
+}
+
+static void reject(const char *topic, const char *reason, const char *id, const char *response,
+		   const void *corr, int corr_len)
+{
+	char *text = mqttmsg_error_encode(conf()->node_name, reason, mqtt_topic(topic), id);
+
+	l.rejected++;
+	log_info("mqtt: %s rejected: %s", topic, reason);
+	mqtt_publish("error", text, false, 0, 0);
+	if (response)
+		mqtt_respond(response, corr, corr_len, text);
+	free(text);
+}
+
+/* A press on a follower goes to the leader; it carries its send time and
+ * expires in the broker, so a press that cannot get through now is never
+ * applied minutes later. */
+static bool forward_command(const struct show_cmd *cmd, const char *who, char *err, size_t errlen)
+{
+	char id[96], *text;
+	bool sent;
+
+	/* The daemon's start time in the id keeps ids unique across restarts,
+	 * so a press is never mistaken in the leader's log for an older one. */
+	if (!l.id_epoch)
+		l.id_epoch = time_now().wall / 1000;
+	snprintf(id, sizeof(id), "%s-%lld-%llu", conf()->node_name, (long long)l.id_epoch,
+		 (unsigned long long)++l.next_id);
+	text = mqttmsg_cmd_encode(cmd, conf()->node_name, id, time_now().wall);
+	sent = mqtt_publish("cmd", text, false, 1, (int)((conf()->mqtt.max_age_ms + 999) / 1000));
+	free(text);
+	if (!sent) {
+		snprintf(err, errlen, "not sent: no link to the broker, so the leader cannot take it");
+		l.refused_until = time_mono_ms() + 1500;
+		log_warnx("show: %s from %s not sent: no link to the broker", show_cmd_name(cmd->kind), who);
+		running_update();
+		return false;
+	}
+	log_info("show: %s (%s %s) sent to the leader as %s", show_cmd_name(cmd->kind),
+		 show_source_name(cmd->source), who ? who : "", id);
+	return true;
+}
+
+static enum cue_link follower_link(int64_t now, int64_t *next)
+{
+	return lease_eval(&l.lease, conf()->mqtt.lease_ms, conf()->mqtt.link_lost_ms, now, next);
+}
+
+static void overlay(struct cue_output *out, struct onair_time now)
+{
+	if (running.role == NODE_FOLLOWER)
+		cue_apply_link(out, follower_link(now.mono, &out->next), l.refused_until, &conf()->cue, now);
+}
+
+/* Every press, taken or not, for dashboards and the review. */
+static void pressed(const struct show_cmd *cmd, const char *who)
+{
+	char line[64], *event;
+	cJSON *o;
+
+	if (running.role == NODE_STANDALONE)
+		return;
+	cmd_text(cmd, line, sizeof(line));
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "node", conf()->node_name);
+	cJSON_AddStringToObject(o, "source", show_source_name(cmd->source));
+	cJSON_AddStringToObject(o, "who", who);
+	cJSON_AddStringToObject(o, "cmd", line);
+	cJSON_AddNumberToObject(o, "wall_ms", (double)time_now().wall);
+	event = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	mqtt_publish("event", event, false, 0, 0);
+	free(event);
+}
+
+static void on_cmd(const struct link_msg *msg)
+{
+	struct mqttmsg_cmd m;
+	char err[200], who[160], *ok;
+	int rc = mqttmsg_parse_cmd(msg->payload, msg->len, time_now().wall, conf()->mqtt.max_age_ms, &m,
+				   err, sizeof(err));
+
+	/* The sender's id goes into the show log with its name, so a press can
+	 * be traced from the button (or follower) that sent it to the log. */
+	snprintf(who, sizeof(who), "%s%s%s", *m.from ? m.from : "mqtt client", *m.id ? " id " : "", m.id);
+	if (rc == -2 && running.log.fd >= 0)
+		showlog_rejected(&running.log, m.word, err, SHOW_SRC_MQTT, who, time_now());
+	if (rc < 0) {
+		reject("cmd", err, m.id, msg->response, msg->corr, msg->corr_len);
+		return;
+	}
+	l.received++;
+	if (running_command(&m.cmd, who, err, sizeof(err))) {
+		reject("cmd", err, m.id, msg->response, msg->corr, msg->corr_len);
+	} else if (msg->response) {
+		ok = mqttmsg_ok_encode(m.id);
+		mqtt_respond(msg->response, msg->corr, msg->corr_len, ok);
+		free(ok);
+	}
+}
+
+static void follow_state(const struct link_msg *msg)
+{
+	struct onair_time now = time_now();
+	const struct conf *c = conf();
+	struct mqttmsg_state st;
+	char err[200];
+
+	if (mqttmsg_state_decode(msg->payload, msg->len, now, running.boot_id, &st, err, sizeof(err)) < 0) {
+		reject("state", err, NULL, NULL, NULL, 0);
+		return;
+	}
+	if (strcmp(st.leader, c->node_name) == 0)
+		return;
+	if (*l.leader && strcmp(st.leader, l.leader) != 0 && l.lease.heard && !l.lease.leader_offline &&
+	    now.mono - l.lease.heard_mono < c->mqtt.lease_ms) {
+		snprintf(err, sizeof(err), "state from %s while %s leads this studio", st.leader, l.leader);
+		reject("state", err, NULL, NULL, NULL, 0);
+		return;
+	}
+	if ((st.show.phase == SHOW_LIVE || st.show.phase == SHOW_HOLD) && st.show.seg >= c->rundown.count) {
+		snprintf(err, sizeof(err), "state at segment %d; this box's rundown has %d", st.show.seg + 1,
+			 c->rundown.count);
+		reject("state", err, NULL, NULL, NULL, 0);
+		return;
+	}
+	if (st.rundown_hash != rundown_hash(&c->rundown) && !l.hash_said) {
+		log_warnx("mqtt: the leader's rundown differs from this box's; following by segment number");
+		l.hash_said = true;
+	}
+	if (strcmp(st.leader, l.leader) != 0)
+		log_info("mqtt: following %s", st.leader);
+	str_copy(l.leader, st.leader, sizeof(l.leader));
+	l.received++;
+	l.lease.heard = true;
+	l.lease.heard_mono = now.mono;
+	l.lease.leader_offline = false;
+	running_follow(&st.show, now);
+}
+
+/* Another node says it leads this studio: the lower name keeps leading, so
+ * two leaders started at once settle without talking it over. */
+static void leader_conflict(const char *other)
+{
+	const struct conf *c = conf();
+
+	if (strcmp(other, c->node_name) == 0)
+		return;
+	if (strcmp(c->node_name, other) < 0) {
+		log_warnx("mqtt: %s also claims to lead studio %s; %s keeps leading (lower name)", other,
+			  c->studio, c->node_name);
+		publish_state();
+		return;
+	}
+	log_warnx("mqtt: STUDIO %s ALREADY HAS A LEADER (%s): this box refuses to lead and follows it; "
+		  "fix node.role on one of them", c->studio, other);
+	running_set_role(NODE_FOLLOWER);
+	loop_timer_arm(l.heartbeat, NEVER);
+	mqtt_subscribe("error");
+	publish_status();
+	running_update();
+}
+
+static void on_state(const struct link_msg *msg)
+{
+	char leader[64], boot[64], err[160];
+	uint64_t seq;
+
+	if (running.role == NODE_FOLLOWER)
+		follow_state(msg);
+	else if (msg->len && mqttmsg_state_peek(msg->payload, msg->len, leader, sizeof(leader), boot,
+						sizeof(boot), &seq, err, sizeof(err)) == 0)
+		leader_conflict(leader);
+}
+
+static void on_node_status(const struct link_msg *msg)
+{
+	char node[64], status[16], role[16];
+
+	if (sscanf(msg->topic, "node/%63[^/]/status", node) != 1 || !msg->len ||
+	    mqttmsg_status_peek(msg->payload, msg->len, status, sizeof(status), role, sizeof(role)) < 0)
+		return;
+	if (running.role == NODE_LEADER && strcmp(role, "leader") == 0 && strcmp(status, "online") == 0)
+		leader_conflict(node);
+	if (running.role == NODE_FOLLOWER && strcmp(node, l.leader) == 0 && strcmp(status, "offline") == 0) {
+		log_warnx("mqtt: leader %s is offline", node);
+		l.lease.leader_offline = true;
+		running_update();
+	}
+}
+
+/* Our own command refused (stale, or not possible now): say so on the cue light. */
+static void on_error(const struct link_msg *msg)
+{
+	char prefix[80];
+	const char *id = msg->len < MQTTMSG_MAX ? strstr(msg->payload, "\"id\":\"") : NULL;
+
+	snprintf(prefix, sizeof(prefix), "\"id\":\"%s-", conf()->node_name);
+	if (id && strncmp(id, prefix, strlen(prefix)) == 0) {
+		log_warnx("mqtt: the leader refused our command: %.*s", (int)(msg->len < 300 ? msg->len : 300),
+			  msg->payload);
+		l.refused_until = time_mono_ms() + 1500;
+		running_update();
+	}
+}
+
+/* Every box, or the one named: {"node":"cam1"}. */
+static void on_selftest_run(const struct link_msg *msg)
+{
+	char want[80];
+
+	snprintf(want, sizeof(want), "\"node\":\"%s\"", conf()->node_name);
+	if (msg->len < 200 && (!msg->len || !memmem(msg->payload, msg->len, "\"node\"", 6) ||
+			       memmem(msg->payload, msg->len, want, strlen(want)))) {
+		log_info("selftest: asked for over MQTT");
+		free(checkrun_start());
+	}
+}
+
+/* Each topic once: what a box subscribes to is what this table handles for
+ * its role. A leader that steps down subscribes to the follower's topics. */
+static const struct link_route {
+	const char *topic;
+	unsigned roles;
+	void (*handle)(const struct link_msg *msg);
+} routes[] = {
+	{ "cmd", ROLE_LEADER, on_cmd },
+	{ "state", ROLE_LEADER | ROLE_FOLLOWER, on_state },
+	{ "node/+/status", ROLE_LEADER | ROLE_FOLLOWER, on_node_status },
+	{ "error", ROLE_FOLLOWER, on_error },
+	{ "selftest/run", ROLE_LEADER | ROLE_FOLLOWER, on_selftest_run },
+};
+
+/* MQTT topic matching for the table's filters: '+' is one level. */
+static bool topic_matches(const char *filter, const char *topic)
+{
+	while (*filter && *topic) {
+		if (*filter == '+') {
+			while (*topic && *topic != '/')
+				topic++;
+			filter++;
+			continue;
+		}
+		if (*filter != *topic)
+			return false;
+		filter++;
+		topic++;
+	}
+	return !*filter && !*topic;
+}
+
+/* Home Assistant finds the show's tally, segment and buttons by itself;
+ * announced on every connect and whenever HA says it (re)started. */
+static void announce_to_homeassistant(void)
+{
+	const struct conf *c = conf();
+	char topic[256], *text;
+
+	if (running.role != NODE_LEADER || !c->mqtt.homeassistant)
+		return;
+	snprintf(topic, sizeof(topic), "%s/device/onair_%s_%s/config", c->mqtt.discovery_prefix,
+		 c->studio, c->node_name);
+	text = mqttmsg_ha_discovery(mqtt_topic(""), c->studio, c->node_name, ONAIR_VERSION);
+	mqtt_publish_absolute(topic, text, true);
+	free(text);
+}
+
+static void message(const char *topic, const char *payload, size_t len, const char *response,
+		    const void *corr, int corr_len, void *data)
+{
+	const struct link_msg msg = { topic, payload, len, response, corr, corr_len };
+	const char *ha = conf()->mqtt.discovery_prefix;
+
+	(void)data;
+	if (conf()->mqtt.homeassistant && strncmp(topic, ha, strlen(ha)) == 0) {
+		if (len == 6 && memcmp(payload, "online", 6) == 0)
+			announce_to_homeassistant();	/* HA's birth message */
+		return;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(routes); i++)
+		if ((routes[i].roles & (1u << running.role)) && topic_matches(routes[i].topic, topic)) {
+			routes[i].handle(&msg);
+			return;
+		}
+}
+
+static void link_changed(bool up, void *data)
+{
+	(void)data;
+	l.lease.down_since = up ? 0 : time_mono_ms();
+	if (up) {
+		publish_status();
+		publish_state();
+		announce_to_homeassistant();
+	}
+	running_update();
+}
+
+void link_init(void)
+{
+	static const struct mqtt_handlers handlers = { message, link_changed, NULL };
+	static const struct running_link hooks = { forward_command, overlay, publish_state, pressed };
+	const struct conf *c = conf();
+	char *will;
+
+	if (running.role == NODE_STANDALONE)
+		return;
+	running_set_link(&hooks);
+	l.heartbeat = loop_timer_add(heartbeat, NULL);
+	l.lease.down_since = time_mono_ms();
+	will = node_status(false);
+	if (mqtt_init(c, will, &handlers) < 0)
+		log_fatalx("mqtt: cannot set up the link (see above)");
+	free(will);
+	for (size_t i = 0; i < ARRAY_SIZE(routes); i++)
+		if (routes[i].roles & (1u << running.role))
+			mqtt_subscribe(routes[i].topic);
+	if (c->mqtt.homeassistant) {
+		char birth[96];
+
+		snprintf(birth, sizeof(birth), "%s/status", c->mqtt.discovery_prefix);
+		mqtt_subscribe_absolute(birth);
+	}
+	if (running.role == NODE_LEADER)
+		loop_timer_arm(l.heartbeat, time_mono_ms() + c->mqtt.heartbeat_ms);
+}
+
+void link_fini(void)
+{
+	char *bye;
+
+	if (!l.heartbeat)
+		return;
+	bye = node_status(false);
+	mqtt_fini(bye);
+	free(bye);
+	loop_timer_remove(l.heartbeat);
+	l.heartbeat = NULL;
+}
+
+void link_status_json(cJSON *o)
+{
+	cJSON *n;
+	int64_t next = NEVER;
+	enum cue_link link;
+
+	if (running.role == NODE_STANDALONE)
+		return;
+	n = cJSON_AddObjectToObject(o, "node");
+	link = running.role == NODE_FOLLOWER ? follower_link(time_mono_ms(), &next) : CUE_LINK_OK;
+	cJSON_AddStringToObject(n, "name", conf()->node_name);
+	cJSON_AddStringToObject(n, "studio", conf()->studio);
+	cJSON_AddStringToObject(n, "role", role_name(running.role));
+	cJSON_AddBoolToObject(n, "connected", mqtt_connected());
+	cJSON_AddStringToObject(n, "leader", running.role == NODE_LEADER ? conf()->node_name : l.leader);
+	cJSON_AddStringToObject(n, "link", lease_link_name(link));
+	cJSON_AddNumberToObject(n, "sent", (double)l.sent);
+	cJSON_AddNumberToObject(n, "received", (double)l.received);
+	cJSON_AddNumberToObject(n, "rejected", (double)l.rejected);
+}

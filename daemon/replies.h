@@ -1,0 +1,11 @@
+/* The control socket's answers: status, log, report, reload, the self-test
+ * and the show commands themselves. */
+#ifndef ONAIR_REPLIES_H
+#define ONAIR_REPLIES_H
+
+#include "ctl.h"
+
+/* The ctl_handler for the control socket. */
+char *replies_handle(const struct cmd_request *req, const char *who, void *data);
+
+#endif

@@ -1,0 +1,384 @@
+/* The running show (see running.h): apply, show, then record. */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/log.h"
+#include "../core/loop.h"
+#include "persist.h"
+#include "running.h"
+
+struct running running = { .log.fd = -1 };
+
+static struct {
+	struct running_args args;
+	struct running_link link;
+	void (*updated)(struct onair_time now);
+	struct loop_timer *timer;
+	bool rendered;
+	int64_t log_show_wall;	/* the show whose log is open */
+} r;
+
+void running_set_args(const struct running_args *args)
+{
+	r.args = *args;
+}
+
+struct conf *running_load_config(struct diag *diag)
+{
+	struct conf *c = malloc(sizeof(*c));
+
+	if (!c) {
+		diag_add(diag, r.args.config_path, 0, "out of memory");
+		return NULL;
+	}
+	if (conf_load(c, r.args.config_path, r.args.overrides, r.args.noverrides, diag) < 0) {
+		free(c);
+		return NULL;
+	}
+	if (r.args.state_dir_arg)
+		str_copy(c->state_dir, r.args.state_dir_arg, sizeof(c->state_dir));
+	if (r.args.socket_arg)
+		str_copy(c->socket, r.args.socket_arg, sizeof(c->socket));
+	c->show.schedule_wall = conf_schedule(c, time_now().wall);
+	return c;
+}
+
+void running_set_link(const struct running_link *link)
+{
+	r.link = *link;
+}
+
+void running_set_updated(void (*updated)(struct onair_time now))
+{
+	r.updated = updated;
+}
+
+void running_set_role(enum node_role role)
+{
+	running.role = role;
+}
+
+bool running_on_air(void)
+{
+	enum show_phase p = running.show.phase;
+
+	return p == SHOW_PREROLL || p == SHOW_LIVE || p == SHOW_HOLD;
+}
+
+static void save_state(struct onair_time now)
+{
+	if (persist_save(running.conf->state_dir, &running.show, now, running.boot_id,
+			 rundown_hash(&running.conf->rundown)) < 0)
+		log_warn("state: save %s/show.state", running.conf->state_dir);
+}
+
+/* Write the engine's events to the show log (a new show opens a new log
+ * first) and say them in the daemon's log. */
+static void record(const struct show_events *ev, enum show_source src, const char *who,
+		   struct onair_time now)
+{
+	const struct conf *c = running.conf;
+
+	for (int i = 0; i < ev->count; i++) {
+		/* A follower's show is the leader's: the leader keeps its log. */
+		if (running.role == NODE_FOLLOWER)
+			break;
+		if (running.show.show_start_wall && running.show.show_start_wall != r.log_show_wall) {
+			r.log_show_wall = running.show.show_start_wall;
+			if (showlog_open(&running.log, c->state_dir, running.show.show_start_wall) < 0)
+				log_warn("showlog: open in %s/shows", c->state_dir);
+			else
+				log_info("showlog: %s", running.log.path);
+		}
+		if (running.log.fd >= 0 &&
+		    showlog_event(&running.log, &ev->ev[i], &c->rundown, c->title, src, who,
+				  running.show.seq, now) < 0)
+			log_warn("showlog: write %s", running.log.path);
+		if (ev->ev[i].seg >= 0)
+			log_info("show: %s segment %d \"%s\" (%s%s%s)", show_event_name(ev->ev[i].kind),
+				 ev->ev[i].seg + 1, c->rundown.seg[ev->ev[i].seg].title,
+				 show_source_name(src), who && *who ? " " : "", who ? who : "");
+		else
+			log_info("show: %s (%s)", show_event_name(ev->ev[i].kind), show_source_name(src));
+	}
+}
+
+void running_view_at(struct onair_time now, struct show_view *v)
+{
+	const struct conf *c = running.conf;
+	struct cue_output out;
+
+	cue_eval(&running.show, &c->rundown, &c->show, &c->cue, now, &out);
+	if (r.link.overlay)
+		r.link.overlay(&out, now);
+	view_build(v, &running.show, &c->rundown, c->title, c->show.schedule_wall, &out, now);
+}
+
+/* The snapshot at now to every device when a person would see a change,
+ * then sleep until the next moment one is due. */
+static void show_outputs(struct onair_time now)
+{
+	struct show_view view;
+	int64_t next;
+	bool changed;
+
+	running_view_at(now, &view);
+	changed = !r.rendered || cue_output_differs(&view.out, &running.view.out) ||
+		  view.segment != running.view.segment || view.segments != running.view.segments ||
+		  strcmp(view.title, running.view.title) != 0;
+	running.view = view;
+	if (changed) {
+		r.rendered = true;
+		for (int i = 0; i < running.ndevices; i++)
+			running.device[i].ops->render(running.device[i].drv, &running.view);
+	}
+	next = show_next_deadline(&running.show, &running.conf->show, now);
+	if (r.timer)
+		loop_timer_arm(r.timer, view.out.next < next ? view.out.next : next);
+}
+
+/* Outputs first, storage after: the lamps never wait for a disk. */
+static void after_change(struct onair_time now, const struct show_events *timed,
+			 const struct show_events *cmd, enum show_source src, const char *who)
+{
+	show_outputs(now);
+	if (timed)
+		record(timed, SHOW_SRC_TIMER, "", now);
+	if (cmd)
+		record(cmd, src, who, now);
+	if ((timed && timed->count) || (cmd && cmd->count)) {
+		save_state(now);
+		if (r.link.changed)
+			r.link.changed();
+	}
+	if (r.updated)
+		r.updated(now);
+}
+
+void running_update(void)
+{
+	struct onair_time now = time_now();
+	struct show_events ev;
+	bool ticked = show_tick(&running.show, &running.conf->rundown, &running.conf->show, now, &ev);
+
+	after_change(now, ticked ? &ev : NULL, NULL, SHOW_SRC_TIMER, "");
+}
+
+void running_redraw(void)
+{
+	r.rendered = false;
+	running_update();
+}
+
+const char *running_command(const struct show_cmd *cmd, const char *who, char *err, size_t errlen)
+{
+	const struct conf *c = running.conf;
+	struct onair_time now = time_now();
+	struct show_events timed, ev;
+	bool ticked;
+
+	if (running.role == NODE_FOLLOWER && cmd->source != SHOW_SRC_MQTT)
+		return r.link.forward && r.link.forward(cmd, who, err, errlen) ? NULL : err;
+	/* Time-driven transitions first, so the command meets the state as it is now. */
+	ticked = show_tick(&running.show, &c->rundown, &c->show, now, &timed);
+	if (show_apply(&running.show, &c->rundown, &c->show, cmd, now, &ev, err, errlen) < 0) {
+		log_info("show: %s refused (%s%s%s): %s", show_cmd_name(cmd->kind), show_source_name(cmd->source),
+			 who ? " " : "", who ? who : "", err);
+		if (ticked)
+			after_change(now, &timed, NULL, SHOW_SRC_TIMER, "");
+		if (running.log.fd >= 0 && running.show.phase != SHOW_ENDED)
+			showlog_rejected(&running.log, show_cmd_name(cmd->kind), err, cmd->source, who, now);
+		return err;
+	}
+	after_change(now, ticked ? &timed : NULL, &ev, cmd->source, who);
+	return NULL;
+}
+
+void running_follow(const struct show_state *s, struct onair_time now)
+{
+	bool moved = s->seq != running.show.seq || s->phase != running.show.phase ||
+		     s->seg != running.show.seg;
+
+	running.show = *s;	/* the same state or not, its anchors may be fresher */
+	running_update();
+	if (moved)
+		save_state(now);
+}
+
+static void host_command(struct drv_host *host, const struct show_cmd *cmd, const char *who)
+{
+	char err[160];
+
+	(void)host;
+	running_command(cmd, who, err, sizeof(err));
+	if (r.link.pressed)
+		r.link.pressed(cmd, who);
+}
+
+static void host_presence(struct drv_host *host, const char *device, bool present)
+{
+	(void)host;
+	log_info("device %s: %s", device, present ? "present" : "missing");
+}
+
+static void timer_fired(void *data)
+{
+	(void)data;
+	running_update();
+}
+
+void running_init(struct conf *c)
+{
+	running.conf = c;
+	running.role = c->role;
+	running.host.command = host_command;
+	running.host.presence = host_presence;
+	running.host.config_path = r.args.config_path;
+	running.host.board = *c->board.path ? &c->board : NULL;
+	boot_id_read(running.boot_id, sizeof(running.boot_id));
+	show_init(&running.show);
+}
+
+void running_devices_close(void)
+{
+	for (int i = running.ndevices - 1; i >= 0; i--) {
+		running.device[i].ops->safe(running.device[i].drv);
+		running.device[i].ops->close(running.device[i].drv);
+	}
+	running.ndevices = 0;
+}
+
+void running_devices_open(void)
+{
+	const struct conf *c = running.conf;
+	struct diag diag = { 0 };
+
+	/* Drivers read the board while they open, and keep what they need. */
+	running.host.board = *c->board.path ? &c->board : NULL;
+	for (int i = 0; i < c->ndevices; i++) {
+		char why[128];
+		const struct drv_ops *ops = drv_find(c->device[i].driver, why, sizeof(why));
+		struct drv *drv = ops ? ops->open(&c->device[i], &running.host, &diag) : NULL;
+		struct device *dev = &running.device[running.ndevices];
+
+		if (!drv) {
+			if (!ops)
+				log_warnx("device %s: %s", c->device[i].name, why);
+			diag_print(&diag);
+			diag_free(&diag);
+			log_warnx("device %s: cannot open; going on without it", c->device[i].name);
+			continue;
+		}
+		str_copy(dev->name, c->device[i].name, sizeof(dev->name));
+		dev->ops = ops;
+		dev->drv = drv;
+		running.ndevices++;
+	}
+	diag_free(&diag);
+}
+
+static void resume_saved_show(void)
+{
+	const struct conf *c = running.conf;
+	struct onair_time now = time_now();
+	uint32_t hash;
+	char err[160];
+	int rc = persist_load(c->state_dir, &running.show, now, running.boot_id, &hash, err, sizeof(err));
+
+	if (rc < 0) {
+		log_warnx("state: %s/show.state is unusable (%s); starting in standby", c->state_dir, err);
+		show_init(&running.show);
+		return;
+	}
+	if (rc == 0)
+		return;
+	if ((running.show.phase == SHOW_LIVE || running.show.phase == SHOW_HOLD) &&
+	    running.show.seg >= c->rundown.count) {
+		log_warnx("state: saved segment %d is not in the rundown (%d segments); starting in standby",
+			  running.show.seg + 1, c->rundown.count);
+		show_init(&running.show);
+		return;
+	}
+	if (hash != rundown_hash(&c->rundown))
+		log_warnx("state: the rundown changed since the state was saved; resuming by segment number");
+	if (running.show.phase != SHOW_STANDBY && running.show.phase != SHOW_ENDED &&
+	    running.show.show_start_wall) {
+		r.log_show_wall = running.show.show_start_wall;
+		if (showlog_open(&running.log, c->state_dir, running.show.show_start_wall) == 0)
+			showlog_note(&running.log, "resume", "daemon restarted; show resumed from saved state", now);
+		log_info("state: resumed %s show at segment %d", show_phase_name(running.show.phase),
+			 running.show.seg + 1);
+	}
+}
+
+void running_start(void)
+{
+	r.timer = loop_timer_add(timer_fired, NULL);
+	if (!r.timer)
+		log_fatal("loop: timer");
+	resume_saved_show();
+	running_devices_open();
+}
+
+void running_stop(void)
+{
+	running_devices_close();
+	showlog_close(&running.log);
+}
+
+void running_fini(void)
+{
+	loop_timer_remove(r.timer);
+	r.timer = NULL;
+	free(running.conf);
+	running.conf = NULL;
+}
+
+int running_reload(char *err, size_t errlen)
+{
+	struct diag diag = { 0 };
+	struct conf *c = running_load_config(&diag), *old = running.conf;
+	bool devices_changed;
+
+	if (!c) {
+		log_warnx("reload: config has %zu error%s; keeping the running config", diag.count,
+			  diag.count == 1 ? "" : "s");
+		diag_print(&diag);
+		snprintf(err, errlen, "%s%s", diag.count ? diag.lines[0] : "cannot load config",
+			 diag.count > 1 ? " (and more; see the daemon log)" : "");
+		diag_free(&diag);
+		return -1;
+	}
+	if ((running.show.phase == SHOW_LIVE || running.show.phase == SHOW_HOLD) &&
+	    running.show.seg >= c->rundown.count) {
+		snprintf(err, errlen, "the running segment %d is not in the new rundown (%d segments); "
+			 "keeping the running config", running.show.seg + 1, c->rundown.count);
+		log_warnx("reload: %s", err);
+		free(c);
+		return -1;
+	}
+	devices_changed = c->ndevices != old->ndevices ||
+			  memcmp(c->device, old->device, sizeof(c->device[0]) * (size_t)c->ndevices) != 0 ||
+			  memcmp(&c->board, &old->board, sizeof(c->board)) != 0;
+	if (strcmp(c->state_dir, old->state_dir) != 0 || strcmp(c->socket, old->socket) != 0)
+		log_warnx("reload: state_dir and socket take effect at the next start");
+	if (memcmp(&c->mqtt, &old->mqtt, sizeof(c->mqtt)) != 0 || c->role != old->role ||
+	    strcmp(c->node_name, old->node_name) != 0 || strcmp(c->studio, old->studio) != 0)
+		log_warnx("reload: [mqtt] and [node] take effect at the next start");
+	str_copy(c->state_dir, old->state_dir, sizeof(c->state_dir));
+	str_copy(c->socket, old->socket, sizeof(c->socket));
+	if (devices_changed)
+		running_devices_close();
+	free(old);
+	running.conf = c;
+	log_set_level(c->log_level);
+	if (devices_changed)
+		running_devices_open();
+	log_info("reload: config %s and rundown (%d segments) loaded", c->path, c->rundown.count);
+	if (running.log.fd >= 0)
+		showlog_note(&running.log, "reload", c->path, time_now());
+	running_redraw();
+	return 0;
+}

@@ -1,0 +1,90 @@
+/* The show view as JSON (see viewjson.h). */
+#include "running.h"
+#include "viewjson.h"
+
+void viewjson_time(cJSON *o, const char *name, int64_t wall)
+{
+	char buf[48];
+
+	if (!wall) {
+		cJSON_AddNullToObject(o, name);
+		return;
+	}
+	time_format_wall(wall, buf, sizeof(buf));
+	cJSON_AddStringToObject(o, name, buf);
+}
+
+void viewjson_words(cJSON *o, const struct show_view *v)
+{
+	cJSON_AddStringToObject(o, "title", v->title);
+	cJSON_AddStringToObject(o, "next_title", v->next_title);
+	cJSON_AddStringToObject(o, "notes", v->notes);
+	cJSON_AddStringToObject(o, "cue", view_cue_word(v));
+	cJSON_AddStringToObject(o, "display", v->out.countdown);
+}
+
+void viewjson_status(cJSON *o, const struct show_view *v)
+{
+	cJSON *lamps, *colours;
+
+	cJSON_AddStringToObject(o, "state", show_phase_name(v->phase));
+	cJSON_AddStringToObject(o, "show", v->show_title);
+	cJSON_AddNumberToObject(o, "segment", v->segment);
+	cJSON_AddNumberToObject(o, "segments", v->segments);
+	viewjson_words(o, v);
+	cJSON_AddStringToObject(o, "kind", v->kind);
+	if (v->timed) {
+		cJSON_AddNumberToObject(o, "remaining_ms", (double)v->remaining_ms);
+		cJSON_AddNumberToObject(o, "planned_ms", (double)v->planned_ms);
+		cJSON_AddNumberToObject(o, "elapsed_ms", (double)v->elapsed_ms);
+		cJSON_AddNumberToObject(o, "extended_ms", (double)v->extended_ms);
+		viewjson_time(o, "segment_started", v->segment_started_wall);
+	} else {
+		cJSON_AddNullToObject(o, "remaining_ms");
+	}
+	viewjson_time(o, "segment_end", v->segment_end_wall);
+	if (v->phase == SHOW_PREROLL)
+		cJSON_AddNumberToObject(o, "preroll_ms", (double)v->preroll_ms);
+	if (v->aux) {
+		cJSON *aux = cJSON_AddObjectToObject(o, "aux");
+
+		cJSON_AddNumberToObject(aux, "remaining_ms", (double)v->aux_remaining_ms);
+		cJSON_AddNumberToObject(aux, "total_ms", (double)v->aux_total_ms);
+	} else {
+		cJSON_AddNullToObject(o, "aux");
+	}
+	cJSON_AddStringToObject(o, "countdown", v->out.countdown);
+	cJSON_AddStringToObject(o, "call", show_call_name(v->call));
+	if (v->call != SHOW_CALL_NONE)
+		cJSON_AddNumberToObject(o, "call_age_ms", (double)v->call_age_ms);
+	lamps = cJSON_AddObjectToObject(o, "lamps");
+	colours = cJSON_AddObjectToObject(o, "lamp_colours");
+	for (int i = 0; i < CUE_LAMP_COUNT; i++) {
+		cJSON_AddStringToObject(lamps, cue_lamp_name(i), cue_pattern_name(v->out.lamp[i].pattern));
+		cJSON_AddStringToObject(colours, cue_lamp_name(i), cue_colour_name(v->out.lamp[i].colour));
+	}
+	viewjson_time(o, "scheduled_start", v->scheduled_start_wall);
+	viewjson_time(o, "show_started", v->show_started_wall);
+	viewjson_time(o, "now", v->at.wall);
+	cJSON_AddNumberToObject(o, "seq", (double)v->seq);
+}
+
+void viewjson_devices(cJSON *o, bool described)
+{
+	cJSON *devs = cJSON_AddArrayToObject(o, "devices");
+
+	for (int i = 0; i < running.ndevices; i++) {
+		const struct device *d = &running.device[i];
+		cJSON *dev = cJSON_CreateObject();
+		char desc[512];
+		bool present;
+
+		d->ops->describe(d->drv, desc, sizeof(desc), &present);
+		cJSON_AddStringToObject(dev, "name", d->name);
+		cJSON_AddStringToObject(dev, "driver", d->ops->name);
+		if (described)
+			cJSON_AddStringToObject(dev, "description", desc);
+		cJSON_AddBoolToObject(dev, "present", present);
+		cJSON_AddItemToArray(devs, dev);
+	}
+}
