@@ -92,50 +92,77 @@ static void blink1_detached(struct usbhost_slot *s)
 	b->host->presence(b->host, b->name, false);
 }
 
-static int blink1_check(const struct conf_device *dev, const struct board *board,
-			const char *path, struct diag *d)
+/* A blink(1)'s section, parsed once. */
+struct blink1_opts {
+	enum drv_role role;
+	int64_t watchdog_ms;
+	int brightness;
+	char port[USBHOST_PORT_MAX];
+};
+
+static int blink1_parse(const struct conf_device *dev, const char *path, struct diag *d,
+			struct blink1_opts *o)
 {
 	const char *v;
 	long long n;
-	int rc = 0;
+	int rc = usbhost_port_parse(dev, path, d, o->port, sizeof(o->port));
 
-	(void)board;
+	o->role = DRV_ROLE_NONE;
+	o->watchdog_ms = 3000;
+	o->brightness = 100;
 	if (!(v = drv_key(dev, "lamp")) || drv_role_parse(v) <= 0) {
 		diag_add(d, path, drv_key_line(dev, "lamp"), "[device.%s] needs lamp = tally, onair or cue",
 			 dev->name);
 		rc = -1;
+	} else {
+		o->role = (enum drv_role)drv_role_parse(v);
 	}
-	if ((v = drv_key(dev, "watchdog_ms")) && !(int_parse(v, 0, 0, &n) || int_parse(v, 1000, 600000, &n))) {
-		diag_add(d, path, drv_key_line(dev, "watchdog_ms"),
-			 "watchdog_ms must be 0 (off) or 1000 to 600000");
-		rc = -1;
+	/* Under a second the light's watchdog would fire between two tickles
+	 * of a busy loop: off, or a second and up. */
+	if ((v = drv_key(dev, "watchdog_ms"))) {
+		if (int_parse(v, 0, 0, &n) || int_parse(v, 1000, 600000, &n)) {
+			o->watchdog_ms = n;
+		} else {
+			diag_add(d, path, drv_key_line(dev, "watchdog_ms"),
+				 "watchdog_ms must be 0 (off) or 1000 to 600000");
+			rc = -1;
+		}
 	}
-	if ((v = drv_key(dev, "brightness")) && !int_parse(v, 1, 100, &n)) {
-		diag_add(d, path, drv_key_line(dev, "brightness"), "brightness must be 1 to 100 (percent)");
-		rc = -1;
-	}
-	if ((v = drv_key(dev, "port")) && strlen(v) >= DRV_NAME_MAX) {
-		diag_add(d, path, drv_key_line(dev, "port"), "port is a USB port path such as 1-1.2");
-		rc = -1;
+	if ((v = drv_key(dev, "brightness"))) {
+		if (int_parse(v, 1, 100, &n)) {
+			o->brightness = (int)n;
+		} else {
+			diag_add(d, path, drv_key_line(dev, "brightness"), "brightness must be 1 to 100 (percent)");
+			rc = -1;
+		}
 	}
 	return rc;
+}
+
+static int blink1_check(const struct conf_device *dev, const struct board *board,
+			const char *path, struct diag *d)
+{
+	struct blink1_opts o;
+
+	(void)board;
+	return blink1_parse(dev, path, d, &o);
 }
 
 static void blink1_close(struct drv *b);
 
 static struct drv *blink1_open(const struct conf_device *dev, struct drv_host *host, struct diag *d)
 {
-	struct drv *b = calloc(1, sizeof(*b));
-	const char *v;
-	long long n;
+	struct blink1_opts o;
+	struct drv *b;
 
-	if (!b)
+	if (blink1_parse(dev, host->config_path, d, &o) < 0 || !(b = calloc(1, sizeof(*b))))
 		return NULL;
 	b->host = host;
 	str_copy(b->name, dev->name, sizeof(b->name));
-	b->role = (enum drv_role)drv_role_parse(drv_key(dev, "lamp"));
-	b->watchdog_ms = (v = drv_key(dev, "watchdog_ms")) && int_parse(v, 0, 600000, &n) ? n : 3000;
-	b->brightness = (v = drv_key(dev, "brightness")) && int_parse(v, 1, 100, &n) ? (int)n : 100;
+	b->role = o.role;
+	b->watchdog_ms = o.watchdog_ms;
+	b->brightness = o.brightness;
+	str_copy(b->slot.port, o.port, sizeof(b->slot.port));
 	b->tickle = loop_timer_add(tickle, b);
 	b->slot.ids[0][0] = BLINK1_VID;
 	b->slot.ids[0][1] = BLINK1_PID;

@@ -35,39 +35,55 @@ struct drv {
 
 static const char *const console_keys[] = { "colour", "keys", "mode", NULL };
 
-static int console_check(const struct conf_device *dev, const struct board *board, const char *path,
-			 struct diag *d)
-{
-	(void)board;
-	const char *v;
-	bool b;
-	int rc = 0;
+enum console_mode { MODE_AUTO, MODE_SCREEN, MODE_LINES, MODE_SECONDS };
+enum { SETTING_AUTO = -1 };
 
-	if ((v = drv_key(dev, "colour")) && strcmp(v, "auto") != 0 && !bool_parse(v, &b)) {
-		diag_add(d, path, drv_key_line(dev, "colour"), "colour must be auto, yes or no");
-		rc = -1;
-	}
-	if ((v = drv_key(dev, "keys")) && strcmp(v, "auto") != 0 && !bool_parse(v, &b)) {
-		diag_add(d, path, drv_key_line(dev, "keys"), "keys must be auto, yes or no");
-		rc = -1;
-	}
-	if ((v = drv_key(dev, "mode")) && strcmp(v, "auto") != 0 && strcmp(v, "screen") != 0 &&
-	    strcmp(v, "lines") != 0 && strcmp(v, "seconds") != 0) {
-		diag_add(d, path, drv_key_line(dev, "mode"),
-			 "mode must be auto, screen, lines or seconds");
-		rc = -1;
-	}
-	return rc;
-}
+/* The console's section, parsed once. */
+struct console_opts {
+	enum console_mode mode;
+	int colour, keys;	/* 0, 1 or SETTING_AUTO */
+};
 
-static bool setting(const struct conf_device *dev, const char *key, bool automatic)
+static int setting(const struct conf_device *dev, const char *key, const char *path,
+		   struct diag *d, int *out)
 {
 	const char *v = drv_key(dev, key);
 	bool b;
 
-	if (!v || strcmp(v, "auto") == 0 || !bool_parse(v, &b))
-		return automatic;
-	return b;
+	*out = SETTING_AUTO;
+	if (!v || strcmp(v, "auto") == 0)
+		return 0;
+	if (!bool_parse(v, &b)) {
+		diag_add(d, path, drv_key_line(dev, key), "%s must be auto, yes or no", key);
+		return -1;
+	}
+	*out = b;
+	return 0;
+}
+
+static int console_parse(const struct conf_device *dev, const char *path, struct diag *d,
+			 struct console_opts *o)
+{
+	static const char *const modes[] = { "auto", "screen", "lines", "seconds" };
+	const char *v = drv_key(dev, "mode");
+	int rc = setting(dev, "colour", path, d, &o->colour) | setting(dev, "keys", path, d, &o->keys);
+	int mode = v ? str_index(modes, ARRAY_SIZE(modes), v) : MODE_AUTO;
+
+	if (mode < 0) {
+		diag_add(d, path, drv_key_line(dev, "mode"), "mode must be auto, screen, lines or seconds");
+		return -1;
+	}
+	o->mode = (enum console_mode)mode;
+	return rc;
+}
+
+static int console_check(const struct conf_device *dev, const struct board *board, const char *path,
+			 struct diag *d)
+{
+	struct console_opts o;
+
+	(void)board;
+	return console_parse(dev, path, d, &o);
 }
 
 static void console_press(struct drv *c, enum show_cmd_kind kind, int64_t arg, const char *key)
@@ -139,22 +155,17 @@ static void console_input(int fd, uint32_t events, void *data)
 
 static struct drv *console_open(const struct conf_device *dev, struct drv_host *host, struct diag *d)
 {
-	struct drv *c = calloc(1, sizeof(*c));
-	const char *mode = drv_key(dev, "mode");
+	struct console_opts o;
+	struct drv *c;
 
-	(void)d;
-	if (!c)
+	if (console_parse(dev, host->config_path, d, &o) < 0 || !(c = calloc(1, sizeof(*c))))
 		return NULL;
 	str_copy(c->name, dev->name, sizeof(c->name));
 	c->host = host;
-	c->tty = isatty(STDOUT_FILENO);
-	if (mode && strcmp(mode, "screen") == 0)
-		c->tty = true;
-	else if (mode && (strcmp(mode, "lines") == 0 || strcmp(mode, "seconds") == 0))
-		c->tty = false;
-	c->every_second = mode && strcmp(mode, "seconds") == 0;
-	c->colour = setting(dev, "colour", c->tty && getenv("NO_COLOR") == NULL);
-	c->keys = setting(dev, "keys", isatty(STDIN_FILENO));
+	c->tty = o.mode == MODE_SCREEN || (o.mode == MODE_AUTO && isatty(STDOUT_FILENO));
+	c->every_second = o.mode == MODE_SECONDS;
+	c->colour = o.colour == SETTING_AUTO ? c->tty && getenv("NO_COLOR") == NULL : o.colour;
+	c->keys = o.keys == SETTING_AUTO ? isatty(STDIN_FILENO) : o.keys;
 	c->last_segment = -2;
 	if (c->keys) {
 		if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &c->saved) == 0) {

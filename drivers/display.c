@@ -21,33 +21,61 @@ struct drv {
 	struct loop_timer *blink;	/* takes the colon off half a second in */
 };
 
-int display_check(const struct display_protocol *p, const struct conf_device *dev,
-		  const struct board *board, const char *path, struct diag *d)
+/* A display's section, parsed once. */
+struct display_opts {
+	struct drv_line line[SEVENSEG_MAX_LINES];
+	int brightness;
+	enum colon_mode colon;
+};
+
+static int display_parse(const struct display_protocol *p, const struct conf_device *dev,
+			 const struct board *board, const char *path, struct diag *d,
+			 struct display_opts *o)
 {
 	long long n;
 	const char *v;
 	int rc = 0;
 
+	memset(o, 0, sizeof(*o));
 	for (int i = 0; i < p->nlines; i++) {
 		if (!drv_key(dev, p->line_keys[i])) {
 			diag_add(d, path, dev->line, "[device.%s] needs \"%s\" (a %s line)", dev->name,
 				 p->line_keys[i], p->name);
 			rc = -1;
 		} else {
-			rc |= drv_line_check(dev, board, p->line_keys[i], path, d);
+			rc |= drv_line_parse(dev, board, p->line_keys[i], path, d, &o->line[i]);
 		}
 	}
-	if ((v = drv_key(dev, "brightness")) && !int_parse(v, 0, p->max_brightness, &n)) {
-		diag_add(d, path, drv_key_line(dev, "brightness"), "brightness must be 0 to %d",
-			 p->max_brightness);
-		rc = -1;
+	o->brightness = p->default_brightness;
+	if ((v = drv_key(dev, "brightness"))) {
+		if (int_parse(v, 0, p->max_brightness, &n)) {
+			o->brightness = (int)n;
+		} else {
+			diag_add(d, path, drv_key_line(dev, "brightness"), "brightness must be 0 to %d",
+				 p->max_brightness);
+			rc = -1;
+		}
 	}
-	if ((v = drv_key(dev, "colon")) && strcmp(v, "on") != 0 && strcmp(v, "blink") != 0 &&
-	    strcmp(v, "off") != 0) {
-		diag_add(d, path, drv_key_line(dev, "colon"), "colon must be on, blink or off");
-		rc = -1;
+	o->colon = COLON_ON;
+	if ((v = drv_key(dev, "colon"))) {
+		if (strcmp(v, "blink") == 0) {
+			o->colon = COLON_BLINK;
+		} else if (strcmp(v, "off") == 0) {
+			o->colon = COLON_OFF;
+		} else if (strcmp(v, "on") != 0) {
+			diag_add(d, path, drv_key_line(dev, "colon"), "colon must be on, blink or off");
+			rc = -1;
+		}
 	}
 	return rc;
+}
+
+int display_check(const struct display_protocol *p, const struct conf_device *dev,
+		  const struct board *board, const char *path, struct diag *d)
+{
+	struct display_opts o;
+
+	return display_parse(p, dev, board, path, d, &o);
 }
 
 /* Write what is wanted if it differs from what is shown and the wire is free;
@@ -89,25 +117,22 @@ static void colon_off(void *data)
 struct drv *display_open(const struct display_protocol *p, const struct conf_device *dev,
 			 struct drv_host *host, struct diag *d)
 {
-	struct drv *g = calloc(1, sizeof(*g));
-	const char *v;
-	long long n;
+	struct display_opts o;
+	struct drv *g;
 
-	if (!g)
+	if (display_parse(p, dev, host->board, host->config_path, d, &o) < 0 ||
+	    !(g = calloc(1, sizeof(*g))))
 		return NULL;
 	g->p = p;
 	str_copy(g->name, dev->name, sizeof(g->name));
-	g->brightness = (v = drv_key(dev, "brightness")) && int_parse(v, 0, p->max_brightness, &n)
-				? (int)n
-				: p->default_brightness;
-	v = drv_key(dev, "colon");
-	g->colon = !v || strcmp(v, "on") == 0 ? COLON_ON : strcmp(v, "blink") == 0 ? COLON_BLINK
-											: COLON_OFF;
+	g->brightness = o.brightness;
+	g->colon = o.colon;
 	sevenseg_wire_init(&g->wire, flush, g);
 	g->blink = loop_timer_add(colon_off, g);
 	for (int i = 0; i < p->nlines; i++) {
 		/* Released (high) is the idle level of both buses. */
-		if (!(g->wire.line[i] = drv_line_open(dev, host, p->line_keys[i], p->mode, 1, d))) {
+		if (!(g->wire.line[i] = drv_line_request(&o.line[i], dev->name, p->line_keys[i], p->mode, 1,
+							 host->config_path, d))) {
 			display_close(g);
 			return NULL;
 		}

@@ -47,10 +47,12 @@ struct drv;	/* a driver's own per-instance state */
 struct drv_ops {
 	const char *name;
 	const char *const *keys;	/* keys the driver accepts besides "driver" */
-	/* Validate values without touching hardware (for --check); board may be NULL. */
+	/* Parse the section without touching hardware and throw the result
+	 * away (for --check); board may be NULL. open parses the same way. */
 	int (*check)(const struct conf_device *dev, const struct board *board, const char *path,
 		     struct diag *d);
-	/* Open the device and put its outputs in their safe state. */
+	/* Parse the section, then open the device and put its outputs in
+	 * their safe state; NULL with every problem in d. */
 	struct drv *(*open)(const struct conf_device *dev, struct drv_host *host, struct diag *d);
 	/* Show the snapshot; called whenever what a person sees changes. */
 	void (*render)(struct drv *drv, const struct show_view *view);
@@ -73,8 +75,7 @@ extern const struct drv_ops pedal_driver_ops;
 extern const struct drv_ops blink1_driver_ops;
 extern const struct drv_ops hidrelay_driver_ops;
 
-/* Find a driver by name; NULL with a message naming the problem in why
- * ("unknown driver" or "not compiled in"). */
+/* Find a driver by name; NULL with a message in why. */
 const struct drv_ops *drv_find(const char *name, char *why, size_t len);
 /* The value of key in a device section, or NULL. */
 const char *drv_key(const struct conf_device *dev, const char *key);
@@ -89,13 +90,18 @@ enum drv_role { DRV_ROLE_NONE, DRV_ROLE_TALLY, DRV_ROLE_ONAIR, DRV_ROLE_CUE };
 int drv_role_parse(const char *text);
 bool drv_role_lit(enum drv_role role, const struct cue_output *out);
 
-/* GPIO line keys: a board function or a line spec, the chip defaulting to
- * the section's "chip" key, then the board's. Check one without hardware
- * (path:line on error), or find and request it as onair-NAME. */
-int drv_line_check(const struct conf_device *dev, const struct board *board, const char *key,
-		   const char *path, struct diag *d);
-struct gpioline *drv_line_open(const struct conf_device *dev, struct drv_host *host,
-			       const char *key, enum gpioline_mode mode, int initial,
-			       struct diag *d);
+/* A GPIO line key: a board function or a line spec, the chip defaulting to
+ * the section's "chip" key, then the board's. Parsed once (set is false
+ * when the key is not there), requested as onair-DEVICE when opening. */
+struct drv_line {
+	bool set;
+	struct board_spec spec;
+	int line;		/* where the key was set, for messages */
+};
+int drv_line_parse(const struct conf_device *dev, const struct board *board, const char *key,
+		   const char *path, struct diag *d, struct drv_line *out);
+struct gpioline *drv_line_request(const struct drv_line *l, const char *device, const char *key,
+				  enum gpioline_mode mode, int initial, const char *path,
+				  struct diag *d);
 
 #endif

@@ -1,5 +1,5 @@
-/* The table of drivers. A driver that is built out links a stub file that
- * leaves its entry's ops NULL, so callers carry no #ifdef. */
+/* The table of drivers, and the helpers every driver's option parser
+ * shares (keys, GPIO lines, lamp roles). */
 #include <stdio.h>
 #include <string.h>
 
@@ -21,11 +21,8 @@ static const struct {
 const struct drv_ops *drv_find(const char *name, char *why, size_t len)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(drv_table); i++) {
-		if (strcmp(drv_table[i].name, name) != 0)
-			continue;
-		if (!drv_table[i].ops)
-			snprintf(why, len, "driver \"%s\" is not compiled in", name);
-		return drv_table[i].ops;
+		if (strcmp(drv_table[i].name, name) == 0)
+			return drv_table[i].ops;
 	}
 	snprintf(why, len, "unknown driver \"%s\"", name);
 	return NULL;
@@ -47,32 +44,36 @@ int drv_key_line(const struct conf_device *dev, const char *key)
 	return dev->line;
 }
 
-int drv_line_check(const struct conf_device *dev, const struct board *board, const char *key,
-		   const char *path, struct diag *d)
+int drv_line_parse(const struct conf_device *dev, const struct board *board, const char *key,
+		   const char *path, struct diag *d, struct drv_line *out)
 {
-	struct board_spec spec;
 	char err[160];
 
-	if (board_resolve(board, drv_key(dev, "chip"), drv_key(dev, key), &spec, err, sizeof(err)) == 0)
+	memset(out, 0, sizeof(*out));
+	out->line = drv_key_line(dev, key);
+	if (!drv_key(dev, key))
 		return 0;
-	diag_add(d, path, drv_key_line(dev, key), "%s: %s", key, err);
-	return -1;
+	if (board_resolve(board, drv_key(dev, "chip"), drv_key(dev, key), &out->spec, err,
+			  sizeof(err)) < 0) {
+		diag_add(d, path, out->line, "%s: %s", key, err);
+		return -1;
+	}
+	out->set = true;
+	return 0;
 }
 
-struct gpioline *drv_line_open(const struct conf_device *dev, struct drv_host *host,
-			       const char *key, enum gpioline_mode mode, int initial, struct diag *d)
+struct gpioline *drv_line_request(const struct drv_line *l, const char *device, const char *key,
+				  enum gpioline_mode mode, int initial, const char *path,
+				  struct diag *d)
 {
 	char consumer[DRV_NAME_MAX + 8], err[200];
-	struct board_spec spec;
-	struct gpioline *l = NULL;
+	struct gpioline *line;
 
-	snprintf(consumer, sizeof(consumer), "onair-%s", dev->name);
-	if (board_resolve(host->board, drv_key(dev, "chip"), drv_key(dev, key), &spec, err,
-			  sizeof(err)) == 0)
-		l = gpioline_open(&spec, mode, initial, consumer, err, sizeof(err));
-	if (!l)
-		diag_add(d, host->config_path, drv_key_line(dev, key), "%s: %s", key, err);
-	return l;
+	snprintf(consumer, sizeof(consumer), "onair-%s", device);
+	line = gpioline_open(&l->spec, mode, initial, consumer, err, sizeof(err));
+	if (!line)
+		diag_add(d, path, l->line, "%s: %s", key, err);
+	return line;
 }
 
 int drv_role_parse(const char *text)

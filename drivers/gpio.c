@@ -33,21 +33,29 @@ struct drv {
 	struct input_button button;
 };
 
-static int gpio_check(const struct conf_device *dev, const struct board *board, const char *path,
-		      struct diag *d)
+/* A [device.NAME] section with driver = gpio, parsed once. */
+struct gpio_opts {
+	struct drv_line out[OUT_COUNT];
+	struct drv_line button;
+	struct gesture_conf timing;
+	struct input_map map;
+};
+
+static int gpio_parse(const struct conf_device *dev, const struct board *board, const char *path,
+		      struct diag *d, struct gpio_opts *o)
 {
 	int rc = 0, lines = 0;
 
-	for (int o = 0; o < OUT_COUNT; o++) {
-		if (!drv_key(dev, out_keys[o]))
-			continue;
-		lines++;
-		rc |= drv_line_check(dev, board, out_keys[o], path, d);
+	memset(o, 0, sizeof(*o));
+	for (int i = 0; i < OUT_COUNT; i++) {
+		rc |= drv_line_parse(dev, board, out_keys[i], path, d, &o->out[i]);
+		lines += drv_key(dev, out_keys[i]) != NULL;
 	}
 	if (drv_key(dev, "button")) {
 		lines++;
-		rc |= drv_line_check(dev, board, "button", path, d);
-		rc |= input_check_map(dev, "", path, d) | input_check_timing(dev, path, d);
+		rc |= drv_line_parse(dev, board, "button", path, d, &o->button);
+		rc |= input_parse_map(dev, "", "next", SHOW_SRC_BUTTON, path, d, &o->map);
+		rc |= input_parse_timing(dev, path, d, &o->timing);
 	} else {
 		static const char *const button_only[] = { "press", "long", "double",
 							   "debounce_ms", "long_ms", "double_ms" };
@@ -66,6 +74,14 @@ static int gpio_check(const struct conf_device *dev, const struct board *board, 
 		rc = -1;
 	}
 	return rc;
+}
+
+static int gpio_check(const struct conf_device *dev, const struct board *board, const char *path,
+		      struct diag *d)
+{
+	struct gpio_opts o;
+
+	return gpio_parse(dev, board, path, d, &o);
 }
 
 static void gpio_write(struct drv *g, enum gpio_out o, int value)
@@ -116,32 +132,34 @@ static void gpio_close(struct drv *g);
 
 static struct drv *gpio_open(const struct conf_device *dev, struct drv_host *host, struct diag *d)
 {
-	struct drv *g = calloc(1, sizeof(*g));
+	struct gpio_opts o;
+	struct drv *g;
 
-	if (!g)
+	if (gpio_parse(dev, host->board, host->config_path, d, &o) < 0 || !(g = calloc(1, sizeof(*g))))
 		return NULL;
 	str_copy(g->name, dev->name, sizeof(g->name));
-	for (int o = 0; o < OUT_COUNT; o++) {
-		g->value[o] = -1;
-		if (!drv_key(dev, out_keys[o]))
+	for (int i = 0; i < OUT_COUNT; i++) {
+		g->value[i] = -1;
+		if (!o.out[i].set)
 			continue;
-		if (!(g->out[o] = drv_line_open(dev, host, out_keys[o], GPIOLINE_OUTPUT, 0, d)))
+		if (!(g->out[i] = drv_line_request(&o.out[i], dev->name, out_keys[i], GPIOLINE_OUTPUT, 0,
+						   host->config_path, d)))
 			goto fail;
-		g->value[o] = 0;
+		g->value[i] = 0;
 	}
-	if (drv_key(dev, "button")) {
+	if (o.button.set) {
 		char who[64];
 
-		if (!(g->in = drv_line_open(dev, host, "button", GPIOLINE_INPUT_EDGES, 0, d)))
+		if (!(g->in = drv_line_request(&o.button, dev->name, "button", GPIOLINE_INPUT_EDGES, 0,
+					       host->config_path, d)))
 			goto fail;
 		snprintf(who, sizeof(who), "button %s", dev->name);
-		if (!input_setup(&g->button, dev, "", "next", SHOW_SRC_BUTTON, who, host))
+		if (!input_setup(&g->button, &o.timing, &o.map, who, host))
 			log_warnx("device %s: button: every gesture is \"none\"; presses are only counted",
 				  dev->name);
 		g->watch = loop_watch_add(gpioline_event_fd(g->in), EPOLLIN, gpio_button_ready, g);
 		if (!g->watch) {
-			diag_add(d, host->config_path, drv_key_line(dev, "button"), "button: %s",
-				 strerror(errno));
+			diag_add(d, host->config_path, o.button.line, "button: %s", strerror(errno));
 			goto fail;
 		}
 		/* A button held while the daemon starts is not a press. */

@@ -70,23 +70,26 @@ static void hidrelay_detached(struct usbhost_slot *s)
 	r->host->presence(r->host, r->name, false);
 }
 
-static int hidrelay_check(const struct conf_device *dev, const struct board *board,
-			  const char *path, struct diag *d)
+static int hidrelay_parse(const struct conf_device *dev, const char *path, struct diag *d,
+			  enum drv_role role[RELAY_MAX])
 {
 	int rc = 0, any = 0;
 
-	(void)board;
 	for (int i = 0; i < RELAY_MAX; i++) {
 		const char *v = drv_key(dev, hidrelay_keys[i]);
+		int parsed = v ? drv_role_parse(v) : DRV_ROLE_NONE;
 
+		role[i] = DRV_ROLE_NONE;
 		if (!v)
 			continue;
-		if (drv_role_parse(v) < 0) {
+		any++;
+		if (parsed < 0) {
 			diag_add(d, path, drv_key_line(dev, hidrelay_keys[i]),
 				 "%s must be tally, onair, cue or none", hidrelay_keys[i]);
 			rc = -1;
+			continue;
 		}
-		any++;
+		role[i] = (enum drv_role)parsed;
 	}
 	if (!any) {
 		diag_add(d, path, dev->line, "[device.%s] switches no relay: set relay1 = onair …",
@@ -96,20 +99,32 @@ static int hidrelay_check(const struct conf_device *dev, const struct board *boa
 	return rc;
 }
 
+static int hidrelay_check(const struct conf_device *dev, const struct board *board,
+			  const char *path, struct diag *d)
+{
+	enum drv_role role[RELAY_MAX];
+	char port[USBHOST_PORT_MAX];
+
+	(void)board;
+	return hidrelay_parse(dev, path, d, role) | usbhost_port_parse(dev, path, d, port, sizeof(port));
+}
+
 static struct drv *hidrelay_open(const struct conf_device *dev, struct drv_host *host,
 				 struct diag *d)
 {
-	struct drv *r = calloc(1, sizeof(*r));
-	const char *v;
+	enum drv_role role[RELAY_MAX];
+	char port[USBHOST_PORT_MAX];
+	struct drv *r;
 
-	if (!r)
+	if ((hidrelay_parse(dev, host->config_path, d, role) |
+	     usbhost_port_parse(dev, host->config_path, d, port, sizeof(port))) < 0 ||
+	    !(r = calloc(1, sizeof(*r))))
 		return NULL;
+	str_copy(r->slot.port, port, sizeof(r->slot.port));
 	r->host = host;
 	r->sent = -1;
 	str_copy(r->name, dev->name, sizeof(r->name));
-	for (int i = 0; i < RELAY_MAX; i++)
-		r->role[i] = (v = drv_key(dev, hidrelay_keys[i])) ? (enum drv_role)drv_role_parse(v)
-								  : DRV_ROLE_NONE;
+	memcpy(r->role, role, sizeof(r->role));
 	str_copy(r->slot.product, "USBRelay", sizeof(r->slot.product));
 	r->slot.ids[0][0] = RELAY_VID;
 	r->slot.ids[0][1] = RELAY_PID;

@@ -32,33 +32,41 @@ static int ms_key(const struct conf_device *dev, const char *key, int64_t lo, in
 	return 0;
 }
 
-int input_check_map(const struct conf_device *dev, const char *prefix, const char *path,
-		    struct diag *d)
+int input_parse_map(const struct conf_device *dev, const char *prefix, const char *default_press,
+		    enum show_source source, const char *path, struct diag *d, struct input_map *m)
 {
 	int rc = 0;
 
+	memset(m, 0, sizeof(*m));
 	for (size_t k = 0; k < ARRAY_SIZE(kind_keys); k++) {
 		char key[DRV_NAME_MAX], err[160];
-		struct show_cmd cmd;
 		const char *v;
 
 		snprintf(key, sizeof(key), "%s%s", prefix, kind_keys[k]);
 		v = drv_key(dev, key);
-		if (v && strcmp(v, "none") != 0 && cmd_parse_show(v, SHOW_SRC_BUTTON, &cmd, err, sizeof(err)) < 0) {
+		if (!v && k == GESTURE_PRESS)
+			v = default_press;
+		if (!v || strcmp(v, "none") == 0)
+			continue;
+		if (cmd_parse_show(v, source, &m->cmd[k], err, sizeof(err)) < 0) {
 			diag_add(d, path, drv_key_line(dev, key), "%s: %s", key, err);
 			rc = -1;
+			continue;
 		}
+		m->mapped[k] = m->any = true;
 	}
 	return rc;
 }
 
-int input_check_timing(const struct conf_device *dev, const char *path, struct diag *d)
+int input_parse_timing(const struct conf_device *dev, const char *path, struct diag *d,
+		       struct gesture_conf *t)
 {
-	int64_t ms;
-
-	return ms_key(dev, "debounce_ms", 0, 1000, &ms, path, d) |
-	       ms_key(dev, "long_ms", 200, 10000, &ms, path, d) |
-	       ms_key(dev, "double_ms", 100, 2000, &ms, path, d);
+	t->debounce_ms = DEFAULT_DEBOUNCE_MS;
+	t->long_ms = DEFAULT_LONG_MS;
+	t->double_ms = DEFAULT_DOUBLE_MS;
+	return ms_key(dev, "debounce_ms", 0, 1000, &t->debounce_ms, path, d) |
+	       ms_key(dev, "long_ms", 200, 10000, &t->long_ms, path, d) |
+	       ms_key(dev, "double_ms", 100, 2000, &t->double_ms, path, d);
 }
 
 static void input_fire(struct input_button *b, const enum gesture_kind *g, int n)
@@ -80,44 +88,24 @@ static void input_timer(void *data)
 	input_fire(b, g, gesture_tick(&b->state, &b->conf, time_mono_ms(), g));
 }
 
-bool input_setup(struct input_button *b, const struct conf_device *dev, const char *prefix,
-		 const char *default_press, enum show_source source, const char *who,
-		 struct drv_host *host)
+bool input_setup(struct input_button *b, const struct gesture_conf *timing,
+		 const struct input_map *map, const char *who, struct drv_host *host)
 {
-	struct diag quiet = { 0 };
-	bool any = false;
-
 	memset(b, 0, sizeof(*b));
 	str_copy(b->who, who, sizeof(b->who));
 	b->host = host;
-	b->conf.debounce_ms = DEFAULT_DEBOUNCE_MS;
-	ms_key(dev, "debounce_ms", 0, 1000, &b->conf.debounce_ms, "", &quiet);
-	for (size_t k = 0; k < ARRAY_SIZE(kind_keys); k++) {
-		char key[DRV_NAME_MAX], err[160];
-		const char *v;
-
-		snprintf(key, sizeof(key), "%s%s", prefix, kind_keys[k]);
-		v = drv_key(dev, key);
-		if (!v && k == GESTURE_PRESS)
-			v = default_press;
-		if (!v || strcmp(v, "none") == 0 || cmd_parse_show(v, source, &b->cmd[k], err, sizeof(err)) < 0)
-			continue;
-		b->mapped[k] = any = true;
-	}
+	b->conf.debounce_ms = timing->debounce_ms;
+	memcpy(b->mapped, map->mapped, sizeof(b->mapped));
+	memcpy(b->cmd, map->cmd, sizeof(b->cmd));
 	/* Waiting to tell a long or double press apart delays the plain press,
 	 * so the wait exists only when one is mapped. */
-	if (b->mapped[GESTURE_LONG]) {
-		b->conf.long_ms = DEFAULT_LONG_MS;
-		ms_key(dev, "long_ms", 200, 10000, &b->conf.long_ms, "", &quiet);
-	}
-	if (b->mapped[GESTURE_DOUBLE]) {
-		b->conf.double_ms = DEFAULT_DOUBLE_MS;
-		ms_key(dev, "double_ms", 100, 2000, &b->conf.double_ms, "", &quiet);
-	}
-	diag_free(&quiet);
+	if (b->mapped[GESTURE_LONG])
+		b->conf.long_ms = timing->long_ms;
+	if (b->mapped[GESTURE_DOUBLE])
+		b->conf.double_ms = timing->double_ms;
 	gesture_init(&b->state, time_mono_ms());
 	b->timer = loop_timer_add(input_timer, b);
-	return any;
+	return map->any;
 }
 
 void input_level(struct input_button *b, bool pressed, int64_t mono_ms)

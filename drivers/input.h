@@ -19,17 +19,24 @@ struct input_button {
 	uint64_t presses;	/* raw presses seen, for status */
 };
 
-/* Check the mapping keys of one input: prefix "" → press, long, double;
- * "pedal1_" → pedal1_press … Values are onairctl's words or "none". */
-int input_check_map(const struct conf_device *dev, const char *prefix, const char *path,
-		    struct diag *d);
-/* Check debounce_ms, long_ms and double_ms, shared by a section's inputs. */
-int input_check_timing(const struct conf_device *dev, const char *path, struct diag *d);
-/* Set up b from the section (already checked); an unset press means
- * default_press (NULL: none). False when nothing is mapped. */
-bool input_setup(struct input_button *b, const struct conf_device *dev, const char *prefix,
-		 const char *default_press, enum show_source source, const char *who,
-		 struct drv_host *host);
+/* What one input does on press / long / double, parsed once. */
+struct input_map {
+	bool mapped[3];		/* by enum gesture_kind */
+	struct show_cmd cmd[3];
+	bool any;
+};
+
+/* Parse the mapping keys of one input: prefix "" → press, long, double;
+ * "pedal1_" → pedal1_press … Values are onairctl's words or "none"; an
+ * unset press means default_press (NULL: none). */
+int input_parse_map(const struct conf_device *dev, const char *prefix, const char *default_press,
+		    enum show_source source, const char *path, struct diag *d, struct input_map *m);
+/* Parse debounce_ms, long_ms and double_ms, shared by a section's inputs. */
+int input_parse_timing(const struct conf_device *dev, const char *path, struct diag *d,
+		       struct gesture_conf *timing);
+/* Set up b from what was parsed. False when nothing is mapped. */
+bool input_setup(struct input_button *b, const struct gesture_conf *timing,
+		 const struct input_map *map, const char *who, struct drv_host *host);
 /* The raw level changed (or was read) at mono_ms. */
 void input_level(struct input_button *b, bool pressed, int64_t mono_ms);
 void input_fini(struct input_button *b);

@@ -58,6 +58,17 @@ static bool hex_id(const char *v, unsigned *out)
 	return true;
 }
 
+/* A pedal's section, parsed once. */
+struct pedal_opts {
+	struct pedalreport_format fmt;
+	unsigned ids[USBHOST_MAX_IDS][2];
+	int nids;
+	int iface;
+	char port[USBHOST_PORT_MAX];
+	struct gesture_conf timing;
+	struct input_map map[PEDAL_MAX];
+};
+
 /* Build the format from the section; NULL-free: the reason goes to d. */
 static int pedal_format(const struct conf_device *dev, struct pedalreport_format *f,
 			const char *path, struct diag *d)
@@ -79,12 +90,13 @@ static int pedal_format(const struct conf_device *dev, struct pedalreport_format
 		f->kind = PEDALREPORT_BYTES;
 		f->report_id = -1;
 		if ((v = drv_key(dev, "report_id")) && strcmp(v, "none") != 0) {
-			if (!int_parse(v, 1, 255, &n)) {
+			if (int_parse(v, 1, 255, &n)) {
+				f->report_id = (int)n;
+			} else {
 				diag_add(d, path, drv_key_line(dev, "report_id"),
 					 "report_id must be none or 1 to 255");
 				rc = -1;
 			}
-			f->report_id = (int)n;
 		}
 		if (!(v = drv_key(dev, "report_length")) || !int_parse(v, 1, PEDAL_REPORT_MAX, &n)) {
 			diag_add(d, path, drv_key_line(dev, "report_length"),
@@ -140,7 +152,7 @@ static int pedal_format(const struct conf_device *dev, struct pedalreport_format
 	return rc;
 }
 
-static int pedal_ids(const struct conf_device *dev, struct usbhost_slot *s, const char *path,
+static int pedal_ids(const struct conf_device *dev, struct pedal_opts *s, const char *path,
 		     struct diag *d)
 {
 	const char *vid = drv_key(dev, "vid"), *pid = drv_key(dev, "pid"), *model = drv_key(dev, "model");
@@ -167,30 +179,40 @@ static int pedal_ids(const struct conf_device *dev, struct usbhost_slot *s, cons
 	return 0;
 }
 
-static int pedal_check(const struct conf_device *dev, const struct board *board, const char *path,
-		       struct diag *d)
+static int pedal_parse(const struct conf_device *dev, const char *path, struct diag *d,
+		       struct pedal_opts *o)
 {
-	struct pedalreport_format f;
-	struct usbhost_slot s;
+	static const char *const three[PEDAL_MAX] = { "prev", "hold-toggle", "next" };
 	const char *v;
 	long long n;
 	int rc;
 
-	(void)board;
-	rc = pedal_format(dev, &f, path, d) | pedal_ids(dev, &s, path, d);
+	memset(o, 0, sizeof(*o));
+	rc = pedal_format(dev, &o->fmt, path, d) | pedal_ids(dev, o, path, d);
+	/* Left, middle, right: back, hold, forward; a lone pedal steps on. */
 	for (int i = 0; i < PEDAL_MAX; i++)
-		rc |= input_check_map(dev, prefixes[i], path, d);
-	rc |= input_check_timing(dev, path, d);
-	if ((v = drv_key(dev, "interface")) && !int_parse(v, 0, 31, &n)) {
-		diag_add(d, path, drv_key_line(dev, "interface"), "interface must be 0 to 31");
-		rc = -1;
+		rc |= input_parse_map(dev, prefixes[i], o->fmt.pedals == 3 ? three[i] : i == 0 ? "next" : NULL,
+				      SHOW_SRC_PEDAL, path, d, &o->map[i]);
+	rc |= input_parse_timing(dev, path, d, &o->timing);
+	if ((v = drv_key(dev, "interface"))) {
+		if (int_parse(v, 0, 31, &n)) {
+			o->iface = (int)n;
+		} else {
+			diag_add(d, path, drv_key_line(dev, "interface"), "interface must be 0 to 31");
+			rc = -1;
+		}
 	}
-	if ((v = drv_key(dev, "port")) && (strlen(v) >= sizeof(s.port) || strspn(v, "0123456789-.") != strlen(v))) {
-		diag_add(d, path, drv_key_line(dev, "port"),
-			 "port is a USB port path such as 1-1.2 (see /sys/bus/usb/devices)");
-		rc = -1;
-	}
+	rc |= usbhost_port_parse(dev, path, d, o->port, sizeof(o->port));
 	return rc;
+}
+
+static int pedal_check(const struct conf_device *dev, const struct board *board, const char *path,
+		       struct diag *d)
+{
+	struct pedal_opts o;
+
+	(void)board;
+	return pedal_parse(dev, path, d, &o);
 }
 
 static void pedal_set(struct drv *p, const bool down[PEDAL_MAX])
@@ -325,29 +347,24 @@ static void pedal_close(struct drv *p);
 
 static struct drv *pedal_open(const struct conf_device *dev, struct drv_host *host, struct diag *d)
 {
-	struct drv *p = calloc(1, sizeof(*p));
-	static const char *const three[PEDAL_MAX] = { "prev", "hold-toggle", "next" };
-	const char *v;
-	long long n;
+	struct pedal_opts o;
+	struct drv *p;
 
-	if (!p)
+	if (pedal_parse(dev, host->config_path, d, &o) < 0 || !(p = calloc(1, sizeof(*p))))
 		return NULL;
 	p->host = host;
 	str_copy(p->name, dev->name, sizeof(p->name));
-	if (pedal_format(dev, &p->fmt, host->config_path, d) < 0 ||
-	    pedal_ids(dev, &p->slot, host->config_path, d) < 0) {
-		free(p);
-		return NULL;
-	}
+	p->fmt = o.fmt;
+	memcpy(p->slot.ids, o.ids, sizeof(p->slot.ids));
+	p->slot.nids = o.nids;
+	p->slot.iface = o.iface;
+	str_copy(p->slot.port, o.port, sizeof(p->slot.port));
 	for (int i = 0; i < p->fmt.pedals; i++) {
 		char who[64];
 
 		snprintf(who, sizeof(who), "pedal %s %d", dev->name, i + 1);
-		/* Left, middle, right: back, hold, forward; a lone pedal steps on. */
-		input_setup(&p->in[i], dev, prefixes[i], p->fmt.pedals == 3 ? three[i] : i == 0 ? "next" : NULL,
-			    SHOW_SRC_PEDAL, who, host);
+		input_setup(&p->in[i], &o.timing, &o.map[i], who, host);
 	}
-	p->slot.iface = (v = drv_key(dev, "interface")) && int_parse(v, 0, 31, &n) ? (int)n : 0;
 	p->slot.attached = pedal_attached;
 	p->slot.detached = pedal_detached;
 	p->slot.data = p;

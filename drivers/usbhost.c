@@ -484,13 +484,27 @@ void usbhost_slot_missing(const struct usbhost_slot *s, char *buf, size_t len)
 		 s->product, *s->port ? " on port " : "", s->port);
 }
 
+int usbhost_port_parse(const struct conf_device *dev, const char *path, struct diag *d, char *port,
+		       size_t len)
+{
+	const char *v = drv_key(dev, "port");
+
+	*port = '\0';
+	if (!v)
+		return 0;
+	if (strlen(v) >= len || strspn(v, "0123456789-.") != strlen(v)) {
+		diag_add(d, path, drv_key_line(dev, "port"),
+			 "port is a USB port path such as 1-1.2 (see /sys/bus/usb/devices)");
+		return -1;
+	}
+	str_copy(port, v, len);
+	return 0;
+}
+
 int usbhost_slot_start(struct usbhost_slot *s, const struct conf_device *dev,
 		       struct drv_host *host, struct diag *d)
 {
-	const char *port = drv_key(dev, "port");
-
 	snprintf(s->who, sizeof(s->who), "device %s", dev->name);
-	str_copy(s->port, port ? port : "", sizeof(s->port));
 	s->fd = -1;
 	if (usbhost_ref() < 0) {
 		diag_add(d, host->config_path, dev->line, "[device.%s]: USB is not usable here",

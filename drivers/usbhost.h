@@ -46,12 +46,13 @@ void usbhost_close(libusb_device_handle *h, int fd);
 #define USBHOST_MAX_IDS 8
 #define USBHOST_QUEUE 16
 #define USBHOST_REPORT_MAX 64
+#define USBHOST_PORT_MAX 32
 struct usbhost_slot {
 	/* set by the driver */
 	char who[40];			/* "device pedal", for logs */
 	unsigned ids[USBHOST_MAX_IDS][2];
 	int nids;
-	char port[32];			/* "" any */
+	char port[USBHOST_PORT_MAX];	/* "" any */
 	char product[32];		/* product string prefix, "" any */
 	int iface;
 	bool (*attached)(struct usbhost_slot *s);	/* start transfers; false: failed */
@@ -75,11 +76,15 @@ struct usbhost_slot {
 	char said[160];			/* the last failure logged, to say it once */
 };
 
-/* Take a context reference and attach if present (the section's "port"
- * key narrows the search); says when it is absent. -1 with the reason in d
+/* Take a context reference and attach if present (its port, set by the
+ * driver, narrows the search); says when it is absent. -1 with the reason in d
  * if USB is unusable. */
 int usbhost_slot_start(struct usbhost_slot *s, const struct conf_device *dev,
 		       struct drv_host *host, struct diag *d);
+/* The "port" key every USB device takes: a port path such as 1-1.2, so
+ * that two devices of one model are told apart; "" when not set. */
+int usbhost_port_parse(const struct conf_device *dev, const char *path, struct diag *d, char *port,
+		       size_t len);
 /* "missing: no 0fd9:0086 plugged in on port 1-2", for describe. */
 void usbhost_slot_missing(const struct usbhost_slot *s, char *buf, size_t len);
 /* The device went away or failed (safe from a transfer callback): close
