@@ -2,7 +2,6 @@
  * cannot run, never a crash or a hang. */
 #include <errno.h>
 #include <math.h>
-#include "mosq.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 
 #include "audio_alsa.h"
 #include "checks.h"
+#include "mosq.h"
 #include "../core/log.h"
 
 static int64_t since(int64_t start)
@@ -270,39 +270,24 @@ static bool pump(struct mosquitto *m, bool *flag, int64_t deadline)
 static void check_mqtt(const struct conf *c, struct selftest *t, const char *report)
 {
 	struct probe pr = { 0 };
-	char prefix[160], topic[256], *password = NULL;
+	char prefix[160], topic[256];
 	struct mosquitto *m;
 	struct selftest_check *k;
 	int64_t start = time_mono_ms(), sent;
-	size_t len;
 
 	if (c->role == NODE_STANDALONE)
 		return;
-	if (*c->mqtt.prefix)
-		str_copy(prefix, c->mqtt.prefix, sizeof(prefix));
-	else
-		snprintf(prefix, sizeof(prefix), "onair/%s/", c->studio);
+	mosq_prefix(c, prefix, sizeof(prefix));
 	snprintf(pr.echo_topic, sizeof(pr.echo_topic), "%sselftest/%s/echo", prefix, c->node_name);
-	if (mosq_load(topic, sizeof(topic)) < 0) {
-		selftest_add(t, "mqtt", SELFTEST_FAIL, "install libmosquitto1", "%s", topic);
+	if (!(m = mosq_client(&c->mqtt, NULL, &pr, topic, sizeof(topic)))) {
+		selftest_add(t, "mqtt", SELFTEST_FAIL,
+			     mosq_load(prefix, sizeof(prefix)) < 0 ? "install libmosquitto1"
+								   : "check mqtt.username, password_file and the TLS files",
+			     "%s", topic);
 		return;
 	}
-	mosq.lib_init();
-	m = mosq.new(NULL, true, &pr);
 	mosq.connect_callback_set(m, probe_connect);
 	mosq.message_callback_set(m, probe_message);
-	if (*c->mqtt.username) {
-		password = *c->mqtt.password_file ? file_read(c->mqtt.password_file, 4096, &len) : NULL;
-		if (password)
-			password[strcspn(password, "\r\n")] = '\0';
-		mosq.username_pw_set(m, c->mqtt.username, password);
-		free(password);
-	}
-	if (c->mqtt.tls)
-		mosq.tls_set(m, *c->mqtt.ca_file ? c->mqtt.ca_file : NULL,
-				  *c->mqtt.ca_file ? NULL : "/etc/ssl/certs",
-				  *c->mqtt.cert_file ? c->mqtt.cert_file : NULL,
-				  *c->mqtt.key_file ? c->mqtt.key_file : NULL, NULL);
 	if (mosq.connect_async(m, c->mqtt.host, (int)c->mqtt.port, 10) != MOSQ_ERR_SUCCESS ||
 	    !pump(m, &pr.connected, start + 3000)) {
 		selftest_add(t, "mqtt", SELFTEST_FAIL,

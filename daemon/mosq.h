@@ -8,6 +8,8 @@
 #include <mosquitto.h>
 #include <stddef.h>
 
+#include "conf.h"
+
 #define MOSQ_FUNCTIONS                                                                          \
 	F(connack_string) F(connect_async) F(connect_callback_set) F(connect_v5_callback_set)  \
 	F(destroy) F(disconnect) F(disconnect_v5) F(disconnect_v5_callback_set) F(int_option)  \
@@ -28,5 +30,13 @@ extern struct mosq_api mosq;
 
 /* 0 once the library is loaded (again: no-op); -1 and why in err. */
 int mosq_load(char *err, size_t errlen);
+/* A client set up as every onair client is (the studio link and the
+ * self-test's broker check alike): MQTT v5, no Nagle, the credentials
+ * (warning when the password file is readable by others) and TLS that
+ * the config names. NULL and why in err. */
+struct mosquitto *mosq_client(const struct mqtt_conf *c, const char *client_id, void *userdata,
+			      char *err, size_t errlen);
+/* The studio's topic prefix: mqtt.prefix, else onair/<studio>/. */
+void mosq_prefix(const struct conf *c, char *buf, size_t len);
 
 #endif

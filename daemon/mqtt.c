@@ -5,7 +5,6 @@
  * publishing inside a callback only queues, so want_write is checked after
  * every read. */
 #include <errno.h>
-#include "mosq.h"
 #include <mqtt_protocol.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 
 #include "../core/log.h"
 #include "../core/loop.h"
+#include "mosq.h"
 #include "mqtt.h"
 #include "version.h"
 
@@ -249,21 +249,6 @@ static void on_message(struct mosquitto *m, void *data, const struct mosquitto_m
 	free(corr);
 }
 
-static char *read_password(const char *path)
-{
-	struct stat st;
-	size_t len;
-	char *text = file_read(path, 4096, &len);
-
-	if (text && stat(path, &st) == 0 && (st.st_mode & 077))
-		log_warnx("mqtt: %s can be read by others than its owner (mode %03o): chmod 0400 it",
-			  path, (unsigned)(st.st_mode & 0777));
-
-	if (text)
-		text[strcspn(text, "\r\n")] = '\0';
-	return text;
-}
-
 int mqtt_init(const struct conf *c, const char *will, const struct mqtt_handlers *h)
 {
 	char client_id[160], err[320];
@@ -274,25 +259,12 @@ int mqtt_init(const struct conf *c, const char *will, const struct mqtt_handlers
 	str_copy(q.cfg.studio, c->studio, sizeof(q.cfg.studio));
 	q.h = *h;
 	q.backoff_ms = BACKOFF_MIN_MS;
-	if (*c->mqtt.prefix)
-		str_copy(q.prefix, c->mqtt.prefix, sizeof(q.prefix));
-	else
-		snprintf(q.prefix, sizeof(q.prefix), "onair/%s/", c->studio);
-	if (mosq_load(err, sizeof(err)) < 0) {
+	mosq_prefix(c, q.prefix, sizeof(q.prefix));
+	snprintf(client_id, sizeof(client_id), "onair-%s-%s", c->studio, c->node_name);
+	if (!(q.m = mosq_client(&c->mqtt, client_id, NULL, err, sizeof(err)))) {
 		log_warnx("mqtt: %s", err);
 		return -1;
 	}
-	mosq.lib_init();
-	snprintf(client_id, sizeof(client_id), "onair-%s-%s", c->studio, c->node_name);
-	q.m = mosq.new(client_id, true, NULL);
-	if (!q.m) {
-		log_warn("mqtt: new client");
-		return -1;
-	}
-	mosq.int_option(q.m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
-	/* Small messages that matter now: Nagle with delayed ACKs would hold
-	 * a state update back by tens of milliseconds. */
-	mosq.int_option(q.m, MOSQ_OPT_TCP_NODELAY, 1);
 	mosq.connect_v5_callback_set(q.m, on_connect);
 	mosq.disconnect_v5_callback_set(q.m, on_disconnect);
 	mosq.message_v5_callback_set(q.m, on_message);
@@ -301,33 +273,6 @@ int mqtt_init(const struct conf *c, const char *will, const struct mqtt_handlers
 	if (rc != MOSQ_ERR_SUCCESS) {
 		log_warnx("mqtt: will: %s", mosq.strerror(rc));
 		return -1;
-	}
-	if (*c->mqtt.username) {
-		char *password = *c->mqtt.password_file ? read_password(c->mqtt.password_file) : NULL;
-
-		if (*c->mqtt.password_file && !password) {
-			log_warn("mqtt: read password file %s", c->mqtt.password_file);
-			return -1;
-		}
-		rc = mosq.username_pw_set(q.m, c->mqtt.username, password);
-		if (password)
-			memset(password, 0, strlen(password));
-		free(password);
-		if (rc != MOSQ_ERR_SUCCESS) {
-			log_warnx("mqtt: credentials: %s", mosq.strerror(rc));
-			return -1;
-		}
-	}
-	if (c->mqtt.tls) {
-		rc = mosq.tls_set(q.m, *c->mqtt.ca_file ? c->mqtt.ca_file : NULL,
-				       *c->mqtt.ca_file ? NULL : "/etc/ssl/certs",
-				       *c->mqtt.cert_file ? c->mqtt.cert_file : NULL,
-				       *c->mqtt.key_file ? c->mqtt.key_file : NULL, NULL);
-		if (rc != MOSQ_ERR_SUCCESS) {
-			log_warnx("mqtt: TLS files: %s", rc == MOSQ_ERR_ERRNO ? strerror(errno)
-									 : mosq.strerror(rc));
-			return -1;
-		}
 	}
 	q.misc = loop_timer_add(misc_tick, NULL);
 	q.reconnect = loop_timer_add(try_connect, NULL);
