@@ -58,7 +58,8 @@ CORE_OBJ := $(CORE:%.c=$(BUILD)/%.o)
 # onairctl needs the command grammar and the helpers, nothing with hardware.
 CTL_OBJ := $(BUILD)/daemon/onairctl.o $(BUILD)/core/cmd.o $(BUILD)/core/util.o
 CTL_LIBS := $(shell $(PKG_CONFIG) --libs libcjson)
-UNIT_TESTS := rundown show cue gesture conf persist ctl report board pedalreport mqttmsg audio selftest
+UNIT_TESTS := rundown show cue gesture conf persist ctl report board pedalreport mqttmsg audio selftest \
+	loop util lease render
 UNIT_BIN := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FUZZERS := conf rundown ctl persist board hid mqtt
 FUZZ_BIN := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
@@ -76,6 +77,12 @@ $(BUILD)/onairctl: $(CTL_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CTL_LIBS)
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(CORE_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+# The render test puts a recording stand-in behind the GPIO seam.
+RENDER_OBJ := $(filter-out $(BUILD)/drivers/gpioline_gpiod1.o,$(CORE_OBJ)) $(BUILD)/tests/unit/fake_gpioline.o
+$(BUILD)/tests/test_render: $(BUILD)/tests/unit/test_render.o $(RENDER_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 

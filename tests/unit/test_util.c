@@ -1,0 +1,121 @@
+/* The small helpers everyone leans on: durations as operators type them,
+ * UTF-8 as spreadsheets and MQTT tools send it, and the atomic file write
+ * the state file relies on. */
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static void test_durations_parse(void **state)
+{
+	int64_t ms;
+
+	(void)state;
+	assert_true(duration_parse("90", false, &ms));
+	assert_int_equal(ms, 90000);
+	assert_true(duration_parse("4:30", false, &ms));
+	assert_int_equal(ms, 270000);
+	assert_true(duration_parse("1:02:03", false, &ms));
+	assert_int_equal(ms, 3723000);
+	assert_true(duration_parse("+30", true, &ms));
+	assert_int_equal(ms, 30000);
+	assert_true(duration_parse("-1:30", true, &ms));
+	assert_int_equal(ms, -90000);
+	assert_false(duration_parse("-30", false, &ms));
+	assert_false(duration_parse("", false, &ms));
+	assert_false(duration_parse("1:60", false, &ms));
+	assert_false(duration_parse("1:2:3:4", false, &ms));
+	assert_false(duration_parse("abc", false, &ms));
+	assert_false(duration_parse("99999999999999999999", false, &ms));
+}
+
+static void test_durations_format(void **state)
+{
+	char buf[32];
+
+	(void)state;
+	duration_format(270000, buf, sizeof(buf));
+	assert_string_equal(buf, "4:30");
+	duration_format(-12000, buf, sizeof(buf));
+	assert_string_equal(buf, "-0:12");
+	duration_format(3723000, buf, sizeof(buf));
+	assert_string_equal(buf, "1:02:03");
+	duration_format(0, buf, sizeof(buf));
+	assert_string_equal(buf, "0:00");
+}
+
+static void test_utf8(void **state)
+{
+	(void)state;
+	assert_true(utf8_valid("plain ascii", 11));
+	assert_true(utf8_valid("产品一 超长的商品标题", strlen("产品一 超长的商品标题")));
+	assert_true(utf8_valid("\xF0\x9F\x8E\xA4", 4));		/* U+1F3A4, a microphone */
+	assert_false(utf8_valid("\xC0\xAF", 2));			/* overlong '/' */
+	assert_false(utf8_valid("\xE0\x80\xAF", 3));		/* overlong, three bytes */
+	assert_false(utf8_valid("\xED\xA0\x80", 3));		/* a UTF-16 surrogate */
+	assert_false(utf8_valid("\xF4\x90\x80\x80", 4));		/* above U+10FFFF */
+	assert_false(utf8_valid("\xE4\xBA", 2));			/* cut in the middle */
+	assert_false(utf8_valid("\xBA", 1));			/* a lone continuation */
+	assert_false(utf8_valid("a\0b", 3));			/* NUL inside */
+	assert_false(utf8_valid("\xFF", 1));
+}
+
+static void test_atomic_write_replaces_whole(void **state)
+{
+	char dir[] = "/tmp/onair-util-XXXXXX", path[64], tmp[80], *text;
+	size_t len;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/show.state", dir);
+	assert_int_equal(file_write_atomic(path, "first version", 13), 0);
+	assert_int_equal(file_write_atomic(path, "second", 6), 0);
+	text = file_read(path, 1024, &len);
+	assert_non_null(text);
+	assert_int_equal(len, 6);
+	assert_string_equal(text, "second");
+	free(text);
+	/* No temporary file is left beside it. */
+	snprintf(tmp, sizeof(tmp), "%s/show.state.tmp", dir);
+	assert_int_equal(access(tmp, F_OK), -1);
+	/* A file over the limit is refused, not cut. */
+	assert_null(file_read(path, 3, &len));
+	/* A folder that is not there: an error with errno, nothing written. */
+	snprintf(path, sizeof(path), "%s/missing/show.state", dir);
+	assert_int_equal(file_write_atomic(path, "x", 1), -1);
+	assert_int_equal(errno, ENOENT);
+	snprintf(path, sizeof(path), "%s/show.state", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_int_and_bool(void **state)
+{
+	long long n;
+	bool b;
+
+	(void)state;
+	assert_true(int_parse("15", 0, 15, &n));
+	assert_int_equal(n, 15);
+	assert_false(int_parse("16", 0, 15, &n));
+	assert_false(int_parse("1x", 0, 15, &n));
+	assert_false(int_parse("", 0, 15, &n));
+	assert_false(int_parse("9223372036854775808", 0, 15, &n));
+	assert_true(bool_parse("yes", &b) && b);
+	assert_true(bool_parse("off", &b) && !b);
+	assert_false(bool_parse("maybe", &b));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_durations_parse),
+		cmocka_unit_test(test_durations_format),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_atomic_write_replaces_whole),
+		cmocka_unit_test(test_int_and_bool),
+	};
+
+	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
+}
