@@ -1,6 +1,7 @@
 /* See mqtt.h. Traps of driving libmosquitto 2.0 by hand that this handles
- * (../shared/hardware-facts.md section 6): reconnect_delay_set does nothing
- * here, so reconnects run on our timer; the socket fd changes on every
+ * (mosquitto's include/mosquitto.h documents each): reconnect_delay_set
+ * acts only in mosquitto_loop_forever/loop_start, so reconnects run on our
+ * timer; the socket fd changes on every
  * reconnect; the library closes the socket itself before on_disconnect;
  * publishing inside a callback only queues, so want_write is checked after
  * every read. */

@@ -1,5 +1,5 @@
 /* USB foot pedals through libusb: the kernel's HID driver is detached (so a
- * PCsensor pedal's key strokes no longer reach the console), the interrupt
+ * PCsensor pedal's key strokes do not reach the console), the interrupt
  * IN endpoint is read with an asynchronous transfer in the loop, and each
  * pedal is an input with its own press / long / double mapping. Unplugged
  * and plugged back, it is picked up again; status says when it is missing. */

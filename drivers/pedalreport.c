@@ -1,5 +1,13 @@
-/* Pedal report formats (see pedalreport.h and ../shared/hardware-facts.md
- * section 1 for where each layout comes from). */
+/* Pedal report formats (see pedalreport.h). Where each layout comes from:
+ * Stream Deck Pedal: report id 1, pedals in bytes 4..6, as both public
+ *   libraries read it (python-elgato-streamdeck,
+ *   src/StreamDeck/Devices/StreamDeckPedal.py; node-elgato-stream-deck,
+ *   packages/core/src/models/pedal.ts);
+ * Infinity IN-USB (05f3:00ff): two bytes, no report id, bits 0..2 of byte
+ *   0 left, middle, right (its entry in Linux's drivers/hid/hid-ids.h, and
+ *   the evtest captures of georgemck/vec-footpedal-hid-linux);
+ * PCsensor FootSwitch: a boot keyboard with report id 1 (rgerganov/
+ *   footswitch, src/footswitch.c, and udev-hid-bpf merge request 102). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -28,7 +28,7 @@ for tool in dpkg-buildpackage dh lintian debootstrap; do
 done
 if [ -n "$missing" ]; then
 	# Debian has them all: their absence is a missing install step, not a skip.
-	fail "no$missing: run docs/install-packages"
+	fail "no$missing: run ./install-packages"
 	finish
 fi
 
@@ -72,7 +72,7 @@ fi
 
 if [ "$native" = amd64 ]; then
 	if ! command -v aarch64-linux-gnu-gcc > /dev/null || ! dpkg -s libinih-dev:arm64 > /dev/null 2>&1; then
-		fail "the arm64 cross toolchain or the :arm64 libraries are missing (docs/install-packages installs them)"
+		fail "the arm64 cross toolchain or the :arm64 libraries are missing (./install-packages installs them)"
 	elif build_deb arm64 -aarm64 -Pcross; then
 		if grep -q "PASS debian/build/tests/test_" "$work/build-arm64.log"; then
 			pass "arm64 .deb cross-built; $(grep -c 'PASS debian/build/tests/test_' "$work/build-arm64.log") unit test programs passed under qemu-aarch64"
