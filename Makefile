@@ -21,7 +21,7 @@ PKG_CONFIG ?= pkg-config
 PKGS := inih libcjson libgpiod libusb-1.0 libmosquitto alsa
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 # libmosquitto is loaded when a config uses MQTT (daemon/mosq.c), not linked.
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libmosquitto,$(PKGS))) -lm
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libmosquitto,$(PKGS))) -lm -pthread
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wpointer-arith -Wundef -Wvla -Wnull-dereference
@@ -52,7 +52,7 @@ DRIVER_SRC := drivers/drivers.c drivers/console.c drivers/input.c drivers/gpio.c
 DAEMON_SRC := daemon/conf.c daemon/persist.c daemon/showlog.c daemon/ctl.c daemon/notify.c \
 	daemon/mqttmsg.c daemon/mosq.c daemon/mqtt.c daemon/audio.c daemon/audio_alsa.c \
 	daemon/selftest.c daemon/checks.c daemon/running.c daemon/viewjson.c daemon/checkrun.c \
-	daemon/link.c daemon/replies.c
+	daemon/link.c daemon/replies.c daemon/store.c
 CORE := $(CORE_SRC) $(DRIVER_SRC) $(DAEMON_SRC)
 CORE_OBJ := $(CORE:%.c=$(BUILD)/%.o)
 # onairctl needs the command grammar and the helpers, nothing with hardware.
@@ -141,7 +141,7 @@ check-hil: all
 # QUICK=1: a look in under a minute.
 NODE_RED_VERSION := 4.1.8
 NODE_RED := $(BUILD)/node-red/node_modules/node-red/red.js
-BENCH_TOOLS := $(BUILD)/mqtt_latency $(BUILD)/stamp
+BENCH_TOOLS := $(BUILD)/mqtt_latency $(BUILD)/stamp $(BUILD)/slowsync.so
 
 bench: all $(BENCH_TOOLS) $(NODE_RED)
 	python3 tests/bench/bench.py $(BUILD) $(if $(QUICK),--quick)
@@ -152,6 +152,10 @@ $(NODE_RED):
 
 $(BUILD)/mqtt_latency: tests/bench/mqtt_latency.c
 	$(CC) -O2 -o $@ $< $(shell pkg-config --cflags --libs libmosquitto)
+
+# fsync/fdatasync slowed to an SD card's pace, for the slow-storage tests.
+$(BUILD)/slowsync.so: tests/bench/slowsync.c
+	$(CC) -O2 -shared -fPIC -o $@ $< -ldl
 
 $(BUILD)/stamp: tests/bench/stamp.c
 	$(CC) -O2 -o $@ $<

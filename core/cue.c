@@ -15,7 +15,7 @@ static const char *const cue_lamp_names[] = { "tally", "cue" };
 static const char *const cue_cond_names[] = {
 	"idle", "scheduled", "late", "preroll", "live", "promo", "interaction", "wrapup",
 	"danger", "overrun", "hold", "standby", "acked", "go", "attention", "ended",
-	"link_lost", "stale", "refused"
+	"link_lost", "stale", "refused", "storage"
 };
 
 _Static_assert(ARRAY_SIZE(cue_cond_names) == CUE_COND_COUNT, "condition names");
@@ -73,6 +73,7 @@ void cue_conf_defaults(struct cue_conf *c)
 		[CUE_COND_LINK_LOST] = { CUE_SLOW, CUE_MAGENTA },
 		[CUE_COND_STALE] = { CUE_FAST, CUE_AMBER },
 		[CUE_COND_REFUSED] = { CUE_FAST, CUE_RED },
+		[CUE_COND_STORAGE] = { CUE_FAST, CUE_MAGENTA },
 	};
 
 	memset(c, 0, sizeof(*c));
@@ -320,4 +321,12 @@ void cue_apply_link(struct cue_output *out, enum cue_link link, int64_t refused_
 		lamp_set(&out->lamp[CUE_LAMP_CUE], c->cue_look[CUE_COND_REFUSED], c, now, &out->next);
 		out->next = earliest(out->next, refused_until);
 	}
+}
+
+void cue_apply_storage(struct cue_output *out, const struct cue_conf *c, struct onair_time now)
+{
+	if (out->cond == CUE_COND_ATTENTION)
+		return;
+	out->cond = CUE_COND_STORAGE;
+	lamp_set(&out->lamp[CUE_LAMP_CUE], c->cue_look[CUE_COND_STORAGE], c, now, &out->next);
 }

@@ -24,7 +24,7 @@ enum cue_cond {
 	CUE_COND_PROMO, CUE_COND_INTERACTION, CUE_COND_WRAPUP, CUE_COND_DANGER,
 	CUE_COND_OVERRUN, CUE_COND_HOLD, CUE_COND_STANDBY, CUE_COND_ACKED, CUE_COND_GO,
 	CUE_COND_ATTENTION, CUE_COND_ENDED, CUE_COND_LINK_LOST, CUE_COND_STALE, CUE_COND_REFUSED,
-	CUE_COND_COUNT
+	CUE_COND_STORAGE, CUE_COND_COUNT
 };
 
 struct cue_look {
@@ -77,6 +77,9 @@ enum cue_link {
  * an output cue_eval made; pure, like it. */
 void cue_apply_link(struct cue_output *out, enum cue_link link, int64_t refused_until,
 		    const struct cue_conf *c, struct onair_time now);
+/* Recording has failed (full disk, read-only card): the cue light says so
+ * until it works again; only the operator's "look at me" is above it. */
+void cue_apply_storage(struct cue_output *out, const struct cue_conf *c, struct onair_time now);
 /* True when the two outputs would look different to a person. */
 bool cue_output_differs(const struct cue_output *a, const struct cue_output *b);
 

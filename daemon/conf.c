@@ -77,6 +77,7 @@ static const struct conf_key conf_keys[] = {
 	LOOK("link_lost", cue.cue_look[CUE_COND_LINK_LOST]),
 	LOOK("stale", cue.cue_look[CUE_COND_STALE]),
 	LOOK("refused", cue.cue_look[CUE_COND_REFUSED]),
+	LOOK("storage", cue.cue_look[CUE_COND_STORAGE]),
 	LOOK("tally_standby", cue.tally_look[SHOW_STANDBY]),
 	LOOK("tally_preroll", cue.tally_look[SHOW_PREROLL]),
 	LOOK("tally_live", cue.tally_look[SHOW_LIVE]),

@@ -20,6 +20,8 @@
 #define CTL_MAX_CLIENTS 32
 #define CTL_OUT_MAX (4 * 1024 * 1024)
 #define CTL_IDLE_MS 30000
+/* Requests a client may have waiting for the disk before it is read no more. */
+#define CTL_PENDING_MAX 64
 
 char *ctl_error_response(const char *reason)
 {
@@ -43,8 +45,14 @@ struct ctl_client {
 	char *out;
 	size_t outlen, outoff;
 	bool closing;		/* close once the output is written */
-	bool waiting;		/* an answer comes later (ctl_defer) */
-	uint64_t serial;
+	/* Answers not yet sent, in the order of their requests: a deferred
+	 * one (ctl_defer) holds back the ones behind it until it comes. */
+	struct {
+		uint64_t ticket;
+		char *text;	/* NULL until it is ready */
+	} slot[CTL_PENDING_MAX];
+	int nslots;
+	bool waiting;		/* the oldest slot is still awaited */
 	char who[64];
 	struct ctl_client *next;
 };
@@ -58,7 +66,7 @@ static struct {
 	struct ctl_client *clients;
 	int nclients;
 	struct ctl_client *current;	/* whose request the handler is answering */
-	uint64_t next_serial;
+	uint64_t next_ticket;
 } ctl = { .fd = -1 };
 
 static void client_free(struct ctl_client *cl)
@@ -70,6 +78,8 @@ static void client_free(struct ctl_client *cl)
 			*pp = cl->next;
 			break;
 		}
+	for (int i = 0; i < cl->nslots; i++)
+		free(cl->slot[i].text);
 	loop_watch_remove(cl->watch);
 	loop_timer_remove(cl->idle);
 	close(cl->fd);
@@ -95,12 +105,15 @@ static void client_flush(struct ctl_client *cl)
 	}
 	if (cl->outoff == cl->outlen) {
 		cl->outoff = cl->outlen = 0;
-		if (cl->closing && !cl->waiting) {
+		if (cl->closing && !cl->nslots) {
 			client_free(cl);
 			return;
 		}
 	}
-	loop_watch_modify(cl->watch, cl->outlen ? EPOLLOUT : (cl->closing ? 0 : EPOLLIN));
+	/* A client with as many answers awaited as it may have is read no
+	 * more until they come; its requests wait in the socket. */
+	loop_watch_modify(cl->watch, cl->outlen ? EPOLLOUT
+				     : (cl->closing || cl->nslots == CTL_PENDING_MAX ? 0 : EPOLLIN));
 }
 
 static void client_queue(struct ctl_client *cl, char *response)
@@ -150,33 +163,57 @@ static void client_line(struct ctl_client *cl, const char *line, size_t len)
 	ctl.current = cl;
 	response = ctl.handler(&req, cl->who, ctl.data);
 	ctl.current = NULL;
-	if (!response && cl->waiting)
-		return;	/* ctl_answer will bring it */
-	client_queue(cl, response);
+	if (!response && cl->nslots && !cl->slot[cl->nslots - 1].text)
+		return;	/* deferred: ctl_answer brings it */
+	if (!cl->nslots) {
+		client_queue(cl, response);
+		return;
+	}
+	/* Ready, but behind an answer still awaited. */
+	cl->slot[cl->nslots].ticket = 0;
+	cl->slot[cl->nslots++].text = response ? response : ctl_error_response("out of memory");
 }
 
 uint64_t ctl_defer(void)
 {
-	if (!ctl.current)
+	struct ctl_client *cl = ctl.current;
+
+	if (!cl || cl->nslots == CTL_PENDING_MAX)
 		return 0;
-	ctl.current->waiting = true;
-	loop_timer_arm(ctl.current->idle, NEVER);
-	return ctl.current->serial;
+	cl->slot[cl->nslots].ticket = ++ctl.next_ticket;
+	cl->slot[cl->nslots++].text = NULL;
+	cl->waiting = true;
+	loop_timer_arm(cl->idle, NEVER);
+	return ctl.next_ticket;
 }
+
+static void client_process(struct ctl_client *cl);
 
 void ctl_answer(uint64_t ticket, char *response)
 {
 	struct ctl_client *cl;
+	int i = -1, done = 0;
 
-	for (cl = ctl.clients; cl && cl->serial != ticket; cl = cl->next)
-		;
-	if (!cl || !cl->waiting) {
+	for (cl = ctl.clients; cl; cl = cl->next) {
+		for (int k = 0; k < cl->nslots && i < 0; k++)
+			if (cl->slot[k].ticket == ticket && !cl->slot[k].text)
+				i = k;
+		if (i >= 0)
+			break;
+	}
+	if (!cl) {
 		free(response);	/* it hung up while waiting */
 		return;
 	}
-	cl->waiting = false;
-	client_queue(cl, response);
-	loop_timer_arm(cl->idle, time_mono_ms() + CTL_IDLE_MS);
+	cl->slot[i].text = response ? response : ctl_error_response("out of memory");
+	while (done < cl->nslots && cl->slot[done].text)
+		client_queue(cl, cl->slot[done++].text);
+	memmove(cl->slot, cl->slot + done, (size_t)(cl->nslots - done) * sizeof(cl->slot[0]));
+	cl->nslots -= done;
+	cl->waiting = cl->nslots > 0;
+	client_process(cl);
+	if (!cl->waiting)
+		loop_timer_arm(cl->idle, time_mono_ms() + CTL_IDLE_MS);
 	client_flush(cl);
 }
 
@@ -188,6 +225,25 @@ static void client_idle(void *data)
 	client_free(cl);
 }
 
+/* Answer the complete lines received, in order, until one is deferred. */
+static void client_process(struct ctl_client *cl)
+{
+	char *nl;
+
+	while (cl->nslots < CTL_PENDING_MAX && (nl = memchr(cl->in, '\n', cl->inlen))) {
+		size_t len = (size_t)(nl - cl->in);
+
+		client_line(cl, cl->in, len);
+		memmove(cl->in, nl + 1, cl->inlen - len - 1);
+		cl->inlen -= len + 1;
+	}
+	if (cl->nslots < CTL_PENDING_MAX && cl->closing && cl->inlen) {
+		/* The last request may come without its newline before EOF. */
+		client_line(cl, cl->in, cl->inlen);
+		cl->inlen = 0;
+	}
+}
+
 static void client_ready(int fd, uint32_t events, void *data)
 {
 	struct ctl_client *cl = data;
@@ -196,11 +252,10 @@ static void client_ready(int fd, uint32_t events, void *data)
 		client_flush(cl);
 		return;
 	}
-	if (cl->closing)
+	if (cl->closing || cl->nslots == CTL_PENDING_MAX)
 		return;
-	for (;;) {
+	while (cl->nslots < CTL_PENDING_MAX) {
 		ssize_t r = recv(fd, cl->in + cl->inlen, sizeof(cl->in) - 1 - cl->inlen, 0);
-		char *nl;
 
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -212,25 +267,15 @@ static void client_ready(int fd, uint32_t events, void *data)
 			break;
 		}
 		cl->inlen += (size_t)r;
-		while ((nl = memchr(cl->in, '\n', cl->inlen))) {
-			size_t len = (size_t)(nl - cl->in);
-
-			client_line(cl, cl->in, len);
-			memmove(cl->in, nl + 1, cl->inlen - len - 1);
-			cl->inlen -= len + 1;
-		}
-		if (cl->inlen >= sizeof(cl->in) - 1) {
+		client_process(cl);
+		if (cl->nslots < CTL_PENDING_MAX && cl->inlen >= sizeof(cl->in) - 1) {
 			client_queue(cl, ctl_error_response("request line too long"));
 			cl->closing = true;
 			cl->inlen = 0;
 			break;
 		}
 	}
-	if (cl->closing && cl->inlen) {
-		/* The last request may come without its newline before EOF. */
-		client_line(cl, cl->in, cl->inlen);
-		cl->inlen = 0;
-	}
+	client_process(cl);
 	if (!cl->waiting)
 		loop_timer_arm(cl->idle, time_mono_ms() + CTL_IDLE_MS);
 	client_flush(cl);
@@ -257,7 +302,6 @@ static void ctl_accept(int fd, uint32_t events, void *data)
 			continue;
 		}
 		cl->fd = cfd;
-		cl->serial = ++ctl.next_serial;
 		if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0)
 			snprintf(cl->who, sizeof(cl->who), "uid %u pid %d", (unsigned)cred.uid, (int)cred.pid);
 		else

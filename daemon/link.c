@@ -13,6 +13,7 @@
 #include "mqtt.h"
 #include "mqttmsg.h"
 #include "running.h"
+#include "store.h"
 #include "version.h"
 #include "viewjson.h"
 
@@ -180,10 +181,48 @@ static void pressed(const struct show_cmd *cmd, const char *who)
 	free(event);
 }
 
+/* The v5 response says "done" only once the command is on disk. */
+struct response {
+	char *topic;
+	void *corr;
+	int corr_len;
+	char id[64];
+};
+
+static void respond_when_durable(void *data, bool recorded)
+{
+	struct response *r = data;
+	char *ok = mqttmsg_ok_encode(r->id, recorded);
+
+	mqtt_respond(r->topic, r->corr, r->corr_len, ok);
+	free(ok);
+	free(r->topic);
+	free(r->corr);
+	free(r);
+}
+
+static void respond_ok(const struct link_msg *msg, const char *id)
+{
+	struct response *r = calloc(1, sizeof(*r));
+
+	if (!r || !(r->topic = strdup(msg->response)) ||
+	    (msg->corr_len > 0 && !(r->corr = malloc((size_t)msg->corr_len)))) {
+		if (r)
+			free(r->topic);
+		free(r);
+		return;
+	}
+	if (msg->corr_len > 0)
+		memcpy(r->corr, msg->corr, (size_t)msg->corr_len);
+	r->corr_len = msg->corr_len;
+	str_copy(r->id, id, sizeof(r->id));
+	store_when_durable(store_last(), respond_when_durable, r);
+}
+
 static void on_cmd(const struct link_msg *msg)
 {
 	struct mqttmsg_cmd m;
-	char err[200], who[160], *ok;
+	char err[200], who[160];
 	int rc = mqttmsg_parse_cmd(msg->payload, msg->len, time_now().wall, conf()->mqtt.max_age_ms, &m,
 				   err, sizeof(err));
 
@@ -200,9 +239,7 @@ static void on_cmd(const struct link_msg *msg)
 	if (running_command(&m.cmd, who, err, sizeof(err))) {
 		reject("cmd", err, m.id, msg->response, msg->corr, msg->corr_len);
 	} else if (msg->response) {
-		ok = mqttmsg_ok_encode(m.id);
-		mqtt_respond(msg->response, msg->corr, msg->corr_len, ok);
-		free(ok);
+		respond_ok(msg, m.id);
 	}
 }
 

@@ -261,13 +261,18 @@ out:
 	return rc;
 }
 
-char *mqttmsg_ok_encode(const char *id)
+char *mqttmsg_ok_encode(const char *id, bool recorded)
 {
 	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddBoolToObject(o, "ok", true);
 	if (id && *id)
 		cJSON_AddStringToObject(o, "id", id);
+	if (!recorded) {
+		cJSON_AddBoolToObject(o, "recorded", false);
+		cJSON_AddStringToObject(o, "warning", "applied, but not recorded: the box cannot write its "
+					"show log (see its status)");
+	}
 	return print(o);
 }
 

@@ -55,8 +55,9 @@ char *mqttmsg_ha_discovery(const char *prefix, const char *studio, const char *n
 int mqttmsg_state_peek(const char *payload, size_t len, char *leader, size_t leader_len,
 		       char *boot_id, size_t boot_len, uint64_t *seq, char *err, size_t errlen);
 
-/* The answer to an applied command on its v5 response topic (malloc'd JSON). */
-char *mqttmsg_ok_encode(const char *id);
+/* The answer to an applied command on its v5 response topic, sent once it
+ * is on disk; recorded false when the box could not write it (malloc'd JSON). */
+char *mqttmsg_ok_encode(const char *id, bool recorded);
 /* An error report (malloc'd JSON). */
 char *mqttmsg_error_encode(const char *node, const char *reason, const char *topic,
 			   const char *id);

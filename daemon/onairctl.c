@@ -230,6 +230,9 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	rc = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "ok")) ? 0 : 1;
+	/* Applied but not recorded (the daemon cannot write its disk). */
+	if (*str_of(o, "warning"))
+		fprintf(stderr, "onairctl: warning: %s\n", str_of(o, "warning"));
 	if (!rc && cJSON_GetObjectItemCaseSensitive(o, "report")) {
 		/* The self-test: its report, and exit 1 when anything FAILs. */
 		if (json) {

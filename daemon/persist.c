@@ -3,7 +3,10 @@
  * values are used as they are (immune to wall clock steps); after a reboot
  * they are moved across through the wall clock. */
 #include <cJSON.h>
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 
 #define PERSIST_VERSION 1
 #define PERSIST_FILE_MAX (256 * 1024)
+#define PERSIST_TAIL_MAX (256 * 1024)
 
 struct persist_field {
 	const char *name;
@@ -206,4 +210,111 @@ int persist_load(const char *dir, struct show_state *s, struct onair_time now, c
 	rc = persist_decode(text, len, s, now, boot_id, rundown_hash, err, errlen);
 	free(text);
 	return rc < 0 ? -1 : 1;
+}
+
+/* The state the newest show log's last state-carrying line holds: the log
+ * is the journal each answer waited for, the state file a checkpoint. A
+ * torn or hostile line is skipped. 1 found, 0 none. */
+static int newest_journal_state(const char *dir, cJSON **state, char *log_path, size_t path_len)
+{
+	char shows[PATH_MAX], newest[NAME_MAX + 1] = "", *text = NULL, *p;
+	struct dirent *e;
+	ssize_t got;
+	off_t end;
+	DIR *d;
+	int fd, rc = 0;
+
+	snprintf(shows, sizeof(shows), "%s/shows", dir);
+	if (!(d = opendir(shows)))
+		return 0;
+	while ((e = readdir(d)))
+		if (strncmp(e->d_name, "show-", 5) == 0 && strstr(e->d_name, ".jsonl") &&
+		    strcmp(e->d_name, newest) > 0)
+			str_copy(newest, e->d_name, sizeof(newest));
+	closedir(d);
+	if (!*newest)
+		return 0;
+	snprintf(log_path, path_len, "%s/%s", shows, newest);
+	if ((fd = open(log_path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	/* The last state is in the last few lines; a long show's log is read
+	 * from its tail only. */
+	end = lseek(fd, 0, SEEK_END);
+	if (end > 0 && (text = malloc(PERSIST_TAIL_MAX + 1))) {
+		off_t from = end > PERSIST_TAIL_MAX ? end - PERSIST_TAIL_MAX : 0;
+
+		got = pread(fd, text, (size_t)(end - from), from);
+		text[got > 0 ? got : 0] = '\0';
+		for (p = text + (got > 0 ? got : 0); p > text && !rc;) {
+			char *line;
+			cJSON *o;
+
+			*p = '\0';
+			while (p > text && p[-1] != '\n')
+				p--;
+			line = p;
+			if (p > text)
+				p--;
+			o = cJSON_Parse(line);
+			if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(o, "state"))) {
+				*state = cJSON_DetachItemFromObjectCaseSensitive(o, "state");
+				rc = 1;
+			}
+			cJSON_Delete(o);
+		}
+	}
+	free(text);
+	close(fd);
+	return rc;
+}
+
+static int64_t saved_wall(const cJSON *o)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "saved_wall");
+
+	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+}
+
+int persist_load_newest(const char *dir, struct show_state *s, struct onair_time now,
+			const char *boot_id, uint32_t *rundown_hash, struct persist_origin *origin,
+			char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	cJSON *file = NULL, *journal = NULL;
+	size_t len;
+	char *text;
+	int rc = 0;
+
+	memset(origin, 0, sizeof(*origin));
+	snprintf(path, sizeof(path), "%s/show.state", dir);
+	text = file_read(path, PERSIST_FILE_MAX, &len);
+	if (text) {
+		file = cJSON_ParseWithLength(text, len);
+		free(text);
+		if (!cJSON_IsObject(file)) {
+			snprintf(err, errlen, "not a JSON object (truncated or corrupt)");
+			origin->file_damaged = true;
+		}
+	} else if (errno != ENOENT) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		origin->file_damaged = true;
+	}
+	newest_journal_state(dir, &journal, origin->log, sizeof(origin->log));
+	if (journal && (!cJSON_IsObject(file) || saved_wall(journal) > saved_wall(file))) {
+		char why[160];
+
+		if (persist_read(journal, s, now, boot_id, rundown_hash, why, sizeof(why)) == 0) {
+			origin->from_log = true;
+			rc = 1;
+		}
+	}
+	if (!rc && cJSON_IsObject(file)) {
+		rc = persist_read(file, s, now, boot_id, rundown_hash, err, errlen) == 0 ? 1 : -1;
+		origin->file_damaged = rc < 0;
+	}
+	if (!rc && origin->file_damaged)
+		rc = -1;
+	cJSON_Delete(file);
+	cJSON_Delete(journal);
+	return rc;
 }

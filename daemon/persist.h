@@ -4,6 +4,8 @@
 #define ONAIR_PERSIST_H
 
 #include <cJSON.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../core/show.h"
@@ -24,6 +26,18 @@ int persist_decode(const char *text, size_t len, struct show_state *s, struct on
 /* Save atomically to dir/show.state; -1 with errno. */
 int persist_save(const char *dir, const struct show_state *s, struct onair_time now,
 		 const char *boot_id, uint32_t rundown_hash);
+/* Where a resumed state came from. */
+struct persist_origin {
+	bool from_log;		/* the newest show log's journal, newer than the file */
+	bool file_damaged;	/* show.state was there but unusable */
+	char log[PATH_MAX];	/* the newest show log, "" when none */
+};
+/* The newest saved state: dir/show.state, or the last state the newest
+ * show log carries when that is newer (every answer waited for the log's
+ * sync; the file is a checkpoint). 1 loaded, 0 none, -1 unusable (err). */
+int persist_load_newest(const char *dir, struct show_state *s, struct onair_time now,
+			const char *boot_id, uint32_t *rundown_hash, struct persist_origin *origin,
+			char *err, size_t errlen);
 /* Load dir/show.state: 1 loaded, 0 none there, -1 unusable (reason in err). */
 int persist_load(const char *dir, struct show_state *s, struct onair_time now, const char *boot_id,
 		 uint32_t *rundown_hash, char *err, size_t errlen);

@@ -1,5 +1,6 @@
 /* The control socket's answers (see replies.h). */
 #include <cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,8 +9,31 @@
 #include "link.h"
 #include "replies.h"
 #include "running.h"
+#include "store.h"
 #include "version.h"
 #include "viewjson.h"
+
+/* "storage": whether recording works, and what it cost the card. */
+static void storage_json(cJSON *o)
+{
+	cJSON *st = cJSON_AddObjectToObject(o, "storage");
+	uint64_t syncs, bytes, batches;
+	struct store_fault f;
+
+	store_fault(&f);
+	store_counts(&syncs, &bytes, &batches);
+	cJSON_AddBoolToObject(st, "recording", !f.failing);
+	if (f.failing) {
+		cJSON_AddStringToObject(st, "error", strerror(f.err));
+		viewjson_time(st, "failing_since", f.since_wall);
+		cJSON_AddNumberToObject(st, "held", (double)f.held);
+	}
+	cJSON_AddNumberToObject(st, "dropped", (double)f.dropped);
+	cJSON_AddNumberToObject(st, "pending", (double)(store_last() - store_durable()));
+	cJSON_AddNumberToObject(st, "syncs", (double)syncs);
+	cJSON_AddNumberToObject(st, "bytes", (double)bytes);
+	cJSON_AddNumberToObject(st, "batches", (double)batches);
+}
 
 /* The status answer: the view at this moment (an update first, so it is
  * the same snapshot the devices show), the devices and the link. */
@@ -24,6 +48,7 @@ static cJSON *status_json(void)
 	viewjson_devices(o, true);
 	link_status_json(o);
 	cJSON_AddStringToObject(o, "log", running.log.fd >= 0 ? running.log.path : "");
+	storage_json(o);
 	cJSON_AddNumberToObject(o, "wakeups", (double)loop_wakeups());
 	return o;
 }
@@ -68,10 +93,81 @@ static char *read_log(int last, size_t *len)
 	return text;
 }
 
+/* An answer that says "done" goes out once what it did is on disk. */
+struct deferred {
+	uint64_t ctl_ticket;
+	struct cmd_request req;	/* log and report: read once the log is durable */
+	char *json;		/* a show command: the status as it was applied */
+};
+
+static char *log_answer(const struct cmd_request *req)
+{
+	char *text, *json;
+	size_t len;
+
+	if (running.log.fd < 0)
+		return ctl_error_response(req->verb == CMD_LOG ? "no show has started yet: the log is empty"
+							       : "no show has started yet: nothing to report");
+	text = read_log(req->verb == CMD_LOG ? req->count : 0, &len);
+	if (req->verb == CMD_LOG)
+		return text_response(text);
+	json = text_response(report_build(text ? text : "", text ? len : 0, req->csv));
+	free(text);
+	return json;
+}
+
+/* Applied but not recorded (a full or read-only card): say so in the
+ * answer, which is otherwise the usual one. */
+static char *not_recorded(char *json)
+{
+	cJSON *o = cJSON_Parse(json);
+	struct store_fault f;
+	char warning[200], *text;
+
+	if (!o)
+		return json;
+	store_fault(&f);
+	snprintf(warning, sizeof(warning), "applied, but not recorded: the show log and state cannot be "
+		 "written (%s); it is held and written when the disk works again", strerror(f.err));
+	cJSON_AddBoolToObject(o, "recorded", 0);
+	cJSON_AddStringToObject(o, "warning", warning);
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	free(json);
+	return text;
+}
+
+static void answer_when_durable(void *data, bool recorded)
+{
+	struct deferred *d = data;
+	char *json = d->json ? d->json : log_answer(&d->req);
+
+	ctl_answer(d->ctl_ticket, recorded || !d->json ? json : not_recorded(json));
+	free(d);
+}
+
+/* Answer now when everything handed to storage is durable, else later. */
+static char *after_storage(const struct cmd_request *req, char *json)
+{
+	uint64_t ticket = store_last();
+	struct store_fault f;
+	struct deferred *d;
+
+	store_fault(&f);
+	if (f.failing)
+		return json ? not_recorded(json) : log_answer(req);
+	if (ticket <= store_durable() || !(d = calloc(1, sizeof(*d))))
+		return json ? json : log_answer(req);
+	d->req = *req;
+	d->json = json;
+	d->ctl_ticket = ctl_defer();
+	store_when_durable(ticket, answer_when_durable, d);
+	return NULL;
+}
+
 char *replies_handle(const struct cmd_request *req, const char *who, void *data)
 {
-	char err[512], *text, *json;
-	size_t len;
+	char err[512], *json;
 	cJSON *o;
 
 	(void)data;
@@ -83,23 +179,17 @@ char *replies_handle(const struct cmd_request *req, const char *who, void *data)
 		if (running_command(&req->cmd, who, err, sizeof(err)))
 			return ctl_error_response(err);
 		o = status_json();
-		break;
+		json = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
+		return after_storage(req, json);
 	case CMD_RELOAD:
 		if (running_reload(err, sizeof(err)) < 0)
 			return ctl_error_response(err);
 		o = status_json();
 		break;
 	case CMD_LOG:
-		if (running.log.fd < 0)
-			return ctl_error_response("no show has started yet: the log is empty");
-		return text_response(read_log(req->count, &len));
 	case CMD_REPORT:
-		if (running.log.fd < 0)
-			return ctl_error_response("no show has started yet: nothing to report");
-		text = read_log(0, &len);
-		json = text_response(report_build(text ? text : "", text ? len : 0, req->csv));
-		free(text);
-		return json;
+		return after_storage(req, NULL);
 	case CMD_SELFTEST:
 		return checkrun_start();
 	case CMD_VERSION:

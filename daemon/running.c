@@ -3,11 +3,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <limits.h>
+
+#include <cJSON.h>
 
 #include "../core/log.h"
 #include "../core/loop.h"
 #include "persist.h"
 #include "running.h"
+#include "store.h"
 
 struct running running = { .log.fd = -1 };
 
@@ -18,7 +23,11 @@ static struct {
 	struct loop_timer *timer;
 	bool rendered;
 	int64_t log_show_wall;	/* the show whose log is open */
+	bool storage_failing;	/* as last told by the storage worker */
+	int64_t checkpoint_mono;	/* the state file last written */
 } r;
+
+#define CHECKPOINT_MS 60000
 
 void running_set_args(const struct running_args *args)
 {
@@ -67,21 +76,36 @@ bool running_on_air(void)
 	return p == SHOW_PREROLL || p == SHOW_LIVE || p == SHOW_HOLD;
 }
 
+/* The state file, through the storage worker: a checkpoint when the show
+ * log carries the state (the journal), else the record itself. */
 static void save_state(struct onair_time now)
 {
-	if (persist_save(running.conf->state_dir, &running.show, now, running.boot_id,
-			 rundown_hash(&running.conf->rundown)) < 0)
-		log_warn("state: save %s/show.state", running.conf->state_dir);
+	char path[PATH_MAX];
+	char *text = persist_encode(&running.show, now, running.boot_id,
+				    rundown_hash(&running.conf->rundown));
+
+	if (!text) {
+		log_warnx("state: out of memory encoding the state");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/show.state", running.conf->state_dir);
+	store_replace(path, text, strlen(text));
+	free(text);
+	r.checkpoint_mono = now.mono;
 }
 
 /* Write the engine's events to the show log (a new show opens a new log
- * first) and say them in the daemon's log. */
-static void record(const struct show_events *ev, enum show_source src, const char *who,
-		   struct onair_time now)
+ * first) and say them in the daemon's log. With journal, the last one
+ * carries the show's state: true when it did. */
+static bool record(const struct show_events *ev, enum show_source src, const char *who,
+		   struct onair_time now, bool journal)
 {
 	const struct conf *c = running.conf;
+	bool journaled = false;
 
 	for (int i = 0; i < ev->count; i++) {
+		cJSON *state = NULL;
+
 		/* A follower's show is the leader's: the leader keeps its log. */
 		if (running.role == NODE_FOLLOWER)
 			break;
@@ -92,10 +116,16 @@ static void record(const struct show_events *ev, enum show_source src, const cha
 			else
 				log_info("showlog: %s", running.log.path);
 		}
+		if (journal && i == ev->count - 1 && running.log.fd >= 0 && (state = cJSON_CreateObject())) {
+			persist_fields(state, &running.show, now, running.boot_id, rundown_hash(&c->rundown));
+			journaled = true;
+		}
 		if (running.log.fd >= 0 &&
 		    showlog_event(&running.log, &ev->ev[i], &c->rundown, c->title, src, who,
-				  running.show.seq, now) < 0)
+				  running.show.seq, now, state) < 0)
 			log_warn("showlog: write %s", running.log.path);
+		else if (running.log.fd < 0)
+			cJSON_Delete(state);
 		if (ev->ev[i].seg >= 0)
 			log_info("show: %s segment %d \"%s\" (%s%s%s)", show_event_name(ev->ev[i].kind),
 				 ev->ev[i].seg + 1, c->rundown.seg[ev->ev[i].seg].title,
@@ -103,6 +133,7 @@ static void record(const struct show_events *ev, enum show_source src, const cha
 		else
 			log_info("show: %s (%s)", show_event_name(ev->ev[i].kind), show_source_name(src));
 	}
+	return journaled;
 }
 
 void running_view_at(struct onair_time now, struct show_view *v)
@@ -113,6 +144,8 @@ void running_view_at(struct onair_time now, struct show_view *v)
 	cue_eval(&running.show, &c->rundown, &c->show, &c->cue, now, &out);
 	if (r.link.overlay)
 		r.link.overlay(&out, now);
+	if (r.storage_failing)
+		cue_apply_storage(&out, &c->cue, now);
 	view_build(v, &running.show, &c->rundown, c->title, c->show.schedule_wall, &out, now);
 }
 
@@ -143,13 +176,19 @@ static void show_outputs(struct onair_time now)
 static void after_change(struct onair_time now, const struct show_events *timed,
 			 const struct show_events *cmd, enum show_source src, const char *who)
 {
+	bool journaled = false, changed = (timed && timed->count) || (cmd && cmd->count);
+
 	show_outputs(now);
 	if (timed)
-		record(timed, SHOW_SRC_TIMER, "", now);
+		journaled = record(timed, SHOW_SRC_TIMER, "", now, !(cmd && cmd->count));
 	if (cmd)
-		record(cmd, src, who, now);
-	if ((timed && timed->count) || (cmd && cmd->count)) {
-		save_state(now);
+		journaled = record(cmd, src, who, now, true) || journaled;
+	if (changed) {
+		/* The show log carries the state: the file is only a checkpoint,
+		 * now and then and when a show ends, off the answers' path. */
+		if (!journaled || running.show.phase == SHOW_ENDED ||
+		    now.mono - r.checkpoint_mono >= CHECKPOINT_MS)
+			save_state(now);
 		if (r.link.changed)
 			r.link.changed();
 	}
@@ -283,17 +322,32 @@ static void resume_saved_show(void)
 {
 	const struct conf *c = running.conf;
 	struct onair_time now = time_now();
+	struct persist_origin origin;
 	uint32_t hash;
 	char err[160];
-	int rc = persist_load(c->state_dir, &running.show, now, running.boot_id, &hash, err, sizeof(err));
+	int rc = persist_load_newest(c->state_dir, &running.show, now, running.boot_id, &hash, &origin,
+				     err, sizeof(err));
 
+	if (origin.file_damaged) {
+		char kept[PATH_MAX + 16], from[PATH_MAX];
+
+		/* Kept for the technician, never overwritten by the next save. */
+		snprintf(from, sizeof(from), "%s/show.state", c->state_dir);
+		snprintf(kept, sizeof(kept), "%s/show.state.damaged", c->state_dir);
+		if (rename(from, kept) == 0)
+			log_warnx("state: %s is unusable (%s); kept as %s", from, err, kept);
+		else
+			log_warnx("state: %s is unusable (%s)", from, err);
+	}
 	if (rc < 0) {
-		log_warnx("state: %s/show.state is unusable (%s); starting in standby", c->state_dir, err);
+		log_warnx("state: nothing usable to resume from; starting in standby");
 		show_init(&running.show);
 		return;
 	}
 	if (rc == 0)
 		return;
+	if (origin.from_log)
+		log_info("state: resuming from the show log %s (newer than the state file)", origin.log);
 	if ((running.show.phase == SHOW_LIVE || running.show.phase == SHOW_HOLD) &&
 	    running.show.seg >= c->rundown.count) {
 		log_warnx("state: saved segment %d is not in the rundown (%d segments); starting in standby",
@@ -306,15 +360,49 @@ static void resume_saved_show(void)
 	if (running.show.phase != SHOW_STANDBY && running.show.phase != SHOW_ENDED &&
 	    running.show.show_start_wall) {
 		r.log_show_wall = running.show.show_start_wall;
-		if (showlog_open(&running.log, c->state_dir, running.show.show_start_wall) == 0)
-			showlog_note(&running.log, "resume", "daemon restarted; show resumed from saved state", now);
+		if (showlog_open(&running.log, c->state_dir, running.show.show_start_wall) == 0) {
+			if (running.log.torn)
+				log_warnx("showlog: the last record of %s was cut short (a power cut while "
+					  "writing); it is kept as it is and skipped by the report", running.log.path);
+			showlog_note(&running.log, "resume", running.log.torn
+					     ? "daemon restarted; show resumed from saved state; the last record was torn"
+					     : "daemon restarted; show resumed from saved state", now);
+		}
 		log_info("state: resumed %s show at segment %d", show_phase_name(running.show.phase),
 			 running.show.seg + 1);
 	}
 }
 
+/* The storage worker moved on: a fault shows on the cue light at once, and
+ * when recording works again the log says what happened in between. */
+static void storage_changed(void *data)
+{
+	struct store_fault f;
+	char detail[200], since[48];
+
+	(void)data;
+	store_fault(&f);
+	if (f.failing == r.storage_failing)
+		return;
+	r.storage_failing = f.failing;
+	time_format_wall(f.since_wall, since, sizeof(since));
+	if (f.failing) {
+		log_warnx("storage: recording failed (%s); the show goes on, %llu record%s held in memory",
+			  strerror(f.err), (unsigned long long)f.held, f.held == 1 ? "" : "s");
+	} else {
+		snprintf(detail, sizeof(detail), "recording failed from %s until now; records held meanwhile "
+			 "were written late, %llu given up", since, (unsigned long long)f.dropped);
+		log_warnx("storage: recording works again; %s", detail);
+		if (running.log.fd >= 0)
+			showlog_note(&running.log, "gap", detail, time_now());
+	}
+	running_redraw();
+}
+
 void running_start(void)
 {
+	if (store_init(storage_changed, NULL) < 0)
+		log_fatal("storage: start the writer");
 	r.timer = loop_timer_add(timer_fired, NULL);
 	if (!r.timer)
 		log_fatal("loop: timer");
@@ -325,6 +413,10 @@ void running_start(void)
 void running_stop(void)
 {
 	running_devices_close();
+	/* Outputs are safe; a last checkpoint, then wait out the disk for what
+	 * is still queued. */
+	save_state(time_now());
+	store_fini();
 	showlog_close(&running.log);
 }
 

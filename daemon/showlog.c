@@ -1,7 +1,8 @@
-/* Show log writer and the report built from it. Each line is written with
- * one write() on an O_APPEND fd and flushed with fdatasync, so a crash or a
- * power cut loses at most the line being written and never a whole line
- * already reported to the operator. */
+/* Show log writer and the report built from it. Each line goes to the
+ * storage worker (store.c), which appends it whole or not at all and syncs
+ * it before any answer that reports it goes out; a power cut loses at most
+ * lines nobody was told about, and a line torn by one is closed off when
+ * the log is opened again, so the next line is never glued onto it. */
 #define _GNU_SOURCE
 #include <cJSON.h>
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "showlog.h"
+#include "store.h"
 
 int showlog_open(struct showlog *log, const char *state_dir, int64_t show_start_wall)
 {
@@ -32,8 +34,22 @@ int showlog_open(struct showlog *log, const char *state_dir, int64_t show_start_
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	log->fd = open(log->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	return log->fd < 0 ? -1 : 0;
+	log->fd = open(log->path, O_RDONLY | O_CREAT | O_CLOEXEC, 0640);
+	if (log->fd < 0)
+		return -1;
+	log->torn = false;
+	{
+		off_t end = lseek(log->fd, 0, SEEK_END);
+		char last;
+
+		if (end > 0 && pread(log->fd, &last, 1, end - 1) == 1 && last != '\n') {
+			/* A power cut in the middle of a line: end it, so the torn
+			 * record stays a line of its own that readers skip. */
+			log->torn = true;
+			store_append(log->path, "\n", 1);
+		}
+	}
+	return 0;
 }
 
 void showlog_close(struct showlog *log)
@@ -47,7 +63,6 @@ static int showlog_write(struct showlog *log, cJSON *o, struct onair_time now)
 {
 	char stamp[48], *text;
 	size_t len;
-	ssize_t w;
 
 	time_format_wall(now.wall, stamp, sizeof(stamp));
 	cJSON_AddStringToObject(o, "time", stamp);
@@ -64,16 +79,14 @@ static int showlog_write(struct showlog *log, cJSON *o, struct onair_time now)
 	}
 	len = strlen(text);
 	text[len] = '\n'; /* replaces the NUL; cJSON's buffer has it */
-	w = write(log->fd, text, len + 1);
+	store_append(log->path, text, len + 1);
 	free(text);
-	if (w != (ssize_t)(len + 1))
-		return -1;
-	return fdatasync(log->fd);
+	return 0;
 }
 
 int showlog_event(struct showlog *log, const struct show_event *ev, const struct rundown *r,
 		  const char *show_title, enum show_source src, const char *who, uint64_t seq,
-		  struct onair_time now)
+		  struct onair_time now, cJSON *state)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -92,6 +105,8 @@ int showlog_event(struct showlog *log, const struct show_event *ev, const struct
 	cJSON_AddNumberToObject(o, "value_ms", (double)ev->value);
 	cJSON_AddStringToObject(o, "source", show_source_name(src));
 	cJSON_AddStringToObject(o, "who", who ? who : "");
+	if (state)
+		cJSON_AddItemToObject(o, "state", state);
 	return showlog_write(log, o, now);
 }
 

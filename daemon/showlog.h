@@ -3,23 +3,28 @@
 #ifndef ONAIR_SHOWLOG_H
 #define ONAIR_SHOWLOG_H
 
+#include <cJSON.h>
 #include <limits.h>
 #include <stdbool.h>
 
 #include "../core/show.h"
 
 struct showlog {
-	int fd;
+	int fd;			/* >= 0 while a show's log is open */
 	char path[PATH_MAX];
+	bool torn;		/* its last line was cut by a power cut (closed off now) */
 };
 
-/* Open (append) the log of the show that started at show_start_wall. */
+/* Open (append) the log of the show that started at show_start_wall; its
+ * lines are written by the storage worker (store.h). */
 int showlog_open(struct showlog *log, const char *state_dir, int64_t show_start_wall);
 void showlog_close(struct showlog *log);
-/* Append one event of the engine. */
+/* Append one event of the engine. state (taken over; NULL for none) is the
+ * show's state after it, as the state file has it: the log is the journal
+ * a restart resumes from, so an answer waits for one sync, not three. */
 int showlog_event(struct showlog *log, const struct show_event *ev, const struct rundown *r,
 		  const char *show_title, enum show_source src, const char *who, uint64_t seq,
-		  struct onair_time now);
+		  struct onair_time now, cJSON *state);
 /* Append a command that was refused, with the reason. */
 int showlog_rejected(struct showlog *log, const char *command, const char *reason,
 		     enum show_source src, const char *who, struct onair_time now);

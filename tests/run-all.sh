@@ -55,6 +55,7 @@ for b in "$build" "$build/san"; do
 	done
 	suite "$b/system.log" "system tests ($b)" python3 "$here/system/test_daemon.py" "$b"
 	suite "$b/mqtt.log" "mqtt tests ($b)" python3 "$here/system/test_mqtt.py" "$b"
+	suite "$b/storage.log" "storage tests ($b)" python3 "$here/system/test_storage.py" "$b"
 done
 
 # The soak, short: 40 s on the plain build, 30 s under the sanitizers

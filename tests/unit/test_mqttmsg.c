@@ -92,7 +92,7 @@ static void test_round_trip_of_a_forwarded_press(void **state)
 
 static void test_answers_carry_the_command_id(void **state)
 {
-	char *ok = mqttmsg_ok_encode("companion-17"), *bare = mqttmsg_ok_encode("");
+	char *ok = mqttmsg_ok_encode("companion-17", true), *bare = mqttmsg_ok_encode("", true);
 
 	(void)state;
 	assert_string_equal(ok, "{\"ok\":true,\"id\":\"companion-17\"}");
