@@ -106,17 +106,19 @@ static void gpio_button_ready(int fd, uint32_t events, void *data)
 {
 	struct drv *g = data;
 	bool active;
-	int64_t ns, now = time_mono_ms();
+	int64_t ns;
 	int rc;
 
 	(void)fd;
 	(void)events;
 	while ((rc = gpioline_event_read(g->in, &active, &ns)) > 0) {
-		int64_t at = ns / 1000000;
+		int64_t at = ns / 1000000, now = time_mono_ms();
 
-		/* The kernel's stamp is when the edge happened; trust it unless
-		 * the clock it came from is not ours (kernels before 5.7). */
-		if (at > now || now - at > 1000)
+		/* The kernel's stamp is when the edge happened: debounce on it,
+		 * however late the loop reads the queue (a double tap read after
+		 * a stall is still two taps). Kernels before 5.7 stamp with the
+		 * wall clock, decades away from ours: then the time of reading. */
+		if (at > now || now - at > 60000)
 			at = now;
 		input_level(&g->button, active, at);
 	}

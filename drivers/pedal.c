@@ -32,6 +32,8 @@ static const struct {
 			{ 0x1a86, 0xe026 }, { 0x3553, 0xb001 } } },
 };
 
+#define PEDAL_URBS 4
+
 struct drv {
 	struct usbhost_slot slot;
 	struct drv_host *host;
@@ -39,9 +41,12 @@ struct drv {
 	struct pedalreport_format fmt;
 	struct input_button in[PEDAL_MAX];
 	bool down[PEDAL_MAX];
-	struct libusb_transfer *xfer;
-	bool in_flight;
-	uint8_t buf[PEDAL_REPORT_MAX];
+	/* Several reads queued at once: while the loop is busy the kernel
+	 * goes on polling and keeps each report, so a quick double tap is
+	 * two presses, never one state overwritten by the next. */
+	struct libusb_transfer *xfer[PEDAL_URBS];
+	int in_flight;
+	uint8_t buf[PEDAL_URBS][PEDAL_REPORT_MAX];
 	int endpoint, packet;
 	uint64_t reports, malformed;
 	char said[96];		/* the last malformed report's reason logged */
@@ -246,7 +251,7 @@ static void pedal_report(struct libusb_transfer *x)
 	char why[96];
 	int rc;
 
-	p->in_flight = false;
+	p->in_flight--;
 	switch (x->status) {
 	case LIBUSB_TRANSFER_COMPLETED:
 		p->reports++;
@@ -274,7 +279,24 @@ static void pedal_report(struct libusb_transfer *x)
 	if (rc < 0)
 		usbhost_slot_lost(&p->slot, libusb_strerror(rc));
 	else
-		p->in_flight = true;
+		p->in_flight++;
+}
+
+static void pedal_cancel(struct drv *p)
+{
+	struct timeval tv = { 0, 20000 };
+
+	for (int i = 0; i < PEDAL_URBS; i++)
+		if (p->xfer[i])
+			libusb_cancel_transfer(p->xfer[i]);
+	/* Let the cancellations complete before the transfers are freed. */
+	for (int i = 0; i < 10 && p->in_flight > 0; i++)
+		libusb_handle_events_timeout_completed(usbhost_ctx(), &tv, NULL);
+	for (int i = 0; i < PEDAL_URBS; i++) {
+		libusb_free_transfer(p->xfer[i]);
+		p->xfer[i] = NULL;
+	}
+	p->in_flight = 0;
 }
 
 static bool pedal_attached(struct usbhost_slot *s)
@@ -304,21 +326,23 @@ static bool pedal_attached(struct usbhost_slot *s)
 		log_warnx("device %s: interface %d has no interrupt IN endpoint", p->name, s->iface);
 		return false;
 	}
-	p->xfer = libusb_alloc_transfer(0);
-	if (!p->xfer)
-		return false;
-	/* A buffer larger than a packet lets an oversized report be seen as one. */
-	libusb_fill_interrupt_transfer(p->xfer, s->h, (unsigned char)p->endpoint, p->buf,
-				       p->packet < PEDAL_REPORT_MAX ? p->packet : PEDAL_REPORT_MAX,
-				       pedal_report, p, 0);
-	rc = libusb_submit_transfer(p->xfer);
-	if (rc < 0) {
-		log_warnx("device %s: read reports: %s", p->name, libusb_strerror(rc));
-		libusb_free_transfer(p->xfer);
-		p->xfer = NULL;
-		return false;
+	for (int i = 0; i < PEDAL_URBS; i++) {
+		if (!(p->xfer[i] = libusb_alloc_transfer(0))) {
+			pedal_cancel(p);
+			return false;
+		}
+		/* A buffer larger than a packet lets an oversized report be seen as one. */
+		libusb_fill_interrupt_transfer(p->xfer[i], s->h, (unsigned char)p->endpoint, p->buf[i],
+					       p->packet < PEDAL_REPORT_MAX ? p->packet : PEDAL_REPORT_MAX,
+					       pedal_report, p, 0);
+		rc = libusb_submit_transfer(p->xfer[i]);
+		if (rc < 0) {
+			log_warnx("device %s: read reports: %s", p->name, libusb_strerror(rc));
+			pedal_cancel(p);
+			return false;
+		}
+		p->in_flight++;
 	}
-	p->in_flight = true;
 	p->host->presence(p->host, p->name, true);
 	return true;
 }
@@ -328,16 +352,7 @@ static void pedal_detached(struct usbhost_slot *s)
 	struct drv *p = s->data;
 	const bool up[PEDAL_MAX] = { false };
 
-	if (p->in_flight && libusb_cancel_transfer(p->xfer) == 0) {
-		/* Let the cancellation complete before the transfer is freed. */
-		struct timeval tv = { 0, 20000 };
-
-		for (int i = 0; i < 10 && p->in_flight; i++)
-			libusb_handle_events_timeout_completed(usbhost_ctx(), &tv, NULL);
-	}
-	libusb_free_transfer(p->xfer);
-	p->xfer = NULL;
-	p->in_flight = false;
+	pedal_cancel(p);
 	/* A pedal held as it was pulled out is a pedal let go. */
 	pedal_set(p, up);
 	p->host->presence(p->host, p->name, false);

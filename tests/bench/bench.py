@@ -418,6 +418,174 @@ def hardware_bench():
         problems.append("hardware bench: " + (log.strip().splitlines() or ["no output"])[-1])
 
 
+# --- storage: a slow disk, and what a show costs the card --------------------
+
+STORAGE_PLAN = {  # commands per sync delay, accuracy seconds, burst seconds, wear presses
+    "full": (200, 60, 10, 200),
+    "quick": (40, 12, 3, 40),
+    "smoke": (8, 4, 1, 10),
+}[MODE]
+SHIM = os.path.join(BUILD, "slowsync.so")
+STORE_TALLY = "[show]\n" + "".join(f"segment = 20:00 | s{i}\n" for i in range(4))
+
+
+class CtlStream:
+    """One control connection: requests sent without waiting, each answer
+    timed as it arrives (in order, one per request)."""
+
+    def __init__(self, name):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.connect(os.path.join(tmp, name, "sock"))
+        self.sent, self.answered, self.buf = [], [], b""
+        self.reader = threading.Thread(target=self.read, daemon=True)
+        self.reader.start()
+
+    def send(self, line):
+        self.sent.append(time.monotonic_ns())
+        self.s.sendall(line.encode() + b"\n")
+
+    def read(self):
+        while True:
+            try:
+                data = self.s.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            self.buf += data
+            while b"\n" in self.buf:
+                line, self.buf = self.buf.split(b"\n", 1)
+                self.answered.append((time.monotonic_ns(), json.loads(line)))
+
+    def wait(self, n, timeout):
+        deadline = time.monotonic() + timeout
+        while len(self.answered) < n and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.s.close()
+        return len(self.answered) >= n
+
+
+def storage_box(name, sync_ms, mode="lines"):
+    env = dict(os.environ)
+    if sync_ms:
+        env.update(LD_PRELOAD=SHIM, SLOWSYNC_MS=str(sync_ms))
+    box = onaird(name, write(name + ".conf", STORE_TALLY), "-o", f"device.console.mode={mode}",
+                 stamped=True, env=env)
+    wait_ready(name)
+    onairctl(name, "goto", "1")
+    return box
+
+
+def storage_status(name):
+    return json.loads(onairctl(name, "status", "--json").stdout)["storage"]
+
+
+def slow_storage():
+    """The same show at 0, 50 and 500 ms per fsync/fdatasync (an SD card's
+    range): a hold-toggle every 150 ms, from send to the console's change
+    and to the answer (which waits for the disk); the countdown while the
+    disk is busy; a 100 commands/s burst; and what the show writes."""
+    commands, acc_s, burst_s, presses = STORAGE_PLAN
+    how_shim = "fsync/fdatasync slowed by an LD_PRELOAD shim (tests/bench/slowsync.c); "
+    for sync in (0, 50, 500):
+        name = f"sync{sync}"
+        box = storage_box(name, sync)
+        c = CtlStream(name)
+        for _ in range(commands):
+            c.send("hold-toggle")
+            time.sleep(0.15)
+        c.wait(commands, 30 + commands * sync / 1000)
+        lines = stamped_lines(os.path.join(tmp, name + ".out"), "console:")
+        shown, answered = [], []
+        for i, t0 in enumerate(c.sent):
+            want = "(hold)" if i % 2 == 0 else "(live)"
+            at = next((t for t, text in lines if t >= t0 and text.endswith(want)), None)
+            if at is not None:
+                shown.append((at - t0) / 1e6)
+        answered = [(t - s) / 1e6 for (t, _), s in zip(c.answered, c.sent)]
+        box.terminate()
+        how = how_shim + f"{commands} hold-toggles 150 ms apart on one control connection"
+        figure("store_cmd_to_console", f"onairctl command → console output change, {sync} ms syncs",
+               "onair", "ms", how + "; the console line timestamped by a reader of its pipe",
+               **stats(shown))
+        figure("store_cmd_to_answer", f"onairctl command → its answer (durable), {sync} ms syncs",
+               "onair", "ms", how + "; the answer goes out once the change is on disk",
+               **stats(answered))
+        if len(shown) < commands * 0.95 or len(answered) < commands:
+            problems.append(f"storage at {sync} ms: {len(shown)} console changes and "
+                            f"{len(answered)} answers of {commands}")
+    # The countdown on a busy, slow disk: every change against the
+    # segment's start plus whole seconds.
+    box = storage_box("acc500", 500, mode="seconds")
+    log = [json.loads(l) for l in onairctl("acc500", "log").stdout.decode().splitlines()]
+    start_ms = next(e["mono_ms"] for e in reversed(log) if e["event"] == "segment_start")
+    c = CtlStream("acc500")
+    t_end = time.monotonic() + acc_s
+    n = 0
+    while time.monotonic() < t_end:
+        c.send("cue attention")  # recorded, so the disk is always busy
+        n += 1
+        time.sleep(0.25)
+    c.wait(n, 10)
+    box.terminate()
+    errors, seconds = [], []
+    for at, text in stamped_lines(os.path.join(tmp, "acc500.out"), "console: segment 1/4"):
+        m = re.search(r'" (\d+):(\d\d) \|', text)
+        if m:
+            shown_s = int(m.group(1)) * 60 + int(m.group(2))
+            # A cue change prints the same second again: its first line is the change.
+            if shown_s < 1200 and (not seconds or shown_s != seconds[-1]):
+                seconds.append(shown_s)
+                errors.append(abs(at / 1e6 - (start_ms + (1200 - shown_s) * 1000)))
+    skipped = sum(1 for a, b in zip(seconds, seconds[1:]) if a - b != 1)
+    figure("store_accuracy", "countdown change → true second boundary, 500 ms syncs", "onair", "ms",
+           how_shim + f"{acc_s} s counting while a recorded command every 250 ms keeps the disk busy",
+           skipped_value=skipped, **stats(errors))
+    if skipped:
+        problems.append(f"storage: {skipped} seconds skipped at 500 ms syncs")
+    # A burst: 100 commands/s from 4 connections for burst_s seconds.
+    box = storage_box("burst", 500)
+    before = storage_status("burst")
+    conns = [CtlStream("burst") for _ in range(4)]
+    total = 100 * burst_s
+    t0 = time.monotonic()
+    for i in range(total):
+        conns[i % 4].send("extend +1")
+        delay = t0 + (i + 1) / 100 - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+    ok = all(cn.wait(total // 4, 30) for cn in conns)
+    acked = sum(1 for cn in conns for _, a in cn.answered if a.get("ok") and a.get("recorded", True))
+    log = [json.loads(l) for l in onairctl("burst", "log").stdout.decode().splitlines()]
+    logged = len({e["seq"] for e in log if e["event"] == "extend"})
+    after = storage_status("burst")
+    box.terminate()
+    syncs = after["syncs"] - before["syncs"]
+    figure("store_burst", "100 commands/s with 500 ms syncs: acknowledged / logged once / syncs a command",
+           "onair", "count", how_shim + f"{total} extend commands from 4 connections in {burst_s} s",
+           value=acked, logged_value=logged, syncs_per_command=round(syncs / total, 3))
+    if not ok or acked != total or logged != total:
+        problems.append(f"storage burst: {acked} acknowledged, {logged} logged of {total}")
+    # What a show writes: the cost of one recorded press, measured, and of
+    # the state checkpoint (once a minute), scaled to a press every 20 s.
+    box = storage_box("wear", 0)
+    before = storage_status("wear")
+    for _ in range(presses):
+        onairctl("wear", "cue", "attention")
+    after = storage_status("wear")
+    with open(os.path.join(tmp, "wear", "show.state")) as f:
+        checkpoint = len(f.read())
+    box.terminate()
+    per_press = (after["bytes"] - before["bytes"]) / presses
+    syncs_press = (after["syncs"] - before["syncs"]) / presses
+    per_hour = 180 * per_press + 60 * checkpoint
+    figure("wear", "SD-card wear of a show: bytes / syncs an hour (a press every 20 s)", "onair",
+           "per hour", f"{presses} presses one after another, each on its own sync, measured from the "
+           f"daemon's storage counters ({per_press:.0f} bytes and {syncs_press:.2f} syncs a press); "
+           f"plus the state checkpoint once a minute ({checkpoint} bytes, 2 syncs); scaled to 180 "
+           "presses an hour", value=round(per_hour), syncs_value=round(180 * syncs_press + 120))
+
+
 # --- the report ----------------------------------------------------------
 
 def fmt(v):
@@ -443,6 +611,13 @@ def report(started):
         if rss:
             targets.append({"target": f"onair under 4 MiB RSS, {kind}", "worst_kib": max(rss),
                             "met": max(rss) < 4096})
+    for f in figures:
+        if f["id"] == "store_cmd_to_console" and f["p99"] is not None and "500 ms" in f["what"]:
+            targets.append({"target": "command → console p99 under 5 ms at 500 ms syncs",
+                            "p99_ms": f["p99"], "met": f["p99"] < 5})
+        if f["id"] == "store_accuracy" and f["p99"] is not None:
+            targets.append({"target": "countdown p99 under 2 ms and no second skipped at 500 ms syncs",
+                            "p99_ms": f["p99"], "met": f["p99"] < 2 and not f["skipped_value"]})
     acc = find("accuracy", "onair")
     if acc and acc["p99"] is not None:
         targets.append({"target": "countdown p99 under 2 ms", "p99_ms": acc["p99"], "met": acc["p99"] < 2})
@@ -539,6 +714,7 @@ def main():
     follower_skew(skew_from)
     wake = {"onair standalone idle": idle, "onair standalone counting": acc, **watched}
     wakeups(wake)
+    slow_storage()
     if MODE == "full":
         hardware_bench()
     if hil:
