@@ -90,11 +90,19 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) -DSRCDIR=\"$(CURDIR)\" -c $< -o $@
 
-# libFuzzer needs clang; every parser has a target.
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(CORE)
+# libFuzzer needs clang; every parser has a target. The sources are
+# compiled once with the fuzzer's coverage and the sanitizers, then linked
+# into each target.
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined $(PKG_CFLAGS) \
+	-DSYSCONFDIR=\"$(SYSCONFDIR)\" -DDATADIR=\"$(DATADIR)\"
+FUZZ_OBJ := $(CORE:%.c=$(BUILD)/fuzzobj/%.o)
+$(BUILD)/fuzzobj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CLANG) -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
-		-DSYSCONFDIR=\"$(SYSCONFDIR)\" -DDATADIR=\"$(DATADIR)\" -o $@ $^ $(PKG_LIBS)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
 
 unit: $(UNIT_BIN)
 # Runs them; TEST_RUNNER=qemu-aarch64 runs a cross build's (debian/rules).
@@ -110,11 +118,12 @@ run: all
 	@echo "  ONAIR_SOCKET=$(BUILD)/run/onaird.sock $(BUILD)/onairctl status"
 	$(BUILD)/onaird -c configs/studio.conf --state-dir $(BUILD)/run --socket $(BUILD)/run/onaird.sock
 
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 check:
-	WERROR=1 $(MAKE) --no-print-directory all unit
-	WERROR=1 $(MAKE) --no-print-directory BUILD=$(BUILD)/san SAN=1 all unit
-	WERROR=1 $(MAKE) --no-print-directory BUILD=$(BUILD)/clang CC=$(CLANG) all
-	$(MAKE) --no-print-directory fuzzers $(BENCH_TOOLS)
+	WERROR=1 $(MAKE) --no-print-directory -j$(JOBS) all unit
+	WERROR=1 $(MAKE) --no-print-directory -j$(JOBS) BUILD=$(BUILD)/san SAN=1 all unit
+	WERROR=1 $(MAKE) --no-print-directory -j$(JOBS) BUILD=$(BUILD)/clang CC=$(CLANG) all
+	$(MAKE) --no-print-directory -j$(JOBS) fuzzers $(BENCH_TOOLS)
 	tests/run-all.sh $(BUILD)
 
 # The Debian packages (amd64, and arm64 cross-built on amd64) with lintian

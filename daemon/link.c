@@ -76,7 +76,7 @@ static void publish_status(void)
 	free(text);
 }
 
-static void publish_view(const struct show_view *v)
+static void publish_view(const struct show_view *v, int qos)
 {
 	char *state;
 
@@ -84,15 +84,27 @@ static void publish_view(const struct show_view *v)
 		return;
 	state = mqttmsg_state_encode(&running.show, v, conf()->node_name, running.boot_id,
 				     rundown_hash(&conf()->rundown));
-	if (state && mqtt_publish("state", state, true, 1, 0))
+	if (state && mqtt_publish("state", state, true, qos, 0))
 		l.sent++;
 	free(state);
 }
 
-/* The show changed: the snapshot the devices just got goes to the studio. */
+/* The show changed: the snapshot the devices just got goes to the studio,
+ * at QoS 1. */
 static void publish_state(void)
 {
-	publish_view(&running.view);
+	publish_view(&running.view, 1);
+}
+
+/* The next heartbeat, moved onto the countdown's next change when that
+ * comes within a second after it is due: one wake-up serves both. */
+static void arm_heartbeat(void)
+{
+	int64_t due = time_mono_ms() + conf()->mqtt.heartbeat_ms, next = running.view.out.next;
+
+	if (next != NEVER && next >= due && next - due < 1000)
+		due = next;
+	loop_timer_arm(l.heartbeat, due);
 }
 
 /* The leader republishes its state now and then: followers' lamps are
@@ -103,8 +115,11 @@ static void heartbeat(void *data)
 
 	(void)data;
 	running_view_at(time_now(), &v);
-	publish_view(&v);
-	loop_timer_arm(l.heartbeat, time_mono_ms() + conf()->mqtt.heartbeat_ms);
+	/* QoS 0: a lost heartbeat is replaced by the next one, and a PUBACK
+	 * would be one more wake-up every time. */
+	publish_view(&v, 0);
+	mqtt_tick();
+	arm_heartbeat();
 }
 
 static void reject(const char *topic, const char *reason, const char *id, const char *response,
@@ -456,9 +471,14 @@ void link_init(void)
 	if (mqtt_init(c, will, &handlers) < 0)
 		log_fatalx("mqtt: cannot set up the link (see above)");
 	free(will);
-	for (size_t i = 0; i < ARRAY_SIZE(routes); i++)
-		if (routes[i].roles & (1u << running.role))
+	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
+		if (!(routes[i].roles & (1u << running.role)))
+			continue;
+		if (running.role == NODE_LEADER && strcmp(routes[i].topic, "state") == 0)
+			mqtt_subscribe_others(routes[i].topic);
+		else
 			mqtt_subscribe(routes[i].topic);
+	}
 	if (c->mqtt.homeassistant) {
 		char birth[96];
 
@@ -466,7 +486,7 @@ void link_init(void)
 		mqtt_subscribe_absolute(birth);
 	}
 	if (running.role == NODE_LEADER)
-		loop_timer_arm(l.heartbeat, time_mono_ms() + c->mqtt.heartbeat_ms);
+		arm_heartbeat();
 }
 
 void link_fini(void)

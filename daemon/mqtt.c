@@ -37,6 +37,7 @@ static struct {
 	char prefix[160];
 	char topic[512];
 	char subs[MAX_SUBS][64];
+	int sub_opts[MAX_SUBS];	/* MQTT v5 subscription options, by subs[] */
 	int nsubs;
 	char abs_subs[2][128];	/* full topics, outside the prefix */
 	int nabs;
@@ -210,7 +211,7 @@ static void on_connect(struct mosquitto *m, void *data, int rc, int flags, const
 	q.connected = q.ever_up = true;
 	q.backoff_ms = BACKOFF_MIN_MS;
 	for (int i = 0; i < q.nsubs; i++)
-		mosq.subscribe_v5(m, NULL, mqtt_topic(q.subs[i]), 1, 0, NULL);
+		mosq.subscribe_v5(m, NULL, mqtt_topic(q.subs[i]), 1, q.sub_opts[i], NULL);
 	for (int i = 0; i < q.nabs; i++)
 		mosq.subscribe_v5(m, NULL, q.abs_subs[i], 1, 0, NULL);
 	q.h.link(true, q.h.data);
@@ -282,13 +283,31 @@ int mqtt_init(const struct conf *c, const char *will, const struct mqtt_handlers
 	return 0;
 }
 
+static void subscribe(const char *topic, int opts)
+{
+	if (q.nsubs < MAX_SUBS) {
+		q.sub_opts[q.nsubs] = opts;
+		str_copy(q.subs[q.nsubs++], topic, sizeof(q.subs[0]));
+	}
+	if (q.connected)
+		mosq.subscribe_v5(q.m, NULL, mqtt_topic(topic), 1, opts, NULL);
+	want();
+}
+
 void mqtt_subscribe(const char *topic)
 {
-	if (q.nsubs < MAX_SUBS)
-		str_copy(q.subs[q.nsubs++], topic, sizeof(q.subs[0]));
+	subscribe(topic, 0);
+}
+
+void mqtt_subscribe_others(const char *topic)
+{
+	subscribe(topic, MQTT_SUB_OPT_NO_LOCAL);
+}
+
+void mqtt_tick(void)
+{
 	if (q.connected)
-		mosq.subscribe_v5(q.m, NULL, mqtt_topic(topic), 1, 0, NULL);
-	want();
+		misc_tick(NULL);
 }
 
 bool mqtt_publish(const char *topic, const char *payload, bool retain, int qos, int expiry_s)

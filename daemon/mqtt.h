@@ -27,6 +27,12 @@ struct mqtt_handlers {
 int mqtt_init(const struct conf *c, const char *will, const struct mqtt_handlers *h);
 /* Subscribe now and after every reconnect. */
 void mqtt_subscribe(const char *topic);
+/* The same, without what this client publishes itself (MQTT v5 no-local):
+ * the leader hears other leaders' states, not its own echo. */
+void mqtt_subscribe_others(const char *topic);
+/* libmosquitto's keepalive bookkeeping now, and its timer pushed back:
+ * the leader runs it with its heartbeat, one wake-up for both. */
+void mqtt_tick(void);
 /* Publish (dropped, false, while the link is down); expiry_s 0 = none. */
 bool mqtt_publish(const char *topic, const char *payload, bool retain, int qos, int expiry_s);
 /* Subscribe to a topic outside the studio's prefix (Home Assistant's

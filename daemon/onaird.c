@@ -139,6 +139,9 @@ int main(int argc, char **argv)
 	 * the system instead of growing the heap for good (glibc's moving
 	 * threshold would). */
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	/* The storage thread allocates little; one arena keeps it from
+	 * growing a heap of its own. */
+	mallopt(M_ARENA_MAX, 1);
 
 	args.config_path = SYSCONFDIR "/onair/onair.conf";
 	while ((opt = getopt_long(argc, argv, "c:o:dh", opts, NULL)) != -1) {

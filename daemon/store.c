@@ -388,11 +388,8 @@ uint64_t store_durable(void)
 
 void store_when_durable(uint64_t ticket, void (*done)(void *data, bool recorded), void *data)
 {
-	struct store_fault f;
-
-	store_fault(&f);
-	if (!s.running || ticket <= store_durable() || f.failing) {
-		done(data, !s.running || ticket <= store_durable());
+	if (!s.running) {
+		done(data, true);	/* nothing is queued without the worker */
 		return;
 	}
 	if (s.nwaiters == s.capwaiters) {
@@ -407,6 +404,10 @@ void store_when_durable(uint64_t ticket, void (*done)(void *data, bool recorded)
 		s.capwaiters = cap;
 	}
 	s.waiter[s.nwaiters++] = (struct waiter){ ticket, done, data };
+	/* Never called back from here, even when already durable: the caller
+	 * may be in the middle of answering (a control client's request), so
+	 * the answer comes from the loop's next pass. */
+	notify_loop();
 }
 
 void store_fault(struct store_fault *f)

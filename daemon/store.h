@@ -34,8 +34,9 @@ uint64_t store_replace(const char *path, const char *data, size_t len);
 /* The newest ticket handed out, and the newest one durable. */
 uint64_t store_last(void);
 uint64_t store_durable(void);
-/* Call done(data, recorded) in the loop once ticket is durable (at once
- * when it is; recorded false when storage is failing). */
+/* Call done(data, recorded) from the loop once ticket is durable (on its
+ * next pass when it already is, never from inside this call); recorded is
+ * false when storage is failing. */
 void store_when_durable(uint64_t ticket, void (*done)(void *data, bool recorded), void *data);
 void store_fault(struct store_fault *f);
 /* Syncs and bytes since start (for the wear figures). */

@@ -116,6 +116,8 @@ suite "$build/package.log" "package tests" "$here/package/run.sh" "$build"
 
 # The hardware-in-the-loop bench: the plain build inside a qemu VM.
 suite "$build/hil.log" "hil bench" "$here/hil/run.sh" "$build"
+# Power cuts in the same VM, on a disk written through to this machine's.
+suite "$build/powercut.log" "power cuts" "$here/hil/powercut.sh" "$build" "${POWERCUT_ROUNDS:-20}"
 
 if [ -x "$build/fuzz/fuzz_conf" ]; then
 	"$here/fuzz/run.sh" "$build" "${FUZZ_SMOKE_SECONDS:-8}" > "$build/fuzz/smoke.log" 2>&1

@@ -191,14 +191,16 @@ def write(name, text):
     return path
 
 
-def node_red(name, flow, port):
+def node_red(name, flow, port, prefix="nodered/studio/", settings="settings.js"):
+    """A Node-RED process running one of the bench's flows; prefix moves its
+    topics (a second, tuned pair runs beside the stock one)."""
     home = os.path.join(tmp, name)
     os.makedirs(home)
     with open(os.path.join(SRC, "tests", "bench", "nodered", flow)) as f:
         with open(os.path.join(home, "flows.json"), "w") as g:
-            g.write(f.read())
+            g.write(f.read().replace("nodered/studio/", prefix))
     env = dict(os.environ, BENCH_MQTT_PORT=str(port), NODE_RED_PORT=str(free_port()))
-    args = ["node", NODE_RED, "--settings", os.path.join(SRC, "tests", "bench", "nodered", "settings.js"),
+    args = ["node", NODE_RED, "--settings", os.path.join(SRC, "tests", "bench", "nodered", settings),
             "--userDir", home]
     return spawn(args, os.path.join(tmp, name + ".out"), env=env, stamped=True)
 
@@ -246,18 +248,23 @@ def start_and_stop():
         problems.append("start/stop: a trial did not finish")
 
 
-def latency(port, have_node_red):
-    targets = ["onair/studio/"] + (["nodered/studio/"] if have_node_red else [])
+NODE_REDS = (("Node-RED", "nodered/studio/", "nr-follower"),
+             ("Node-RED tuned", "noderedt/studio/", "nrt-follower"))
+
+
+def latency(port, have_node_red, qos):
+    """Commands at QoS qos to every system in turn, interleaved."""
+    targets = ["onair/studio/"] + ([p for _, p, _ in NODE_REDS] if have_node_red else [])
     out = subprocess.run([os.path.join(BUILD, "mqtt_latency"), str(port), str(COMMANDS),
-                          str(INTERVAL_MS), *targets], capture_output=True, timeout=1800)
+                          str(INTERVAL_MS), *targets], capture_output=True, timeout=1800,
+                         env=dict(os.environ, BENCH_QOS=str(qos)))
     time.sleep(0.5)
     samples = [l.split() for l in out.stdout.decode().splitlines() if l]
-    by = {"onair/studio/": [], "nodered/studio/": [], "-": []}
+    by = {t: [] for t in targets}
+    by["-"] = []
     for _, prefix, t0, t1 in samples:
         by[prefix].append((int(t0), int(t1)))
     onair_lines = stamped_lines(os.path.join(tmp, "cam1.out"), "console:")
-    nr_lines = stamped_lines(os.path.join(tmp, "nr-follower.out"), "[debug:outputs]") \
-        if have_node_red else []
 
     def follower_gaps(pairs, lines, changed):
         gaps, i, prev = [], 0, None
@@ -275,28 +282,29 @@ def latency(port, have_node_red):
     def cond(line):
         return line.rsplit("(", 1)[-1] if line else None
     results = {}
-    for system, prefix, lines, changed in (
-            ("onair", "onair/studio/", onair_lines, lambda a, b: cond(a) != cond(b)),
-            ("Node-RED", "nodered/studio/", nr_lines, lambda a, b: True)):
-        if prefix not in targets:
-            continue
+    systems = [("onair", "onair/studio/", onair_lines, lambda a, b: cond(a) != cond(b))]
+    if have_node_red:
+        systems += [(name, prefix, stamped_lines(os.path.join(tmp, follower + ".out"), "[debug:outputs]"),
+                     lambda a, b: True) for name, prefix, follower in NODE_REDS]
+    for system, prefix, lines, changed in systems:
         pairs = by[prefix]
         state = [(t1 - t0) / 1e6 for t0, t1 in pairs][WARMUP:]
         follower = follower_gaps(pairs, lines, changed)[WARMUP:]
         results[system] = (state, follower)
-        how = (f"{COMMANDS} hold-toggle commands, QoS 1, interleaved with the other systems every "
+        how = (f"{COMMANDS} hold-toggle commands, QoS {qos}, interleaved with the other systems every "
                f"{INTERVAL_MS} ms; the first {WARMUP} discarded as warm-up")
-        figure("cmd_to_state", "MQTT command → new state on the broker", system, "ms",
+        figure(f"cmd_to_state_q{qos}", f"MQTT command (QoS {qos}) → new state on the broker", system, "ms",
                how + "; timed by the publishing client when the retained state with a new seq arrives",
                discarded=WARMUP, **stats(state))
-        figure("cmd_to_follower", "MQTT command → a follower's outputs changed", system, "ms",
+        figure(f"cmd_to_follower_q{qos}", f"MQTT command (QoS {qos}) → a follower's outputs changed", system, "ms",
                how + "; the follower's output line, timestamped by a reader of its pipe",
                discarded=WARMUP, **stats(follower))
         if len(state) < (COMMANDS - WARMUP) * 0.9 or len(follower) < (COMMANDS - WARMUP) * 0.9:
             problems.append(f"{system}: only {len(state)} states and {len(follower)} follower changes "
                             f"of {COMMANDS - WARMUP} commands")
     floor = [(t1 - t0) / 1e6 for t0, t1 in by["-"]][WARMUP:]
-    figure("floor", "floor: bare libmosquitto round trip (same broker)", "libmosquitto", "ms",
+    figure(f"floor_q{qos}", f"floor: bare libmosquitto round trip (same broker, the QoS {qos} run)",
+           "libmosquitto", "ms",
            f"one QoS 0 publish to a topic the same client subscribes, after each round; "
            f"the first {WARMUP} discarded", discarded=WARMUP, **stats(floor))
     return results, floor
@@ -586,6 +594,134 @@ def slow_storage():
            "presses an hour", value=round(per_hour), syncs_value=round(180 * syncs_press + 120))
 
 
+# --- fan-out: one leader, many followers on one broker ----------------------
+
+FANOUT = {"full": ((1, 10, 100, 300), 20), "quick": ((1, 10, 30), 10), "smoke": ((1, 3), 3)}[MODE]
+
+
+class LineClock:
+    """Reads many daemons' stdout pipes in one thread, timestamping each
+    line as it arrives (CLOCK_MONOTONIC ns)."""
+
+    def __init__(self):
+        import selectors
+        self.sel = selectors.DefaultSelector()
+        self.lines = {}
+        self.lock = threading.Lock()
+        self.stop = False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def add(self, name, pipe):
+        os.set_blocking(pipe.fileno(), False)
+        with self.lock:
+            self.lines[name] = []
+        self.sel.register(pipe, 1, (name, [b""]))
+
+    def run(self):
+        while not self.stop:
+            for key, _ in self.sel.select(timeout=0.1):
+                at = time.monotonic_ns()
+                name, buf = key.data
+                try:
+                    data = key.fileobj.read()
+                except (OSError, ValueError):
+                    data = None
+                if not data:
+                    if data is not None or key.fileobj.closed:
+                        self.sel.unregister(key.fileobj)
+                    continue
+                buf[0] += data
+                *done, buf[0] = buf[0].split(b"\n")
+                with self.lock:
+                    self.lines[name].extend((at, d.decode("utf-8", "replace")) for d in done)
+
+    def first_after(self, name, t0, needle):
+        with self.lock:
+            return next((t for t, text in self.lines[name] if t >= t0 and needle in text), None)
+
+
+def fan_out(port):
+    """Leader's state change → every follower's outputs changed, for N
+    followers (onaird processes, console driver) on this machine's broker."""
+    sizes, changes = FANOUT
+    mqtt = ["-o", "mqtt.host=127.0.0.1", "-o", f"mqtt.port={port}", "-o", "mqtt.studio=fan"]
+    show = write("fan.conf", "[show]\n" + "".join(f"segment = 30:00 | s{i}\n" for i in range(4)))
+    clock = LineClock()
+    leader = onaird("fanlead", show, *mqtt, "-o", "node.name=lead", "-o", "node.role=leader",
+                    "-o", "device.console.mode=lines")
+    wait_ready("fanlead")
+    onairctl("fanlead", "goto", "1")
+    broker = next(p for p in procs if p.args and p.args[0] == "mosquitto")
+    followers = []
+    for n in sizes:
+        while len(followers) < n:
+            name = f"fan{len(followers)}"
+            home = os.path.join(tmp, name)
+            os.makedirs(home, exist_ok=True)
+            p = subprocess.Popen([os.path.join(BUILD, "onaird"), "-c", show, "--state-dir", home,
+                                  "--socket", os.path.join(home, "sock"), *mqtt, "-o", f"node.name={name}",
+                                  "-o", "node.role=follower", "-o", "device.console.mode=lines"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+            procs.append(p)
+            clock.add(name, p.stdout)
+            followers.append((name, p))
+        deadline = time.monotonic() + 60
+        following = 0
+        while time.monotonic() < deadline:
+            following = sum(1 for name, _ in followers if clock.first_after(name, 0, "(live)"))
+            if following == n:
+                break
+            time.sleep(0.2)
+        if following < n:
+            problems.append(f"fan-out: only {following} of {n} followers followed the leader within 60 s")
+            break
+        ctlstream = CtlStream("fanlead")
+        per_follower, all_changed = [], []
+        cpu0 = cpu_ms(broker.pid)
+        for k in range(changes):
+            want = "(hold)" if k % 2 == 0 else "(live)"
+            ctlstream.send("hold-toggle")
+            t0 = ctlstream.sent[-1]
+            deadline = time.monotonic() + 10
+            seen = {}
+            while len(seen) < n and time.monotonic() < deadline:
+                for name, _ in followers:
+                    if name not in seen:
+                        at = clock.first_after(name, t0, want)
+                        if at:
+                            seen[name] = (at - t0) / 1e6
+                time.sleep(0.005)
+            per_follower.extend(seen.values())
+            if len(seen) == n:
+                all_changed.append(max(seen.values()))
+            else:
+                problems.append(f"fan-out {n}: change {k} reached {len(seen)} of {n} followers in 10 s")
+            time.sleep(0.3)
+        cpu = cpu_ms(broker.pid) - cpu0
+        ctlstream.wait(changes, 10)
+        mem = [memory_kib(p.pid) for _, p in followers[:n] if p.poll() is None]
+        how = (f"one leader and {n} follower onaird processes (console driver) on one mosquitto on this "
+               f"machine; {changes} hold-toggles on the leader's control socket, each follower's console "
+               "line read by one reader thread")
+        figure("fanout", f"leader's change → a follower's outputs, {n} followers", "onair", "ms",
+               how, followers=n, **stats(per_follower))
+        figure("fanout_all", f"leader's change → all followers changed, {n} followers", "onair", "ms",
+               how + "; the last follower of each change", followers=n, **stats(all_changed))
+        figure("fanout_broker_cpu", f"broker CPU a change, {n} followers", "mosquitto", "ms",
+               how + "; the broker's CPU time over the changes, divided by them", followers=n,
+               value=round(cpu / changes, 3))
+        if mem:
+            figure("fanout_memory", f"memory a follower, {n} followers", "onair", "KiB",
+                   "mean RSS / PSS of the follower processes", followers=n,
+                   value=round(sum(r for r, _ in mem) / len(mem)),
+                   pss_value=round(sum(p for _, p in mem) / len(mem)))
+    for _, p in followers:
+        p.terminate()
+    leader.terminate()
+    clock.stop = True
+
+
 # --- the report ----------------------------------------------------------
 
 def fmt(v):
@@ -597,13 +733,17 @@ def report(started):
     def find(fid, system):
         return next((f for f in figures if f["id"] == fid and f["system"] == system), None)
     ratios = []
-    for fid in ("cmd_to_state", "cmd_to_follower"):
-        o, n, fl = find(fid, "onair"), find(fid, "Node-RED"), find("floor", "libmosquitto")
-        for p in ("p50", "p99"):
-            if o and n and n[p]:
-                ratios.append({"of": f"{fid} {p}", "onair_to_node_red": round(o[p] / n[p], 3)})
-            if o and fl and fl[p]:
-                ratios.append({"of": f"{fid} {p}", "onair_to_floor": round(o[p] / fl[p], 2)})
+    for q in (1, 0):
+        for fid in (f"cmd_to_state_q{q}", f"cmd_to_follower_q{q}"):
+            o, fl = find(fid, "onair"), find(f"floor_q{q}", "libmosquitto")
+            for p in ("p50", "p99"):
+                for nr in ("Node-RED", "Node-RED tuned"):
+                    n = find(fid, nr)
+                    if o and n and n[p]:
+                        ratios.append({"of": f"{fid} {p}", f"onair_to_{nr.replace(' ', '_')}":
+                                       round(o[p] / n[p], 3)})
+                if o and fl and fl[p]:
+                    ratios.append({"of": f"{fid} {p}", "onair_to_floor": round(o[p] / fl[p], 2)})
     targets = []
     for kind, match in (("a standalone box", "standalone"), ("an MQTT box", "leader|follower")):
         rss = [f["value"] for f in figures if f["id"] == "rss" and f["system"] == "onair"
@@ -618,6 +758,19 @@ def report(started):
         if f["id"] == "store_accuracy" and f["p99"] is not None:
             targets.append({"target": "countdown p99 under 2 ms and no second skipped at 500 ms syncs",
                             "p99_ms": f["p99"], "met": f["p99"] < 2 and not f["skipped_value"]})
+    for q in (1, 0):
+        o, fl = find(f"cmd_to_state_q{q}", "onair"), find(f"floor_q{q}", "libmosquitto")
+        if o and fl and fl["p50"] and o["p50"] is not None:
+            targets.append({"target": f"QoS {q}: command → state p50 within 2× and p99 within 3× the floor",
+                            "p50_ratio": round(o["p50"] / fl["p50"], 2),
+                            "p99_ratio": round(o["p99"] / fl["p99"], 2),
+                            "met": o["p50"] <= 2 * fl["p50"] and o["p99"] <= 3 * fl["p99"]})
+        for nr in ("Node-RED", "Node-RED tuned"):
+            n = find(f"cmd_to_state_q{q}", nr)
+            if o and n and n["p50"] is not None:
+                targets.append({"target": f"QoS {q}: onair ahead of {nr} at p50 and p99",
+                                "onair_p50": o["p50"], "nr_p50": n["p50"], "onair_p99": o["p99"],
+                                "nr_p99": n["p99"], "met": o["p50"] < n["p50"] and o["p99"] < n["p99"]})
     acc = find("accuracy", "onair")
     if acc and acc["p99"] is not None:
         targets.append({"target": "countdown p99 under 2 ms", "p99_ms": acc["p99"], "met": acc["p99"] < 2})
@@ -695,7 +848,10 @@ def main():
         t0 = time.monotonic()
         nr_leader = node_red("nr-leader", "leader.json", port)
         nr_follower = node_red("nr-follower", "follower.json", port)
-        for name in ("nr-leader", "nr-follower"):
+        # Tuned: TCP_NODELAY forced on (MQTT.js has no option for it).
+        node_red("nrt-leader", "leader.json", port, "noderedt/studio/", "settings-tuned.js")
+        node_red("nrt-follower", "follower.json", port, "noderedt/studio/", "settings-tuned.js")
+        for name in ("nr-leader", "nr-follower", "nrt-leader", "nrt-follower"):
             if not wait_for_text(os.path.join(tmp, name + ".out"), "Connected to broker", 60):
                 problems.append(f"{name}: Node-RED did not connect to the broker within 60 s")
         figure("start_to_ready", "start → ready (flows connected; 2 processes)", "Node-RED", "ms",
@@ -706,15 +862,18 @@ def main():
     pub(port, "onair/studio/cmd", '{"cmd":"start"}')
     if have_node_red:
         pub(port, "nodered/studio/cmd", '{"cmd":"start"}')
+        pub(port, "noderedt/studio/cmd", '{"cmd":"start"}')
     time.sleep(1)
 
-    latency(port, have_node_red)
+    latency(port, have_node_red, 1)
+    latency(port, have_node_red, 0)
     skew_from = time.monotonic_ns()
     scripted_show(port, watched)
     follower_skew(skew_from)
     wake = {"onair standalone idle": idle, "onair standalone counting": acc, **watched}
     wakeups(wake)
     slow_storage()
+    fan_out(port)
     if MODE == "full":
         hardware_bench()
     if hil:

@@ -4,7 +4,8 @@
  * each round, the floor: a bare libmosquitto round trip through the same
  * broker. Interleaving puts every system under the same machine load.
  * One line per sample: "cmd PREFIX PUB_NS STATE_NS" or "floor - PUB_NS BACK_NS".
- * Usage: mqtt_latency PORT COUNT INTERVAL_MS PREFIX... */
+ * Usage: mqtt_latency PORT COUNT INTERVAL_MS PREFIX...; the commands go out
+ * at QoS $BENCH_QOS (0 or 1; 1 when unset). */
 #include <mosquitto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,7 +74,7 @@ int main(int argc, char **argv)
 {
 	static const char command[] = "{\"cmd\":\"hold-toggle\"}";
 	struct mosquitto *m;
-	int count, interval;
+	int count, interval, qos = getenv("BENCH_QOS") ? atoi(getenv("BENCH_QOS")) : 1;
 	long long t0;
 
 	if (argc < 5 || argc - 4 > MAX_TARGETS) {
@@ -108,7 +109,7 @@ int main(int argc, char **argv)
 
 			t->got_state = 0;
 			t0 = now_ns();
-			mosquitto_publish(m, NULL, t->cmd_topic, (int)strlen(command), command, 1, false);
+			mosquitto_publish(m, NULL, t->cmd_topic, (int)strlen(command), command, qos, false);
 			if (wait_for(m, &t->got_state, 2000000000LL) == 0)
 				printf("cmd %s %lld %lld\n", t->prefix, t0, t->got_state);
 			nanosleep(&pause, NULL);

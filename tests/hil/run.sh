@@ -34,6 +34,10 @@ cp "$kdir/gpio-sim/gpio-sim-oot.ko" "$stage/lib/modules/$kver/extra/"
 ${CC:-cc} -O2 -static -o "$stage/hil/bin/latency" "$here/latency.c" ||
 	{ echo "FAIL hil: cannot build the latency helper"; echo "hil: 0 passed, 1 failed, 0 skipped"; exit 1; }
 
+# Double taps at human speed, for the no-press-lost test.
+${CC:-cc} -O2 -static -o "$stage/hil/bin/taps" "$here/taps.c" ||
+	{ echo "FAIL hil: cannot build the taps helper"; echo "hil: 0 passed, 1 failed, 0 skipped"; exit 1; }
+
 # The signal player for the audio checks, with its libraries (below) and
 # the ALSA configuration alsa-lib needs to find a card by name.
 ${CC:-cc} -O2 -o "$stage/hil/bin/tone" "$here/tone.c" $(pkg-config --cflags --libs alsa) -lm ||
@@ -54,11 +58,16 @@ add_module() {
 		add_module "$dep"
 	done
 }
-for m in configfs dummy_hcd libcomposite usb_f_hid usbhid hid-generic hid-led snd-aloop; do add_module "$m" || exit 1; done
+for m in configfs dummy_hcd libcomposite usb_f_hid usbhid hid-generic hid-led snd-aloop \
+	brd dm-mod dm-delay ext4 virtio_blk; do add_module "$m" || exit 1; done
 
 # The daemon as built, with the shared libraries it links.
-for b in onaird onairctl tone; do
+# dmsetup, to put a real slow disk (dm-delay) under the state folder.
+dmsetup=$(command -v dmsetup || echo /sbin/dmsetup)
+[ -x "$dmsetup" ] && cp "$dmsetup" "$stage/hil/bin/"
+for b in onaird onairctl tone dmsetup; do
 	[ -e "$build/$b" ] && cp "$build/$b" "$stage/hil/bin/"
+	[ -e "$stage/hil/bin/$b" ] || continue
 	for lib in $(ldd "$stage/hil/bin/$b" | grep -o '/[^ ]*'); do
 		mkdir -p "$stage$(dirname "$lib")"
 		cp -L "$lib" "$stage$lib"
@@ -66,6 +75,8 @@ for b in onaird onairctl tone; do
 done
 
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initramfs.gz"
+# The power-cut test boots this initramfs itself, with a disk.
+[ -n "${HIL_BUILD_ONLY:-}" ] && { echo "$kdir"; exit 0; }
 echo "hil: booting $kver in qemu (TCG)"
 start=$(date +%s)
 timeout "${HIL_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nographic -no-reboot \

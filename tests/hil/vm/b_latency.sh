@@ -18,17 +18,36 @@ latency_stats() {
 	echo "HIL measure $1: p50 $p50 ms, p99 $p99 ms, max $max ms over $n presses (qemu TCG, this machine)"
 }
 
+# The same presses with the state folder on tmpfs and on a real slow disk
+# (dm-delay, 20 and 100 ms a write or flush: an SD card's range): the lamp
+# must not wait for the disk.
 b_input_latency() {
+	for ms in 0 20 100; do
+		input_latency "$ms" || return
+	done
+}
+
+input_latency() {
 	usb_gadgets || return
-	daemon_start /hil/latency.conf || return
+	state=
+	what=
+	if [ "$1" -gt 0 ]; then
+		slowdisk "$1" || return
+		state="--state-dir /slow/state"
+		what=", state on a $1 ms disk"
+	fi
+	daemon_start /hil/latency.conf $state || return
 	wait_present deck true || return
 	$CTL start > /dev/null
 	wait_line $TALLY 1 || return
 	trace_start
 	/hil/bin/latency "$PRESSES" 100 "$HIDG_deck" $RIGHT_DOWN $ALL_UP || fail "latency helper"
-	latency_stats "pedal report → tally line"
+	latency_stats "pedal report → tally line$what"
 	trace_start
 	/hil/bin/latency "$PRESSES" 100 "$SIM/sim_gpio$NEXT/pull" =pull-down =pull-up || fail "latency helper"
-	latency_stats "button edge → tally line"
-	$CTL --json status | grep -o 'longest loop hold [0-9.]* ms' | sed 's/^/HIL measure display /'
+	latency_stats "button edge → tally line$what"
+	[ "$1" -eq 0 ] && $CTL --json status | grep -o 'longest loop hold [0-9.]* ms' | sed 's/^/HIL measure display /'
+	kill -TERM $DAEMON 2> /dev/null
+	wait $DAEMON 2> /dev/null
+	slowdisk_off
 }

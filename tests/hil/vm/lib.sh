@@ -104,6 +104,7 @@ run_test() {
 	[ $failures -eq $before ] && echo "HIL ok $1"
 	kill -9 $DAEMON 2> /dev/null
 	wait $DAEMON 2> /dev/null
+	slowdisk_off
 	return 0
 }
 
@@ -244,4 +245,31 @@ report_is() { [ "$(last_report "$1" "$2")" = "$3" ]; }
 wait_report() { # NAME PREFIX-PATTERN EXPECTED [TENTHS]
 	wait_for "${4:-30}" report_is "$1" "$2" "$3" ||
 		fail "$1: last report matching $2 is \"$(last_report "$1" "$2")\", expected \"$3\""
+}
+
+# slowdisk MS: a real slow disk on /slow: an ext4 file system on a RAM disk
+# seen through dm-delay, every read, write and flush held MS milliseconds
+# (an SD card's 20-100 ms). slowdisk_off takes it away.
+slowdisk() {
+	slowdisk_off
+	[ -x /hil/bin/dmsetup ] || { fail "no dmsetup in the VM (install-packages installs it)"; return 1; }
+	mke2fs -q /dev/ram0 > /dev/null 2>&1 || { fail "mke2fs /dev/ram0"; return 1; }
+	sectors=$(cat /sys/block/ram0/size)
+	if [ "$1" -gt 0 ]; then
+		DM_DISABLE_UDEV=1 /hil/bin/dmsetup create slow --noudevsync \
+			--table "0 $sectors delay /dev/ram0 0 $1 /dev/ram0 0 $1 /dev/ram0 0 $1" ||
+			{ fail "dmsetup create"; return 1; }
+		DM_DISABLE_UDEV=1 /hil/bin/dmsetup mknodes slow > /dev/null 2>&1
+		dev=/dev/mapper/slow
+	else
+		dev=/dev/ram0
+	fi
+	mkdir -p /slow
+	mount -t ext4 "$dev" /slow || { fail "mount $dev"; return 1; }
+	SLOW_MS=$1
+}
+slowdisk_off() {
+	umount /slow 2> /dev/null
+	DM_DISABLE_UDEV=1 /hil/bin/dmsetup remove slow --noudevsync 2> /dev/null
+	return 0
 }
