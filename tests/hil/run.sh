@@ -59,7 +59,7 @@ add_module() {
 	done
 }
 for m in configfs dummy_hcd libcomposite usb_f_hid usbhid hid-generic hid-led snd-aloop \
-	brd dm-mod dm-delay ext4 virtio_blk; do add_module "$m" || exit 1; done
+	brd dm-mod dm-delay ext4 crc32c_generic virtio_pci virtio_blk; do add_module "$m" || exit 1; done
 
 # The daemon as built, with the shared libraries it links.
 # dmsetup, to put a real slow disk (dm-delay) under the state folder.

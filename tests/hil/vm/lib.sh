@@ -247,25 +247,34 @@ wait_report() { # NAME PREFIX-PATTERN EXPECTED [TENTHS]
 		fail "$1: last report matching $2 is \"$(last_report "$1" "$2")\", expected \"$3\""
 }
 
-# slowdisk MS: a real slow disk on /slow: an ext4 file system on a RAM disk
-# seen through dm-delay, every read, write and flush held MS milliseconds
-# (an SD card's 20-100 ms). slowdisk_off takes it away.
+# slowdisk MS [DEVICE]: a real slow disk on /slow: an ext4 file system on
+# DEVICE (else a fresh one on a RAM disk) seen through dm-delay, every
+# read, write and flush held MS milliseconds (an SD card's 20-100 ms).
+# slowdisk_off takes it away.
 slowdisk() {
 	slowdisk_off
 	[ -x /hil/bin/dmsetup ] || { fail "no dmsetup in the VM (install-packages installs it)"; return 1; }
-	mke2fs -q /dev/ram0 > /dev/null 2>&1 || { fail "mke2fs /dev/ram0"; return 1; }
-	sectors=$(cat /sys/block/ram0/size)
+	base=${2:-/dev/ram0}
+	if [ -z "${2:-}" ]; then
+		mke2fs -q /dev/ram0 > /dev/null 2>&1 || { fail "mke2fs /dev/ram0"; return 1; }
+	fi
+	sectors=$(cat "/sys/block/${base##*/}/size")
 	if [ "$1" -gt 0 ]; then
 		DM_DISABLE_UDEV=1 /hil/bin/dmsetup create slow --noudevsync \
-			--table "0 $sectors delay /dev/ram0 0 $1 /dev/ram0 0 $1 /dev/ram0 0 $1" ||
+			--table "0 $sectors delay $base 0 $1 $base 0 $1 $base 0 $1" ||
 			{ fail "dmsetup create"; return 1; }
-		DM_DISABLE_UDEV=1 /hil/bin/dmsetup mknodes slow > /dev/null 2>&1
-		dev=/dev/mapper/slow
+		# devtmpfs made its node: find it by the mapping's name.
+		dev=
+		for b in /sys/block/dm-*; do
+			[ "$(cat "$b/dm/name" 2> /dev/null)" = slow ] && dev=/dev/${b##*/}
+		done
+		[ -b "$dev" ] || { fail "no block device for the slow disk ($(ls /dev/dm-* 2>&1))"; return 1; }
 	else
-		dev=/dev/ram0
+		dev=$base
 	fi
 	mkdir -p /slow
-	mount -t ext4 "$dev" /slow || { fail "mount $dev"; return 1; }
+	mount -t ext4 "$dev" /slow 2> /tmp/mount.err ||
+		{ fail "mount $dev: $(cat /tmp/mount.err; dmesg | tail -n 3 | tr '\n' ' ')"; return 1; }
 	SLOW_MS=$1
 }
 slowdisk_off() {

@@ -1,13 +1,14 @@
 # The power-cut test's two halves (tests/hil/powercut.sh boots them): the
 # state folder on a virtio disk that the host writes through (cache=none),
-# so what the guest synced is on the host's disk when qemu is killed.
+# so what the guest synced is on the host's disk when qemu is killed; seen
+# through dm-delay (50 ms a write or flush, an SD card's pace) while the
+# commands run, so that an answer given before its sync would be caught.
 
 # Commands from three operators at once, each printed as it is
 # acknowledged; the host kills the VM somewhere in the middle.
 p_cut() {
-	mkdir -p /state
-	mount -t ext4 /dev/vda /state || { fail "mount /dev/vda"; return; }
-	daemon_start /hil/powercut.conf --state-dir /state/onair || return
+	slowdisk 50 /dev/vda || return
+	daemon_start /hil/powercut.conf --state-dir /slow/onair || return
 	$CTL goto 1 > /dev/null || fail "goto"
 	for who in a b c; do
 		(while :; do
