@@ -126,7 +126,9 @@ static void socket_ready(int fd, uint32_t events, void *data)
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		rc = mosq.loop_read(q.m, 1);
-	if (rc == MOSQ_ERR_SUCCESS && (events & EPOLLOUT))
+	/* What the messages just read made us publish (the new state, a
+	 * PUBACK) goes out now, not one more pass of the loop later. */
+	if (rc == MOSQ_ERR_SUCCESS && ((events & EPOLLOUT) || (q.connected && mosq.want_write(q.m))))
 		rc = mosq.loop_write(q.m, 1);
 	if (rc != MOSQ_ERR_SUCCESS || mosq.socket(q.m) < 0) {
 		lost(rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosq.strerror(rc));

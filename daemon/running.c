@@ -178,20 +178,21 @@ static void after_change(struct onair_time now, const struct show_events *timed,
 {
 	bool journaled = false, changed = (timed && timed->count) || (cmd && cmd->count);
 
+	/* Every output first: the devices, then the studio (the MQTT state). */
 	show_outputs(now);
+	if (changed && r.link.changed)
+		r.link.changed();
 	if (timed)
 		journaled = record(timed, SHOW_SRC_TIMER, "", now, !(cmd && cmd->count));
 	if (cmd)
 		journaled = record(cmd, src, who, now, true) || journaled;
-	if (changed) {
-		/* The show log carries the state: the file is only a checkpoint,
-		 * now and then and when a show ends, off the answers' path. */
-		if (!journaled || running.show.phase == SHOW_ENDED ||
-		    now.mono - r.checkpoint_mono >= CHECKPOINT_MS)
-			save_state(now);
-		if (r.link.changed)
-			r.link.changed();
-	}
+	/* The show log carries the state: the file is only a checkpoint, now
+	 * and then and when a show ends, off the answers' path. A follower
+	 * answers nothing and keeps the leader's show only to come back to it
+	 * after a restart: a checkpoint is enough there too. */
+	if (changed && ((!journaled && running.role != NODE_FOLLOWER) || running.show.phase == SHOW_ENDED ||
+			now.mono - r.checkpoint_mono >= CHECKPOINT_MS))
+		save_state(now);
 	if (r.updated)
 		r.updated(now);
 }
@@ -242,7 +243,7 @@ void running_follow(const struct show_state *s, struct onair_time now)
 
 	running.show = *s;	/* the same state or not, its anchors may be fresher */
 	running_update();
-	if (moved)
+	if (moved && (running.show.phase == SHOW_ENDED || now.mono - r.checkpoint_mono >= CHECKPOINT_MS))
 		save_state(now);
 }
 

@@ -484,6 +484,10 @@ def storage_box(name, sync_ms, mode="lines"):
     return box
 
 
+def status_of(name):
+    return json.loads(onairctl(name, "status", "--json").stdout)
+
+
 def storage_status(name):
     return json.loads(onairctl(name, "status", "--json").stdout)["storage"]
 
@@ -624,12 +628,13 @@ class LineClock:
                 at = time.monotonic_ns()
                 name, buf = key.data
                 try:
-                    data = key.fileobj.read()
+                    data = os.read(key.fileobj.fileno(), 65536)
+                except BlockingIOError:
+                    continue
                 except (OSError, ValueError):
-                    data = None
+                    data = b""
                 if not data:
-                    if data is not None or key.fileobj.closed:
-                        self.sel.unregister(key.fileobj)
+                    self.sel.unregister(key.fileobj)
                     continue
                 buf[0] += data
                 *done, buf[0] = buf[0].split(b"\n")
@@ -645,7 +650,7 @@ def fan_out(port):
     """Leader's state change → every follower's outputs changed, for N
     followers (onaird processes, console driver) on this machine's broker."""
     sizes, changes = FANOUT
-    mqtt = ["-o", "mqtt.host=127.0.0.1", "-o", f"mqtt.port={port}", "-o", "mqtt.studio=fan"]
+    mqtt = ["-o", "mqtt.host=127.0.0.1", "-o", f"mqtt.port={port}", "-o", "node.studio=fan"]
     show = write("fan.conf", "[show]\n" + "".join(f"segment = 30:00 | s{i}\n" for i in range(4)))
     clock = LineClock()
     leader = onaird("fanlead", show, *mqtt, "-o", "node.name=lead", "-o", "node.role=leader",
@@ -669,7 +674,8 @@ def fan_out(port):
         deadline = time.monotonic() + 60
         following = 0
         while time.monotonic() < deadline:
-            following = sum(1 for name, _ in followers if clock.first_after(name, 0, "(live)"))
+            following = sum(1 for name, _ in followers
+                            if clock.first_after(name, 0, "(live)") or clock.first_after(name, 0, "(hold)"))
             if following == n:
                 break
             time.sleep(0.2)
@@ -679,8 +685,9 @@ def fan_out(port):
         ctlstream = CtlStream("fanlead")
         per_follower, all_changed = [], []
         cpu0 = cpu_ms(broker.pid)
+        held = status_of("fanlead")["state"] == "hold"
         for k in range(changes):
-            want = "(hold)" if k % 2 == 0 else "(live)"
+            want = "(hold)" if (k % 2 == 0) != held else "(live)"
             ctlstream.send("hold-toggle")
             t0 = ctlstream.sent[-1]
             deadline = time.monotonic() + 10

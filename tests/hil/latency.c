@@ -3,7 +3,10 @@
  * mark and the tally line's gpio_value event is the daemon's latency.
  * Usage: latency COUNT INTERVAL_MS FILE DOWN UP
  *   writes DOWN (marked) then UP to FILE, COUNT times; DOWN and UP are
- *   hex bytes (a HID report) or, prefixed with '=', text (a gpio-sim pull). */
+ *   hex bytes (a HID report) or, prefixed with '=', text (a gpio-sim pull).
+ * Or: latency taps COUNT FILE DOWN UP
+ *   double taps at human speed, as an operator's thumb or foot makes them:
+ *   down at 0, up at 80, down at 200, up at 280 ms, then a rest of 600 ms. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,12 +50,50 @@ static int put(const char *path, const unsigned char *buf, size_t len)
 	return n == (ssize_t)len ? 0 : -1;
 }
 
+/* Sleep until start + at_ms, so the pattern keeps its timing however long
+ * a write took. */
+static void until(const struct timespec *start, long at_ms)
+{
+	struct timespec t = *start;
+
+	t.tv_sec += at_ms / 1000;
+	t.tv_nsec += (at_ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) != 0)
+		;
+}
+
+static int taps(long count, const char *path, const char *down_arg, const char *up_arg)
+{
+	static const long pattern[] = { 0, 80, 200, 280 };
+	unsigned char level[2][64];
+	size_t len[2];
+	struct timespec start;
+
+	len[0] = decode(down_arg, level[0], sizeof(level[0]));
+	len[1] = decode(up_arg, level[1], sizeof(level[1]));
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (long i = 0; i < count; i++)
+		for (int k = 0; k < 4; k++) {
+			until(&start, i * 880 + pattern[k]);
+			if (put(path, level[k % 2], len[k % 2]) < 0)
+				return 1;
+		}
+	until(&start, count * 880);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned char down[64], up[64];
 	size_t ndown, nup;
 	int count, interval, marker;
 
+	if (argc == 6 && strcmp(argv[1], "taps") == 0)
+		return taps(atol(argv[2]), argv[3], argv[4], argv[5]);
 	if (argc != 6)
 		return 2;
 	count = atoi(argv[1]);

@@ -34,10 +34,6 @@ cp "$kdir/gpio-sim/gpio-sim-oot.ko" "$stage/lib/modules/$kver/extra/"
 ${CC:-cc} -O2 -static -o "$stage/hil/bin/latency" "$here/latency.c" ||
 	{ echo "FAIL hil: cannot build the latency helper"; echo "hil: 0 passed, 1 failed, 0 skipped"; exit 1; }
 
-# Double taps at human speed, for the no-press-lost test.
-${CC:-cc} -O2 -static -o "$stage/hil/bin/taps" "$here/taps.c" ||
-	{ echo "FAIL hil: cannot build the taps helper"; echo "hil: 0 passed, 1 failed, 0 skipped"; exit 1; }
-
 # The signal player for the audio checks, with its libraries (below) and
 # the ALSA configuration alsa-lib needs to find a card by name.
 ${CC:-cc} -O2 -o "$stage/hil/bin/tone" "$here/tone.c" $(pkg-config --cflags --libs alsa) -lm ||

@@ -11,8 +11,8 @@ t_no_press_lost_on_a_slow_disk() {
 	wait_present deck true || return
 	$CTL start > /dev/null
 	wait_line $TALLY 1 || return
-	/hil/bin/taps 50 "$SIM/sim_gpio$NEXT/pull" =pull-down =pull-up || fail "taps helper (button)"
-	/hil/bin/taps 50 "$HIDG_deck" $RIGHT_DOWN $ALL_UP || fail "taps helper (pedal)"
+	/hil/bin/latency taps 50 "$SIM/sim_gpio$NEXT/pull" =pull-down =pull-up || fail "taps helper (button)"
+	/hil/bin/latency taps 50 "$HIDG_deck" $RIGHT_DOWN $ALL_UP || fail "taps helper (pedal)"
 	usleep 500000
 	$CTL log > /tmp/taps.log || fail "onairctl log"
 	button=$(grep -c '"source":"button"' /tmp/taps.log)
