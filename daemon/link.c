@@ -34,6 +34,7 @@ struct link_msg {
 	const char *topic;
 	const char *payload;
 	size_t len;
+	bool retained;		/* from the broker's store, not from its sender now */
 	const char *response;
 	const void *corr;
 	int corr_len;
@@ -244,6 +245,16 @@ static void on_cmd(const struct link_msg *msg)
 	/* The sender's id goes into the show log with its name, so a press can
 	 * be traced from the button (or follower) that sent it to the log. */
 	snprintf(who, sizeof(who), "%s%s%s", *m.from ? m.from : "mqtt client", *m.id ? " id " : "", m.id);
+	/* A command published with retain reaches the leader once as it is
+	 * sent (retain flag off) and again from the broker's store on every
+	 * (re)subscribe: only the first is a press. */
+	if (rc == 0 && msg->retained) {
+		snprintf(err, sizeof(err), "a retained command from the broker's store is never applied; "
+			 "publish commands without retain (clear this one: mosquitto_pub -r -n -t %s)",
+			 mqtt_topic("cmd"));
+		reject("cmd", err, m.id, msg->response, msg->corr, msg->corr_len);
+		return;
+	}
 	if (rc == -2 && running.log.fd >= 0)
 		showlog_rejected(&running.log, m.word, err, SHOW_SRC_MQTT, who, time_now());
 	if (rc < 0) {
@@ -424,10 +435,10 @@ static void announce_to_homeassistant(void)
 	free(text);
 }
 
-static void message(const char *topic, const char *payload, size_t len, const char *response,
-		    const void *corr, int corr_len, void *data)
+static void message(const char *topic, const char *payload, size_t len, bool retained,
+		    const char *response, const void *corr, int corr_len, void *data)
 {
-	const struct link_msg msg = { topic, payload, len, response, corr, corr_len };
+	const struct link_msg msg = { topic, payload, len, retained, response, corr, corr_len };
 	const char *ha = conf()->mqtt.discovery_prefix;
 
 	(void)data;

@@ -242,13 +242,13 @@ static void on_message(struct mosquitto *m, void *data, const struct mosquitto_m
 		for (int i = 0; i < q.nabs; i++)
 			if (strcmp(msg->topic, q.abs_subs[i]) == 0)
 				q.h.message(msg->topic, msg->payload ? msg->payload : "",
-					    (size_t)msg->payloadlen, NULL, NULL, 0, q.h.data);
+					    (size_t)msg->payloadlen, msg->retain, NULL, NULL, 0, q.h.data);
 		return;
 	}
 	mosq.property_read_string(props, MQTT_PROP_RESPONSE_TOPIC, &response, false);
 	mosq.property_read_binary(props, MQTT_PROP_CORRELATION_DATA, &corr, &corr_len, false);
 	q.h.message(msg->topic + plen, msg->payload ? msg->payload : "", (size_t)msg->payloadlen,
-		    response, corr, corr_len, q.h.data);
+		    msg->retain, response, corr, corr_len, q.h.data);
 	free(response);
 	free(corr);
 }

@@ -12,10 +12,11 @@
 #include "conf.h"
 
 struct mqtt_handlers {
-	/* A message on a subscribed topic; response/corr are the MQTT v5
-	 * response topic and correlation data, NULL when not set. */
-	void (*message)(const char *topic, const char *payload, size_t len, const char *response,
-			const void *corr, int corr_len, void *data);
+	/* A message on a subscribed topic; retained when it comes from the
+	 * broker's store rather than from its sender now; response/corr are
+	 * the MQTT v5 response topic and correlation data, NULL when not set. */
+	void (*message)(const char *topic, const char *payload, size_t len, bool retained,
+			const char *response, const void *corr, int corr_len, void *data);
 	/* The link came up (subscriptions are in place) or went down. */
 	void (*link)(bool up, void *data);
 	void *data;

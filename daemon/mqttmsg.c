@@ -1,6 +1,7 @@
 /* MQTT payloads (see mqttmsg.h). Commands reuse the control protocol's
  * words and argument checks, so a pedal, onairctl and an MQTT tool say the
  * same things. */
+#define _GNU_SOURCE
 #include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,23 +28,83 @@ static bool get_string(const cJSON *o, const char *key, char *buf, size_t len, b
 	return true;
 }
 
-/* Every payload passes the same gate: size, UTF-8, a JSON object. */
+/* JSON allows tab, newline and carriage return between tokens (a file sent
+ * with mosquitto_pub -f ends in one; Node-RED pretty-prints); any other
+ * control character is not JSON. */
+static bool json_text(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F)
+			return false;
+	}
+	return true;
+}
+
+/* Two members of one name: a JavaScript dashboard reads the last, cJSON
+ * the first, so the same message would mean two things. */
+static const char *duplicate_key(const cJSON *o)
+{
+	for (const cJSON *a = o->child; a; a = a->next)
+		for (const cJSON *b = a->next; b; b = b->next)
+			if (a->string && b->string && strcmp(a->string, b->string) == 0)
+				return a->string;
+	return NULL;
+}
+
+/* Every payload passes the same gate: size, UTF-8, one JSON object and
+ * nothing after it, no name twice, no NUL inside a string. */
 static cJSON *parse_object(const char *payload, size_t len, const char *what, char *err,
 			   size_t errlen)
 {
+	const char *end = NULL, *dup;
 	cJSON *o;
 
 	if (len > MQTTMSG_MAX) {
 		snprintf(err, errlen, "payload of %zu bytes is over the %d-byte limit", len, MQTTMSG_MAX);
 		return NULL;
 	}
-	if (!utf8_valid(payload, len)) {
-		snprintf(err, errlen, "payload is not valid UTF-8");
+	if (!json_text(payload, len)) {
+		snprintf(err, errlen, "payload has a control character that JSON does not allow");
 		return NULL;
 	}
-	o = cJSON_ParseWithLength(payload, len);
+	/* UTF-8 between the whitespace (utf8_valid refuses line ends). */
+	{
+		size_t i = 0;
+
+		while (i < len) {
+			size_t run = 0;
+
+			while (i + run < len && payload[i + run] != '\t' && payload[i + run] != '\n' &&
+			       payload[i + run] != '\r')
+				run++;
+			if (run && !utf8_valid(payload + i, run)) {
+				snprintf(err, errlen, "payload is not valid UTF-8");
+				return NULL;
+			}
+			i += run + 1;
+		}
+	}
+	if (memmem(payload, len, "\\u0000", 6)) {
+		snprintf(err, errlen, "a string contains \\u0000 (NUL)");
+		return NULL;
+	}
+	o = cJSON_ParseWithLengthOpts(payload, len, &end, false);
 	if (!cJSON_IsObject(o)) {
 		snprintf(err, errlen, "%s is not a JSON object", what);
+		cJSON_Delete(o);
+		return NULL;
+	}
+	while (end && end < payload + len && (*end == ' ' || *end == '\t' || *end == '\n' || *end == '\r'))
+		end++;
+	if (end && end < payload + len) {
+		snprintf(err, errlen, "%s has data after its JSON object (one object a message)", what);
+		cJSON_Delete(o);
+		return NULL;
+	}
+	if ((dup = duplicate_key(o))) {
+		snprintf(err, errlen, "%s has \"%.32s\" twice", what, dup);
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -68,13 +129,17 @@ int mqttmsg_parse_cmd(const char *payload, size_t len, int64_t now_wall, int64_t
 	get_string(o, "id", out->id, sizeof(out->id), &bad);
 	if (bad)
 		BAD("\"from\" and \"id\" must be short strings");
+	/* They go into the show log and the report's lines: no line breaks. */
+	if (!utf8_valid(out->from, strlen(out->from)) || !utf8_valid(out->id, strlen(out->id)))
+		BAD("\"from\" and \"id\" must be printable text (no control characters)");
 	arg = cJSON_GetObjectItemCaseSensitive(o, "arg");
 	if (!arg)
 		text[0] = '\0';
 	else if (cJSON_IsString(arg) && strlen(arg->valuestring) < sizeof(text) - 1)
 		snprintf(text, sizeof(text), " %s", arg->valuestring);
-	else if (cJSON_IsNumber(arg) && arg->valuedouble == (double)(long long)arg->valuedouble &&
-		 arg->valuedouble > -1e9 && arg->valuedouble < 1e9)
+	/* The range first: a double outside long long's cannot be cast. */
+	else if (cJSON_IsNumber(arg) && arg->valuedouble > -1e9 && arg->valuedouble < 1e9 &&
+		 arg->valuedouble == (double)(long long)arg->valuedouble)
 		snprintf(text, sizeof(text), " %lld", (long long)arg->valuedouble);
 	else
 		BAD("\"arg\" must be a short string or a whole number");
@@ -89,6 +154,14 @@ int mqttmsg_parse_cmd(const char *payload, size_t len, int64_t now_wall, int64_t
 		if (now_wall - out->sent_wall > max_age_ms) {
 			snprintf(err, errlen, "stale: sent %lld ms ago (limit %lld ms)",
 				 (long long)(now_wall - out->sent_wall), (long long)max_age_ms);
+			rc = -2;
+			goto out;
+		}
+		/* From the future by more than the allowed age: a wrong clock,
+		 * or a message kept to be replayed; never applied. */
+		if (out->sent_wall - now_wall > max_age_ms) {
+			snprintf(err, errlen, "sent %lld ms in the future by the sender's clock (limit %lld ms)",
+				 (long long)(out->sent_wall - now_wall), (long long)max_age_ms);
 			rc = -2;
 			goto out;
 		}

@@ -312,8 +312,13 @@ char *report_build(const char *text, size_t len, bool csv)
 			total_over += diff;
 		}
 		if (csv) {
-			char title[RUNDOWN_TITLE_MAX * 2], *q = title;
+			char title[RUNDOWN_TITLE_MAX * 2 + 2], *q = title;
 
+			/* A cell a spreadsheet would run as a formula (=, +, -, @,
+			 * tab, return first) is made text with a leading quote, as
+			 * OWASP's CSV-injection advice and the spreadsheets do. */
+			if (strchr("=+-@\t\r", s->title[0]) && s->title[0])
+				*q++ = '\'';
 			for (const char *t = s->title; *t && q < title + sizeof(title) - 3; t++) {
 				if (*t == '"')
 					*q++ = '"';

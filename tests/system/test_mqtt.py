@@ -207,6 +207,25 @@ def leader_killed_and_restarted(tmp):
 
 
 @test
+def a_retained_command_is_applied_once(tmp):
+    """Companion's "Retain?" box ticked: the command counts when it is sent,
+    never again from the broker's store when the leader restarts."""
+    with studio(tmp) as (b, leader, f1):
+        b.pub("onair/studio/cmd", '{"cmd":"goto","arg":2}')
+        wait_for(shows(leader, "segment", 2), 5, "not at segment 2")
+        b.pub("onair/studio/cmd", '{"cmd":"next","from":"companion"}', "-r", "-q", "1")
+        wait_for(shows(leader, "segment", 3), 5, "the command was not applied when sent")
+        for _ in range(3):
+            leader.kill9()
+            leader.start()
+            wait_for(lambda: link(f1) == "ok", 10, "follower did not take the restarted leader")
+            time.sleep(0.5)
+            check(status(leader)["segment"] == 3, f"replayed: segment {status(leader)['segment']}")
+        check("retained command from the broker's store is never applied" in leader.log(),
+              "the refusal is not said")
+
+
+@test
 def stale_and_malformed_commands_change_nothing(tmp):
     with studio(tmp) as (b, leader, f1):
         b.pub("onair/studio/cmd", '{"cmd":"start"}')

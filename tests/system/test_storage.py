@@ -210,7 +210,7 @@ def the_countdown_keeps_time_while_syncs_are_slow(tmp):
 
 @test
 def a_full_disk_loses_nothing_and_says_so(tmp):
-    """The state folder on a small tmpfs, filled mid-show: the show goes on,
+    """The state folder on a small tmpfs, filled mid-show, then read-only: the show goes on,
     answers say "applied, but not recorded", the cue light says storage;
     when space returns everything held is written, no line torn or glued,
     and the log says there was a gap."""
@@ -247,6 +247,16 @@ def a_full_disk_loses_nothing_and_says_so(tmp):
         check(events.count("hold") + events.count("resume") == 10, events)
         check("gap" in events, "no gap record")
         check(box.status()["cue"] != "storage", "cue light still says storage")
+        # A card that turned read-only: the same, and back.
+        subprocess.run(["mount", "-o", "remount,ro", state], check=True)
+        rc, _, err = ctl(box, "hold-toggle")
+        check(rc == 0 and "not recorded" in err, f"read-only: {rc} {err}")
+        check(box.status()["storage"]["recording"] is False, "read-only not said in status")
+        subprocess.run(["mount", "-o", "remount,rw", state], check=True)
+        wait_for(lambda: box.status()["storage"]["recording"], 5, "recording did not come back after ro")
+        events = [e["event"] for e in show_log(box)]
+        check(events.count("hold") + events.count("resume") == 11, events)
+        check(events.count("gap") == 2, f"gaps: {events.count('gap')}")
         with open(os.path.join(state, "shows", os.listdir(os.path.join(state, "shows"))[0])) as f:
             for line in f:
                 json.loads(line)  # no torn or glued line

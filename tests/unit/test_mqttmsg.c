@@ -55,6 +55,12 @@ static void test_malformed(void **state)
 		{ "{\"cmd\":\"next\",\"from\":7}", "\"from\" and \"id\"" },
 		{ "{\"cmd\":\"next\",\"sent_wall\":\"now\"}", "\"sent_wall\" must be" },
 		{ "{\"cmd\":\"next\xff\"}", "not valid UTF-8" },
+		{ "{\"cmd\":\"next\"}{\"cmd\":\"end\"}", "data after its JSON object" },
+		{ "{\"cmd\":\"next\",\"cmd\":\"end\"}", "\"cmd\" twice" },
+		{ "{\"cmd\":\"next\\u0000end\"}", "NUL" },
+		{ "{\"cmd\":\"next\",\"from\":\"cam\\n12:00 pedal next\"}", "no control characters" },
+		{ "{\"cmd\":\"next\"\x01}", "control character" },
+		{ "{\"cmd\":\"goto\",\"arg\":1e19}", "\"arg\" must be" },
 	};
 	char big[MQTTMSG_MAX + 2];
 
@@ -68,6 +74,32 @@ static void test_malformed(void **state)
 	big[sizeof(big) - 1] = '\0';
 	assert_int_equal(parse(big), -1);
 	assert_non_null(strstr(err, "over the 8192-byte limit"));
+}
+
+/* JSON's own whitespace is JSON: a file sent with mosquitto_pub -f, a
+ * Windows line end, Node-RED's pretty printing. */
+static void test_whitespace_is_json(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("{\"cmd\":\"next\"}\n"), 0);
+	assert_int_equal(parse("{\"cmd\":\"next\"}\r\n"), 0);
+	assert_int_equal(parse("{\n\t\"cmd\": \"hold\",\n\t\"from\": \"node-red\"\n}\n"), 0);
+	assert_int_equal(m.cmd.kind, SHOW_CMD_HOLD);
+	assert_string_equal(m.from, "node-red");
+}
+
+/* A command from the sender's future by more than the allowed age is
+ * refused as a stale one is: it would otherwise replay forever. */
+static void test_future_commands_are_refused(void **state)
+{
+	char text[128];
+
+	(void)state;
+	snprintf(text, sizeof(text), "{\"cmd\":\"next\",\"sent_wall\":%lld}", NOW + 1500);
+	assert_int_equal(parse(text), 0);
+	snprintf(text, sizeof(text), "{\"cmd\":\"next\",\"sent_wall\":%lld}", NOW + 3600000);
+	assert_int_equal(parse(text), -2);
+	assert_non_null(strstr(err, "in the future"));
 }
 
 static void test_round_trip_of_a_forwarded_press(void **state)
@@ -187,6 +219,8 @@ int main(void)
 		cmocka_unit_test(test_commands),
 		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_whitespace_is_json),
+		cmocka_unit_test(test_future_commands_are_refused),
 		cmocka_unit_test(test_round_trip_of_a_forwarded_press),
 		cmocka_unit_test(test_answers_carry_the_command_id),
 		cmocka_unit_test(test_state_and_status_peek),

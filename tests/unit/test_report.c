@@ -26,6 +26,34 @@ static void test_csv(void **state)
 	free(csv);
 }
 
+/* Titles a spreadsheet would run as formulas open as text. */
+static void test_csv_formulas_are_text(void **state)
+{
+	static const char *const hostile[] = {
+		"=HYPERLINK(\\\"http://x\\\",\\\"y\\\")", "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)",
+		"\\tx", "\\rx", "=1", "+A1",
+	};
+	char log[4096], *csv;
+	size_t n = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++)
+		n += (size_t)snprintf(log + n, sizeof(log) - n,
+				      "{\"event\":\"segment_start\",\"segment\":%zu,\"title\":\"%s\",\"planned_ms\":1000}\n",
+				      i + 1, hostile[i]);
+	csv = report_build(log, n, true);
+	print_message("%s", csv);
+	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		char want[64];
+
+		snprintf(want, sizeof(want), "\n%zu,\"'", i + 1);
+		if (!strstr(csv, want))
+			fail_msg("title %zu opens as a formula", i + 1);
+	}
+	assert_null(strstr(csv, ",\"="));
+	free(csv);
+}
+
 static void test_table(void **state)
 {
 	char *t = report_build(log_text, strlen(log_text), false);
@@ -52,6 +80,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_csv_formulas_are_text),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_empty),
 	};
