@@ -93,7 +93,8 @@ $(BUILD)/tests/unit/%.o: tests/unit/%.c
 # libFuzzer needs clang; every parser has a target. The sources are
 # compiled once with the fuzzer's coverage and the sanitizers, then linked
 # into each target.
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined $(PKG_CFLAGS) \
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	$(PKG_CFLAGS) \
 	-DSYSCONFDIR=\"$(SYSCONFDIR)\" -DDATADIR=\"$(DATADIR)\"
 FUZZ_OBJ := $(CORE:%.c=$(BUILD)/fuzzobj/%.o)
 $(BUILD)/fuzzobj/%.o: %.c

@@ -103,7 +103,8 @@ bool duration_parse(const char *text, bool allow_sign, int64_t *ms)
 void duration_format(int64_t ms, char *buf, size_t len)
 {
 	const char *sign = ms < 0 ? "-" : "";
-	int64_t secs = (ms < 0 ? -ms : ms) / 1000;
+	/* -INT64_MIN does not exist: a millisecond less is no error to see. */
+	int64_t secs = (ms < 0 ? -(ms == INT64_MIN ? ms + 1 : ms) : ms) / 1000;
 
 	if (secs >= 3600)
 		snprintf(buf, len, "%s%lld:%02lld:%02lld", sign, (long long)(secs / 3600),

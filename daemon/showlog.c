@@ -219,11 +219,14 @@ static const char *json_str(const cJSON *o, const char *name)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
+/* A duration from a log line; a hostile or damaged one (beyond a
+ * century either way) counts as none, so sums cannot overflow. */
 static int64_t json_ms(const cJSON *o, const char *name)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
 
-	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+	return cJSON_IsNumber(v) && v->valuedouble > -3.2e12 && v->valuedouble < 3.2e12
+		       ? (int64_t)v->valuedouble : 0;
 }
 
 char *report_build(const char *text, size_t len, bool csv)
