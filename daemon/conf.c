@@ -603,6 +603,12 @@ int conf_load(struct conf *c, const char *path, const char *const *overrides, in
 		diag_add(d, path, 0, "audio.loopback needs both audio.capture and audio.playback");
 	if (c->mqtt.lease_ms <= c->mqtt.heartbeat_ms)
 		diag_add(d, path, 0, "mqtt.lease must be longer than mqtt.heartbeat");
+	/* The prefix starts every topic the box publishes: a wildcard there
+	 * is a topic no broker accepts (the daemon would not link up). */
+	if (strpbrk(c->mqtt.prefix, "+#") ||
+	    (*c->mqtt.prefix && c->mqtt.prefix[strlen(c->mqtt.prefix) - 1] != '/'))
+		diag_add(d, path, 0, "mqtt.prefix \"%s\" must end in '/' and have no '+' or '#' "
+			 "(they are MQTT wildcards)", c->mqtt.prefix);
 	if (c->ndevices == 0) {
 		/* The embedded default: a show runs and can be seen with no hardware. */
 		str_copy(c->device[0].name, "console", DRV_NAME_MAX);

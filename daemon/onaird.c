@@ -3,7 +3,9 @@
  * and the control answers are their own files. Everything runs on one
  * thread in one loop. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +23,26 @@
 #include "replies.h"
 #include "running.h"
 #include "version.h"
+
+/* The state folder is writable, or can be made where it is to be: the
+ * nearest folder that exists on its path is writable. */
+static int dir_usable(const char *path)
+{
+	char p[PATH_MAX], *slash;
+
+	str_copy(p, path, sizeof(p));
+	while (access(p, F_OK) < 0) {
+		if (errno != ENOENT || !(slash = strrchr(p, '/')) || slash == p) {
+			if (errno == ENOENT)
+				str_copy(p, slash == p ? "/" : ".", sizeof(p));
+			else
+				return -1;
+			break;
+		}
+		*slash = '\0';
+	}
+	return access(p, W_OK | X_OK);
+}
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -182,6 +204,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
+		/* What the daemon needs at start, checked here too: --check is
+		 * the unit's ExecStartPre, and what it passes must start. */
+		if (dir_usable(c->state_dir) < 0) {
+			fprintf(stderr, "onaird: state folder %s: %s (set daemon.state_dir or --state-dir)\n",
+				c->state_dir, strerror(errno));
+			free(c);
+			return 1;
+		}
 		printf("configuration OK (%d segments, %d device%s)\n", c->rundown.count,
 		       c->ndevices, c->ndevices == 1 ? "" : "s");
 		free(c);

@@ -37,6 +37,18 @@ def check_mode_lists_every_error(tmp):
 
 
 @test
+def check_mode_refuses_what_the_daemon_would_refuse(tmp):
+    """--check is the unit's ExecStartPre: what it passes must start."""
+    blocker = write(tmp, "a-file", "not a folder")
+    p = subprocess.run([ONAIRD, "-c", MINIMAL, "--check", "--state-dir", blocker + "/state"],
+                       capture_output=True, text=True)
+    check(p.returncode == 1 and "state folder" in p.stderr, f"{p.returncode} {p.stdout}{p.stderr}")
+    p = subprocess.run([ONAIRD, "-c", MINIMAL, "--check", "-o", "node.role=leader", "-o", "mqtt.host=localhost",
+                        "-o", "mqtt.prefix=onair/#/"], capture_output=True, text=True)
+    check(p.returncode == 1 and "mqtt.prefix" in p.stderr, f"{p.returncode} {p.stderr}")
+
+
+@test
 def show_runs_and_onairctl_drives_it(tmp):
     d = Daemon(tmp, MINIMAL, "-o", "show.preroll=1")
     try:
