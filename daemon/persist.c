@@ -17,6 +17,12 @@
 #define PERSIST_VERSION 1
 #define PERSIST_FILE_MAX (256 * 1024)
 #define PERSIST_TAIL_MAX (256 * 1024)
+#define PERSIST_LOG_MAX (256 * 1024 * 1024)
+/* No show was saved before 2025 by this version: an earlier wall clock is
+ * a box that has not synced its time yet. */
+#define PERSIST_WALL_FLOOR 1735689600000LL
+/* A show resumed after half a day is a clock that jumped, not a break. */
+#define PERSIST_GAP_MAX (12LL * 3600 * 1000)
 
 struct persist_field {
 	const char *name;
@@ -237,12 +243,16 @@ static int newest_journal_state(const char *dir, cJSON **state, char *log_path, 
 	snprintf(log_path, path_len, "%s/%s", shows, newest);
 	if ((fd = open(log_path, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;
-	/* The last state is in the last few lines; a long show's log is read
-	 * from its tail only. */
+	/* The last state is in the last few lines: a long show's log is read
+	 * from its tail, and only when rejected commands and notes filled all
+	 * of that, from its start. */
 	end = lseek(fd, 0, SEEK_END);
-	if (end > 0 && (text = malloc(PERSIST_TAIL_MAX + 1))) {
-		off_t from = end > PERSIST_TAIL_MAX ? end - PERSIST_TAIL_MAX : 0;
+	for (int pass = 0; pass < 2 && end > 0 && !rc; pass++) {
+		off_t from = pass == 0 && end > PERSIST_TAIL_MAX ? end - PERSIST_TAIL_MAX : 0;
 
+		if ((pass == 1 && end <= PERSIST_TAIL_MAX) || end - from > PERSIST_LOG_MAX ||
+		    !(text = malloc((size_t)(end - from) + 1)))
+			break;
 		got = pread(fd, text, (size_t)(end - from), from);
 		text[got > 0 ? got : 0] = '\0';
 		for (p = text + (got > 0 ? got : 0); p > text && !rc;) {
@@ -262,10 +272,18 @@ static int newest_journal_state(const char *dir, cJSON **state, char *log_path, 
 			}
 			cJSON_Delete(o);
 		}
+		free(text);
+		text = NULL;
 	}
-	free(text);
 	close(fd);
 	return rc;
+}
+
+static bool same_boot(const cJSON *o, const char *boot_id)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, "boot_id");
+
+	return *boot_id && cJSON_IsString(v) && strcmp(v->valuestring, boot_id) == 0;
 }
 
 static int64_t saved_wall(const cJSON *o)
@@ -305,12 +323,26 @@ int persist_load_newest(const char *dir, struct show_state *s, struct onair_time
 
 		if (persist_read(journal, s, now, boot_id, rundown_hash, why, sizeof(why)) == 0) {
 			origin->from_log = true;
+			origin->saved_wall = saved_wall(journal);
+			origin->other_boot = !same_boot(journal, boot_id);
 			rc = 1;
 		}
 	}
 	if (!rc && cJSON_IsObject(file)) {
 		rc = persist_read(file, s, now, boot_id, rundown_hash, err, errlen) == 0 ? 1 : -1;
 		origin->file_damaged = rc < 0;
+		origin->saved_wall = saved_wall(file);
+		origin->other_boot = !same_boot(file, boot_id);
+	}
+	/* After a reboot the time that passed comes from the wall clock. A box
+	 * without a real-time clock may wake in 1970 (or a year ahead) until
+	 * it syncs: then nothing is believed to have passed, and the caller
+	 * holds the show instead of showing the anchor nonsense. */
+	if (rc == 1 && origin->other_boot &&
+	    (now.wall < PERSIST_WALL_FLOOR || now.wall < origin->saved_wall - 60000 ||
+	     now.wall - origin->saved_wall > PERSIST_GAP_MAX)) {
+		origin->clock_doubt = true;
+		show_shift_mono(s, now.wall - origin->saved_wall);
 	}
 	if (!rc && origin->file_damaged)
 		rc = -1;

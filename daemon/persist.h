@@ -30,6 +30,9 @@ int persist_save(const char *dir, const struct show_state *s, struct onair_time 
 struct persist_origin {
 	bool from_log;		/* the newest show log's journal, newer than the file */
 	bool file_damaged;	/* show.state was there but unusable */
+	bool other_boot;	/* saved before a reboot: time passed by the wall clock */
+	bool clock_doubt;	/* that wall clock is not believable: no time taken as passed */
+	int64_t saved_wall;
 	char log[PATH_MAX];	/* the newest show log, "" when none */
 };
 /* The newest saved state: dir/show.state, or the last state the newest

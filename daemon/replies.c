@@ -1,4 +1,5 @@
 /* The control socket's answers (see replies.h). */
+#define _GNU_SOURCE
 #include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,9 @@ static void storage_json(cJSON *o)
 	cJSON_AddNumberToObject(st, "batches", (double)batches);
 }
 
+/* The control socket answers at most 4 MiB; a log answer keeps within it. */
+#define LOG_ANSWER_MAX (3 * 1024 * 1024)
+
 /* The status answer: the view at this moment (an update first, so it is
  * the same snapshot the devices show), the devices and the link. */
 static cJSON *status_json(void)
@@ -67,26 +71,75 @@ static char *text_response(char *text)
 	return json;
 }
 
-static char *read_log(int last, size_t *len)
+/* The state each line carries for a restart is for the daemon, not for
+ * the people reading the log: it is left out of the answer. */
+static size_t without_state(char *text, size_t len)
 {
-	char *text;
+	char *out = text, *p = text, *end = text + len;
+
+	while (p < end) {
+		char *mark = memmem(p, (size_t)(end - p), ",\"state\":{", 10);
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+		int depth = 0;
+		char *q;
+
+		if (!mark || (nl && mark > nl)) {
+			char *stop = nl ? nl + 1 : end;
+
+			memmove(out, p, (size_t)(stop - p));
+			out += stop - p;
+			p = stop;
+			continue;
+		}
+		memmove(out, p, (size_t)(mark - p));
+		out += mark - p;
+		for (q = mark + 9; q < end && *q != '\n'; q++) {
+			if (*q == '{')
+				depth++;
+			else if (*q == '}' && --depth == 0)
+				break;
+		}
+		p = q < end && *q == '}' ? q + 1 : q;
+	}
+	*out = '\0';
+	return (size_t)(out - text);
+}
+
+/* The show log, or its last lines; an answer stays under the control
+ * socket's limit: a longer log answers its tail and says where the rest is
+ * (whole: all of it, for the report). */
+static char *read_log(int last, bool whole, size_t *len)
+{
+	char *text, *p;
+	int lines = 0;
 
 	if (running.log.fd < 0) {
 		*len = 0;
 		return NULL;
 	}
-	text = file_read(running.log.path, 64 * 1024 * 1024, len);
-	if (text && last > 0) {
-		char *p = text + *len;
-		int lines = 0;
+	text = file_read(running.log.path, 256 * 1024 * 1024, len);
+	if (!text)
+		return NULL;
+	*len = without_state(text, *len);
+	if (whole)
+		return text;	/* for the report, which answers a summary */
+	p = text + *len;
+	if (p > text && p[-1] == '\n')
+		p--;
+	while (p > text && (last <= 0 || lines < last) && (size_t)(text + *len - p) < LOG_ANSWER_MAX)
+		if (*--p == '\n')
+			lines++;
+	if (p > text) {
+		char *tail;
 
-		if (p > text && p[-1] == '\n')
-			p--;
-		while (p > text && lines < last)
-			if (*--p == '\n')
-				lines++;
 		if (*p == '\n')
 			p++;
+		if (last <= 0 && asprintf(&tail, "(earlier lines left out: the whole log is %s)\n%s",
+					  running.log.path, p) >= 0) {
+			free(text);
+			*len = strlen(tail);
+			return tail;
+		}
 		memmove(text, p, (size_t)(text + *len - p) + 1);
 		*len = strlen(text);
 	}
@@ -108,7 +161,7 @@ static char *log_answer(const struct cmd_request *req)
 	if (running.log.fd < 0)
 		return ctl_error_response(req->verb == CMD_LOG ? "no show has started yet: the log is empty"
 							       : "no show has started yet: nothing to report");
-	text = read_log(req->verb == CMD_LOG ? req->count : 0, &len);
+	text = read_log(req->verb == CMD_LOG ? req->count : 0, req->verb == CMD_REPORT, &len);
 	if (req->verb == CMD_LOG)
 		return text_response(text);
 	json = text_response(report_build(text ? text : "", text ? len : 0, req->csv));

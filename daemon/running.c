@@ -358,6 +358,17 @@ static void resume_saved_show(void)
 	}
 	if (hash != rundown_hash(&c->rundown))
 		log_warnx("state: the rundown changed since the state was saved; resuming by segment number");
+	if (origin.clock_doubt && running.show.phase == SHOW_LIVE) {
+		struct show_cmd hold = { SHOW_CMD_HOLD, 0, SHOW_SRC_TIMER };
+		struct show_events ev;
+		char saved[48], reads[48];
+
+		time_format_wall(origin.saved_wall, saved, sizeof(saved));
+		time_format_wall(now.wall, reads, sizeof(reads));
+		log_warnx("state: the clock reads %s but the show was saved at %s: not believed; the show "
+			  "resumes on HOLD at the time it had left (resume once the clock is right)", reads, saved);
+		show_apply(&running.show, &c->rundown, &c->show, &hold, now, &ev, err, sizeof(err));
+	}
 	if (running.show.phase != SHOW_STANDBY && running.show.phase != SHOW_ENDED &&
 	    running.show.show_start_wall) {
 		r.log_show_wall = running.show.show_start_wall;

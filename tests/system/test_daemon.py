@@ -121,6 +121,61 @@ def kill9_resumes_same_segment_and_time(tmp):
 
 
 @test
+def a_long_show_log_stays_readable(tmp):
+    """Past the control socket's 4 MiB answer: log answers its tail and says
+    where the whole log is, report reads all of it; the state each line
+    carries for a restart is left out of the answer."""
+    d = Daemon(tmp, MINIMAL, "-o", "show.preroll=0")
+    try:
+        check(ctl(d, "goto", "2")[0] == 0, "goto")
+        path = status(d)["log"]
+        d.stop()
+        line = json.dumps({"event": "hold", "seq": 7, "segment": 2, "title": "产品 Product" * 8,
+                           "source": "pedal", "who": "pedal deck 3", "time": "2026-11-30T20:00:00.000+08:00"})
+        with open(path, "a") as f:
+            for _ in range(20000):
+                f.write(line + "\n")
+        d.start()
+        rc, out, err = ctl(d, "log")
+        check(rc == 0, f"log: exit {rc} {err}")
+        check(out.startswith("(earlier lines left out: the whole log is " + path), out[:200])
+        check('"state":' not in out, "the state is in the answer")
+        check(len(out) < 4 * 1024 * 1024, f"{len(out)} bytes")
+        rc, out, err = ctl(d, "log", "5")
+        check(rc == 0 and len(out.splitlines()) == 5, f"log 5: {rc} {len(out.splitlines())} lines")
+        rc, out, err = ctl(d, "report")
+        check(rc == 0 and "Show report" in out, f"report: {rc} {err}")
+    finally:
+        d.stop()
+
+
+@test
+def an_unbelievable_clock_resumes_on_hold(tmp):
+    """A box without a real-time clock restarts with its clock a year off:
+    the show does not jump by a year; it resumes on hold with the time it
+    had left, and says why."""
+    d = Daemon(tmp, MINIMAL, "-o", "show.preroll=0")
+    try:
+        check(ctl(d, "goto", "2")[0] == 0, "goto")
+        before = status(d)["remaining_ms"]
+        d.stop()
+        path = os.path.join(d.state, "show.state")
+        with open(path) as f:
+            state = json.load(f)
+        state["boot_id"] = "another-boot"
+        state["saved_wall"] += 365 * 24 * 3600 * 1000  # saved "a year from now": this clock is behind
+        with open(path, "w") as f:
+            json.dump(state, f)
+        d.start()
+        s = status(d)
+        check(s["state"] == "hold", f"state {s['state']}")
+        check(abs(s["remaining_ms"] - before) < 3000, f"remaining {s['remaining_ms']} vs {before}")
+        check("not believed" in d.log(), "no word about the clock")
+    finally:
+        d.stop()
+
+
+@test
 def corrupt_state_is_reported_not_fatal(tmp):
     os.makedirs(os.path.join(tmp, "state"))
     write(tmp, "state/show.state", '{"version":1,"phase":"li')
