@@ -555,11 +555,16 @@ static void conf_load_board(struct conf *c, struct diag *d)
 {
 	char path[PATH_MAX];
 
+	size_t n = strlen(c->board_name);
+	bool file_name = n > 5 && strcmp(c->board_name + n - 5, ".conf") == 0;
+
+	/* "rpi4" names a board in board_dir; "rpi4.conf" is the same board
+	 * written as its file's name; a path with '/' is a file of one's own. */
 	if (strchr(c->board_name, '/')) {
 		str_copy(path, c->board_name, sizeof(path));
 		resolve_relative(path, sizeof(path), c->path);
-	} else if ((size_t)snprintf(path, sizeof(path), "%s/%s.conf", c->board_dir, c->board_name) >=
-		   sizeof(path)) {
+	} else if ((size_t)snprintf(path, sizeof(path), "%s/%.*s.conf", c->board_dir,
+				    (int)(file_name ? n - 5 : n), c->board_name) >= sizeof(path)) {
 		diag_add(d, c->path, 0, "board path is too long");
 		return;
 	}

@@ -240,6 +240,21 @@ static void test_missing_rundown(void **state)
 	assert_non_null(strstr(d.lines[0], "configs/does-not-exist.csv: cannot read rundown"));
 }
 
+/* "board = sim.conf" is the board sim, as its file is named. */
+static void test_board_by_file_name(void **state)
+{
+	const char *const by_file[] = { "daemon.board_dir=" SRCDIR "/boards", "daemon.board=sim.conf" };
+	const char *const by_name[] = { "daemon.board_dir=" SRCDIR "/boards", "daemon.board=sim" };
+
+	(void)state;
+	if (conf_load(&c, SRCDIR "/configs/minimal.conf", by_file, 2, &d) != 0) {
+		diag_print(&d);
+		fail_msg("board = sim.conf does not load");
+	}
+	assert_int_equal(conf_load(&c2, SRCDIR "/configs/minimal.conf", by_name, 2, &d), 0);
+	assert_string_equal(c.board.path, c2.board.path);
+}
+
 static void test_schedule(void **state)
 {
 	(void)state;
@@ -265,6 +280,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_node_and_mqtt_errors, teardown),
 		cmocka_unit_test_teardown(test_missing_rundown, teardown),
 		cmocka_unit_test_teardown(test_schedule, teardown),
+		cmocka_unit_test_teardown(test_board_by_file_name, teardown),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
