@@ -12,7 +12,7 @@
 #include "rundown.h"
 
 #define CSV_MAX_FIELDS 32
-#define CSV_FIELD_MAX 1024
+#define CSV_FIELD_MAX 2048
 #define RUNDOWN_FILE_MAX (1024 * 1024)
 
 enum rundown_column {
@@ -56,9 +56,12 @@ static bool segment_set(struct rundown_segment *s, enum rundown_column col, cons
 			diag_add(d, path, line, "segment title is empty");
 			return false;
 		}
-		if (strlen(value) >= sizeof(s->title))
-			diag_add(d, path, line, "segment title is longer than %zu bytes; cut",
-				 sizeof(s->title) - 1);
+		if (strlen(value) >= sizeof(s->title)) {
+			diag_add(d, path, line, "segment title is %zu bytes, over the %zu a title may have "
+				 "(about %zu Chinese characters): shorten it", strlen(value),
+				 sizeof(s->title) - 1, (sizeof(s->title) - 1) / 3);
+			return false;
+		}
 		str_copy(s->title, value, sizeof(s->title));
 		return true;
 	case COL_DURATION:
@@ -110,12 +113,36 @@ static bool segment_set(struct rundown_segment *s, enum rundown_column col, cons
 		str_copy(s->kind, value, sizeof(s->kind));
 		return true;
 	case COL_NOTES:
+		if (strlen(value) >= sizeof(s->notes)) {
+			diag_add(d, path, line, "notes are %zu bytes, over the %zu they may have "
+				 "(about %zu Chinese characters): shorten them", strlen(value),
+				 sizeof(s->notes) - 1, (sizeof(s->notes) - 1) / 3);
+			return false;
+		}
 		str_copy(s->notes, value, sizeof(s->notes));
 		return true;
 	case COL_COUNT:
 		break;
 	}
 	return false;
+}
+
+/* A cell's text: a control character is named as such (a spreadsheet
+ * formula's CHAR(7), a pasted escape), bytes that are not UTF-8 point at
+ * the export's encoding. */
+static bool field_text(const char *value, const char *path, int line, int field, struct diag *d)
+{
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+		if ((*p < 0x20 && *p != '\t') || *p == 0x7F) {
+			diag_add(d, path, line, "field %d has a control character (0x%02x): remove it", field, *p);
+			return false;
+		}
+	if (!utf8_valid(value, strlen(value))) {
+		diag_add(d, path, line, "field %d is not valid UTF-8 "
+			 "(save the spreadsheet as \"CSV UTF-8\", not GBK/ANSI)", field);
+		return false;
+	}
+	return true;
 }
 
 static bool segment_check(const struct rundown_segment *s, const char *path, struct diag *d)
@@ -245,6 +272,20 @@ int rundown_parse_csv(struct rundown *r, const char *path, const char *data, siz
 	int nfields, line, errors_before = (int)d->count, rows = 0;
 	bool overflow;
 
+	/* A NUL byte would end a field unseen and cut a title silently. */
+	{
+		const char *nul = memchr(data, '\0', len);
+
+		if (nul) {
+			int at = 1;
+
+			for (const char *q = data; q < nul; q++)
+				at += *q == '\n';
+			diag_add(d, path, at, "a NUL byte: this is not a text file (save the spreadsheet "
+				 "as \"CSV UTF-8\")");
+			return -1;
+		}
+	}
 	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
 		c.p += 3;
 	c.sep = csv_guess_separator(c.p, c.end);
@@ -300,9 +341,7 @@ int rundown_parse_csv(struct rundown *r, const char *path, const char *data, siz
 			for (char *q = value; *q; q++)
 				if (*q == '\n' || *q == '\r')
 					*q = ' ';
-			if (!utf8_valid(value, strlen(value))) {
-				diag_add(d, path, line, "field %d is not valid UTF-8 "
-					 "(save the spreadsheet as \"CSV UTF-8\", not GBK/ANSI)", i + 1);
+			if (!field_text(value, path, line, i + 1, d)) {
 				ok = false;
 				continue;
 			}

@@ -8,9 +8,11 @@
 #include "util.h"
 
 #define RUNDOWN_MAX_SEGMENTS 200
-#define RUNDOWN_TITLE_MAX 128
+/* What teams write: a product title of 170 Chinese characters, talking
+ * points of 340. A display that cannot show it all shortens it. */
+#define RUNDOWN_TITLE_MAX 512
 #define RUNDOWN_KIND_MAX 24
-#define RUNDOWN_NOTES_MAX 256
+#define RUNDOWN_NOTES_MAX 1024
 #define RUNDOWN_INHERIT (-1)
 
 struct rundown_segment {

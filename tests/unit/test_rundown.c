@@ -134,6 +134,34 @@ static void test_example_rundown_file(void **state)
 	assert_true(rundown_hash(&r) != 0);
 }
 
+/* What teams write: a 43-character Chinese product title (129 bytes) is an
+ * ordinary title; a NUL or a control character is named as what it is. */
+static void test_long_titles_and_bad_bytes(void **state)
+{
+	static const char title[] = "产品一 超长的商品标题限时秒杀福利款今晚直播间专属价格买一送一加赠礼品赶紧下单数量有限先到先得";
+	char csv[4096], big[700];
+
+	(void)state;
+	snprintf(csv, sizeof(csv), "title,duration,notes\n%s,3:00,%s\n", title, title);
+	assert_true(strlen(title) > 127);
+	assert_int_equal(parse(csv), 0);
+	assert_string_equal(r.seg[0].title, title);
+	assert_string_equal(r.seg[0].notes, title);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	snprintf(csv, sizeof(csv), "title,duration\n%s,3:00\n", big);
+	assert_int_equal(parse(csv), -1);
+	assert_non_null(strstr(d.lines[0], "shorten it"));
+	diag_free(&d);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(rundown_parse_csv(&r, "t.csv", "title,duration\nA\0B,3:00\n", 22, &d), -1);
+	assert_non_null(strstr(d.lines[0], "t.csv:2: a NUL byte"));
+	diag_free(&d);
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(parse("title,duration\nA\x07" "B,3:00\n"), -1);
+	assert_non_null(strstr(d.lines[0], "control character (0x07)"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +172,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_many_segments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ini_segment_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_example_rundown_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_titles_and_bad_bytes, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("rundown", tests, NULL, NULL);
