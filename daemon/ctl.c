@@ -20,6 +20,8 @@
 #define CTL_MAX_CLIENTS 32
 #define CTL_OUT_MAX (4 * 1024 * 1024)
 #define CTL_IDLE_MS 30000
+/* A request line is finished within this, however slowly its bytes come. */
+#define CTL_LINE_MS 5000
 /* Requests a client may have waiting for the disk before it is read no more. */
 #define CTL_PENDING_MAX 64
 
@@ -53,6 +55,8 @@ struct ctl_client {
 	} slot[CTL_PENDING_MAX];
 	int nslots;
 	bool waiting;		/* the oldest slot is still awaited */
+	int64_t line_since;	/* when the unfinished line began, 0 with none */
+	int64_t active;		/* the last complete request (or the accept) */
 	char who[64];
 	struct ctl_client *next;
 };
@@ -188,6 +192,7 @@ uint64_t ctl_defer(void)
 }
 
 static void client_process(struct ctl_client *cl);
+static void client_arm(struct ctl_client *cl);
 
 void ctl_answer(uint64_t ticket, char *response)
 {
@@ -213,7 +218,7 @@ void ctl_answer(uint64_t ticket, char *response)
 	cl->waiting = cl->nslots > 0;
 	client_process(cl);
 	if (!cl->waiting)
-		loop_timer_arm(cl->idle, time_mono_ms() + CTL_IDLE_MS);
+		client_arm(cl);
 	client_flush(cl);
 }
 
@@ -221,8 +226,27 @@ static void client_idle(void *data)
 {
 	struct ctl_client *cl = data;
 
-	log_debug("ctl: %s: idle; closed", cl->who);
+	if (cl->line_since)
+		log_info("ctl: %s: a request line not finished within %d s; closed", cl->who,
+			 CTL_LINE_MS / 1000);
+	else
+		log_debug("ctl: %s: idle; closed", cl->who);
 	client_free(cl);
+}
+
+/* Idle for CTL_IDLE_MS, and a line begun is finished within CTL_LINE_MS:
+ * a byte now and then keeps no client in. */
+static void client_arm(struct ctl_client *cl)
+{
+	int64_t now = time_mono_ms(), at = now + CTL_IDLE_MS;
+
+	if (cl->inlen && !cl->line_since)
+		cl->line_since = now;
+	if (!cl->inlen)
+		cl->line_since = 0;
+	if (cl->line_since && cl->line_since + CTL_LINE_MS < at)
+		at = cl->line_since + CTL_LINE_MS;
+	loop_timer_arm(cl->idle, at);
 }
 
 /* Answer the complete lines received, in order, until one is deferred. */
@@ -236,6 +260,8 @@ static void client_process(struct ctl_client *cl)
 		client_line(cl, cl->in, len);
 		memmove(cl->in, nl + 1, cl->inlen - len - 1);
 		cl->inlen -= len + 1;
+		cl->active = time_mono_ms();
+		cl->line_since = 0;
 	}
 	if (cl->nslots < CTL_PENDING_MAX && cl->closing && cl->inlen) {
 		/* The last request may come without its newline before EOF. */
@@ -277,8 +303,26 @@ static void client_ready(int fd, uint32_t events, void *data)
 	}
 	client_process(cl);
 	if (!cl->waiting)
-		loop_timer_arm(cl->idle, time_mono_ms() + CTL_IDLE_MS);
+		client_arm(cl);
 	client_flush(cl);
+}
+
+/* Full: the client longest without a finished request, and not waiting
+ * for an answer, makes room, so the operator always gets in however many
+ * idle or trickling clients hold the socket. */
+static bool make_room(void)
+{
+	struct ctl_client *oldest = NULL;
+
+	for (struct ctl_client *cl = ctl.clients; cl; cl = cl->next)
+		if (!cl->nslots && !cl->outlen && (!oldest || cl->active < oldest->active))
+			oldest = cl;
+	if (!oldest)
+		return false;
+	log_info("ctl: %d clients, the most there may be: closed %s (no request for %lld ms) to let "
+		 "a new one in", ctl.nclients, oldest->who, (long long)(time_mono_ms() - oldest->active));
+	client_free(oldest);
+	return true;
 }
 
 static void ctl_accept(int fd, uint32_t events, void *data)
@@ -296,7 +340,7 @@ static void ctl_accept(int fd, uint32_t events, void *data)
 				log_warn("ctl: accept");
 			return;
 		}
-		if (ctl.nclients >= CTL_MAX_CLIENTS || !(cl = calloc(1, sizeof(*cl)))) {
+		if ((ctl.nclients >= CTL_MAX_CLIENTS && !make_room()) || !(cl = calloc(1, sizeof(*cl)))) {
 			log_warnx("ctl: too many clients; refused one");
 			close(cfd);
 			continue;
@@ -315,7 +359,8 @@ static void ctl_accept(int fd, uint32_t events, void *data)
 			free(cl);
 			continue;
 		}
-		loop_timer_arm(cl->idle, time_mono_ms() + CTL_IDLE_MS);
+		cl->active = time_mono_ms();
+		loop_timer_arm(cl->idle, cl->active + CTL_IDLE_MS);
 		cl->next = ctl.clients;
 		ctl.clients = cl;
 		ctl.nclients++;

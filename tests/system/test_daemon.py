@@ -275,6 +275,37 @@ def second_instance_and_missing_daemon(tmp):
 
 
 @test
+def slow_clients_never_lock_the_operator_out(tmp):
+    """32 local clients trickling a byte a second hold every place the
+    socket has: the operator still gets in, at once, every time."""
+    d = Daemon(tmp, MINIMAL)
+    clients = []
+    try:
+        for _ in range(32):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(d.sock)
+            clients.append(s)
+        t_end = time.monotonic() + 7
+        while time.monotonic() < t_end:
+            for s in clients:
+                try:
+                    s.send(b"s")
+                except OSError:
+                    pass  # closed by the daemon: that is the point
+            t0 = time.monotonic()
+            rc, _, err = ctl(d, "status")
+            check(rc == 0, f"operator locked out: exit {rc} {err}")
+            check(time.monotonic() - t0 < 2, "status took over 2 s")
+            time.sleep(1)
+        check("not finished within 5 s" in d.log() or "to let a new one in" in d.log(),
+              "no word about the clients closed")
+    finally:
+        for s in clients:
+            s.close()
+        d.stop()
+
+
+@test
 def socket_mode_is_0660(tmp):
     d = Daemon(tmp, MINIMAL)
     try:
