@@ -117,7 +117,8 @@ run: all
 	@mkdir -p $(BUILD)/run
 	@echo "onaird: control it from another terminal with:"
 	@echo "  ONAIR_SOCKET=$(BUILD)/run/onaird.sock $(BUILD)/onairctl status"
-	$(BUILD)/onaird -c configs/studio.conf --state-dir $(BUILD)/run --socket $(BUILD)/run/onaird.sock
+	-$(BUILD)/onaird -c configs/studio.conf --state-dir $(BUILD)/run --socket $(BUILD)/run/onaird.sock; \
+		$(BUILD)/onaird -c configs/studio.conf --safe-outputs
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 check:
