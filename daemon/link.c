@@ -97,12 +97,15 @@ static void publish_state(void)
 	publish_view(&running.view, 1);
 }
 
-/* The next heartbeat, moved onto the countdown's next change when that
- * comes within a second after it is due: one wake-up serves both. */
+/* The next heartbeat, moved onto a change of the countdown (which comes
+ * on whole seconds from its next one) within a second after it is due:
+ * one wake-up serves both, here and on every follower counting alike. */
 static void arm_heartbeat(void)
 {
 	int64_t due = time_mono_ms() + conf()->mqtt.heartbeat_ms, next = running.view.out.next;
 
+	if (next != NEVER && next < due)
+		next += (due - next + 999) / 1000 * 1000;
 	if (next != NEVER && next >= due && next - due < 1000)
 		due = next;
 	loop_timer_arm(l.heartbeat, due);

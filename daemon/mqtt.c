@@ -51,6 +51,7 @@ static struct {
 } q = { .fd = -1 };
 
 static void schedule_reconnect(void);
+static void misc_later(void);
 static void say_once(const char *what, const char *detail);
 
 const char *mqtt_topic(const char *suffix)
@@ -130,11 +131,23 @@ static void socket_ready(int fd, uint32_t events, void *data)
 	 * PUBACK) goes out now, not one more pass of the loop later. */
 	if (rc == MOSQ_ERR_SUCCESS && ((events & EPOLLOUT) || (q.connected && mosq.want_write(q.m))))
 		rc = mosq.loop_write(q.m, 1);
+	if (rc == MOSQ_ERR_SUCCESS && q.connected && (events & EPOLLIN))
+		rc = mosq.loop_misc(q.m);
 	if (rc != MOSQ_ERR_SUCCESS || mosq.socket(q.m) < 0) {
 		lost(rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosq.strerror(rc));
 		return;
 	}
+	if (q.connected && (events & EPOLLIN))
+		misc_later();
 	want();
+}
+
+/* Keepalive pings need a look now and then, not every second: a third of
+ * the keepalive, pushed back whenever there is traffic anyway (a message
+ * read, the leader's heartbeat), so on a busy link it never fires alone. */
+static void misc_later(void)
+{
+	loop_timer_arm(q.misc, time_mono_ms() + q.cfg.mqtt.keepalive_ms / 3);
 }
 
 static void misc_tick(void *data)
@@ -148,8 +161,7 @@ static void misc_tick(void *data)
 		return;
 	}
 	want();
-	/* Keepalive pings need a look now and then, not every second. */
-	loop_timer_arm(q.misc, time_mono_ms() + q.cfg.mqtt.keepalive_ms / 4);
+	misc_later();
 }
 
 /* A failure that repeats every retry is said once, until it changes. */
@@ -189,7 +201,7 @@ static void try_connect(void *data)
 	}
 	q.watch = loop_watch_add(q.fd, EPOLLIN | EPOLLOUT, socket_ready, NULL);
 	/* If CONNACK never comes, the keepalive check notices. */
-	loop_timer_arm(q.misc, time_mono_ms() + q.cfg.mqtt.keepalive_ms / 4);
+	misc_later();
 }
 
 static void schedule_reconnect(void)
