@@ -78,12 +78,12 @@ static size_t without_state(char *text, size_t len)
 	char *out = text, *p = text, *end = text + len;
 
 	while (p < end) {
-		char *mark = memmem(p, (size_t)(end - p), ",\"state\":{", 10);
 		char *nl = memchr(p, '\n', (size_t)(end - p));
+		char *mark = memmem(p, (size_t)((nl ? nl : end) - p), ",\"state\":{", 10);
 		int depth = 0;
 		char *q;
 
-		if (!mark || (nl && mark > nl)) {
+		if (!mark) {
 			char *stop = nl ? nl + 1 : end;
 
 			memmove(out, p, (size_t)(stop - p));
