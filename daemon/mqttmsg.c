@@ -353,6 +353,8 @@ char *mqttmsg_error_encode(const char *node, const char *reason, const char *top
 {
 	cJSON *o = cJSON_CreateObject();
 
+	/* As the control protocol answers a refusal: a tool checks "ok". */
+	cJSON_AddBoolToObject(o, "ok", false);
 	cJSON_AddStringToObject(o, "node", node);
 	cJSON_AddStringToObject(o, "error", reason);
 	cJSON_AddStringToObject(o, "topic", topic);

@@ -76,6 +76,17 @@ static void test_malformed(void **state)
 	assert_non_null(strstr(err, "over the 8192-byte limit"));
 }
 
+/* A refusal reads as the control protocol's does: "ok" false, and why. */
+static void test_refusal_says_ok_false(void **state)
+{
+	char *e = mqttmsg_error_encode("desk", "no segment is running", "onair/s/cmd", "c-1");
+
+	(void)state;
+	assert_string_equal(e, "{\"ok\":false,\"node\":\"desk\",\"error\":\"no segment is running\","
+			       "\"topic\":\"onair/s/cmd\",\"id\":\"c-1\"}");
+	free(e);
+}
+
 /* JSON's own whitespace is JSON: a file sent with mosquitto_pub -f, a
  * Windows line end, Node-RED's pretty printing. */
 static void test_whitespace_is_json(void **state)
@@ -220,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_whitespace_is_json),
+		cmocka_unit_test(test_refusal_says_ok_false),
 		cmocka_unit_test(test_future_commands_are_refused),
 		cmocka_unit_test(test_round_trip_of_a_forwarded_press),
 		cmocka_unit_test(test_answers_carry_the_command_id),
