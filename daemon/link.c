@@ -438,10 +438,31 @@ static void announce_to_homeassistant(void)
 	free(text);
 }
 
+/* A v5 response topic inside the studio's own topics (its state, a
+ * box's status) would let whoever may send a command make the leader
+ * publish there: answers go only outside them, or under reply/. */
+static const char *safe_response(const char *response)
+{
+	const char *prefix = mqtt_topic("");
+	char reply[160];
+
+	if (!response)
+		return NULL;
+	snprintf(reply, sizeof(reply), "%sreply/", prefix);
+	if (strpbrk(response, "+#") ||
+	    (strncmp(response, prefix, strlen(prefix)) == 0 && strncmp(response, reply, strlen(reply)) != 0)) {
+		log_warnx("mqtt: a command asked for its answer on %.100s, inside the studio's topics: "
+			  "not answered there (use a topic of the tool's own, or %sreply/...)", response, prefix);
+		return NULL;
+	}
+	return response;
+}
+
 static void message(const char *topic, const char *payload, size_t len, bool retained,
 		    const char *response, const void *corr, int corr_len, void *data)
 {
-	const struct link_msg msg = { topic, payload, len, retained, response, corr, corr_len };
+	const struct link_msg msg = { topic, payload, len, retained, safe_response(response), corr,
+				      corr_len };
 	const char *ha = conf()->mqtt.discovery_prefix;
 
 	(void)data;

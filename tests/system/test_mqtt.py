@@ -226,6 +226,28 @@ def a_retained_command_is_applied_once(tmp):
 
 
 @test
+def answers_never_land_on_the_studios_own_topics(tmp):
+    """A command that names the studio's state as its v5 response topic
+    does not make the leader publish its answer there."""
+    with studio(tmp) as (b, leader, f1):
+        b.pub("onair/studio/cmd", '{"cmd":"goto","arg":2}')
+        wait_for(shows(f1, "segment", 2), 5, "not at segment 2")
+        for target in ("onair/studio/state", "onair/studio/node/cam1/status"):
+            sub = subprocess.Popen(["stdbuf", "-oL", "mosquitto_sub", "-p", str(b.port), "-t", target,
+                                    "-W", "5"], stdout=subprocess.PIPE)
+            time.sleep(0.3)
+            b.pub("onair/studio/cmd", '{"cmd":"hold","id":"x"}', "-V", "5",
+                  "-D", "publish", "response-topic", target)
+            time.sleep(1)
+            sub.terminate()
+            seen = sub.communicate()[0].decode()
+            check('"ok":' not in seen, f"an answer landed on {target}: {seen}")
+            b.pub("onair/studio/cmd", '{"cmd":"resume"}')
+        check("inside the studio's topics" in leader.log(), "the refusal is not said")
+        check(link(f1) == "ok", "the follower lost its leader")
+
+
+@test
 def stale_and_malformed_commands_change_nothing(tmp):
     with studio(tmp) as (b, leader, f1):
         b.pub("onair/studio/cmd", '{"cmd":"start"}')
