@@ -45,6 +45,7 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
 	struct item *head, **tail;
+	struct item *done;		/* written, to be freed by the loop */
 	size_t held_bytes;
 	bool stop;
 	uint64_t last;			/* loop side: newest ticket handed out */
@@ -217,7 +218,10 @@ static void *worker(void *arg)
 				s.held_bytes += it->len;
 			s.fault.failing = false;
 			s.fault.held = 0;
-			free_list(batch);
+			/* Freed by the loop: the worker never calls malloc or free,
+			 * so it never holds the allocator's lock the loop needs. */
+			last->next = s.done;
+			s.done = batch;
 		} else {
 			/* Hold the batch at the head of the queue; try again soon. */
 			last->next = s.head;
@@ -280,8 +284,14 @@ static void efd_ready(int fd, uint32_t events, void *data)
 {
 	uint64_t n;
 	ssize_t r = read(fd, &n, sizeof(n));
+	struct item *done;
 
 	(void)events, (void)data, (void)r;
+	pthread_mutex_lock(&s.lock);
+	done = s.done;
+	s.done = NULL;
+	pthread_mutex_unlock(&s.lock);
+	free_list(done);
 	run_waiters();
 	if (s.changed)
 		s.changed(s.data);
@@ -313,7 +323,8 @@ void store_fini(void)
 	pthread_join(s.thread, NULL);
 	s.running = false;
 	free_list(s.head);
-	s.head = NULL;
+	free_list(s.done);
+	s.head = s.done = NULL;
 	s.tail = &s.head;
 	/* Everything was written (or the disk failed): answer who waits. */
 	run_waiters();
