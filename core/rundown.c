@@ -44,6 +44,20 @@ static void segment_defaults(struct rundown_segment *s, int line)
 	s->line = line;
 }
 
+/* A title or notes: what a team writes is kept whole; one that does not
+ * fit is refused with its size, never cut. */
+static bool text_set(char *field, size_t size, const char *value, const char *what,
+		     const char *path, int line, struct diag *d)
+{
+	if (strlen(value) >= size) {
+		diag_add(d, path, line, "%s is %zu bytes, over the %zu it may have (about %zu Chinese "
+			 "characters): shorten it", what, strlen(value), size - 1, (size - 1) / 3);
+		return false;
+	}
+	str_copy(field, value, size);
+	return true;
+}
+
 /* Set one named property of a segment from text; false with a message. */
 static bool segment_set(struct rundown_segment *s, enum rundown_column col, const char *value,
 			const char *path, int line, struct diag *d)
@@ -56,14 +70,7 @@ static bool segment_set(struct rundown_segment *s, enum rundown_column col, cons
 			diag_add(d, path, line, "segment title is empty");
 			return false;
 		}
-		if (strlen(value) >= sizeof(s->title)) {
-			diag_add(d, path, line, "segment title is %zu bytes, over the %zu a title may have "
-				 "(about %zu Chinese characters): shorten it", strlen(value),
-				 sizeof(s->title) - 1, (sizeof(s->title) - 1) / 3);
-			return false;
-		}
-		str_copy(s->title, value, sizeof(s->title));
-		return true;
+		return text_set(s->title, sizeof(s->title), value, "segment title", path, line, d);
 	case COL_DURATION:
 		if (!duration_parse(value, false, &ms) || ms <= 0) {
 			diag_add(d, path, line,
@@ -113,14 +120,7 @@ static bool segment_set(struct rundown_segment *s, enum rundown_column col, cons
 		str_copy(s->kind, value, sizeof(s->kind));
 		return true;
 	case COL_NOTES:
-		if (strlen(value) >= sizeof(s->notes)) {
-			diag_add(d, path, line, "notes are %zu bytes, over the %zu they may have "
-				 "(about %zu Chinese characters): shorten them", strlen(value),
-				 sizeof(s->notes) - 1, (sizeof(s->notes) - 1) / 3);
-			return false;
-		}
-		str_copy(s->notes, value, sizeof(s->notes));
-		return true;
+		return text_set(s->notes, sizeof(s->notes), value, "notes", path, line, d);
 	case COL_COUNT:
 		break;
 	}
@@ -137,7 +137,7 @@ static bool field_text(const char *value, const char *path, int line, int field,
 			diag_add(d, path, line, "field %d has a control character (0x%02x): remove it", field, *p);
 			return false;
 		}
-	if (!utf8_valid(value, strlen(value))) {
+	if (!utf8_wellformed(value, strlen(value))) {
 		diag_add(d, path, line, "field %d is not valid UTF-8 "
 			 "(save the spreadsheet as \"CSV UTF-8\", not GBK/ANSI)", field);
 		return false;

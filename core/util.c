@@ -201,6 +201,14 @@ char *str_trim(char *s)
 
 bool utf8_valid(const char *s, size_t len)
 {
+	for (size_t i = 0; i < len; i++)
+		if (((unsigned char)s[i] < 0x20 && s[i] != '\t') || s[i] == 0x7F)
+			return false;
+	return utf8_wellformed(s, len);
+}
+
+bool utf8_wellformed(const char *s, size_t len)
+{
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 
 	while (p < end) {
@@ -209,8 +217,6 @@ bool utf8_valid(const char *s, size_t len)
 		unsigned cp;
 
 		if (c < 0x80) {
-			if ((c < 0x20 && c != '\t') || c == 0x7F)
-				return false;
 			p++;
 			continue;
 		}

@@ -52,6 +52,9 @@ void str_copy(char *dst, const char *src, size_t size);
 char *str_trim(char *s);
 /* True when s is valid UTF-8 with no NUL and no control other than tab. */
 bool utf8_valid(const char *s, size_t len);
+/* True when s is well-formed UTF-8 (no overlong form, surrogate or value
+ * past U+10FFFF), whatever control characters it holds. */
+bool utf8_wellformed(const char *s, size_t len);
 /* Index of name in names (ASCII case ignored), or -1. */
 int str_index(const char *const *names, size_t count, const char *name);
 /* Edit distance, for "did you mean" suggestions. */

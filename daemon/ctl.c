@@ -54,7 +54,6 @@ struct ctl_client {
 		char *text;	/* NULL until it is ready */
 	} slot[CTL_PENDING_MAX];
 	int nslots;
-	bool waiting;		/* the oldest slot is still awaited */
 	int64_t line_since;	/* when the unfinished line began, 0 with none */
 	int64_t active;		/* the last complete request (or the accept) */
 	char who[64];
@@ -186,7 +185,6 @@ uint64_t ctl_defer(void)
 		return 0;
 	cl->slot[cl->nslots].ticket = ++ctl.next_ticket;
 	cl->slot[cl->nslots++].text = NULL;
-	cl->waiting = true;
 	loop_timer_arm(cl->idle, NEVER);
 	return ctl.next_ticket;
 }
@@ -215,9 +213,8 @@ void ctl_answer(uint64_t ticket, char *response)
 		client_queue(cl, cl->slot[done++].text);
 	memmove(cl->slot, cl->slot + done, (size_t)(cl->nslots - done) * sizeof(cl->slot[0]));
 	cl->nslots -= done;
-	cl->waiting = cl->nslots > 0;
 	client_process(cl);
-	if (!cl->waiting)
+	if (!cl->nslots)
 		client_arm(cl);
 	client_flush(cl);
 }
@@ -302,7 +299,7 @@ static void client_ready(int fd, uint32_t events, void *data)
 		}
 	}
 	client_process(cl);
-	if (!cl->waiting)
+	if (!cl->nslots)
 		client_arm(cl);
 	client_flush(cl);
 }

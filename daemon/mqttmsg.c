@@ -69,22 +69,9 @@ static cJSON *parse_object(const char *payload, size_t len, const char *what, ch
 		snprintf(err, errlen, "payload has a control character that JSON does not allow");
 		return NULL;
 	}
-	/* UTF-8 between the whitespace (utf8_valid refuses line ends). */
-	{
-		size_t i = 0;
-
-		while (i < len) {
-			size_t run = 0;
-
-			while (i + run < len && payload[i + run] != '\t' && payload[i + run] != '\n' &&
-			       payload[i + run] != '\r')
-				run++;
-			if (run && !utf8_valid(payload + i, run)) {
-				snprintf(err, errlen, "payload is not valid UTF-8");
-				return NULL;
-			}
-			i += run + 1;
-		}
+	if (!utf8_wellformed(payload, len)) {
+		snprintf(err, errlen, "payload is not valid UTF-8");
+		return NULL;
 	}
 	if (memmem(payload, len, "\\u0000", 6)) {
 		snprintf(err, errlen, "a string contains \\u0000 (NUL)");

@@ -180,44 +180,6 @@ int persist_decode(const char *text, size_t len, struct show_state *s, struct on
 	return rc;
 }
 
-int persist_save(const char *dir, const struct show_state *s, struct onair_time now,
-		 const char *boot_id, uint32_t rundown_hash)
-{
-	char path[PATH_MAX];
-	char *text = persist_encode(s, now, boot_id, rundown_hash);
-	int rc;
-
-	if (!text) {
-		errno = ENOMEM;
-		return -1;
-	}
-	snprintf(path, sizeof(path), "%s/show.state", dir);
-	rc = file_write_atomic(path, text, strlen(text));
-	free(text);
-	return rc;
-}
-
-int persist_load(const char *dir, struct show_state *s, struct onair_time now, const char *boot_id,
-		 uint32_t *rundown_hash, char *err, size_t errlen)
-{
-	char path[PATH_MAX];
-	size_t len;
-	char *text;
-	int rc;
-
-	snprintf(path, sizeof(path), "%s/show.state", dir);
-	text = file_read(path, PERSIST_FILE_MAX, &len);
-	if (!text) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "%s", strerror(errno));
-		return -1;
-	}
-	rc = persist_decode(text, len, s, now, boot_id, rundown_hash, err, errlen);
-	free(text);
-	return rc < 0 ? -1 : 1;
-}
-
 /* The state the newest show log's last state-carrying line holds: the log
  * is the journal each answer waited for, the state file a checkpoint. A
  * torn or hostile line is skipped. 1 found, 0 none. */

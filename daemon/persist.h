@@ -23,9 +23,6 @@ int persist_read(const cJSON *o, struct show_state *s, struct onair_time now, co
  * onto this boot's clock. -1 with a reason (nothing is changed) otherwise. */
 int persist_decode(const char *text, size_t len, struct show_state *s, struct onair_time now,
 		   const char *boot_id, uint32_t *rundown_hash, char *err, size_t errlen);
-/* Save atomically to dir/show.state; -1 with errno. */
-int persist_save(const char *dir, const struct show_state *s, struct onair_time now,
-		 const char *boot_id, uint32_t rundown_hash);
 /* Where a resumed state came from. */
 struct persist_origin {
 	bool from_log;		/* the newest show log's journal, newer than the file */
@@ -41,8 +38,4 @@ struct persist_origin {
 int persist_load_newest(const char *dir, struct show_state *s, struct onair_time now,
 			const char *boot_id, uint32_t *rundown_hash, struct persist_origin *origin,
 			char *err, size_t errlen);
-/* Load dir/show.state: 1 loaded, 0 none there, -1 unusable (reason in err). */
-int persist_load(const char *dir, struct show_state *s, struct onair_time now, const char *boot_id,
-		 uint32_t *rundown_hash, char *err, size_t errlen);
-
 #endif

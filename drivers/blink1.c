@@ -128,14 +128,9 @@ static int blink1_parse(const struct conf_device *dev, const char *path, struct 
 			rc = -1;
 		}
 	}
-	if ((v = drv_key(dev, "brightness"))) {
-		if (int_parse(v, 1, 100, &n)) {
-			o->brightness = (int)n;
-		} else {
-			diag_add(d, path, drv_key_line(dev, "brightness"), "brightness must be 1 to 100 (percent)");
-			rc = -1;
-		}
-	}
+	n = o->brightness;
+	rc |= drv_int_key(dev, "brightness", 1, 100, "percent", &n, path, d);
+	o->brightness = (int)n;
 	return rc;
 }
 

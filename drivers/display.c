@@ -46,16 +46,9 @@ static int display_parse(const struct display_protocol *p, const struct conf_dev
 			rc |= drv_line_parse(dev, board, p->line_keys[i], path, d, &o->line[i]);
 		}
 	}
-	o->brightness = p->default_brightness;
-	if ((v = drv_key(dev, "brightness"))) {
-		if (int_parse(v, 0, p->max_brightness, &n)) {
-			o->brightness = (int)n;
-		} else {
-			diag_add(d, path, drv_key_line(dev, "brightness"), "brightness must be 0 to %d",
-				 p->max_brightness);
-			rc = -1;
-		}
-	}
+	n = p->default_brightness;
+	rc |= drv_int_key(dev, "brightness", 0, p->max_brightness, "", &n, path, d);
+	o->brightness = (int)n;
 	o->colon = COLON_ON;
 	if ((v = drv_key(dev, "colon"))) {
 		if (strcmp(v, "blink") == 0) {

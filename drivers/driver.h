@@ -82,6 +82,11 @@ const char *drv_key(const struct conf_device *dev, const char *key);
 /* The line a key was set on (for messages), or the section's line. */
 int drv_key_line(const struct conf_device *dev, const char *key);
 
+/* An integer key: unset leaves *out as it was; outside lo..hi is an error
+ * naming the range (and unit, "" for none) at its line. */
+int drv_int_key(const struct conf_device *dev, const char *key, long long lo, long long hi,
+		const char *unit, long long *out, const char *path, struct diag *d);
+
 /* What a single lamp shows: the tally (flashing as its look says), an ON
  * AIR sign (lit while the tally is in use, never flashing), or the cue
  * light's flash phase. */

@@ -44,6 +44,21 @@ int drv_key_line(const struct conf_device *dev, const char *key)
 	return dev->line;
 }
 
+int drv_int_key(const struct conf_device *dev, const char *key, long long lo, long long hi,
+		const char *unit, long long *out, const char *path, struct diag *d)
+{
+	const char *v = drv_key(dev, key);
+
+	if (!v)
+		return 0;
+	if (!int_parse(v, lo, hi, out)) {
+		diag_add(d, path, drv_key_line(dev, key), "%s must be %lld to %lld%s%s%s", key, lo, hi,
+			 *unit ? " (" : "", unit, *unit ? ")" : "");
+		return -1;
+	}
+	return 0;
+}
+
 int drv_line_parse(const struct conf_device *dev, const struct board *board, const char *key,
 		   const char *path, struct diag *d, struct drv_line *out)
 {

@@ -18,18 +18,11 @@ static const char *const kind_keys[] = { "press", "long", "double" };
 static int ms_key(const struct conf_device *dev, const char *key, int64_t lo, int64_t hi,
 		  int64_t *ms, const char *path, struct diag *d)
 {
-	const char *v = drv_key(dev, key);
-	long long n;
+	long long n = *ms;
+	int rc = drv_int_key(dev, key, lo, hi, "milliseconds", &n, path, d);
 
-	if (!v)
-		return 0;
-	if (!int_parse(v, lo, hi, &n)) {
-		diag_add(d, path, drv_key_line(dev, key), "%s must be %lld to %lld (milliseconds)", key,
-			 (long long)lo, (long long)hi);
-		return -1;
-	}
 	*ms = n;
-	return 0;
+	return rc;
 }
 
 int input_parse_map(const struct conf_device *dev, const char *prefix, const char *default_press,

@@ -188,7 +188,6 @@ static int pedal_parse(const struct conf_device *dev, const char *path, struct d
 		       struct pedal_opts *o)
 {
 	static const char *const three[PEDAL_MAX] = { "prev", "hold-toggle", "next" };
-	const char *v;
 	long long n;
 	int rc;
 
@@ -199,14 +198,9 @@ static int pedal_parse(const struct conf_device *dev, const char *path, struct d
 		rc |= input_parse_map(dev, prefixes[i], o->fmt.pedals == 3 ? three[i] : i == 0 ? "next" : NULL,
 				      SHOW_SRC_PEDAL, path, d, &o->map[i]);
 	rc |= input_parse_timing(dev, path, d, &o->timing);
-	if ((v = drv_key(dev, "interface"))) {
-		if (int_parse(v, 0, 31, &n)) {
-			o->iface = (int)n;
-		} else {
-			diag_add(d, path, drv_key_line(dev, "interface"), "interface must be 0 to 31");
-			rc = -1;
-		}
-	}
+	n = 0;
+	rc |= drv_int_key(dev, "interface", 0, 31, "", &n, path, d);
+	o->iface = (int)n;
 	rc |= usbhost_port_parse(dev, path, d, o->port, sizeof(o->port));
 	return rc;
 }

@@ -27,6 +27,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "system"))
+from onairtest import CtlStream  # noqa: E402  the system tests' control client
+
 BUILD = os.path.abspath(sys.argv[1])
 MODE = sys.argv[2].lstrip("-") if len(sys.argv) > 2 else "full"
 if MODE not in ("full", "quick", "smoke"):
@@ -437,42 +440,6 @@ SHIM = os.path.join(BUILD, "slowsync.so")
 STORE_TALLY = "[show]\n" + "".join(f"segment = 20:00 | s{i}\n" for i in range(4))
 
 
-class CtlStream:
-    """One control connection: requests sent without waiting, each answer
-    timed as it arrives (in order, one per request)."""
-
-    def __init__(self, name):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.s.connect(os.path.join(tmp, name, "sock"))
-        self.sent, self.answered, self.buf = [], [], b""
-        self.reader = threading.Thread(target=self.read, daemon=True)
-        self.reader.start()
-
-    def send(self, line):
-        self.sent.append(time.monotonic_ns())
-        self.s.sendall(line.encode() + b"\n")
-
-    def read(self):
-        while True:
-            try:
-                data = self.s.recv(65536)
-            except OSError:
-                return
-            if not data:
-                return
-            self.buf += data
-            while b"\n" in self.buf:
-                line, self.buf = self.buf.split(b"\n", 1)
-                self.answered.append((time.monotonic_ns(), json.loads(line)))
-
-    def wait(self, n, timeout):
-        deadline = time.monotonic() + timeout
-        while len(self.answered) < n and time.monotonic() < deadline:
-            time.sleep(0.01)
-        self.s.close()
-        return len(self.answered) >= n
-
-
 def storage_box(name, sync_ms, mode="lines"):
     env = dict(os.environ)
     if sync_ms:
@@ -502,7 +469,7 @@ def slow_storage():
     for sync in (0, 50, 500):
         name = f"sync{sync}"
         box = storage_box(name, sync)
-        c = CtlStream(name)
+        c = CtlStream(os.path.join(tmp, name, "sock"))
         for _ in range(commands):
             c.send("hold-toggle")
             time.sleep(0.15)
@@ -531,7 +498,7 @@ def slow_storage():
     box = storage_box("acc500", 500, mode="seconds")
     log = [json.loads(l) for l in onairctl("acc500", "log").stdout.decode().splitlines()]
     start_ms = next(e["mono_ms"] for e in reversed(log) if e["event"] == "segment_start")
-    c = CtlStream("acc500")
+    c = CtlStream(os.path.join(tmp, "acc500", "sock"))
     t_end = time.monotonic() + acc_s
     n = 0
     while time.monotonic() < t_end:
@@ -558,7 +525,7 @@ def slow_storage():
     # A burst: 100 commands/s from 4 connections for burst_s seconds.
     box = storage_box("burst", 500)
     before = storage_status("burst")
-    conns = [CtlStream("burst") for _ in range(4)]
+    conns = [CtlStream(os.path.join(tmp, "burst", "sock")) for _ in range(4)]
     total = 100 * burst_s
     t0 = time.monotonic()
     for i in range(total):
@@ -685,7 +652,7 @@ def fan_out(port):
         # New followers' retained statuses reach every box once: let that
         # settle, so what follows is a change, not the start.
         time.sleep(2 + n / 30)
-        ctlstream = CtlStream("fanlead")
+        ctlstream = CtlStream(os.path.join(tmp, "fanlead", "sock"))
         per_follower, all_changed = [], []
         cpu0 = cpu_ms(broker.pid)
         held = status_of("fanlead")["state"] == "hold"

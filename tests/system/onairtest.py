@@ -3,9 +3,11 @@ driven by the real onairctl. BUILD_DIR is the first argument."""
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 BUILD = os.path.abspath(sys.argv[1])
@@ -45,13 +47,64 @@ class Daemon:
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
-            return self.proc.wait(timeout=10)
-        return self.proc.returncode
+            rc = self.proc.wait(timeout=10)
+        else:
+            rc = self.proc.returncode
+        sanitizer_clean(self.log())
+        return rc
 
     def log(self):
         self.out.flush()
         with open(os.path.join(self.tmp, "onaird.out"), "rb") as f:
             return f.read().decode("utf-8", "replace")
+
+
+SANITIZER_LINES = ("runtime error:", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer")
+
+
+def sanitizer_clean(text):
+    """A sanitizer's report is a failure even when everything else passed."""
+    for line in text.splitlines():
+        if any(s in line for s in SANITIZER_LINES):
+            raise AssertionError("sanitizer: " + line)
+
+
+class CtlStream:
+    """One control connection, as a busy operator's tool uses it: requests
+    sent without waiting (each send time kept, CLOCK_MONOTONIC ns), each
+    answer timed as it arrives, in order, one per request."""
+
+    def __init__(self, sock_path):
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.s.connect(sock_path)
+        self.sent, self.answered, self.buf = [], [], b""
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def send(self, line):
+        self.sent.append(time.monotonic_ns())
+        self.s.sendall(line.encode() + b"\n")
+
+    def _read(self):
+        while True:
+            try:
+                data = self.s.recv(65536)
+            except OSError:
+                return  # closed by the caller
+            if not data:
+                return
+            self.buf += data
+            while b"\n" in self.buf:
+                line, self.buf = self.buf.split(b"\n", 1)
+                self.answered.append((time.monotonic_ns(), json.loads(line)))
+
+    def wait(self, n, timeout):
+        """Wait for n answers, then close; True when they all came."""
+        deadline = time.monotonic() + timeout
+        while len(self.answered) < n and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.s.close()
+        return len(self.answered) >= n
 
 
 def ctl(d, *args):

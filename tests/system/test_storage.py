@@ -14,7 +14,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from onairtest import BUILD, SRC, ONAIRD, ONAIRCTL, ctl, check, test, write, summary  # noqa: E402
+from onairtest import (BUILD, SRC, ONAIRD, ONAIRCTL, CtlStream, ctl, check, test, write,  # noqa: E402
+                       summary, sanitizer_clean)
 
 MINIMAL = os.path.join(SRC, "configs", "minimal.conf")
 SHIM = os.path.join(BUILD if os.path.exists(os.path.join(BUILD, "slowsync.so"))
@@ -68,37 +69,7 @@ class Box:
             self.proc.terminate()
             self.proc.wait(timeout=30)
         self.reader.join(timeout=5)
-
-
-class Client:
-    """A control connection that sends without waiting and reads answers."""
-
-    def __init__(self, box):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.s.connect(box.sock)
-        self.buf = b""
-        self.answers = []
-        self.thread = threading.Thread(target=self._read, daemon=True)
-        self.thread.start()
-
-    def send(self, line):
-        self.s.sendall(line.encode() + b"\n")
-
-    def _read(self):
-        while True:
-            try:
-                data = self.s.recv(65536)
-            except OSError:
-                return  # closed by the test
-            if not data:
-                return
-            self.buf += data
-            while b"\n" in self.buf:
-                line, self.buf = self.buf.split(b"\n", 1)
-                self.answers.append((time.monotonic(), json.loads(line)))
-
-    def close(self):
-        self.s.close()
+        sanitizer_clean(self.text())
 
 
 def show_log(box):
@@ -121,21 +92,19 @@ def outputs_do_not_wait_for_a_slow_disk(tmp):
     box = Box(tmp, sync_ms=500)
     try:
         check(ctl(box, "goto", "2")[0] == 0, "goto")
-        c = Client(box)
-        latencies, sent = [], []
+        c = CtlStream(box.sock)
+        latencies = []
         for i in range(16):
             t0 = time.monotonic()
             c.send("hold-toggle")
-            sent.append(t0)
             needle = "(hold)" if i % 2 == 0 else "(live)"
             wait_for(lambda: box.first_line_after(t0, needle) is not None, 5, f"no console change {i}")
             latencies.append((box.first_line_after(t0, needle) - t0) * 1000)
             time.sleep(0.15)
-        wait_for(lambda: len(c.answers) == 16, 10, f"answers: {len(c.answers)} of 16")
-        c.close()
-        check(all(a["ok"] for _, a in c.answers), "a command was refused")
+        check(c.wait(16, 10), f"answers: {len(c.answered)} of 16")
+        check(all(a["ok"] for _, a in c.answered), "a command was refused")
         # The answer waited for the disk: at least one sync after its send.
-        waited = [(t - s) * 1000 for (t, _), s in zip(c.answers, sent)]
+        waited = [(t - s) / 1e6 for (t, _), s in zip(c.answered, c.sent)]
         check(min(waited) >= 400, f"an answer came before its sync: {min(waited):.0f} ms")
         events = [e["event"] for e in show_log(box)]
         check(events.count("hold") == 8 and events.count("resume") == 8, events)
@@ -156,18 +125,16 @@ def a_hundred_commands_a_second_on_a_slow_disk(tmp):
     try:
         check(ctl(box, "goto", "2")[0] == 0, "goto")
         before = box.status()["storage"]["syncs"]
-        clients = [Client(box) for _ in range(4)]
+        clients = [CtlStream(box.sock) for _ in range(4)]
         start = time.monotonic()
         for i in range(300):
             clients[i % 4].send("extend +1")
             delay = start + (i + 1) * 0.01 - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-        wait_for(lambda: sum(len(c.answers) for c in clients) == 300, 15,
-                 f"answers: {sum(len(c.answers) for c in clients)} of 300")
-        for c in clients:
-            c.close()
-        check(all(a["ok"] and a.get("recorded", True) for c in clients for _, a in c.answers),
+        check(all([c.wait(75, 15) for c in clients]),
+              f"answers: {sum(len(c.answered) for c in clients)} of 300")
+        check(all(a["ok"] and a.get("recorded", True) for c in clients for _, a in c.answered),
               "a command was refused or not recorded")
         extends = [e for e in show_log(box) if e["event"] == "extend"]
         seqs = [e["seq"] for e in extends]
@@ -187,12 +154,12 @@ def the_countdown_keeps_time_while_syncs_are_slow(tmp):
     box = Box(tmp, sync_ms=500, mode="seconds")
     try:
         check(ctl(box, "goto", "2")[0] == 0, "goto")
-        c = Client(box)
+        c = CtlStream(box.sock)
         t_end = time.monotonic() + 6
         while time.monotonic() < t_end:
             c.send("extend +0:01")
             time.sleep(0.25)
-        c.close()
+        c.wait(len(c.sent), 10)
         ticks = []
         for t, text in box.lines:
             if "console: segment 2/4" in text:

@@ -2,6 +2,8 @@
  * the same boot and after a reboot; a damaged file is refused, never fatal. */
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "helpers.h"
 #include "../../daemon/persist.h"
 
@@ -96,25 +98,65 @@ static void test_damaged_files_are_refused(void **state)
 	free(text);
 }
 
-static void test_save_and_load_files(void **state)
+static void write_file(const char *path, const char *text)
 {
-	char dir[] = "/tmp/onair-persist-XXXXXX", path[64];
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* A restart resumes from the newer of the state file (a checkpoint) and the
+ * last state a line of the newest show log carries (the journal every
+ * answer waited for); a damaged file is said and the journal still used;
+ * a reboot with a clock that cannot be believed takes no time as passed. */
+static void test_resume_from_checkpoint_or_journal(void **state)
+{
+	char dir[] = "/tmp/onair-persist-XXXXXX", path[128], shows[96], logp[160], line[4096];
+	struct persist_origin o;
 	uint32_t hash;
+	char *older, *newer;
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	assert_int_equal(persist_load(dir, &back, at_ms(0), "boot-a", &hash, err, sizeof(err)), 0);
-	assert_int_equal(persist_save(dir, &s, at_ms(5000), "boot-a", 7), 0);
-	assert_int_equal(persist_load(dir, &back, at_ms(6000), "boot-a", &hash, err, sizeof(err)), 1);
-	assert_int_equal(back.seg, 1);
+	assert_int_equal(persist_load_newest(dir, &back, at_ms(0), "boot-a", &hash, &o, err, sizeof(err)), 0);
+	/* The checkpoint alone: segment 1. */
+	older = persist_encode(&s, at_ms(5000), "boot-a", 7);
 	snprintf(path, sizeof(path), "%s/show.state", dir);
-	FILE *f = fopen(path, "w");
-	fputs("{\"version\":1,\"phase\":\"li", f);
-	fclose(f);
-	assert_int_equal(persist_load(dir, &back, at_ms(6000), "boot-a", &hash, err, sizeof(err)), -1);
-	assert_true(strlen(err) > 0);
+	write_file(path, older);
+	assert_int_equal(persist_load_newest(dir, &back, at_ms(6000), "boot-a", &hash, &o, err, sizeof(err)), 1);
+	assert_int_equal(back.seg, 1);
+	assert_false(o.from_log);
+	/* A later transition in the show log, then a torn line: the journal wins. */
+	assert_int_equal(show_apply(&s, &r, &sc, &(struct show_cmd){ SHOW_CMD_PREV, 0, SHOW_SRC_CLI },
+				    at_ms(7000), &ev, err, sizeof(err)), 0);
+	newer = persist_encode(&s, at_ms(7000), "boot-a", 7);
+	snprintf(shows, sizeof(shows), "%s/shows", dir);
+	assert_int_equal(mkdir(shows, 0700), 0);
+	snprintf(logp, sizeof(logp), "%s/show-20261130-200000.jsonl", shows);
+	snprintf(line, sizeof(line), "{\"event\":\"segment_start\",\"seq\":9,\"state\":%s}\n"
+		 "{\"event\":\"rejected\"}\n{\"event\":\"next\",\"sta", newer);
+	write_file(logp, line);
+	assert_int_equal(persist_load_newest(dir, &back, at_ms(8000), "boot-a", &hash, &o, err, sizeof(err)), 1);
+	assert_true(o.from_log);
+	assert_int_equal(back.seg, s.seg);
+	assert_int_not_equal(back.seg, 1);
+	/* A damaged checkpoint: said, and the journal still resumes the show. */
+	write_file(path, "{\"version\":1,\"phase\":\"li");
+	assert_int_equal(persist_load_newest(dir, &back, at_ms(8000), "boot-a", &hash, &o, err, sizeof(err)), 1);
+	assert_true(o.file_damaged && o.from_log);
+	/* Another boot, and a clock reading 1970: nothing is taken as passed. */
+	assert_int_equal(persist_load_newest(dir, &back, (struct onair_time){ 500, 86400000 }, "boot-b", &hash,
+					     &o, err, sizeof(err)), 1);
+	assert_true(o.clock_doubt);
+	assert_int_equal(back.run[back.seg].start_mono, 500 - (T0_MONO + 7000 - s.run[s.seg].start_mono));
+	unlink(logp);
+	rmdir(shows);
 	unlink(path);
 	rmdir(dir);
+	free(older);
+	free(newer);
 }
 
 int main(void)
@@ -123,7 +165,7 @@ int main(void)
 		cmocka_unit_test_setup(test_same_boot_round_trip, setup),
 		cmocka_unit_test_setup(test_after_reboot_uses_wall_clock, setup),
 		cmocka_unit_test_setup(test_damaged_files_are_refused, setup),
-		cmocka_unit_test_setup(test_save_and_load_files, setup),
+		cmocka_unit_test_setup(test_resume_from_checkpoint_or_journal, setup),
 	};
 
 	return cmocka_run_group_tests_name("persist", tests, NULL, NULL);
