@@ -102,6 +102,7 @@ static const struct conf_key conf_keys[] = {
 	K("mqtt", "link_lost_after", T_DURATION, mqtt.link_lost_ms, 0, 60000),
 	K("mqtt", "max_command_age_ms", T_DURATION_MS, mqtt.max_age_ms, 100, 60000),
 	K("mqtt", "homeassistant", T_BOOL, mqtt.homeassistant, 0, 0),
+	K("mqtt", "leader", T_NAME, mqtt.leader, 0, 0),
 	K("audio", "capture", T_STRING, audio.capture, 0, 0),
 	K("audio", "playback", T_STRING, audio.playback, 0, 0),
 	K("audio", "rate", T_INT, audio.rate, 8000, 192000),
@@ -601,6 +602,11 @@ int conf_load(struct conf *c, const char *path, const char *const *overrides, in
 			 c->role == NODE_LEADER ? "leader" : "follower");
 	if (c->role == NODE_STANDALONE && *c->mqtt.host)
 		diag_add(d, path, 0, "mqtt.host is set but node.role is standalone: set leader or follower");
+	if (*c->mqtt.leader && c->role == NODE_LEADER && strcmp(c->mqtt.leader, c->node_name) != 0)
+		diag_add(d, path, 0, "node.role = leader but mqtt.leader names %s, not this box (%s): "
+			 "the studio's boxes must agree on one leader", c->mqtt.leader, c->node_name);
+	if (*c->mqtt.leader && c->role == NODE_FOLLOWER && strcmp(c->mqtt.leader, c->node_name) == 0)
+		diag_add(d, path, 0, "node.role = follower but mqtt.leader names this box (%s)", c->node_name);
 	if (audio_format_parse(c->audio.format) < 0)
 		diag_add(d, path, 0, "audio.format \"%s\" must be S16_LE, S32_LE or FLOAT_LE",
 			 c->audio.format);

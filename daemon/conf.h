@@ -27,6 +27,10 @@ struct mqtt_conf {
 	bool tls;
 	char ca_file[PATH_MAX], cert_file[PATH_MAX], key_file[PATH_MAX];
 	int64_t keepalive_ms, lease_ms, heartbeat_ms, link_lost_ms, max_age_ms;
+	/* The studio's leader by node name, set alike on every box: a state
+	 * or a claim from any other box is refused, and the leader never
+	 * steps down. "" = the first leader wins (an open lab broker). */
+	char leader[64];
 	bool homeassistant;		/* the leader announces the show to HA */
 	char discovery_prefix[64];
 };

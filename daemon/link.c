@@ -24,6 +24,7 @@ static struct {
 	uint64_t next_id;
 	int64_t id_epoch;
 	bool hash_said;
+	char claim_said[64];	/* the last claimant to the lead that was logged */
 	struct loop_timer *heartbeat;
 	uint64_t sent, received, rejected;
 } l;
@@ -285,6 +286,12 @@ static void follow_state(const struct link_msg *msg)
 	}
 	if (strcmp(st.leader, c->node_name) == 0)
 		return;
+	if (*c->mqtt.leader && strcmp(st.leader, c->mqtt.leader) != 0) {
+		snprintf(err, sizeof(err), "state from %s: this studio's leader is %s (mqtt.leader)", st.leader,
+			 c->mqtt.leader);
+		reject("state", err, NULL, NULL, NULL, 0);
+		return;
+	}
 	if (*l.leader && strcmp(st.leader, l.leader) != 0 && l.lease.heard && !l.lease.leader_offline &&
 	    now.mono - l.lease.heard_mono < c->mqtt.lease_ms) {
 		snprintf(err, sizeof(err), "state from %s while %s leads this studio", st.leader, l.leader);
@@ -311,22 +318,32 @@ static void follow_state(const struct link_msg *msg)
 	running_follow(&st.show, now);
 }
 
-/* Another node says it leads this studio: the lower name keeps leading, so
- * two leaders started at once settle without talking it over. */
+/* A state on the studio's topic names another leader. Who leads is
+ * decided by what may publish the state (the broker's ACL gives it to the
+ * leader's user alone) and, where mqtt.leader is set, by that name on
+ * every box: then this box never steps down, and it republishes its own
+ * state over a forged retained one. With neither, the lower name keeps
+ * leading, so two leaders started at once settle without talking it over.
+ * A box's status saying "leader" claims nothing: anyone with a box's
+ * credentials may write that. */
 static void leader_conflict(const char *other)
 {
 	const struct conf *c = conf();
 
 	if (strcmp(other, c->node_name) == 0)
 		return;
-	if (strcmp(c->node_name, other) < 0) {
-		log_warnx("mqtt: %s also claims to lead studio %s; %s keeps leading (lower name)", other,
-			  c->studio, c->node_name);
+	if (*c->mqtt.leader || strcmp(c->node_name, other) < 0) {
+		if (strcmp(l.claim_said, other) != 0)
+			log_warnx("mqtt: a state naming %s as the leader of studio %s; %s keeps leading (%s)",
+				  other, c->studio, c->node_name,
+				  *c->mqtt.leader ? "mqtt.leader names it" : "lower name");
+		str_copy(l.claim_said, other, sizeof(l.claim_said));
+		l.rejected++;
 		publish_state();
 		return;
 	}
 	log_warnx("mqtt: STUDIO %s ALREADY HAS A LEADER (%s): this box refuses to lead and follows it; "
-		  "fix node.role on one of them", c->studio, other);
+		  "fix node.role on one of them, or set mqtt.leader on every box", c->studio, other);
 	running_set_role(NODE_FOLLOWER);
 	loop_timer_arm(l.heartbeat, NEVER);
 	mqtt_subscribe("error");
@@ -353,8 +370,12 @@ static void on_node_status(const struct link_msg *msg)
 	if (sscanf(msg->topic, "node/%63[^/]/status", node) != 1 || !msg->len ||
 	    mqttmsg_status_peek(msg->payload, msg->len, status, sizeof(status), role, sizeof(role)) < 0)
 		return;
-	if (running.role == NODE_LEADER && strcmp(role, "leader") == 0 && strcmp(status, "online") == 0)
-		leader_conflict(node);
+	if (running.role == NODE_LEADER && strcmp(role, "leader") == 0 && strcmp(status, "online") == 0 &&
+	    strcmp(node, conf()->node_name) != 0 && strcmp(l.claim_said, node) != 0) {
+		log_warnx("mqtt: %s says it leads studio %s; only the state decides (see docs/mqtt.md), "
+			  "this box keeps leading", node, conf()->studio);
+		str_copy(l.claim_said, node, sizeof(l.claim_said));
+	}
 	if (running.role == NODE_FOLLOWER && strcmp(node, l.leader) == 0 && strcmp(status, "offline") == 0) {
 		log_warnx("mqtt: leader %s is offline", node);
 		l.lease.leader_offline = true;
@@ -427,12 +448,17 @@ static bool topic_matches(const char *filter, const char *topic)
 static void announce_to_homeassistant(void)
 {
 	const struct conf *c = conf();
-	char topic[256], *text;
+	char topic[512], id[400], *text;
+	static bool id_said;
 
 	if (running.role != NODE_LEADER || !c->mqtt.homeassistant)
 		return;
-	snprintf(topic, sizeof(topic), "%s/device/onair_%s_%s/config", c->mqtt.discovery_prefix,
-		 c->studio, c->node_name);
+	if (mqttmsg_ha_object_id(id, sizeof(id), c->studio, c->node_name) && !id_said) {
+		log_warnx("mqtt: Home Assistant takes only A-Z, a-z, 0-9, _ and - in an object id: "
+			  "studio %s, node %s is announced as %s", c->studio, c->node_name, id);
+		id_said = true;
+	}
+	snprintf(topic, sizeof(topic), "%s/device/%s/config", c->mqtt.discovery_prefix, id);
 	text = mqttmsg_ha_discovery(mqtt_topic(""), c->studio, c->node_name, ONAIR_VERSION);
 	mqtt_publish_absolute(topic, text, true);
 	free(text);

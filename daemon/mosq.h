@@ -17,6 +17,7 @@
 	F(message_callback_set) F(message_v5_callback_set) F(new) F(property_add_binary)      \
 	F(property_add_int32) F(property_add_string_pair) F(property_free_all)                \
 	F(property_read_binary) F(property_read_string) F(publish) F(publish_v5)              \
+	F(publish_v5_callback_set)                                                            \
 	F(reason_string) F(reconnect_async) F(socket) F(strerror) F(subscribe)                \
 	F(subscribe_v5) F(tls_set) F(username_pw_set) F(want_write) F(will_set_v5)
 

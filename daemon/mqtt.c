@@ -48,6 +48,15 @@ static struct {
 	int64_t backoff_ms;
 	bool connected, ever_connected, ever_up;
 	char said[160];		/* the last connect failure logged */
+	/* QoS 1 messages in flight by message id, so a broker's refusal (an
+	 * MQTT v5 PUBACK reason such as 0x87, not authorized: its ACL) can be
+	 * said with the topic; without this it is silent. */
+	struct {
+		int mid;
+		char topic[128];
+	} inflight[16];
+	int inflight_next;
+	char refused_said[128];
 } q = { .fd = -1 };
 
 static void schedule_reconnect(void);
@@ -231,6 +240,34 @@ static void on_connect(struct mosquitto *m, void *data, int rc, int flags, const
 	q.h.link(true, q.h.data);
 }
 
+static void remember(int mid, const char *topic)
+{
+	q.inflight[q.inflight_next].mid = mid;
+	str_copy(q.inflight[q.inflight_next].topic, topic, sizeof(q.inflight[0].topic));
+	q.inflight_next = (q.inflight_next + 1) % (int)(sizeof(q.inflight) / sizeof(q.inflight[0]));
+}
+
+static void on_publish(struct mosquitto *m, void *data, int mid, int reason, const mosquitto_property *p)
+{
+	const char *topic = "a topic";
+
+	(void)m;
+	(void)data;
+	(void)p;
+	if (reason < 0x80)
+		return;
+	for (size_t i = 0; i < sizeof(q.inflight) / sizeof(q.inflight[0]); i++)
+		if (q.inflight[i].mid == mid && *q.inflight[i].topic)
+			topic = q.inflight[i].topic;
+	if (strcmp(q.refused_said, topic) == 0)
+		return;
+	str_copy(q.refused_said, topic, sizeof(q.refused_said));
+	log_warnx("mqtt: the broker refused what this box published on %s: %s%s", topic,
+		  mosq.reason_string(reason),
+		  reason == MQTT_RC_NOT_AUTHORIZED ? " (its ACL must let this box's user write it: "
+						     "docs/mqtt.md, configs/mosquitto/onair.acl)" : "");
+}
+
 static void on_disconnect(struct mosquitto *m, void *data, int rc, const mosquitto_property *p)
 {
 	(void)m;
@@ -284,6 +321,7 @@ int mqtt_init(const struct conf *c, const char *will, const struct mqtt_handlers
 	mosq.connect_v5_callback_set(q.m, on_connect);
 	mosq.disconnect_v5_callback_set(q.m, on_disconnect);
 	mosq.message_v5_callback_set(q.m, on_message);
+	mosq.publish_v5_callback_set(q.m, on_publish);
 	snprintf(client_id, sizeof(client_id), "node/%s/status", c->node_name);
 	rc = mosq.will_set_v5(q.m, mqtt_topic(client_id), (int)strlen(will), will, 1, true, NULL);
 	if (rc != MOSQ_ERR_SUCCESS) {
@@ -327,16 +365,18 @@ void mqtt_tick(void)
 bool mqtt_publish(const char *topic, const char *payload, bool retain, int qos, int expiry_s)
 {
 	mosquitto_property *props = NULL;
-	int rc;
+	int rc, mid = 0;
 
 	if (!q.connected || !payload)
 		return false;
 	if (expiry_s)
 		mosq.property_add_int32(&props, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, (uint32_t)expiry_s);
 	mosq.property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, "onair", ONAIR_VERSION);
-	rc = mosq.publish_v5(q.m, NULL, mqtt_topic(topic), (int)strlen(payload), payload, qos,
+	rc = mosq.publish_v5(q.m, &mid, mqtt_topic(topic), (int)strlen(payload), payload, qos,
 				  retain, props);
 	mosq.property_free_all(&props);
+	if (qos > 0 && rc == MOSQ_ERR_SUCCESS)
+		remember(mid, q.topic);
 	want();
 	if (rc != MOSQ_ERR_SUCCESS)
 		log_debug("mqtt: publish %s: %s", q.topic, mosq.strerror(rc));
@@ -354,11 +394,13 @@ void mqtt_subscribe_absolute(const char *topic)
 
 bool mqtt_publish_absolute(const char *topic, const char *payload, bool retain)
 {
-	int rc;
+	int rc, mid = 0;
 
 	if (!q.connected || !payload)
 		return false;
-	rc = mosq.publish_v5(q.m, NULL, topic, (int)strlen(payload), payload, 1, retain, NULL);
+	rc = mosq.publish_v5(q.m, &mid, topic, (int)strlen(payload), payload, 1, retain, NULL);
+	if (rc == MOSQ_ERR_SUCCESS)
+		remember(mid, topic);
 	want();
 	return rc == MOSQ_ERR_SUCCESS;
 }

@@ -2,6 +2,7 @@
  * words and argument checks, so a pedal, onairctl and an MQTT tool say the
  * same things. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -206,6 +207,27 @@ char *mqttmsg_state_encode(const struct show_state *s, const struct show_view *v
 		cJSON_AddNullToObject(o, "segment_end");
 	}
 	return print(o);
+}
+
+bool mqttmsg_ha_object_id(char *buf, size_t len, const char *studio, const char *node)
+{
+	char raw[160];
+	size_t o = 0;
+	bool encoded = false;
+
+	snprintf(raw, sizeof(raw), "onair_%s_%s", studio, node);
+	for (const unsigned char *p = (const unsigned char *)raw; *p && o + 3 < len; p++) {
+		if (isalnum(*p) && *p < 0x80)
+			buf[o++] = (char)*p;
+		else if (*p == '_' || *p == '-')
+			buf[o++] = (char)*p;
+		else {
+			o += (size_t)snprintf(buf + o, len - o, "%02x", *p);
+			encoded = true;
+		}
+	}
+	buf[o] = '\0';
+	return encoded;
 }
 
 static void ha_component(cJSON *cmps, const char *id, const char *platform, const char *name,

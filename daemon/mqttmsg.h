@@ -48,6 +48,11 @@ int mqttmsg_state_decode(const char *payload, size_t len, struct onair_time now,
 /* Home Assistant device discovery for the leader: tally, segment, title,
  * segment end (a timestamp HA counts down to), next and hold buttons, with
  * the node's status as availability (malloc'd JSON). */
+/* The object id of the discovery topic, onair_<studio>_<node>. Home
+ * Assistant takes only [A-Za-z0-9_-] there and ignores any other topic
+ * without a word, so each other byte (a CJK studio, a dotted name) is
+ * written as two hex digits. Returns true when one was. */
+bool mqttmsg_ha_object_id(char *buf, size_t len, const char *studio, const char *node);
 char *mqttmsg_ha_discovery(const char *prefix, const char *studio, const char *node,
 			   const char *version);
 /* Who sent a state, and its boot id and seq, without decoding the rest;

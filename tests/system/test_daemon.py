@@ -46,6 +46,10 @@ def check_mode_refuses_what_the_daemon_would_refuse(tmp):
     p = subprocess.run([ONAIRD, "-c", MINIMAL, "--check", "-o", "node.role=leader", "-o", "mqtt.host=localhost",
                         "-o", "mqtt.prefix=onair/#/"], capture_output=True, text=True)
     check(p.returncode == 1 and "mqtt.prefix" in p.stderr, f"{p.returncode} {p.stderr}")
+    # The studio's boxes agree on one leader: a second one is refused before it starts.
+    p = subprocess.run([ONAIRD, "-c", MINIMAL, "--check", "-o", "node.name=cam1", "-o", "node.role=leader",
+                        "-o", "mqtt.host=localhost", "-o", "mqtt.leader=desk"], capture_output=True, text=True)
+    check(p.returncode == 1 and "mqtt.leader names desk" in p.stderr, f"{p.returncode} {p.stderr}")
 
 
 @test

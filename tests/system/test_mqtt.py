@@ -443,14 +443,14 @@ def home_assistant_discovery_and_its_birth_message(tmp):
         b.kill9()
 
 
-@test
-def passwords_and_the_example_acl(tmp):
+def acl_broker(tmp, users):
+    """A broker with passwords for users and the shipped ACL, unchanged."""
     os.chmod(tmp, 0o755)  # mosquitto reads the password file as its own user
     pw = os.path.join(tmp, "passwd")
-    for i, (user, secret) in enumerate((("desk", "desk-secret"), ("cam1", "cam1-secret"))):
-        subprocess.run(["mosquitto_passwd", *(["-c"] if i == 0 else []), "-b", pw, user, secret],
+    for i, user in enumerate(users):
+        subprocess.run(["mosquitto_passwd", *(["-c"] if i == 0 else []), "-b", pw, user, user + "-secret"],
                        check=True, capture_output=True, timeout=30)
-        os.chmod(write(tmp, f"{user}.secret", secret + "\n"), 0o400)
+        os.chmod(write(tmp, f"{user}.secret", user + "-secret\n"), 0o400)
     os.chmod(pw, 0o644)
     # A copy: the source tree may sit where mosquitto's user cannot look.
     acl = os.path.join(tmp, "onair.acl")
@@ -463,11 +463,36 @@ def passwords_and_the_example_acl(tmp):
                    f"password_file {pw}\nacl_file {acl}\n")
     b.log = open(os.path.join(tmp, "mosquitto.log"), "ab")
     b.start()
+    return b
 
-    def creds(user):
-        return ("-o", f"mqtt.username={user}", "-o", f"mqtt.password_file={os.path.join(tmp, user + '.secret')}")
-    leader = node(tmp, b, "desk", "leader", *creds("desk"))
-    f1 = node(tmp, b, "cam1", "follower", *creds("cam1"))
+
+def creds(tmp, user):
+    return ("-o", f"mqtt.username={user}", "-o", f"mqtt.password_file={os.path.join(tmp, user + '.secret')}",
+            "-o", "mqtt.leader=desk")
+
+
+def pub_as(b, user, topic, payload, *extra):
+    """mosquitto_pub as user over MQTT v5 at QoS 1, so the broker's refusal
+    comes back; returns what it printed."""
+    r = subprocess.run(["mosquitto_pub", "-p", str(b.port), "-u", user, "-P", user + "-secret", "-V", "5",
+                        "-q", "1", "-t", topic, "-m", payload, *extra], capture_output=True, text=True, timeout=10)
+    return r.stdout + r.stderr
+
+
+def sub_as(b, user, topic, count=1, seconds=3):
+    r = subprocess.run(["mosquitto_sub", "-p", str(b.port), "-u", user, "-P", user + "-secret", "-t", topic,
+                        "-C", str(count), "-W", str(seconds)], capture_output=True, text=True, timeout=seconds + 5)
+    return r.stdout
+
+
+@test
+def passwords_and_the_example_acl(tmp):
+    """The shipped ACL as it is: a follower's credentials command their own
+    studio and nothing else, cannot write the state or the leader's status,
+    and a retained claim to lead on their own status takes nothing over."""
+    b = acl_broker(tmp, ("desk", "cam1", "ops", "homeassistant"))
+    leader = node(tmp, b, "desk", "leader", *creds(tmp, "desk"))
+    f1 = node(tmp, b, "cam1", "follower", *creds(tmp, "cam1"))
     os.chmod(write(tmp, "wrong.secret", "guess\n"), 0o400)
     f2 = node(tmp, b, "cam2", "follower", "-o", "mqtt.username=cam1", "-o",
               f"mqtt.password_file={os.path.join(tmp, 'wrong.secret')}")
@@ -476,19 +501,79 @@ def passwords_and_the_example_acl(tmp):
         rc, _, err = ctl(f1, "start")
         check(rc == 0, err)
         wait_for(shows(leader, "state", "live"), 5, "a follower's command was not allowed through")
-        # The ACL lets a follower's user publish commands, not the state.
-        subprocess.run(["mosquitto_pub", "-p", str(b.port), "-u", "cam1", "-P", "cam1-secret", "-r",
-                        "-t", "onair/studio/state", "-m", '{"leader":"cam1","boot_id":"x","seq":99}'],
-                       timeout=10)
-        time.sleep(0.5)
-        got = subprocess.run(["mosquitto_sub", "-p", str(b.port), "-u", "desk", "-P", "desk-secret",
-                              "-t", "onair/studio/state", "-C", "1", "-W", "3"], capture_output=True, timeout=10)
-        check(json.loads(got.stdout)["leader"] == "desk", "a follower's user could write the state")
+        # What the broker refuses the follower's user, it says so (MQTT v5 PUBACK 0x87).
+        for topic in ("onair/studio/state", "onair/studio/node/desk/status", "onair/other/cmd",
+                      "onair/studio/reply/x"):
+            out = pub_as(b, "cam1", topic, '{"leader":"cam1","boot_id":"x","seq":99}', "-r")
+            check("Not authorized" in out, f"cam1 may publish on {topic}: {out!r}")
+        check(json.loads(sub_as(b, "ops", "onair/studio/state"))["leader"] == "desk",
+              "a follower's user could write the state")
+        # The follower's own status, retained, saying it leads: nothing changes, not even after a restart.
+        out = pub_as(b, "cam1", "onair/studio/node/cam1/status", '{"node":"cam1","role":"leader","status":"online"}',
+                     "-r")
+        check("Not authorized" not in out, out)
+        wait_for(lambda: "says it leads studio" in leader.log(), 5, "the claim is not said")
+        check(status(leader)["node"]["role"] == "leader", "a follower's status dethroned the leader")
+        leader.stop()
+        leader.start()
+        wait_for(lambda: status(leader)["node"]["connected"], 10, "leader did not reconnect")
+        time.sleep(1.5)
+        check(status(leader)["node"]["role"] == "leader", "the retained claim dethroned the restarted leader")
+        wait_for(lambda: link(f1) == "ok", 10, "the follower lost its leader")
+        # An operator's tool commands the studio and gets answers on reply/.
+        out = pub_as(b, "ops", "onair/studio/cmd", '{"cmd":"next","from":"ops"}')
+        check("Not authorized" not in out, out)
+        wait_for(shows(leader, "segment", 2), 5, "the ops user's command was not taken")
         check(not status(f2)["node"]["connected"], "connected with a wrong password")
         check("refused" in f2.log(), "a wrong password is not reported")
     finally:
         stop_all(leader, f1, f2)
         b.kill9()
+
+
+@test
+def home_assistant_through_the_example_acl(tmp):
+    """Discovery with the shipped ACL: the leader's user may announce, Home
+    Assistant's user reads it and its button drives the show; a topic the
+    broker refuses is said in onair's log, not only in mosquitto's."""
+    b = acl_broker(tmp, ("desk", "homeassistant"))
+    leader = node(tmp, b, "desk", "leader", *creds(tmp, "desk"), "-o", "mqtt.homeassistant=yes")
+    try:
+        config = json.loads(sub_as(b, "homeassistant", "homeassistant/device/onair_studio_desk/config", 1, 5))
+        pub_as(b, "homeassistant", config["cmps"]["next"]["command_topic"], config["cmps"]["next"]["payload_press"])
+        wait_for(shows(leader, "state", "live"), 5, "HA's next button did not start the show")
+        check(json.loads(sub_as(b, "homeassistant", "onair/studio/state"))["phase"] == "live", "HA cannot read")
+        check("refused" not in leader.log(), leader.log())
+    finally:
+        stop_all(leader)
+    # A studio the ACL has no discovery line for: the refusal is in onair's log.
+    other = node(tmp, b, "desk", "leader", *creds(tmp, "desk"), "-o", "mqtt.homeassistant=yes",
+                 "-o", "mqtt.discovery_prefix=ha2")
+    try:
+        wait_for(lambda: "the broker refused what this box published on ha2/device/onair_studio_desk/config: "
+                 "Not authorized" in other.log(), 5, "a refused discovery is not said")
+    finally:
+        stop_all(other)
+        b.kill9()
+
+
+@test
+def a_forged_state_takes_nothing_over(tmp):
+    """On a broker without an ACL, with mqtt.leader on every box: a state
+    naming another leader (a lower name, which would otherwise win) neither
+    dethrones the leader nor moves a follower; the leader overwrites it."""
+    with studio(tmp, "-o", "mqtt.leader=desk") as (b, leader, f1):
+        b.pub("onair/studio/cmd", '{"cmd":"start"}')
+        wait_for(shows(f1, "state", "live"), 5, "not live")
+        forged = json.loads(b.retained("onair/studio/state"))
+        forged.update(leader="aaa", seq=forged["seq"] + 100, sent_wall=int(time.time() * 1000))
+        b.pub("onair/studio/state", json.dumps(forged), "-r")
+        wait_for(lambda: json.loads(b.retained("onair/studio/state"))["leader"] == "desk", 5,
+                 "the leader did not overwrite the forged state")
+        check(status(leader)["node"]["role"] == "leader", "the leader stepped down")
+        check(status(f1)["seq"] == status(leader)["seq"], "the forged state moved the follower")
+        check("this studio's leader is desk (mqtt.leader)" in f1.log(), "the follower did not say why: " + f1.log()[-600:])
+        check(link(f1) == "ok", "the follower lost its leader")
 
 
 @test

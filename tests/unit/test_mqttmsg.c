@@ -224,10 +224,26 @@ static void test_homeassistant_discovery(void **state)
 	free(text);
 }
 
+/* Home Assistant ignores a discovery topic whose object id has anything
+ * but [A-Za-z0-9_-]: a CJK studio and a dotted node name are encoded. */
+static void test_homeassistant_object_ids(void **state)
+{
+	char id[200];
+
+	(void)state;
+	assert_false(mqttmsg_ha_object_id(id, sizeof(id), "hall-a", "desk_1"));
+	assert_string_equal(id, "onair_hall-a_desk_1");
+	assert_true(mqttmsg_ha_object_id(id, sizeof(id), "\xe6\xbc\x94", "cam.2"));
+	assert_string_equal(id, "onair_e6bc94_cam2e2");
+	assert_true(mqttmsg_ha_object_id(id, 12, "\xe6\xbc\x94", "x"));
+	assert_string_equal(id, "onair_e6bc");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_commands),
+		cmocka_unit_test(test_homeassistant_object_ids),
 		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_whitespace_is_json),
