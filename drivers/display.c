@@ -175,11 +175,12 @@ void display_safe(struct drv *g)
 
 void display_describe(struct drv *g, char *buf, size_t len, bool *present)
 {
-	*present = !g->wire.failed;
-	snprintf(buf, len, "%s on %s…, %llu frames, longest loop hold %.3f ms%s", g->p->name,
-		 g->wire.line[0] ? gpioline_describe(g->wire.line[0]) : "?",
-		 (unsigned long long)g->wire.frames, (double)g->wire.longest_slice_ns / 1e6,
-		 g->wire.failed ? ", FAILING" : "");
+	*present = !g->wire.failed && !g->wire.unanswered;
+	snprintf(buf, len, "%s on %s…, %llu frames (%llu unanswered), longest loop hold %.3f ms%s%s",
+		 g->p->name, g->wire.line[0] ? gpioline_describe(g->wire.line[0]) : "?",
+		 (unsigned long long)g->wire.frames, (unsigned long long)g->wire.unanswered_frames,
+		 (double)g->wire.longest_slice_ns / 1e6, g->wire.failed ? ", FAILING" : "",
+		 g->wire.unanswered ? ", NOT ANSWERING" : "");
 }
 
 int display_test(struct drv *g, bool on)
@@ -196,7 +197,7 @@ int display_test(struct drv *g, bool on)
 	}
 	g->shown_valid = false;	/* the next render writes everything again */
 	sevenseg_wire_finish(&g->wire);
-	return g->wire.failed ? -1 : 0;
+	return g->wire.failed || g->wire.unanswered ? -1 : 0;
 }
 
 void display_close(struct drv *g)

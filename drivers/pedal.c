@@ -47,8 +47,8 @@ struct drv {
 	struct libusb_transfer *xfer[PEDAL_URBS];
 	int in_flight;
 	uint8_t buf[PEDAL_URBS][PEDAL_REPORT_MAX];
-	int endpoint, packet;
-	uint64_t reports, malformed;
+	int endpoint, packet, read_length;
+	uint64_t reports, malformed, empty;
 	char said[96];		/* the last malformed report's reason logged */
 };
 
@@ -248,6 +248,10 @@ static void pedal_report(struct libusb_transfer *x)
 	p->in_flight--;
 	switch (x->status) {
 	case LIBUSB_TRANSFER_COMPLETED:
+		if (x->actual_length == 0) {
+			p->empty++;	/* a zero-length packet after a whole-packet report */
+			break;
+		}
 		p->reports++;
 		rc = pedalreport_parse(&p->fmt, x->buffer, (size_t)x->actual_length, down, why, sizeof(why));
 		if (rc < 0)
@@ -293,6 +297,33 @@ static void pedal_cancel(struct drv *p)
 	p->in_flight = 0;
 }
 
+/* How much one read asks for. A transfer ends at a short packet or when
+ * its buffer is full, so a report longer than a packet arrives whole only
+ * if the read is its length: the longest input report the device's report
+ * descriptor declares. Without a descriptor, at least a packet (a longer
+ * single-packet report is then seen, and refused, as one). */
+static int pedal_read_length(struct drv *p, struct usbhost_slot *s)
+{
+	static uint8_t desc[4096];
+	int packet = (p->packet & 0x7ff) * (1 + ((p->packet >> 11) & 3)), n, longest = 0;
+
+	/* GET_DESCRIPTOR (report) to the interface: HID 1.11, 7.1.1. */
+	n = libusb_control_transfer(s->h, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_STANDARD |
+					    LIBUSB_RECIPIENT_INTERFACE,
+				    LIBUSB_REQUEST_GET_DESCRIPTOR, LIBUSB_DT_REPORT << 8, (uint16_t)s->iface, desc,
+				    sizeof(desc), 500);
+	if (n > 0)
+		longest = pedalreport_longest_input(desc, (size_t)n);
+	if (longest <= packet)
+		longest = packet > p->fmt.length ? packet : p->fmt.length;
+	if (longest > PEDAL_REPORT_MAX) {
+		log_warnx("device %s: reports of %d bytes; only the first %d are read", p->name, longest,
+			  PEDAL_REPORT_MAX);
+		longest = PEDAL_REPORT_MAX;
+	}
+	return longest;
+}
+
 static bool pedal_attached(struct usbhost_slot *s)
 {
 	struct drv *p = s->data;
@@ -320,15 +351,14 @@ static bool pedal_attached(struct usbhost_slot *s)
 		log_warnx("device %s: interface %d has no interrupt IN endpoint", p->name, s->iface);
 		return false;
 	}
+	p->read_length = pedal_read_length(p, s);
 	for (int i = 0; i < PEDAL_URBS; i++) {
 		if (!(p->xfer[i] = libusb_alloc_transfer(0))) {
 			pedal_cancel(p);
 			return false;
 		}
-		/* A buffer larger than a packet lets an oversized report be seen as one. */
 		libusb_fill_interrupt_transfer(p->xfer[i], s->h, (unsigned char)p->endpoint, p->buf[i],
-					       p->packet < PEDAL_REPORT_MAX ? p->packet : PEDAL_REPORT_MAX,
-					       pedal_report, p, 0);
+					       p->read_length, pedal_report, p, 0);
 		rc = libusb_submit_transfer(p->xfer[i]);
 		if (rc < 0) {
 			log_warnx("device %s: read reports: %s", p->name, libusb_strerror(rc));
@@ -399,10 +429,12 @@ static void pedal_describe(struct drv *p, char *buf, size_t len, bool *present)
 {
 	*present = p->slot.present;
 	if (p->slot.present) {
-		snprintf(buf, len, "%s %04x:%04x on port %s, %llu reports, %llu malformed, pedals %d%d%d",
+		snprintf(buf, len, "%s %04x:%04x on port %s, %llu reports, %llu malformed, %llu empty, "
+			 "reads of %d bytes, pedals %d%d%d",
 			 *p->slot.dev.product ? p->slot.dev.product : "pedal", p->slot.dev.vid,
 			 p->slot.dev.pid, p->slot.dev.port, (unsigned long long)p->reports,
-			 (unsigned long long)p->malformed, p->down[0], p->down[1], p->down[2]);
+			 (unsigned long long)p->malformed, (unsigned long long)p->empty, p->read_length,
+			 p->down[0], p->down[1], p->down[2]);
 		return;
 	}
 	usbhost_slot_missing(&p->slot, buf, len);

@@ -60,10 +60,8 @@ bool pedalreport_position(const char *text, int length, int *byte, int *bit)
 int pedalreport_parse(const struct pedalreport_format *f, const uint8_t *buf, size_t len,
 		      bool down[PEDAL_MAX], char *why, size_t whylen)
 {
-	if (len == 0) {
-		snprintf(why, whylen, "empty report");
-		return -1;
-	}
+	if (len == 0)
+		return 0;
 	if (f->report_id >= 0 && buf[0] != f->report_id)
 		return 0;
 	if (len < (size_t)f->length) {
@@ -91,4 +89,64 @@ int pedalreport_parse(const struct pedalreport_format *f, const uint8_t *buf, si
 	if (f->pedals > 0 && f->key[0] == 0 && buf[1])
 		down[0] = true;	/* a pedal programmed as a bare modifier */
 	return 1;
+}
+
+/* Only what sizes an input report is read: Report Size, Report Count and
+ * Report ID (global items, kept across Push/Pop) and Input (main items);
+ * long items are skipped (HID 1.11, 6.2.2). Written here because the
+ * Debian libraries that parse descriptors do it inside a device stack
+ * (the kernel's hid-core, hidapi's platform code), not as a function. */
+int pedalreport_longest_input(const uint8_t *desc, size_t len)
+{
+	struct globals {
+		uint32_t size, count, id;
+	} g = { 0, 0, 0 }, stack[4];
+	uint64_t bits[256] = { 0 }, longest = 0;
+	int depth = 0;
+	bool ids = false;
+
+	for (size_t i = 0; i < len;) {
+		uint8_t prefix = desc[i];
+		size_t n = (prefix & 3) == 3 ? 4 : prefix & 3;
+		uint32_t v = 0;
+
+		if (prefix == 0xfe) {	/* long item: size, tag, data */
+			if (i + 1 >= len)
+				return 0;
+			i += 3 + (size_t)desc[i + 1];
+			continue;
+		}
+		if (i + 1 + n > len)
+			return 0;
+		for (size_t k = 0; k < n; k++)
+			v |= (uint32_t)desc[i + 1 + k] << (8 * k);
+		i += 1 + n;
+		switch (prefix & 0xfc) {
+		case 0x74: g.size = v; break;
+		case 0x94: g.count = v; break;
+		case 0x84:
+			g.id = v & 0xff;
+			ids = true;
+			break;
+		case 0xa4:
+			if (depth < 4)
+				stack[depth++] = g;
+			break;
+		case 0xb4:
+			if (depth > 0)
+				g = stack[--depth];
+			break;
+		case 0x80:
+			bits[g.id] += (uint64_t)g.size * g.count;
+			if (bits[g.id] > longest)
+				longest = bits[g.id];
+			break;
+		default:
+			break;
+		}
+	}
+	if (!longest)
+		return 0;
+	longest = (longest + 7) / 8 + (ids ? 1 : 0);
+	return longest > 65535 ? 65535 : (int)longest;
 }

@@ -9,7 +9,9 @@
 #include <stdint.h>
 
 #define PEDAL_MAX 3
-#define PEDAL_REPORT_MAX 64
+/* The longest report read: HID allows long ones (Elgato's HID reference
+ * allows input reports of up to 512 bytes on the Stream Deck family). */
+#define PEDAL_REPORT_MAX 1024
 
 enum pedalreport_kind {
 	PEDALREPORT_BYTES,	/* a pedal is down when its byte (and bit, if given) is set */
@@ -31,8 +33,13 @@ struct pedalreport_format {
 const struct pedalreport_format *pedalreport_model(const char *name);
 /* Parse "4" (byte non-zero) or "0.2" (byte 0, bit 2) for the generic format. */
 bool pedalreport_position(const char *text, int length, int *byte, int *bit);
+/* The longest input report a HID report descriptor declares, in bytes,
+ * its report id included; 0 when it declares none or cannot be read. It
+ * sizes the read, so a report longer than one USB packet arrives whole. */
+int pedalreport_longest_input(const uint8_t *desc, size_t len);
 /* 1 and down[] when the report is one of the format's; 0 for a report that
- * is not about pedals (another report id); -1 and why for a malformed one. */
+ * is not about pedals (another report id, or a zero-length packet, which
+ * ends a transfer of whole packets); -1 and why for a malformed one. */
 int pedalreport_parse(const struct pedalreport_format *f, const uint8_t *buf, size_t len,
 		      bool down[PEDAL_MAX], char *why, size_t whylen);
 

@@ -8,7 +8,9 @@
 
 uint8_t sevenseg_glyph(char c)
 {
-	static const uint8_t digits[10] = { 0x3F, 0x06, 0x5B, 0x4F, 0x66,
+	#define WIRE_SAMPLE 2	/* a step that reads its line */
+
+static const uint8_t digits[10] = { 0x3F, 0x06, 0x5B, 0x4F, 0x66,
 					    0x6D, 0x7D, 0x07, 0x7F, 0x6F };
 
 	if (c >= '0' && c <= '9')
@@ -69,7 +71,11 @@ static void wire_slice(void *data)
 	while (w->pos < w->nsteps) {
 		while (w->hold_ns && (t = now_ns()) - last < w->hold_ns)
 			;	/* sub-microsecond holds: sleeping would cost far more */
-		if (gpioline_set(w->line[w->step[w->pos].line], w->step[w->pos].level) < 0) {
+		if (w->step[w->pos].level == WIRE_SAMPLE) {
+			int v = gpioline_get(w->line[w->step[w->pos].line]);
+
+			w->nack |= v != 0;
+		} else if (gpioline_set(w->line[w->step[w->pos].line], w->step[w->pos].level) < 0) {
 			if (!w->failed)
 				log_warn("display: write %s", gpioline_describe(w->line[w->step[w->pos].line]));
 			w->failed = true;
@@ -89,6 +95,16 @@ static void wire_slice(void *data)
 	}
 	if (!w->failed)
 		w->frames++;
+	if (!w->failed && w->nack && !w->unanswered)
+		log_warnx("display: no acknowledgement on %s: the chip does not answer (not connected, "
+			  "or no power?)", gpioline_describe(w->line[0]));
+	if (!w->failed && !w->nack && w->unanswered)
+		log_info("display: %s answers again", gpioline_describe(w->line[0]));
+	if (!w->failed) {
+		w->unanswered = w->nack;
+		w->unanswered_frames += w->nack;
+	}
+	w->nack = false;
 	w->nsteps = w->pos = 0;
 	if (w->done)
 		w->done(w->data);
@@ -112,6 +128,15 @@ void sevenseg_wire_add(struct sevenseg_wire *w, int line, int level)
 	w->level[line] = level;
 	w->step[w->nsteps].line = (uint8_t)line;
 	w->step[w->nsteps].level = (uint8_t)level;
+	w->nsteps++;
+}
+
+void sevenseg_wire_sample(struct sevenseg_wire *w, int line)
+{
+	if (w->nsteps == SEVENSEG_MAX_STEPS)
+		return;
+	w->step[w->nsteps].line = (uint8_t)line;
+	w->step[w->nsteps].level = WIRE_SAMPLE;
 	w->nsteps++;
 }
 

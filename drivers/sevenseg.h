@@ -39,6 +39,9 @@ struct sevenseg_wire {
 	void (*done)(void *data);	/* a frame finished (or failed) */
 	void *data;
 	bool failed;			/* a write failed: the frame was dropped */
+	bool unanswered;		/* the last frame's chip did not acknowledge */
+	bool nack;			/* this frame: a sample read no acknowledgement */
+	uint64_t unanswered_frames;
 	int64_t longest_slice_ns;	/* the longest the loop was held */
 	uint64_t frames;
 };
@@ -47,6 +50,9 @@ struct sevenseg_wire {
 void sevenseg_wire_init(struct sevenseg_wire *w, void (*done)(void *), void *data);
 /* Queue one level (a repeat of the line's last level is dropped). */
 void sevenseg_wire_add(struct sevenseg_wire *w, int line, int level);
+/* Queue a read of the line at this point: a chip that acknowledges pulls
+ * it low; a high level (nobody there) marks the frame unanswered. */
+void sevenseg_wire_sample(struct sevenseg_wire *w, int line);
 bool sevenseg_wire_busy(const struct sevenseg_wire *w);
 /* Start writing what is queued, a slice now and the rest from the loop. */
 void sevenseg_wire_start(struct sevenseg_wire *w);

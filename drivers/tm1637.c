@@ -2,7 +2,8 @@
  * (not I2C: no address; LSB first; the chip acknowledges each byte on a
  * ninth clock). Both lines are open-drain: modules pull them up to their
  * own supply, so a released line never puts the module's 5 V on the Pi.
- * The acknowledgement is not read: a write must work without read-back. */
+ * The acknowledgement is read on each byte's ninth clock: a display that
+ * does not answer (unplugged, unpowered) is reported not present. */
 #include "display.h"
 
 enum { CLK, DIO };
@@ -37,9 +38,10 @@ static void bus_byte(struct sevenseg_wire *w, uint8_t b)
 		sevenseg_wire_add(w, CLK, 1);
 		sevenseg_wire_add(w, CLK, 0);
 	}
-	/* Ninth clock: DIO released for the chip's acknowledgement. */
+	/* Ninth clock: DIO released; the chip pulls it low to acknowledge. */
 	sevenseg_wire_add(w, DIO, 1);
 	sevenseg_wire_add(w, CLK, 1);
+	sevenseg_wire_sample(w, DIO);
 	sevenseg_wire_add(w, CLK, 0);
 }
 

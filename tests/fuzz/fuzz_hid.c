@@ -1,5 +1,5 @@
-/* libFuzzer: HID reports from a pedal, against every model's format, and
- * the generic format's BYTE.BIT positions. */
+/* libFuzzer: HID reports from a pedal, against every model's format, the
+ * generic format's BYTE.BIT positions, and report descriptors. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char why[96], *text;
 	int byte, bit;
 
+	pedalreport_longest_input(data, size);
 	for (size_t i = 0; i < 3; i++)
 		pedalreport_parse(pedalreport_model(models[i]), data, size, down, why, sizeof(why));
 	text = strndup((const char *)data, size);

@@ -6,7 +6,9 @@
  *   hex bytes (a HID report) or, prefixed with '=', text (a gpio-sim pull).
  * Or: latency taps COUNT FILE DOWN UP
  *   double taps at human speed, as an operator's thumb or foot makes them:
- *   down at 0, up at 80, down at 200, up at 280 ms, then a rest of 600 ms. */
+ *   down at 0, up at 80, down at 200, up at 280 ms, then a rest of 600 ms.
+ * Or: latency zlp FILE
+ *   one write of no bytes: a HID gadget sends it as a zero-length packet. */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +94,8 @@ int main(int argc, char **argv)
 	size_t ndown, nup;
 	int count, interval, marker;
 
+	if (argc == 3 && strcmp(argv[1], "zlp") == 0)
+		return put(argv[2], down, 0) < 0;
 	if (argc == 6 && strcmp(argv[1], "taps") == 0)
 		return taps(atol(argv[2]), argv[3], argv[4], argv[5]);
 	if (argc != 6)

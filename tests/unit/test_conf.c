@@ -200,7 +200,7 @@ static void test_pedal_errors(void **state)
 	assert_int_equal(load_from_file(text), -1);
 	assert_int_equal(d.count, 7);
 	assert_non_null(strstr(d.lines[0], ":5: unknown pedal model \"footpedal9000\""));
-	assert_non_null(strstr(d.lines[1], ":6: report_length must be 1 to 64"));
+	assert_non_null(strstr(d.lines[1], ":6: report_length must be 1 to 1024"));
 	assert_non_null(strstr(d.lines[2], ":9: vid and pid go together"));
 	assert_non_null(strstr(d.lines[3], ":16: pedal1_at must be BYTE or BYTE.BIT inside the 4-byte report"));
 	assert_non_null(strstr(d.lines[4], ":21: keys is for a pcsensor pedal"));

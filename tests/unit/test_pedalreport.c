@@ -41,8 +41,39 @@ static void test_infinity(void **state)
 	assert_int_equal(parse("infinity", five, 5), -1);
 	assert_string_equal(why, "oversized report: 5 bytes, expected 2");
 	assert_int_equal(parse("infinity", five, 1), -1);
-	assert_int_equal(parse("infinity", five, 0), -1);
-	assert_string_equal(why, "empty report");
+	/* A zero-length packet (after a report of whole packets) is no report. */
+	assert_int_equal(parse("infinity", five, 0), 0);
+	assert_int_equal(parse("streamdeck", five, 0), 0);
+}
+
+/* A Stream Deck-family report of 512 bytes arrives whole (more than one
+ * 64-byte packet) only if the read is sized from the descriptor. */
+static void test_longest_input_report(void **state)
+{
+	/* Vendor page, report id 1 with 6 bytes, id 2 with 511: 512 with its id. */
+	const uint8_t long_one[] = { 0x06, 0x00, 0xff, 0x09, 0x01, 0xa1, 0x01, 0x85, 0x01, 0x75, 0x08, 0x95,
+				     0x06, 0x81, 0x02, 0x85, 0x02, 0x96, 0xff, 0x01, 0x81, 0x02, 0xc0 };
+	/* No ids: 3 one-bit buttons, 5 bits of padding, a byte: 2 bytes. */
+	const uint8_t infinity[] = { 0x05, 0x0c, 0x09, 0x01, 0xa1, 0x01, 0x05, 0x09, 0x19, 0x01, 0x29, 0x03,
+				     0x15, 0x00, 0x25, 0x01, 0x75, 0x01, 0x95, 0x03, 0x81, 0x02, 0x75, 0x05,
+				     0x95, 0x01, 0x81, 0x03, 0x75, 0x08, 0x95, 0x01, 0x81, 0x03, 0xc0 };
+	/* Push and Pop keep the globals; a feature report is not an input. */
+	const uint8_t pushed[] = { 0x75, 0x08, 0x95, 0x04, 0xa4, 0x95, 0x40, 0xb1, 0x02, 0xb4, 0x81, 0x02 };
+	const uint8_t truncated[] = { 0x75, 0x08, 0x96, 0xff };
+	uint8_t big[PEDAL_REPORT_MAX + 1];
+
+	(void)state;
+	assert_int_equal(pedalreport_longest_input(long_one, sizeof(long_one)), 512);
+	assert_int_equal(pedalreport_longest_input(infinity, sizeof(infinity)), 2);
+	assert_int_equal(pedalreport_longest_input(pushed, sizeof(pushed)), 4);
+	assert_int_equal(pedalreport_longest_input(truncated, sizeof(truncated)), 0);
+	assert_int_equal(pedalreport_longest_input(NULL, 0), 0);
+	memset(big, 0, sizeof(big));
+	big[0] = 1;
+	big[6] = 1;
+	assert_int_equal(parse("streamdeck", big, 512), 1);
+	assert_true(down[2] && !down[0]);
+	assert_int_equal(parse("streamdeck", big, PEDAL_REPORT_MAX + 1), -1);
 }
 
 static void test_pcsensor_keys(void **state)
@@ -95,6 +126,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_streamdeck),
 		cmocka_unit_test(test_infinity),
+		cmocka_unit_test(test_longest_input_report),
 		cmocka_unit_test(test_pcsensor_keys),
 		cmocka_unit_test(test_generic_positions),
 	};

@@ -22,6 +22,21 @@ t_displays_follow_the_show() {
 	wait_display tm1637_shows '^off$' 5 && wait_display max7219_shows '^off$' 5
 }
 
+# A TM1637 that does not answer: DIO released on the ninth clock stays
+# high (the module's pull-up and no chip pulling it low). gpio-sim's pull
+# is what a released open-drain line reads, so pull-up is "no chip".
+t_a_silent_tm1637_is_not_present() {
+	daemon_start /hil/gpio.conf || return
+	$CTL start > /dev/null
+	wait_present clock true || return
+	echo pull-up > "$SIM/sim_gpio21/pull"
+	wait_present clock false || return
+	grep -q 'display: no acknowledgement on' "$D/log" || fail "the silence is not said"
+	echo pull-down > "$SIM/sim_gpio21/pull"
+	wait_present clock true || return
+	grep -q 'answers again' "$D/log" || fail "the return is not said"
+}
+
 t_overrun_shows_a_minus() {
 	sed 's/^segment = 1:00 | one/segment = 0:02 | short/' /hil/gpio.conf > /tmp/short.conf
 	sed -i 's|^board = boards/|board = /hil/boards/|' /tmp/short.conf

@@ -73,6 +73,32 @@ t_bad_reports_change_nothing() {
 	wait_status segment 2
 }
 
+# A Stream Deck-family pedal whose input reports are 512 bytes (report id
+# 1 and 511 bytes, one 512-byte packet), then a zero-length packet.
+DESC_LONG=0600ff0901a1018501150026ff00750896ff0109018102c0
+t_long_reports_and_empty_packets() {
+	usb_gadgets || return
+	unplug deck
+	gadget long 0 0fd9 0086 512 0 "$DESC_LONG" "Stream Deck Pedal (long reports)" || return
+	daemon_start /hil/usb.conf || return
+	wait_present deck true || return
+	pad=$(printf '%01010d' 0)
+	send long "01000000000001$pad"
+	send long "01000000000000$pad"
+	wait_status state live || return
+	/hil/bin/latency zlp "$HIDG_long" || fail "the gadget took no empty write"
+	usleep 300000
+	desc=$($CTL --json status | tr '{' '\n' | grep '"name":"deck"')
+	echo "$desc" | grep -q '2 reports, 0 malformed, 1 empty, reads of 512 bytes' ||
+		fail "long reports or the empty packet miscounted: $desc"
+	alive
+	unplug long
+	g=$GADGETS/long
+	rm "$g/configs/c.1/hid.usb0"
+	rmdir "$g/configs/c.1" "$g/functions/hid.usb0" "$g/strings/0x409" "$g"
+	replug deck
+}
+
 t_pedal_on_another_port_is_not_taken() {
 	usb_gadgets || return
 	sed 's/^port = 2-1/port = 3-1/' /hil/usb.conf > /tmp/port.conf
