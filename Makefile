@@ -1,7 +1,8 @@
 # onair: plain Makefile. PREFIX, DESTDIR, SYSCONFDIR and CC may be overridden.
 # Builds go to $(BUILD); "make check" builds warning-free (-Werror) with gcc
 # and clang and runs every test, plain and under AddressSanitizer +
-# UndefinedBehaviorSanitizer, then a short run of every fuzzer.
+# UndefinedBehaviorSanitizer (gcc's and clang's, fatal), then a short run of
+# every fuzzer.
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -124,7 +125,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 check:
 	WERROR=1 $(MAKE) --no-print-directory -j$(JOBS) all unit
 	WERROR=1 $(MAKE) --no-print-directory -j$(JOBS) BUILD=$(BUILD)/san SAN=1 all unit
-	WERROR=1 $(MAKE) --no-print-directory -j$(JOBS) BUILD=$(BUILD)/clang CC=$(CLANG) all
+	WERROR=1 $(MAKE) --no-print-directory -j$(JOBS) BUILD=$(BUILD)/clang CC=$(CLANG) SAN=1 all unit
 	$(MAKE) --no-print-directory -j$(JOBS) fuzzers $(BENCH_TOOLS)
 	tests/run-all.sh $(BUILD)
 
