@@ -75,6 +75,7 @@ static void wire_slice(void *data)
 			int v = gpioline_get(w->line[w->step[w->pos].line]);
 
 			w->nack |= v != 0;
+			w->sampled = w->step[w->pos].line;
 		} else if (gpioline_set(w->line[w->step[w->pos].line], w->step[w->pos].level) < 0) {
 			if (!w->failed)
 				log_warn("display: write %s", gpioline_describe(w->line[w->step[w->pos].line]));
@@ -97,9 +98,9 @@ static void wire_slice(void *data)
 		w->frames++;
 	if (!w->failed && w->nack && !w->unanswered)
 		log_warnx("display: no acknowledgement on %s: the chip does not answer (not connected, "
-			  "or no power?)", gpioline_describe(w->line[0]));
+			  "or no power?)", gpioline_describe(w->line[w->sampled]));
 	if (!w->failed && !w->nack && w->unanswered)
-		log_info("display: %s answers again", gpioline_describe(w->line[0]));
+		log_info("display: the chip on %s answers again", gpioline_describe(w->line[w->sampled]));
 	if (!w->failed) {
 		w->unanswered = w->nack;
 		w->unanswered_frames += w->nack;

@@ -41,6 +41,7 @@ struct sevenseg_wire {
 	bool failed;			/* a write failed: the frame was dropped */
 	bool unanswered;		/* the last frame's chip did not acknowledge */
 	bool nack;			/* this frame: a sample read no acknowledgement */
+	int sampled;			/* the line sampled for it */
 	uint64_t unanswered_frames;
 	int64_t longest_slice_ns;	/* the longest the loop was held */
 	uint64_t frames;

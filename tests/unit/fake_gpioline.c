@@ -11,6 +11,7 @@
 
 struct fake_write fake_writes[FAKE_WRITES_MAX];
 int fake_nwrites;
+const char *fake_answering_line;
 
 struct gpioline {
 	char name[BOARD_NAME_MAX];
@@ -53,6 +54,8 @@ int gpioline_set(struct gpioline *l, int value)
 
 int gpioline_get(struct gpioline *l)
 {
+	if (fake_answering_line && strcmp(l->name, fake_answering_line) == 0)
+		return 0;
 	return l->value;
 }
 

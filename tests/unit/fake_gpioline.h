@@ -12,6 +12,10 @@ struct fake_write {
 extern struct fake_write fake_writes[FAKE_WRITES_MAX];
 extern int fake_nwrites;
 
+/* A chip on this line answers: while released (high) it reads low, as a
+ * TM1637 pulls DIO low to acknowledge. NULL: reads give what was written. */
+extern const char *fake_answering_line;
+
 /* The last level written to line, -1 when none. */
 int fake_level(const char *line);
 

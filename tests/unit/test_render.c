@@ -209,6 +209,50 @@ static void test_tm1637_frame_on_the_wire(void **state)
 	diag_free(&d);
 }
 
+/* The TM1637 acknowledges each byte by pulling DIO low on the ninth clock
+ * (gpio-sim cannot model a released open-drain line that nobody pulls
+ * low, so this is checked here at the GPIO seam, not on the bench). */
+static void test_tm1637_that_does_not_answer(void **state)
+{
+	struct show_view v;
+	struct drv *disp;
+	struct diag d = { 0 };
+	char desc[256];
+	bool present;
+
+	(void)state;
+	section("countdown", "tm1637");
+	key("chip", "fake");
+	key("clk", "C");
+	key("dio", "D");
+	fake_answering_line = "D";
+	disp = tm1637_driver_ops.open(&dev, &host, &d);
+	assert_non_null(disp);
+	v = view_of(CUE_ON, CUE_GREEN, true, "04:59", 2);
+	tm1637_driver_ops.render(disp, &v);
+	drain();
+	tm1637_driver_ops.describe(disp, desc, sizeof(desc), &present);
+	assert_true(present);
+	assert_int_equal(tm1637_driver_ops.test(disp, true), 0);
+	fake_answering_line = NULL;	/* unplugged: DIO stays high */
+	v = view_of(CUE_ON, CUE_GREEN, true, "04:58", 2);
+	tm1637_driver_ops.render(disp, &v);
+	drain();
+	tm1637_driver_ops.describe(disp, desc, sizeof(desc), &present);
+	assert_false(present);
+	assert_non_null(strstr(desc, "NOT ANSWERING"));
+	assert_int_equal(tm1637_driver_ops.test(disp, true), -1);
+	fake_answering_line = "D";	/* plugged back: the next frame sees it */
+	v = view_of(CUE_ON, CUE_GREEN, true, "04:57", 2);
+	tm1637_driver_ops.render(disp, &v);
+	drain();
+	tm1637_driver_ops.describe(disp, desc, sizeof(desc), &present);
+	assert_true(present);
+	fake_answering_line = NULL;
+	tm1637_driver_ops.close(disp);
+	diag_free(&d);
+}
+
 /* MAX7219: 16-bit words, MSB first on CLK's rising edge, latched when
  * LOAD rises; register in bits 11..8. Segment bits run DP, A … G from
  * bit 7 down (the datasheet's no-decode table). */
@@ -291,6 +335,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_gpio_lamps_and_rgb_cue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tm1637_frame_on_the_wire, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tm1637_that_does_not_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max7219_segment_and_countdown, setup, teardown),
 	};
 
