@@ -24,6 +24,12 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 # libmosquitto is loaded when a config uses MQTT (daemon/mosq.c), not linked.
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libmosquitto,$(PKGS))) -lm -pthread
 
+# The GPIO backend follows the installed libgpiod: 1.x (Debian 12,
+# Raspberry Pi OS bookworm) or 2.x (Debian 13 trixie, today's Raspberry Pi
+# OS, bookworm-backports). Both sit behind drivers/gpioline.h.
+GPIOD_MAJOR := $(firstword $(subst ., ,$(shell $(PKG_CONFIG) --modversion libgpiod)))
+GPIOLINE := drivers/gpioline_gpiod$(if $(filter 1,$(GPIOD_MAJOR)),1,2).c
+
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
 	-Wpointer-arith -Wundef -Wvla -Wnull-dereference
 # Bounded snprintf into fixed buffers truncates on purpose; gcc's guess at
@@ -47,7 +53,7 @@ ALL_CFLAGS := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -DSYSCONFDI
 CORE_SRC := core/util.c core/log.c core/loop.c core/rundown.c core/inifile.c core/board.c \
 	core/show.c core/cue.c core/gesture.c core/cmd.c core/view.c core/lease.c
 DRIVER_SRC := drivers/drivers.c drivers/console.c drivers/input.c drivers/gpio.c \
-	drivers/gpioline_gpiod1.c drivers/sevenseg.c drivers/display.c drivers/tm1637.c \
+	$(GPIOLINE) drivers/sevenseg.c drivers/display.c drivers/tm1637.c \
 	drivers/max7219.c drivers/usbhost.c drivers/pedalreport.c drivers/pedal.c drivers/blink1.c \
 	drivers/hidrelay.c
 DAEMON_SRC := daemon/conf.c daemon/persist.c daemon/showlog.c daemon/ctl.c daemon/notify.c \
@@ -82,7 +88,7 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(CORE_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
 # The render test puts a recording stand-in behind the GPIO seam.
-RENDER_OBJ := $(filter-out $(BUILD)/drivers/gpioline_gpiod1.o,$(CORE_OBJ)) $(BUILD)/tests/unit/fake_gpioline.o
+RENDER_OBJ := $(filter-out $(GPIOLINE:%.c=$(BUILD)/%.o),$(CORE_OBJ)) $(BUILD)/tests/unit/fake_gpioline.o
 $(BUILD)/tests/test_render: $(BUILD)/tests/unit/test_render.o $(RENDER_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell $(PKG_CONFIG) --libs cmocka)

@@ -117,6 +117,8 @@ fi
 
 # The Debian packages: build, lintian, install/upgrade/purge in a chroot.
 suite "$build/package.log" "package tests" "$here/package/run.sh" "$build"
+# Debian 13 (today's Raspberry Pi OS): build, tests and package in a trixie root.
+suite "$build/trixie.log" "trixie" "$here/package/trixie.sh" "$build"
 
 # The hardware-in-the-loop bench: the plain build inside a qemu VM.
 suite "$build/hil.log" "hil bench" "$here/hil/run.sh" "$build"

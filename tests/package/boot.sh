@@ -5,12 +5,14 @@
 # that the hardened unit (system call filter, device policy, namespaces)
 # really starts, answers an operator, is restarted after kill -9 with its
 # ExecStopPost run and the show resumed, reloads and stops cleanly.
-# Usage: tests/package/boot.sh BUILD DEB BASE-TAR
-# Prints PASS/FAIL/SKIP lines (the caller counts them).
+# Usage: tests/package/boot.sh BUILD DEB BASE-TAR [RELEASE]
+# (RELEASE names the root in the output and its work folder; bookworm by
+# default.) Prints PASS/FAIL/SKIP lines (the caller counts them).
 set -u
-build=$(realpath -m "$1") deb=$2 base=$3
+build=$(realpath -m "$1") deb=$2 base=$3 release=${4:-bookworm}
 here=$(cd "$(dirname "$0")" && pwd)
-work=$build/pkg/boot
+mkdir -p "$build/pkg"
+work=$build/pkg/boot-$release
 if ! command -v qemu-system-x86_64 > /dev/null || [ "$(uname -m)" != x86_64 ]; then
 	echo "SKIP package: boot under systemd: qemu-system-x86_64 on an x86_64 machine is needed"
 	exit 0
@@ -33,7 +35,7 @@ if ! in_root dpkg -i /tmp/onair.deb > "$work/install.log" 2>&1 ||
 	! in_root useradd -m -G onair tech > /dev/null 2>&1 ||
 	! in_root systemctl enable onaird > /dev/null 2>&1; then
 	cat "$work/install.log"
-	echo "FAIL package: boot under systemd: preparing the root"
+	echo "FAIL package: boot under systemd ($release): preparing the root"
 	exit 1
 fi
 umount "$root/proc"
@@ -88,11 +90,11 @@ timeout 400 qemu-system-x86_64 -accel tcg -m 1536 -smp 1 -nographic -no-reboot \
 sed -n 's/\r//g; s/.*BOOTTEST \(ok\|FAIL\) \(.*\)/\1 \2/p' "$work/console.log" |
 	while read -r verdict what; do
 		case $verdict in
-		ok) echo "PASS package: under systemd: $what" ;;
-		*) echo "FAIL package: under systemd: $what" ;;
+		ok) echo "PASS package: under systemd ($release): $what" ;;
+		*) echo "FAIL package: under systemd ($release): $what" ;;
 		esac
 	done
 if ! grep -q 'BOOTTEST end' "$work/console.log"; then
 	tail -n 30 "$work/console.log"
-	echo "FAIL package: boot under systemd: the test did not finish (console: $work/console.log)"
+	echo "FAIL package: boot under systemd ($release): the test did not finish (console: $work/console.log)"
 fi

@@ -1,0 +1,175 @@
+#!/bin/bash
+# Debian 13 "trixie", the base of today's Raspberry Pi OS, inside make
+# check: a debootstrapped trixie root (kept under BUILD/trixie as a
+# tarball) in which onair builds warning-free (-Werror) with gcc 14 against
+# libgpiod 2 (drivers/gpioline_gpiod2.c), its unit, system and MQTT tests
+# pass (against trixie's mosquitto), and dpkg-buildpackage makes the
+# trixie package (version suffix +deb13), lintian clean, which installs,
+# runs, is removed and purged there.
+# Usage: tests/package/trixie.sh BUILD
+# Prints PASS/FAIL/SKIP lines and "trixie: N passed, N failed, N skipped".
+set -u
+build=$(realpath -m "$1")
+src=$(cd "$(dirname "$0")/../.." && pwd)
+work=$build/trixie
+passed=0 failed=0 skipped=0
+pass() { echo "PASS trixie: $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL trixie: $*"; failed=$((failed + 1)); }
+finish() {
+	echo "trixie: $passed passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+	exit
+}
+if [ "$(id -u)" -ne 0 ]; then
+	echo "SKIP trixie: a chroot needs root"
+	skipped=1
+	finish
+fi
+command -v debootstrap > /dev/null || { fail "no debootstrap: run ./install-packages"; finish; }
+
+mkdir -p "$work"
+root=$work/root
+base=$work/trixie-build.tar
+mirror=$(sed -n 's/^URIs: *//p; s/^deb \(http[^ ]*\) .*/\1/p' /etc/apt/sources.list.d/*.sources \
+	/etc/apt/sources.list 2>/dev/null | grep -v security | head -n 1)
+cleanup() {
+	umount "$root/dev" "$root/proc" 2> /dev/null
+	rm -rf "$root"
+}
+trap cleanup EXIT
+cleanup
+# What building, testing and packaging need, as on a fresh Raspberry Pi OS
+# (perl-openssl-defaults by name: debootstrap does not resolve the virtual
+# perl-openssl-abi-3 that lintian's dependencies need).
+deps=build-essential,pkgconf,libinih-dev,libcjson-dev,libgpiod-dev,libusb-1.0-0-dev,libmosquitto-dev
+deps=$deps,libasound2-dev,libcmocka-dev,python3,python3-jsonschema,mosquitto,mosquitto-clients,openssl,debhelper,dpkg-dev
+deps=$deps,fakeroot,lintian,perl-openssl-defaults,procps,systemd
+if [ ! -s "$base" ]; then
+	if ! debootstrap --variant=minbase --include="$deps" trixie "$root" "${mirror:-http://deb.debian.org/debian}" \
+		> "$work/debootstrap.log" 2>&1; then
+		tail -n 20 "$work/debootstrap.log"
+		fail "debootstrap of a Debian 13 root (log: $work/debootstrap.log)"
+		finish
+	fi
+	tar -C "$root" -cf "$base" .
+	rm -rf "$root"
+fi
+mkdir -p "$root" && tar -C "$root" -xf "$base"
+mount -t proc proc "$root/proc"
+mount --bind /dev "$root/dev"
+in_root() {
+	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+		DEBIAN_FRONTEND=noninteractive "$@"
+}
+# The tree as git sees it, so what is tested is what would be committed.
+mkdir -p "$root/src/onair"
+(cd "$src" && git ls-files -co --exclude-standard -z | xargs -0 tar -cf - 2>/dev/null) |
+	tar -xf - -C "$root/src/onair"
+
+gpiod=$(in_root pkg-config --modversion libgpiod)
+gcc=$(in_root gcc -dumpversion)
+if in_root sh -c 'cd /src/onair && WERROR=1 make -j2 all unit' > "$work/build.log" 2>&1 &&
+	[ -f "$root/src/onair/build/drivers/gpioline_gpiod2.o" ]; then
+	pass "gcc $gcc builds onair -Werror against libgpiod $gpiod (the libgpiod 2 backend)"
+else
+	tail -n 30 "$work/build.log"
+	fail "build with gcc $gcc and libgpiod $gpiod (log: $work/build.log)"
+	finish
+fi
+
+# count LOG: add a suite's "N passed, M failed" (or cmocka's) to the totals.
+count() {
+	local p f
+	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p; s/.*: \([0-9]*\) passed, [0-9]* failed.*/\1/p' "$1" | tail -n 1)
+	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p; s/.*: [0-9]* passed, \([0-9]*\) failed.*/\1/p' "$1" | tail -n 1)
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+	[ -n "$p$f" ] || fail "$1 gave no counts"
+}
+for t in "$root"/src/onair/build/tests/test_*; do
+	case "$t" in *.log) continue ;; esac
+	name=${t#"$root"}
+	in_root sh -c "cd /src/onair && $name" > "$t.log" 2>&1
+	rc=$?
+	echo "$(basename "$t") (trixie): $(tail -n 1 "$t.log")"
+	[ $rc -ne 0 ] && cat "$t.log"
+	count "$t.log"
+	[ $rc -ne 0 ] && ! grep -q 'FAILED' "$t.log" && fail "$(basename "$t") exit $rc"
+done
+for suite in test_daemon test_mqtt; do
+	in_root sh -c "cd /src/onair && python3 tests/system/$suite.py build" > "$work/$suite.log" 2>&1
+	grep -v '^PASS' "$work/$suite.log" | sed 's/^/trixie /'
+	count "$work/$suite.log"
+done
+
+# The trixie package: the version says the release it was built for.
+version=$(in_root dpkg-parsechangelog -l /src/onair/debian/changelog -S Version)+deb13
+sed -i "1s/(\([^)]*\)) [a-z-]*;/(\1+deb13) trixie;/" "$root/src/onair/debian/changelog"
+rm -rf "$root/src/onair/build"
+if in_root sh -c 'cd /src/onair && dpkg-buildpackage -us -uc -b -j2' > "$work/dpkg-buildpackage.log" 2>&1; then
+	pass "dpkg-buildpackage makes onair_${version}_amd64.deb in trixie (unit tests run in the build)"
+else
+	tail -n 30 "$work/dpkg-buildpackage.log"
+	fail "dpkg-buildpackage in trixie (log: $work/dpkg-buildpackage.log)"
+	finish
+fi
+deb=/src/onair_${version}_$(in_root dpkg --print-architecture).deb
+if in_root lintian --fail-on error --suppress-tags bad-distribution-in-changes-file \
+	/src/onair_"${version}"_*.changes > "$work/lintian.log" 2>&1; then
+	pass "lintian (trixie's) finds no error ($(grep -c '^W:' "$work/lintian.log") warnings)"
+else
+	grep '^E:' "$work/lintian.log"
+	fail "lintian errors in the trixie package"
+fi
+depends=$(in_root dpkg-deb -f "$deb" Depends)
+if echo "$depends" | grep -q 'libgpiod3'; then
+	pass "the trixie package depends on libgpiod3 ($depends)"
+else
+	fail "the trixie package's Depends: $depends"
+fi
+cp "$root$deb" "$work/"
+if in_root dpkg -i "$deb" > "$work/install.log" 2>&1 &&
+	in_root onaird --version | grep -q "${version%%[-+]*}" &&
+	in_root onaird --check -c /etc/onair/onair.conf > "$work/check.log" 2>&1; then
+	pass "dpkg -i in trixie: onaird runs and the shipped config passes --check"
+else
+	cat "$work/install.log" "$work/check.log"
+	fail "install in trixie"
+fi
+if in_root dpkg -P onair > "$work/purge.log" 2>&1 && [ ! -e "$root/etc/onair" ] && [ ! -e "$root/usr/sbin/onaird" ]; then
+	pass "dpkg -P in trixie leaves no /etc/onair and no onaird"
+else
+	cat "$work/purge.log"
+	fail "purge in trixie"
+fi
+
+# The hardened unit as trixie's systemd-analyze scores it: exposure <= 2.0.
+sed 's|@SBINDIR@|/usr/sbin|g; s|@SYSCONFDIR@|/etc|g' "$src/systemd/onaird.service.in" > "$root/tmp/onaird.service"
+systemd=$(in_root systemctl --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p')
+if in_root systemd-analyze security --offline=yes --threshold=20 /tmp/onaird.service > "$work/security.log" 2>&1; then
+	pass "systemd $systemd's systemd-analyze: $(tail -n 1 "$work/security.log")"
+else
+	fail "systemd $systemd's systemd-analyze: $(tail -n 1 "$work/security.log")"
+fi
+cleanup
+
+# The trixie package booted under trixie's systemd in qemu, in a root with
+# only what it depends on (kept as a tarball like the build root).
+runbase=$work/trixie-run.tar
+if [ ! -s "$runbase" ]; then
+	libs=$(dpkg-deb -f "$work/$(basename "$deb")" Depends | tr ',' '\n' | sed 's/^ *//; s/[ (].*//' | grep -v '^$' | paste -sd,)
+	if ! debootstrap --variant=minbase --include="$libs,kmod,udev" trixie "$work/runroot" \
+		"${mirror:-http://deb.debian.org/debian}" > "$work/debootstrap-run.log" 2>&1; then
+		tail -n 20 "$work/debootstrap-run.log"
+		fail "debootstrap of a Debian 13 root to boot (log: $work/debootstrap-run.log)"
+		finish
+	fi
+	tar -C "$work/runroot" -cf "$runbase" .
+	rm -rf "$work/runroot"
+fi
+"$src/tests/package/boot.sh" "$build" "$work/$(basename "$deb")" "$runbase" trixie > "$work/boot.out" 2>&1
+cat "$work/boot.out"
+passed=$((passed + $(grep -c '^PASS' "$work/boot.out")))
+failed=$((failed + $(grep -c '^FAIL' "$work/boot.out")))
+skipped=$((skipped + $(grep -c '^SKIP' "$work/boot.out")))
+finish
