@@ -61,9 +61,29 @@ for m in configfs dummy_hcd libcomposite usb_f_hid usbhid hid-generic hid-led sn
 # dmsetup, to put a real slow disk (dm-delay) under the state folder.
 dmsetup=$(command -v dmsetup || echo /sbin/dmsetup)
 [ -x "$dmsetup" ] && cp "$dmsetup" "$stage/hil/bin/"
+# HIL_DAEMON_ROOT=DIR with HIL_DAEMON_DIR=PATH (inside DIR): the daemon
+# built in another Debian root (the trixie one, against libgpiod 2); its
+# libraries come from that root and it runs under that root's loader.
+daemon_dir=$build
+[ -n "${HIL_DAEMON_ROOT:-}" ] && daemon_dir=$HIL_DAEMON_ROOT$HIL_DAEMON_DIR
 for b in onaird onairctl tone dmsetup; do
-	[ -e "$build/$b" ] && cp "$build/$b" "$stage/hil/bin/"
+	case $b in onaird | onairctl) from=$daemon_dir ;; *) from=$build ;; esac
+	[ -e "$from/$b" ] && cp "$from/$b" "$stage/hil/bin/"
 	[ -e "$stage/hil/bin/$b" ] || continue
+	if [ "$from" != "$build" ]; then
+		libs=$(chroot "$HIL_DAEMON_ROOT" ldd "$HIL_DAEMON_DIR/$b" | grep -o '/[^ ]*')
+		for lib in $libs; do
+			mkdir -p "$stage/other$(dirname "$lib")"
+			cp -L "$HIL_DAEMON_ROOT$lib" "$stage/other$lib"
+		done
+		loader=$(echo "$libs" | grep '/ld-linux' | head -n 1)
+		paths=$(echo "$libs" | grep -v '/ld-linux' | xargs -n 1 dirname | sort -u | sed 's|^|/other|' | paste -sd:)
+		mv "$stage/hil/bin/$b" "$stage/hil/bin/$b.bin"
+		printf '#!/bin/sh\nexec /other%s --library-path %s /hil/bin/%s.bin "$@"\n' "$loader" "$paths" "$b" \
+			> "$stage/hil/bin/$b"
+		chmod 755 "$stage/hil/bin/$b"
+		continue
+	fi
 	for lib in $(ldd "$stage/hil/bin/$b" | grep -o '/[^ ]*'); do
 		mkdir -p "$stage$(dirname "$lib")"
 		cp -L "$lib" "$stage$lib"

@@ -3,7 +3,8 @@
 # check: a debootstrapped trixie root (kept under BUILD/trixie as a
 # tarball) in which onair builds warning-free (-Werror) with gcc 14 against
 # libgpiod 2 (drivers/gpioline_gpiod2.c), its unit, system and MQTT tests
-# pass (against trixie's mosquitto), and dpkg-buildpackage makes the
+# pass (against trixie's mosquitto), the hardware bench's GPIO and display
+# tests pass with that onaird on gpio-sim lines, and dpkg-buildpackage makes the
 # trixie package (version suffix +deb13), lintian clean, which installs,
 # runs, is removed and purged there.
 # Usage: tests/package/trixie.sh BUILD
@@ -102,6 +103,17 @@ for suite in test_daemon test_mqtt; do
 	count "$work/$suite.log"
 done
 
+# The libgpiod 2 backend on real kernel lines: the hardware bench's GPIO and
+# display tests (gpio-sim in qemu) with this root's onaird and libraries.
+HIL_DAEMON_ROOT=$root HIL_DAEMON_DIR=/src/onair/build "$src/tests/hil/run.sh" "$build" \
+	t_outputs_safe_at_start_and_exit t_button_press_advances_the_show t_long_press_holds_and_resumes \
+	t_bounce_is_one_press t_missing_line_and_chip_leave_the_rest_working t_check_names_bad_flags \
+	t_line_in_use_is_reported t_displays_follow_the_show t_overrun_shows_a_minus > "$work/hil.log" 2>&1
+sed 's/^hil/trixie hil/' "$work/hil.log"
+count "$work/hil.log"
+hil_skipped=$(sed -n 's/^hil: .* \([0-9]*\) skipped.*/\1/p' "$work/hil.log" | tail -n 1)
+skipped=$((skipped + ${hil_skipped:-0}))
+
 # The trixie package: the version says the release it was built for.
 version=$(in_root dpkg-parsechangelog -l /src/onair/debian/changelog -S Version)+deb13
 sed -i "1s/(\([^)]*\)) [a-z-]*;/(\1+deb13) trixie;/" "$root/src/onair/debian/changelog"
@@ -113,9 +125,10 @@ else
 	fail "dpkg-buildpackage in trixie (log: $work/dpkg-buildpackage.log)"
 	finish
 fi
-deb=/src/onair_${version}_$(in_root dpkg --print-architecture).deb
+arch=$(in_root dpkg --print-architecture)
+deb=/src/onair_${version}_$arch.deb
 if in_root lintian --fail-on error --suppress-tags bad-distribution-in-changes-file \
-	/src/onair_"${version}"_*.changes > "$work/lintian.log" 2>&1; then
+	"/src/onair_${version}_$arch.changes" > "$work/lintian.log" 2>&1; then
 	pass "lintian (trixie's) finds no error ($(grep -c '^W:' "$work/lintian.log") warnings)"
 else
 	grep '^E:' "$work/lintian.log"
