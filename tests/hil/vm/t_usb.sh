@@ -74,29 +74,38 @@ t_bad_reports_change_nothing() {
 }
 
 # A Stream Deck-family pedal whose input reports are 512 bytes (report id
-# 1 and 511 bytes, one 512-byte packet), then a zero-length packet.
+# 1 and 511 bytes, one 512-byte packet), then a zero-length packet. The
+# deck gadget is reconfigured (usb_f_hid has four minors, all in use by
+# the bench's gadgets) and put back afterwards.
 DESC_LONG=0600ff0901a1018501150026ff00750896ff0109018102c0
+hid_function() { # NAME LENGTH DESC: rewrite an unplugged gadget's report
+	g=$GADGETS/$1
+	rm "$g/configs/c.1/hid.usb0"
+	echo "$2" > "$g/functions/hid.usb0/report_length"
+	echo "$3" | xxd -r -p > "$g/functions/hid.usb0/report_desc"
+	ln -s "$g/functions/hid.usb0" "$g/configs/c.1/"
+}
 t_long_reports_and_empty_packets() {
 	usb_gadgets || return
 	unplug deck
-	gadget long 0 0fd9 0086 512 0 "$DESC_LONG" "Stream Deck Pedal (long reports)" || return
+	hid_function deck 512 "$DESC_LONG"
+	replug deck
 	daemon_start /hil/usb.conf || return
 	wait_present deck true || return
 	pad=$(printf '%01010d' 0)
-	send long "01000000000001$pad"
-	send long "01000000000000$pad"
+	send deck "01000000000001$pad"
+	send deck "01000000000000$pad"
 	wait_status state live || return
-	/hil/bin/latency zlp "$HIDG_long" || fail "the gadget took no empty write"
+	/hil/bin/latency zlp "$HIDG_deck" || fail "the gadget took no empty write"
 	usleep 300000
 	desc=$($CTL --json status | tr '{' '\n' | grep '"name":"deck"')
 	# f_hid ends each whole-packet report with a zero-length packet too.
 	echo "$desc" | grep -qE '2 reports, 0 malformed, [1-9][0-9]* empty, reads of 512 bytes' ||
 		fail "long reports or the empty packet miscounted: $desc"
 	alive
-	unplug long
-	g=$GADGETS/long
-	rm "$g/configs/c.1/hid.usb0"
-	rmdir "$g/configs/c.1" "$g/functions/hid.usb0" "$g/strings/0x409" "$g"
+	daemon_stop
+	unplug deck
+	hid_function deck 7 "$DESC_STREAMDECK"
 	replug deck
 }
 
