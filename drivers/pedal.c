@@ -47,6 +47,11 @@ struct drv {
 	struct libusb_transfer *xfer[PEDAL_URBS];
 	int in_flight;
 	uint8_t buf[PEDAL_URBS][PEDAL_REPORT_MAX];
+	/* The report descriptor, asked for at attach (asynchronously, as every
+	 * transfer here: a slow device must never hold the loop). */
+	struct libusb_transfer *desc_xfer;
+	uint8_t desc[LIBUSB_CONTROL_SETUP_SIZE + 4096];
+	bool stopping;		/* being cancelled: a late descriptor starts no reads */
 	int endpoint, packet, read_length;
 	uint64_t reports, malformed, empty;
 	char said[96];		/* the last malformed report's reason logged */
@@ -284,9 +289,12 @@ static void pedal_cancel(struct drv *p)
 {
 	struct timeval tv = { 0, 20000 };
 
+	p->stopping = true;
 	for (int i = 0; i < PEDAL_URBS; i++)
 		if (p->xfer[i])
 			libusb_cancel_transfer(p->xfer[i]);
+	if (p->desc_xfer)
+		libusb_cancel_transfer(p->desc_xfer);
 	/* Let the cancellations complete before the transfers are freed. */
 	for (int i = 0; i < 10 && p->in_flight > 0; i++)
 		libusb_handle_events_timeout_completed(usbhost_ctx(), &tv, NULL);
@@ -294,41 +302,56 @@ static void pedal_cancel(struct drv *p)
 		libusb_free_transfer(p->xfer[i]);
 		p->xfer[i] = NULL;
 	}
+	libusb_free_transfer(p->desc_xfer);
+	p->desc_xfer = NULL;
 	p->in_flight = 0;
 }
 
-/* How much one read asks for. A transfer ends at a short packet or when
- * its buffer is full, so a report longer than a packet arrives whole only
- * if the read is its length: the longest input report the device's report
- * descriptor declares. Without a descriptor, at least a packet (a longer
- * single-packet report is then seen, and refused, as one). */
-static int pedal_read_length(struct drv *p, struct usbhost_slot *s)
+/* Queue the report reads, sized from the descriptor (NULL: none read). */
+static void pedal_start_reads(struct drv *p, const uint8_t *desc, size_t len)
 {
-	static uint8_t desc[4096];
-	int packet = (p->packet & 0x7ff) * (1 + ((p->packet >> 11) & 3)), n, longest = 0;
+	bool capped;
+	int rc;
 
-	/* GET_DESCRIPTOR (report) to the interface: HID 1.11, 7.1.1. */
-	n = libusb_control_transfer(s->h, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_STANDARD |
-					    LIBUSB_RECIPIENT_INTERFACE,
-				    LIBUSB_REQUEST_GET_DESCRIPTOR, LIBUSB_DT_REPORT << 8, (uint16_t)s->iface, desc,
-				    sizeof(desc), 500);
-	if (n > 0)
-		longest = pedalreport_longest_input(desc, (size_t)n);
-	if (longest <= packet)
-		longest = packet > p->fmt.length ? packet : p->fmt.length;
-	if (longest > PEDAL_REPORT_MAX) {
-		log_warnx("device %s: reports of %d bytes; only the first %d are read", p->name, longest,
-			  PEDAL_REPORT_MAX);
-		longest = PEDAL_REPORT_MAX;
+	p->read_length = pedalreport_read_length(desc, len, p->packet, &p->fmt, &capped);
+	if (capped)
+		log_warnx("device %s: its reports are longer than %d bytes; only the first %d are read",
+			  p->name, PEDAL_REPORT_MAX, PEDAL_REPORT_MAX);
+	for (int i = 0; i < PEDAL_URBS; i++) {
+		if (!(p->xfer[i] = libusb_alloc_transfer(0))) {
+			usbhost_slot_lost(&p->slot, "out of memory");
+			return;
+		}
+		libusb_fill_interrupt_transfer(p->xfer[i], p->slot.h, (unsigned char)p->endpoint, p->buf[i],
+					       p->read_length, pedal_report, p, 0);
+		rc = libusb_submit_transfer(p->xfer[i]);
+		if (rc < 0) {
+			usbhost_slot_lost(&p->slot, libusb_strerror(rc));
+			return;
+		}
+		p->in_flight++;
 	}
-	return longest;
+}
+
+static void pedal_descriptor(struct libusb_transfer *x)
+{
+	struct drv *p = x->user_data;
+	bool got = x->status == LIBUSB_TRANSFER_COMPLETED && x->actual_length > 0;
+
+	p->in_flight--;
+	if (x->status == LIBUSB_TRANSFER_CANCELLED || p->stopping)
+		return;
+	if (x->status == LIBUSB_TRANSFER_NO_DEVICE) {
+		usbhost_slot_lost(&p->slot, "unplugged");
+		return;
+	}
+	pedal_start_reads(p, got ? libusb_control_transfer_get_data(x) : NULL, got ? (size_t)x->actual_length : 0);
 }
 
 static bool pedal_attached(struct usbhost_slot *s)
 {
 	struct drv *p = s->data;
 	struct libusb_config_descriptor *cfg;
-	int rc;
 
 	p->endpoint = -1;
 	if (libusb_get_active_config_descriptor(libusb_get_device(s->h), &cfg) == 0) {
@@ -351,22 +374,19 @@ static bool pedal_attached(struct usbhost_slot *s)
 		log_warnx("device %s: interface %d has no interrupt IN endpoint", p->name, s->iface);
 		return false;
 	}
-	p->read_length = pedal_read_length(p, s);
-	for (int i = 0; i < PEDAL_URBS; i++) {
-		if (!(p->xfer[i] = libusb_alloc_transfer(0))) {
-			pedal_cancel(p);
-			return false;
-		}
-		libusb_fill_interrupt_transfer(p->xfer[i], s->h, (unsigned char)p->endpoint, p->buf[i],
-					       p->read_length, pedal_report, p, 0);
-		rc = libusb_submit_transfer(p->xfer[i]);
-		if (rc < 0) {
-			log_warnx("device %s: read reports: %s", p->name, libusb_strerror(rc));
-			pedal_cancel(p);
-			return false;
-		}
+	p->stopping = false;
+	/* GET_DESCRIPTOR (report) to the interface: HID 1.11, 7.1.1. */
+	if (!(p->desc_xfer = libusb_alloc_transfer(0)))
+		return false;
+	libusb_fill_control_setup(p->desc, LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_STANDARD |
+						   LIBUSB_RECIPIENT_INTERFACE,
+				  LIBUSB_REQUEST_GET_DESCRIPTOR, LIBUSB_DT_REPORT << 8, (uint16_t)s->iface,
+				  (uint16_t)(sizeof(p->desc) - LIBUSB_CONTROL_SETUP_SIZE));
+	libusb_fill_control_transfer(p->desc_xfer, s->h, p->desc, pedal_descriptor, p, 1000);
+	if (libusb_submit_transfer(p->desc_xfer) == 0)
 		p->in_flight++;
-	}
+	else
+		pedal_start_reads(p, NULL, 0);
 	p->host->presence(p->host, p->name, true);
 	return true;
 }

@@ -137,7 +137,10 @@ int pedalreport_longest_input(const uint8_t *desc, size_t len)
 				g = stack[--depth];
 			break;
 		case 0x80:
+			/* Bounded, so hostile sizes cannot wrap the sum. */
 			bits[g.id] += (uint64_t)g.size * g.count;
+			if (bits[g.id] > UINT32_MAX)
+				bits[g.id] = UINT32_MAX;
 			if (bits[g.id] > longest)
 				longest = bits[g.id];
 			break;
@@ -149,4 +152,18 @@ int pedalreport_longest_input(const uint8_t *desc, size_t len)
 		return 0;
 	longest = (longest + 7) / 8 + (ids ? 1 : 0);
 	return longest > 65535 ? 65535 : (int)longest;
+}
+
+int pedalreport_read_length(const uint8_t *desc, size_t len, int max_packet_size,
+			    const struct pedalreport_format *f, bool *capped)
+{
+	int packet = (max_packet_size & 0x7ff) * (1 + ((max_packet_size >> 11) & 3));
+	int longest = desc ? pedalreport_longest_input(desc, len) : 0;
+
+	if (longest < packet)
+		longest = packet;
+	if (longest < f->length)
+		longest = f->length;
+	*capped = longest > PEDAL_REPORT_MAX;
+	return *capped ? PEDAL_REPORT_MAX : longest;
 }

@@ -37,6 +37,15 @@ bool pedalreport_position(const char *text, int length, int *byte, int *bit);
  * its report id included; 0 when it declares none or cannot be read. It
  * sizes the read, so a report longer than one USB packet arrives whole. */
 int pedalreport_longest_input(const uint8_t *desc, size_t len);
+/* How much one interrupt read asks for. A transfer ends at a short packet
+ * or when its buffer is full, so a report longer than a packet arrives
+ * whole only if the read is its length: the descriptor's longest input
+ * report (desc may be NULL: none could be read). At least one packet
+ * (wMaxPacketSize, with its high-bandwidth multiplier), at least the
+ * format's length, at most PEDAL_REPORT_MAX; *capped says the device's
+ * reports are longer than that. */
+int pedalreport_read_length(const uint8_t *desc, size_t len, int max_packet_size,
+			    const struct pedalreport_format *f, bool *capped);
 /* 1 and down[] when the report is one of the format's; 0 for a report that
  * is not about pedals (another report id, or a zero-length packet, which
  * ends a transfer of whole packets); -1 and why for a malformed one. */

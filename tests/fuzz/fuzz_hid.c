@@ -13,8 +13,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool down[PEDAL_MAX];
 	char why[96], *text;
 	int byte, bit;
+	bool capped;
 
 	pedalreport_longest_input(data, size);
+	if (size >= 2)
+		pedalreport_read_length(data + 2, size - 2, data[0] | data[1] << 8, pedalreport_model("streamdeck"),
+					&capped);
 	for (size_t i = 0; i < 3; i++)
 		pedalreport_parse(pedalreport_model(models[i]), data, size, down, why, sizeof(why));
 	text = strndup((const char *)data, size);

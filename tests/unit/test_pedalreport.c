@@ -68,6 +68,23 @@ static void test_longest_input_report(void **state)
 	assert_int_equal(pedalreport_longest_input(pushed, sizeof(pushed)), 4);
 	assert_int_equal(pedalreport_longest_input(truncated, sizeof(truncated)), 0);
 	assert_int_equal(pedalreport_longest_input(NULL, 0), 0);
+	/* The read: the longest report when it spans packets, else a packet
+	 * (a longer one-packet report is seen whole and refused), never below
+	 * the format's length, capped and said. */
+	{
+		const struct pedalreport_format *deck = pedalreport_model("streamdeck");
+		bool capped;
+
+		assert_int_equal(pedalreport_read_length(long_one, sizeof(long_one), 64, deck, &capped), 512);
+		assert_false(capped);
+		assert_int_equal(pedalreport_read_length(infinity, sizeof(infinity), 8, deck, &capped), 8);
+		assert_int_equal(pedalreport_read_length(NULL, 0, 4, deck, &capped), 7);
+		/* 512 bytes a packet, two transactions a microframe (bits 11-12). */
+		assert_int_equal(pedalreport_read_length(NULL, 0, 0x0800 | 512, deck, &capped), 1024);
+		assert_false(capped);
+		assert_int_equal(pedalreport_read_length(NULL, 0, 0x1400, deck, &capped), PEDAL_REPORT_MAX);
+		assert_true(capped);
+	}
 	memset(big, 0, sizeof(big));
 	big[0] = 1;
 	big[6] = 1;
