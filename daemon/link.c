@@ -25,6 +25,7 @@ static struct {
 	int64_t id_epoch;
 	bool hash_said;
 	char claim_said[64];	/* the last claimant to the lead that was logged */
+	bool ha_id_said;
 	struct loop_timer *heartbeat;
 	uint64_t sent, received, rejected;
 } l;
@@ -449,14 +450,13 @@ static void announce_to_homeassistant(void)
 {
 	const struct conf *c = conf();
 	char topic[512], id[400], *text;
-	static bool id_said;
 
 	if (running.role != NODE_LEADER || !c->mqtt.homeassistant)
 		return;
-	if (mqttmsg_ha_object_id(id, sizeof(id), c->studio, c->node_name) && !id_said) {
+	if (mqttmsg_ha_object_id(id, sizeof(id), c->studio, c->node_name) && !l.ha_id_said) {
 		log_warnx("mqtt: Home Assistant takes only A-Z, a-z, 0-9, _ and - in an object id: "
 			  "studio %s, node %s is announced as %s", c->studio, c->node_name, id);
-		id_said = true;
+		l.ha_id_said = true;
 	}
 	snprintf(topic, sizeof(topic), "%s/device/%s/config", c->mqtt.discovery_prefix, id);
 	text = mqttmsg_ha_discovery(mqtt_topic(""), c->studio, c->node_name, ONAIR_VERSION);

@@ -48,14 +48,14 @@ static struct {
 	int64_t backoff_ms;
 	bool connected, ever_connected, ever_up;
 	char said[160];		/* the last connect failure logged */
-	/* QoS 1 messages in flight by message id, so a broker's refusal (an
-	 * MQTT v5 PUBACK reason such as 0x87, not authorized: its ACL) can be
-	 * said with the topic; without this it is silent. */
+	/* The last QoS 1 messages' topics by message id, so a broker's refusal
+	 * (an MQTT v5 PUBACK reason such as 0x87, not authorized: its ACL) can
+	 * be said with the topic; without this it is silent. */
 	struct {
 		int mid;
 		char topic[128];
-	} inflight[16];
-	int inflight_next;
+	} recent[16];
+	int recent_next;
 	char refused_said[128];
 } q = { .fd = -1 };
 
@@ -242,9 +242,9 @@ static void on_connect(struct mosquitto *m, void *data, int rc, int flags, const
 
 static void remember(int mid, const char *topic)
 {
-	q.inflight[q.inflight_next].mid = mid;
-	str_copy(q.inflight[q.inflight_next].topic, topic, sizeof(q.inflight[0].topic));
-	q.inflight_next = (q.inflight_next + 1) % (int)(sizeof(q.inflight) / sizeof(q.inflight[0]));
+	q.recent[q.recent_next].mid = mid;
+	str_copy(q.recent[q.recent_next].topic, topic, sizeof(q.recent[0].topic));
+	q.recent_next = (q.recent_next + 1) % (int)ARRAY_SIZE(q.recent);
 }
 
 static void on_publish(struct mosquitto *m, void *data, int mid, int reason, const mosquitto_property *p)
@@ -256,9 +256,9 @@ static void on_publish(struct mosquitto *m, void *data, int mid, int reason, con
 	(void)p;
 	if (reason < 0x80)
 		return;
-	for (size_t i = 0; i < sizeof(q.inflight) / sizeof(q.inflight[0]); i++)
-		if (q.inflight[i].mid == mid && *q.inflight[i].topic)
-			topic = q.inflight[i].topic;
+	for (size_t i = 0; i < ARRAY_SIZE(q.recent); i++)
+		if (q.recent[i].mid == mid && *q.recent[i].topic)
+			topic = q.recent[i].topic;
 	if (strcmp(q.refused_said, topic) == 0)
 		return;
 	str_copy(q.refused_said, topic, sizeof(q.refused_said));

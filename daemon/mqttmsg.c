@@ -217,11 +217,9 @@ bool mqttmsg_ha_object_id(char *buf, size_t len, const char *studio, const char 
 
 	snprintf(raw, sizeof(raw), "onair_%s_%s", studio, node);
 	for (const unsigned char *p = (const unsigned char *)raw; *p && o + 3 < len; p++) {
-		if (isalnum(*p) && *p < 0x80)
+		if ((*p < 0x80 && isalnum(*p)) || *p == '_' || *p == '-') {
 			buf[o++] = (char)*p;
-		else if (*p == '_' || *p == '-')
-			buf[o++] = (char)*p;
-		else {
+		} else {
 			o += (size_t)snprintf(buf + o, len - o, "%02x", *p);
 			encoded = true;
 		}

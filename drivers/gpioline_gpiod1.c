@@ -1,5 +1,6 @@
 /* The GPIO seam on libgpiod 1.6 (uAPI v1). */
 #include <errno.h>
+#include <limits.h>
 #include <gpiod.h>
 #include <poll.h>
 #include <stdio.h>
@@ -14,16 +15,6 @@ struct gpioline {
 	struct gpiod_line *line;
 	char desc[96];
 };
-
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
 
 static int request_flags(const struct board_spec *spec, enum gpioline_mode mode)
 {
@@ -46,6 +37,7 @@ struct gpioline *gpioline_open(const struct board_spec *spec, enum gpioline_mode
 			       const char *consumer, char *err, size_t errlen)
 {
 	struct gpioline *l = calloc(1, sizeof(*l));
+	long long off;
 	int rc;
 
 	if (!l) {
@@ -58,11 +50,9 @@ struct gpioline *gpioline_open(const struct board_spec *spec, enum gpioline_mode
 		if (!l->chip)
 			BAD("gpio chip \"%s\": %s", spec->chip,
 			    errno == ENOENT || errno == ENODEV ? "no such chip" : strerror(errno));
-		if (all_digits(spec->line)) {
-			unsigned long off = strtoul(spec->line, NULL, 10);
-
+		if (int_parse(spec->line, 0, INT_MAX, &off)) {
 			if (off >= gpiod_chip_num_lines(l->chip))
-				BAD("gpio chip \"%s\" has %u lines; there is no line %lu", spec->chip,
+				BAD("gpio chip \"%s\" has %u lines; there is no line %lld", spec->chip,
 				    gpiod_chip_num_lines(l->chip), off);
 			l->line = gpiod_chip_get_line(l->chip, (unsigned)off);
 		} else {
@@ -72,7 +62,7 @@ struct gpioline *gpioline_open(const struct board_spec *spec, enum gpioline_mode
 			BAD("gpio chip \"%s\" (%s) has no line named \"%s\"", spec->chip,
 			    gpiod_chip_name(l->chip), spec->line);
 	} else {
-		if (all_digits(spec->line))
+		if (int_parse(spec->line, 0, INT_MAX, &off))
 			BAD("line %s needs a chip: write CHIP:%s or name a board", spec->line,
 			    spec->line);
 		l->line = gpiod_line_find(spec->line);

@@ -6,6 +6,7 @@
  * CLOCK_MONOTONIC timestamps. The API is libgpiod's include/gpiod.h. */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <gpiod.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,16 +22,6 @@ struct gpioline {
 	unsigned int offset;
 	char desc[96];
 };
-
-static bool all_digits(const char *s)
-{
-	if (!*s)
-		return false;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
 
 /* Does this chip answer to what the board wrote: its label ("pinctrl-bcm2711",
  * "gpio-sim.0-node0"), its name ("gpiochip0") or its path? */
@@ -138,6 +129,7 @@ struct gpioline *gpioline_open(const struct board_spec *spec, enum gpioline_mode
 	struct gpiod_line_settings *settings = NULL;
 	struct gpiod_line_config *lines = NULL;
 	struct gpiod_request_config *req = NULL;
+	long long want;
 	int off;
 
 	if (!l) {
@@ -148,15 +140,14 @@ struct gpioline *gpioline_open(const struct board_spec *spec, enum gpioline_mode
 		/* Label, name or path: a chip's number moves between kernels. */
 		if (!each_chip(chip_named, spec->chip, &l->chip))
 			BAD("gpio chip \"%s\": no such chip", spec->chip);
-		if (all_digits(spec->line)) {
+		if (int_parse(spec->line, 0, INT_MAX, &want)) {
 			struct gpiod_chip_info *ci = gpiod_chip_get_info(l->chip);
-			unsigned long n = ci ? gpiod_chip_info_get_num_lines(ci) : 0, want;
+			long long n = ci ? (long long)gpiod_chip_info_get_num_lines(ci) : 0;
 
 			if (ci)
 				gpiod_chip_info_free(ci);
-			want = strtoul(spec->line, NULL, 10);
 			if (want >= n)
-				BAD("gpio chip \"%s\" has %lu lines; there is no line %lu", spec->chip, n, want);
+				BAD("gpio chip \"%s\" has %lld lines; there is no line %lld", spec->chip, n, want);
 			l->offset = (unsigned)want;
 		} else if ((off = gpiod_chip_get_line_offset_from_name(l->chip, spec->line)) >= 0) {
 			l->offset = (unsigned)off;
@@ -164,7 +155,7 @@ struct gpioline *gpioline_open(const struct board_spec *spec, enum gpioline_mode
 			BAD("gpio chip \"%s\" has no line named \"%s\"", spec->chip, spec->line);
 		}
 	} else {
-		if (all_digits(spec->line))
+		if (int_parse(spec->line, 0, INT_MAX, &want))
 			BAD("line %s needs a chip: write CHIP:%s or name a board", spec->line, spec->line);
 		if (!each_chip(chip_with_line, spec->line, &l->chip))
 			BAD("no gpio chip has a line named \"%s\"", spec->line);

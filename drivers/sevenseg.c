@@ -6,11 +6,11 @@
 #include "../core/loop.h"
 #include "sevenseg.h"
 
+#define WIRE_SAMPLE 2	/* a step that reads its line instead of setting it */
+
 uint8_t sevenseg_glyph(char c)
 {
-	#define WIRE_SAMPLE 2	/* a step that reads its line */
-
-static const uint8_t digits[10] = { 0x3F, 0x06, 0x5B, 0x4F, 0x66,
+	static const uint8_t digits[10] = { 0x3F, 0x06, 0x5B, 0x4F, 0x66,
 					    0x6D, 0x7D, 0x07, 0x7F, 0x6F };
 
 	if (c >= '0' && c <= '9')
@@ -94,14 +94,13 @@ static void wire_slice(void *data)
 		loop_timer_arm(w->timer, time_mono_ms());
 		return;
 	}
-	if (!w->failed)
-		w->frames++;
-	if (!w->failed && w->nack && !w->unanswered)
-		log_warnx("display: no acknowledgement on %s: the chip does not answer (not connected, "
-			  "or no power?)", gpioline_describe(w->line[w->sampled]));
-	if (!w->failed && !w->nack && w->unanswered)
-		log_info("display: the chip on %s answers again", gpioline_describe(w->line[w->sampled]));
 	if (!w->failed) {
+		w->frames++;
+		if (w->nack && !w->unanswered)
+			log_warnx("display: no acknowledgement on %s: the chip does not answer (not "
+				  "connected, or no power?)", gpioline_describe(w->line[w->sampled]));
+		else if (!w->nack && w->unanswered)
+			log_info("display: the chip on %s answers again", gpioline_describe(w->line[w->sampled]));
 		w->unanswered = w->nack;
 		w->unanswered_frames += w->nack;
 	}
