@@ -6,24 +6,20 @@
 set -u
 build=$1
 here=$(dirname "$0")
-passed=0
-failed=0
-skipped=0
+SUITE=check
+. "$here/lib.sh"
 
 suite_failed() { failed=$((failed + 1)); echo "FAIL $1"; }
 
-# Add a suite's own counts: cmocka's "[  PASSED  ] N test(s)." and
-# "[  FAILED  ] N test(s)", or a plain "N passed, M failed[, K skipped]" line.
+# Add a suite's own counts (see log_counts).
 add_counts() { # log-file exit-code suite-name
-	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p; s/.*: \([0-9]*\) passed, [0-9]* failed.*/\1/p' "$1" | tail -n 1)
-	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p; s/.*: [0-9]* passed, \([0-9]*\) failed.*/\1/p' "$1" | tail -n 1)
-	s=$(sed -n 's/.*: [0-9]* passed, [0-9]* failed, \([0-9]*\) skipped.*/\1/p' "$1" | tail -n 1)
-	passed=$((passed + ${p:-0}))
-	failed=$((failed + ${f:-0}))
-	skipped=$((skipped + ${s:-0}))
+	log_counts "$1"
+	passed=$((passed + ${log_passed:-0}))
+	failed=$((failed + ${log_failed:-0}))
+	skipped=$((skipped + ${log_skipped:-0}))
 	# A crash or an exit code that its counts do not explain still fails.
-	if [ "$2" -ne 0 ] && [ "${f:-0}" -eq 0 ]; then suite_failed "$3 (exit $2)"; fi
-	if [ -z "$p" ] && [ -z "$f" ]; then suite_failed "$3 (no counts)"; fi
+	if [ "$2" -ne 0 ] && [ "${log_failed:-0}" -eq 0 ]; then suite_failed "$3 (exit $2)"; fi
+	if [ -z "$log_passed" ] && [ -z "$log_failed" ]; then suite_failed "$3 (no counts)"; fi
 }
 
 # suite LOG NAME COMMAND...: run one suite into LOG, show it and count it.

@@ -11,8 +11,9 @@ build=$(realpath "$1")
 rounds=${2:-20}
 out=$build/hil/powercut
 skip() { echo "SKIP powercut: $*"; echo "powercut: 0 passed, 0 failed, 1 skipped"; exit 0; }
-command -v qemu-system-x86_64 > /dev/null || skip "qemu-system-x86_64 is not installed"
-command -v mkfs.ext4 > /dev/null || skip "mkfs.ext4 is not installed (e2fsprogs)"
+missing() { echo "FAIL powercut: $* is not installed: run ./install-packages"; echo "powercut: 0 passed, 1 failed, 0 skipped"; exit 1; }
+command -v qemu-system-x86_64 > /dev/null || missing "qemu-system-x86_64 (qemu-system-x86)"
+command -v mkfs.ext4 > /dev/null || missing "mkfs.ext4 (e2fsprogs)"
 kdir=$(HIL_BUILD_ONLY=1 "$here/run.sh" "$build" | tail -n 1)
 [ -f "$kdir/vmlinuz" ] || skip "the bench's kernel cannot be had ($kdir)"
 mkdir -p "$out"

@@ -10,15 +10,8 @@ set -u
 build=$(realpath -m "$1")
 src=$(cd "$(dirname "$0")/../.." && pwd)
 work=$build/pkg
-passed=0 failed=0 skipped=0
-pass() { echo "PASS package: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL package: $*"; failed=$((failed + 1)); }
-skip() { echo "SKIP package: $*"; skipped=$((skipped + 1)); }
-finish() {
-	echo "package: $passed passed, $failed failed, $skipped skipped"
-	[ "$failed" -eq 0 ]
-	exit
-}
+SUITE=package
+. "$src/tests/lib.sh"
 
 native=$(dpkg --print-architecture)
 version=$(dpkg-parsechangelog -l "$src/debian/changelog" -S Version)
@@ -35,9 +28,7 @@ fi
 # A copy of the tree as git sees it, so the package is built from what
 # would be committed and dpkg-buildpackage writes only under build/.
 rm -rf "$work/src" "$work"/*.deb "$work"/*.changes "$work"/*.buildinfo
-mkdir -p "$work/src/onair"
-(cd "$src" && git ls-files -co --exclude-standard -z | xargs -0 tar -cf - 2>/dev/null) |
-	tar -xf - -C "$work/src/onair"
+copy_tree "$src" "$work/src/onair"
 
 # build_deb ARCH [dpkg-buildpackage options]: the .deb lands in $work.
 build_deb() {
@@ -102,8 +93,6 @@ fi
 # a tarball; each run unpacks a fresh copy.
 root=$work/root
 base=$work/bookworm-base.tar
-mirror=$(sed -n 's/^URIs: *//p; s/^deb \(http[^ ]*\) .*/\1/p' /etc/apt/sources.list.d/*.sources \
-	/etc/apt/sources.list 2>/dev/null | grep -v security | head -n 1)
 cleanup() {
 	umount "$root/proc" 2> /dev/null
 	rm -rf "$root"
@@ -114,7 +103,7 @@ if [ ! -s "$base" ]; then
 	libs=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/^ *//; s/[ (].*//' | grep -v '^$' | paste -sd,)
 	# kmod and udev as on a Pi: the boot test loads gpio-sim and lets udev
 	# apply the package's rules to the GPIO chip.
-	if ! debootstrap --variant=minbase --include="$libs,kmod,udev" bookworm "$root" "${mirror:-http://deb.debian.org/debian}" \
+	if ! debootstrap --variant=minbase --include="$libs,kmod,udev" bookworm "$root" "$(debian_mirror)" \
 		> "$work/debootstrap.log" 2>&1; then
 		tail -n 20 "$work/debootstrap.log"
 		fail "debootstrap of a Debian 12 root (log: $work/debootstrap.log)"

@@ -13,17 +13,10 @@ set -u
 build=$(realpath -m "$1")
 src=$(cd "$(dirname "$0")/../.." && pwd)
 work=$build/trixie
-passed=0 failed=0 skipped=0
-pass() { echo "PASS trixie: $*"; passed=$((passed + 1)); }
-fail() { echo "FAIL trixie: $*"; failed=$((failed + 1)); }
-finish() {
-	echo "trixie: $passed passed, $failed failed, $skipped skipped"
-	[ "$failed" -eq 0 ]
-	exit
-}
+SUITE=trixie
+. "$src/tests/lib.sh"
 if [ "$(id -u)" -ne 0 ]; then
-	echo "SKIP trixie: a chroot needs root"
-	skipped=1
+	skip "a chroot needs root"
 	finish
 fi
 command -v debootstrap > /dev/null || { fail "no debootstrap: run ./install-packages"; finish; }
@@ -31,8 +24,7 @@ command -v debootstrap > /dev/null || { fail "no debootstrap: run ./install-pack
 mkdir -p "$work"
 root=$work/root
 base=$work/trixie-build.tar
-mirror=$(sed -n 's/^URIs: *//p; s/^deb \(http[^ ]*\) .*/\1/p' /etc/apt/sources.list.d/*.sources \
-	/etc/apt/sources.list 2>/dev/null | grep -v security | head -n 1)
+mirror=$(debian_mirror)
 cleanup() {
 	umount "$root/dev" "$root/proc" 2> /dev/null
 	rm -rf "$root"
@@ -46,7 +38,7 @@ deps=build-essential,pkgconf,libinih-dev,libcjson-dev,libgpiod-dev,libusb-1.0-0-
 deps=$deps,libasound2-dev,libcmocka-dev,python3,python3-jsonschema,mosquitto,mosquitto-clients,openssl,debhelper,dpkg-dev
 deps=$deps,fakeroot,lintian,perl-openssl-defaults,procps,systemd
 if [ ! -s "$base" ]; then
-	if ! debootstrap --variant=minbase --include="$deps" trixie "$root" "${mirror:-http://deb.debian.org/debian}" \
+	if ! debootstrap --variant=minbase --include="$deps" trixie "$root" "$mirror" \
 		> "$work/debootstrap.log" 2>&1; then
 		tail -n 20 "$work/debootstrap.log"
 		fail "debootstrap of a Debian 13 root (log: $work/debootstrap.log)"
@@ -63,9 +55,7 @@ in_root() {
 		DEBIAN_FRONTEND=noninteractive "$@"
 }
 # The tree as git sees it, so what is tested is what would be committed.
-mkdir -p "$root/src/onair"
-(cd "$src" && git ls-files -co --exclude-standard -z | xargs -0 tar -cf - 2>/dev/null) |
-	tar -xf - -C "$root/src/onair"
+copy_tree "$src" "$root/src/onair"
 
 gpiod=$(in_root pkg-config --modversion libgpiod)
 gcc=$(in_root gcc -dumpversion)
@@ -78,14 +68,13 @@ else
 	finish
 fi
 
-# count LOG: add a suite's "N passed, M failed" (or cmocka's) to the totals.
+# count LOG: add a suite's counts (see log_counts) to the totals.
 count() {
-	local p f
-	p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p; s/.*: \([0-9]*\) passed, [0-9]* failed.*/\1/p' "$1" | tail -n 1)
-	f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p; s/.*: [0-9]* passed, \([0-9]*\) failed.*/\1/p' "$1" | tail -n 1)
-	passed=$((passed + ${p:-0}))
-	failed=$((failed + ${f:-0}))
-	[ -n "$p$f" ] || fail "$1 gave no counts"
+	log_counts "$1"
+	passed=$((passed + ${log_passed:-0}))
+	failed=$((failed + ${log_failed:-0}))
+	skipped=$((skipped + ${log_skipped:-0}))
+	[ -n "$log_passed$log_failed" ] || fail "$1 gave no counts"
 }
 for t in "$root"/src/onair/build/tests/test_*; do
 	case "$t" in *.log) continue ;; esac
@@ -111,8 +100,6 @@ HIL_DAEMON_ROOT=$root HIL_DAEMON_DIR=/src/onair/build "$src/tests/hil/run.sh" "$
 	t_line_in_use_is_reported t_displays_follow_the_show t_overrun_shows_a_minus > "$work/hil.log" 2>&1
 sed 's/^hil/trixie hil/' "$work/hil.log"
 count "$work/hil.log"
-hil_skipped=$(sed -n 's/^hil: .* \([0-9]*\) skipped.*/\1/p' "$work/hil.log" | tail -n 1)
-skipped=$((skipped + ${hil_skipped:-0}))
 
 # The trixie package: the version says the release it was built for.
 version=$(in_root dpkg-parsechangelog -l /src/onair/debian/changelog -S Version)+deb13
@@ -172,7 +159,7 @@ runbase=$work/trixie-run.tar
 if [ ! -s "$runbase" ]; then
 	libs=$(dpkg-deb -f "$work/$(basename "$deb")" Depends | tr ',' '\n' | sed 's/^ *//; s/[ (].*//' | grep -v '^$' | paste -sd,)
 	if ! debootstrap --variant=minbase --include="$libs,kmod,udev" trixie "$work/runroot" \
-		"${mirror:-http://deb.debian.org/debian}" > "$work/debootstrap-run.log" 2>&1; then
+		"$mirror" > "$work/debootstrap-run.log" 2>&1; then
 		tail -n 20 "$work/debootstrap-run.log"
 		fail "debootstrap of a Debian 13 root to boot (log: $work/debootstrap-run.log)"
 		finish
