@@ -4,7 +4,12 @@
 
 #include "cmd.h"
 
-enum cmd_arg { ARG_NONE, ARG_SEGMENT, ARG_SIGNED_SECONDS, ARG_SECONDS_OR_CANCEL, ARG_CSV, ARG_COUNT, ARG_ATTENTION };
+enum cmd_arg {
+	ARG_NONE, ARG_SEGMENT, ARG_SIGNED_SECONDS, ARG_SECONDS_OR_CANCEL, ARG_CSV, ARG_COUNT,
+	ARG_WORD_AFTER,		/* a fixed second word: "cue attention", "promo said" */
+	ARG_OPTIONAL_WORD,	/* mark [WORD] */
+	ARG_OVERRIDE,		/* start [--override REASON...] */
+};
 
 static const struct cmd_entry {
 	const char *name;
@@ -13,28 +18,32 @@ static const struct cmd_entry {
 	enum cmd_arg arg;
 	const char *usage;
 	const char *help;
+	const char *second;	/* ARG_WORD_AFTER's word */
 } cmd_table[] = {
-	{ "status", CMD_STATUS, 0, ARG_NONE, "status [--json]", "segment, remaining time and every lamp" },
-	{ "start", CMD_SHOW, SHOW_CMD_START, ARG_NONE, "start", "start the show (preroll, then segment 1)" },
-	{ "next", CMD_SHOW, SHOW_CMD_NEXT, ARG_NONE, "next", "next segment (starts the show from standby)" },
-	{ "prev", CMD_SHOW, SHOW_CMD_PREV, ARG_NONE, "prev", "back to the previous segment, its time continuing" },
-	{ "goto", CMD_SHOW, SHOW_CMD_GOTO, ARG_SEGMENT, "goto N", "jump to segment N (1-based), starting it afresh" },
-	{ "hold", CMD_SHOW, SHOW_CMD_HOLD, ARG_NONE, "hold", "freeze the countdown" },
-	{ "resume", CMD_SHOW, SHOW_CMD_RESUME, ARG_NONE, "resume", "continue after hold" },
-	{ "hold-toggle", CMD_SHOW, SHOW_CMD_HOLD_TOGGLE, ARG_NONE, "hold-toggle", "hold, or resume when held (one pedal for both)" },
-	{ "extend", CMD_SHOW, SHOW_CMD_EXTEND, ARG_SIGNED_SECONDS, "extend [+|-]SECONDS", "lengthen or shorten this segment (also m:ss)" },
-	{ "end", CMD_SHOW, SHOW_CMD_END, ARG_NONE, "end", "end the show" },
-	{ "cue", CMD_SHOW, SHOW_CMD_ATTENTION, ARG_ATTENTION, "cue attention", "flash the cue light: look at me" },
-	{ "standby", CMD_SHOW, SHOW_CMD_STANDBY, ARG_NONE, "standby", "call standby (cue light flashes until acknowledged)" },
-	{ "ack", CMD_SHOW, SHOW_CMD_ACK, ARG_NONE, "ack", "the anchor acknowledges standby (light steady)" },
-	{ "go", CMD_SHOW, SHOW_CMD_GO, ARG_NONE, "go", "give GO after standby" },
-	{ "aux", CMD_SHOW, SHOW_CMD_AUX, ARG_SECONDS_OR_CANCEL, "aux SECONDS|cancel", "run an auxiliary countdown on the display (flash sale, lucky draw)" },
-	{ "reload", CMD_RELOAD, 0, ARG_NONE, "reload", "re-read config and rundown (kept on error)" },
-	{ "log", CMD_LOG, 0, ARG_COUNT, "log [N]", "this show's log, the last N lines" },
-	{ "report", CMD_REPORT, 0, ARG_CSV, "report [--csv]", "planned vs actual per segment, holds, who pressed what" },
-	{ "version", CMD_VERSION, 0, ARG_NONE, "version", "daemon version and protocol" },
-	{ "ping", CMD_PING, 0, ARG_NONE, "ping", "is the daemon answering" },
-	{ "selftest", CMD_SELFTEST, 0, ARG_NONE, "selftest [--json]", "the pre-live checklist (exit 1 on FAIL)" },
+	{ "status", CMD_STATUS, 0, ARG_NONE, "status [--json]", "segment, remaining time and every lamp", NULL },
+	{ "start", CMD_SHOW, SHOW_CMD_START, ARG_OVERRIDE, "start [--override REASON]", "start the show (preroll, then segment 1); --override goes live past a failed self-test, logged", NULL },
+	{ "next", CMD_SHOW, SHOW_CMD_NEXT, ARG_NONE, "next", "next segment (starts the show from standby)", NULL },
+	{ "prev", CMD_SHOW, SHOW_CMD_PREV, ARG_NONE, "prev", "back to the previous segment, its time continuing", NULL },
+	{ "goto", CMD_SHOW, SHOW_CMD_GOTO, ARG_SEGMENT, "goto N", "jump to segment N (1-based), starting it afresh", NULL },
+	{ "hold", CMD_SHOW, SHOW_CMD_HOLD, ARG_NONE, "hold", "freeze the countdown", NULL },
+	{ "resume", CMD_SHOW, SHOW_CMD_RESUME, ARG_NONE, "resume", "continue after hold", NULL },
+	{ "hold-toggle", CMD_SHOW, SHOW_CMD_HOLD_TOGGLE, ARG_NONE, "hold-toggle", "hold, or resume when held (one pedal for both)", NULL },
+	{ "extend", CMD_SHOW, SHOW_CMD_EXTEND, ARG_SIGNED_SECONDS, "extend [+|-]SECONDS", "lengthen or shorten this segment (also m:ss)", NULL },
+	{ "end", CMD_SHOW, SHOW_CMD_END, ARG_NONE, "end", "end the show", NULL },
+	{ "cue", CMD_SHOW, SHOW_CMD_ATTENTION, ARG_WORD_AFTER, "cue attention", "flash the cue light: look at me", "attention" },
+	{ "standby", CMD_SHOW, SHOW_CMD_STANDBY, ARG_NONE, "standby", "call standby (cue light flashes until acknowledged)", NULL },
+	{ "ack", CMD_SHOW, SHOW_CMD_ACK, ARG_NONE, "ack", "the anchor acknowledges standby (light steady)", NULL },
+	{ "go", CMD_SHOW, SHOW_CMD_GO, ARG_NONE, "go", "give GO after standby", NULL },
+	{ "aux", CMD_SHOW, SHOW_CMD_AUX, ARG_SECONDS_OR_CANCEL, "aux SECONDS|cancel", "run an auxiliary countdown on the display (flash sale, lucky draw)", NULL },
+	{ "interaction", CMD_SHOW, SHOW_CMD_INTERACTION, ARG_WORD_AFTER, "interaction done", "an interaction with the viewers happened (resets its window)", "done" },
+	{ "promo", CMD_SHOW, SHOW_CMD_PROMO, ARG_WORD_AFTER, "promo said", "the promotion was called once more (counts toward the quota)", "said" },
+	{ "mark", CMD_SHOW, SHOW_CMD_MARK, ARG_OPTIONAL_WORD, "mark [WORD]", "something happened here: a mark in the log and the report, to find in the recording", NULL },
+	{ "reload", CMD_RELOAD, 0, ARG_NONE, "reload", "re-read config and rundown (kept on error)", NULL },
+	{ "log", CMD_LOG, 0, ARG_COUNT, "log [N]", "this show's log, the last N lines", NULL },
+	{ "report", CMD_REPORT, 0, ARG_CSV, "report [--csv]", "planned vs actual per segment, holds, who pressed what", NULL },
+	{ "version", CMD_VERSION, 0, ARG_NONE, "version", "daemon version and protocol", NULL },
+	{ "ping", CMD_PING, 0, ARG_NONE, "ping", "is the daemon answering", NULL },
+	{ "selftest", CMD_SELFTEST, 0, ARG_NONE, "selftest [--json]", "the pre-live checklist (exit 1 on FAIL)", NULL },
 };
 
 void cmd_usage(FILE *f)
@@ -64,14 +73,19 @@ void cmd_text(const struct show_cmd *cmd, char *buf, size_t len)
 	case ARG_SEGMENT: snprintf(buf, len, "%s %lld", c->name, (long long)cmd->arg); break;
 	case ARG_SIGNED_SECONDS: snprintf(buf, len, "%s %+lld", c->name, (long long)(cmd->arg / 1000)); break;
 	case ARG_SECONDS_OR_CANCEL: snprintf(buf, len, "%s %lld", c->name, (long long)(cmd->arg / 1000)); break;
-	case ARG_ATTENTION: snprintf(buf, len, "%s attention", c->name); break;
+	case ARG_WORD_AFTER: snprintf(buf, len, "%s %s", c->name, c->second); break;
+	case ARG_OPTIONAL_WORD: snprintf(buf, len, "%s%s%s", c->name, *cmd->text ? " " : "", cmd->text); break;
+	case ARG_OVERRIDE:
+		snprintf(buf, len, "%s%s%s", c->name, cmd->override ? " --override " : "",
+			 cmd->override ? cmd->text : "");
+		break;
 	default: snprintf(buf, len, "%s", c->name); break;
 	}
 }
 
 int cmd_parse(const char *line, size_t len, struct cmd_request *req, char *err, size_t errlen)
 {
-	char buf[CMD_LINE_MAX + 1], *words[4], *save = NULL, *w;
+	char buf[CMD_LINE_MAX + 1], *words[4], *save = NULL, *w, *rest = NULL;
 	int n = 0;
 	const struct cmd_entry *c = NULL;
 	int64_t ms;
@@ -92,6 +106,11 @@ int cmd_parse(const char *line, size_t len, struct cmd_request *req, char *err, 
 		if (n == (int)ARRAY_SIZE(words))
 			BAD("too many words");
 		words[n++] = w;
+		/* An override's reason is the rest of the line, spaces and all. */
+		if (n == 2 && strcmp(words[0], "start") == 0 && strcmp(w, "--override") == 0) {
+			rest = save && *save ? str_trim(save) : NULL;
+			break;
+		}
 	}
 	if (n == 0)
 		BAD("empty request");
@@ -138,9 +157,25 @@ int cmd_parse(const char *line, size_t len, struct cmd_request *req, char *err, 
 			BAD("usage: %s (N from 1 to 100000)", c->usage);
 		req->count = n == 2 ? (int)v : 0;
 		break;
-	case ARG_ATTENTION:
-		if (n != 2 || strcmp(words[1], "attention") != 0)
+	case ARG_WORD_AFTER:
+		if (n != 2 || strcmp(words[1], c->second) != 0)
 			BAD("usage: %s", c->usage);
+		break;
+	case ARG_OPTIONAL_WORD:
+		if (n > 2 || (n == 2 && strlen(words[1]) >= sizeof(req->cmd.text)))
+			BAD("usage: %s (one word, under %zu letters)", c->usage, sizeof(req->cmd.text));
+		if (n == 2)
+			str_copy(req->cmd.text, words[1], sizeof(req->cmd.text));
+		break;
+	case ARG_OVERRIDE:
+		if (n == 1)
+			break;
+		if (n != 2 || strcmp(words[1], "--override") != 0 || !rest || !*rest)
+			BAD("usage: %s (the reason is logged)", c->usage);
+		if (strlen(rest) >= sizeof(req->cmd.text))
+			BAD("the override's reason is longer than %zu letters", sizeof(req->cmd.text) - 1);
+		req->cmd.override = true;
+		str_copy(req->cmd.text, rest, sizeof(req->cmd.text));
 		break;
 	}
 	return 0;

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "cue.h"
+#include "rhythm.h"
 
 static const char *const cue_pattern_names[] = { "off", "on", "slow", "fast" };
 static const char *const cue_colour_names[] = {
@@ -15,7 +16,7 @@ static const char *const cue_lamp_names[] = { "tally", "cue" };
 static const char *const cue_cond_names[] = {
 	"idle", "scheduled", "late", "preroll", "live", "promo", "interaction", "wrapup",
 	"danger", "overrun", "hold", "standby", "acked", "go", "attention", "ended",
-	"link_lost", "stale", "refused", "storage"
+	"link_lost", "stale", "refused", "storage", "interaction_closing", "push"
 };
 
 _Static_assert(ARRAY_SIZE(cue_cond_names) == CUE_COND_COUNT, "condition names");
@@ -55,12 +56,14 @@ void cue_conf_defaults(struct cue_conf *c)
 {
 	static const struct cue_look looks[CUE_COND_COUNT] = {
 		[CUE_COND_IDLE] = { CUE_OFF, CUE_WHITE },
-		[CUE_COND_SCHEDULED] = { CUE_SLOW, CUE_BLUE },
-		[CUE_COND_LATE] = { CUE_FAST, CUE_AMBER },
+		[CUE_COND_SCHEDULED] = { CUE_ON, CUE_BLUE },
+		[CUE_COND_LATE] = { CUE_SLOW, CUE_RED },
 		[CUE_COND_PREROLL] = { CUE_SLOW, CUE_GREEN },
 		[CUE_COND_LIVE] = { CUE_ON, CUE_GREEN },
 		[CUE_COND_PROMO] = { CUE_SLOW, CUE_MAGENTA },
 		[CUE_COND_INTERACTION] = { CUE_SLOW, CUE_BLUE },
+		[CUE_COND_INTERACTION_CLOSING] = { CUE_FAST, CUE_BLUE },
+		[CUE_COND_PUSH] = { CUE_ON, CUE_MAGENTA },
 		[CUE_COND_WRAPUP] = { CUE_ON, CUE_AMBER },
 		[CUE_COND_DANGER] = { CUE_FAST, CUE_AMBER },
 		[CUE_COND_OVERRUN] = { CUE_FAST, CUE_RED },
@@ -70,9 +73,11 @@ void cue_conf_defaults(struct cue_conf *c)
 		[CUE_COND_GO] = { CUE_FAST, CUE_GREEN },
 		[CUE_COND_ATTENTION] = { CUE_FAST, CUE_WHITE },
 		[CUE_COND_ENDED] = { CUE_OFF, CUE_WHITE },
-		[CUE_COND_LINK_LOST] = { CUE_SLOW, CUE_MAGENTA },
-		[CUE_COND_STALE] = { CUE_FAST, CUE_AMBER },
-		[CUE_COND_REFUSED] = { CUE_FAST, CUE_RED },
+		/* Yellow and cyan only where amber and blue do not flash the
+		 * same way: a cheap RGB lamp's amber and yellow look alike. */
+		[CUE_COND_LINK_LOST] = { CUE_SLOW, CUE_YELLOW },
+		[CUE_COND_STALE] = { CUE_FAST, CUE_CYAN },
+		[CUE_COND_REFUSED] = { CUE_ON, CUE_RED },
 		[CUE_COND_STORAGE] = { CUE_FAST, CUE_MAGENTA },
 	};
 
@@ -85,11 +90,6 @@ void cue_conf_defaults(struct cue_conf *c)
 	c->tally_look[SHOW_ENDED] = (struct cue_look){ CUE_OFF, CUE_RED };
 	/* Neither red (it may be lying) nor dark (it may be live). */
 	c->stale_tally = (struct cue_look){ CUE_SLOW, CUE_AMBER };
-	c->wrapup_ms = 60000;
-	c->danger_ms = 15000;
-	c->interaction_ms = 0;
-	c->promo_ms = 0;
-	c->reminder_ms = 20000;
 	c->overrun_count = true;
 	c->slow_half_ms = 500;
 	c->fast_half_ms = 125;
@@ -154,7 +154,7 @@ static void countdown(struct cue_output *out, int64_t zero_at, int64_t now, bool
 		upcoming(&out->next, zero_at + (-secs + 1) * 1000, now);
 }
 
-/* A reminder that comes due every `every` after `base` and stays up for
+/* The older promotion rule: a reminder every `every` from `base`, up for
  * `window`; true when it is up now. Notes the next change. */
 static bool reminder(int64_t base, int64_t every, int64_t window, int64_t now, int64_t *next)
 {
@@ -175,28 +175,24 @@ static bool reminder(int64_t base, int64_t every, int64_t window, int64_t now, i
 	return false;
 }
 
-static int64_t inherit(int64_t value, int64_t fallback)
-{
-	return value == RUNDOWN_INHERIT ? fallback : value;
-}
-
 static enum cue_cond running_cond(const struct show_state *s, const struct rundown *r,
-				  const struct cue_conf *c, struct onair_time now,
-				  struct cue_output *out)
+				  const struct show_conf *sc, const struct cue_conf *c,
+				  struct onair_time now, struct cue_output *out)
 {
 	const struct rundown_segment *seg = &r->seg[s->seg];
 	int64_t remaining, planned = show_segment_planned(s, r);
 	int64_t zero_at = s->run[s->seg].start_mono + s->run[s->seg].held_ms + planned;
-	int64_t wrapup = inherit(seg->wrapup_ms, c->wrapup_ms);
-	int64_t danger = inherit(seg->danger_ms, c->danger_ms);
-	int64_t interaction = inherit(seg->interaction_ms, c->interaction_ms);
-	int64_t promo = inherit(seg->promo_ms, c->promo_ms);
+	int64_t wrapup = show_wrapup(r, sc, s->seg);
+	int64_t danger = show_danger(r, sc, s->seg);
+	int64_t promo_every = seg->promo_ms == RUNDOWN_INHERIT ? sc->promo_every_ms : seg->promo_ms;
 	bool count_negative = seg->overrun_count == RUNDOWN_INHERIT ? c->overrun_count
 								    : seg->overrun_count;
 	bool held = s->phase == SHOW_HOLD;
-	bool interaction_up, promo_up;
+	enum rhythm_cue rhythm;
+	int quota, max;
 
 	show_remaining(s, r, now.mono, &remaining);
+	quota = show_promo_quota(r, sc, s->seg, &max);
 	if (s->aux_total_ms) {
 		out->aux = true;
 		countdown(out, s->aux_end_mono, now.mono, false, false);
@@ -204,26 +200,33 @@ static enum cue_cond running_cond(const struct show_state *s, const struct rundo
 		countdown(out, now.mono + remaining, now.mono, true, count_negative);
 	} else {
 		countdown(out, zero_at, now.mono, false, count_negative);
+		if (quota && rhythm_promo_count_shown(s, now.mono, &out->next))
+			/* "P2.3": two calls of three, for a 4-digit display too. */
+			snprintf(out->countdown, sizeof(out->countdown), "P%d.%d",
+				 s->run[s->seg].promo_calls % 100, quota % 100);
 	}
 	if (held)
 		return CUE_COND_HOLD;
 	upcoming(&out->next, zero_at - wrapup, now.mono);
 	upcoming(&out->next, zero_at - danger, now.mono);
 	upcoming(&out->next, zero_at, now.mono);
-	interaction_up = reminder(s->interaction_base_mono, interaction, c->reminder_ms, now.mono,
-				  &out->next);
-	promo_up = reminder(s->run[s->seg].start_mono + s->run[s->seg].held_ms, promo,
-			    c->reminder_ms, now.mono, &out->next);
+	rhythm = rhythm_cue_at(s, r, sc, now.mono, &out->next);
 	if (remaining <= 0)
 		return CUE_COND_OVERRUN;
 	if (remaining <= danger)
 		return CUE_COND_DANGER;
 	if (remaining <= wrapup)
 		return CUE_COND_WRAPUP;
-	if (interaction_up)
+	if (rhythm == RHYTHM_INTERACTION_CLOSING)
+		return CUE_COND_INTERACTION_CLOSING;
+	if (rhythm == RHYTHM_INTERACTION)
 		return CUE_COND_INTERACTION;
-	if (promo_up)
+	if (rhythm == RHYTHM_PROMO ||
+	    reminder(s->run[s->seg].start_mono + s->run[s->seg].held_ms, promo_every, sc->reminder_ms,
+		     now.mono, &out->next))
 		return CUE_COND_PROMO;
+	if (rhythm_push_at(s, now.mono))
+		return CUE_COND_PUSH;
 	return CUE_COND_LIVE;
 }
 
@@ -269,7 +272,7 @@ void cue_eval(const struct show_state *s, const struct rundown *r, const struct 
 		break;
 	case SHOW_LIVE:
 	case SHOW_HOLD:
-		cond = running_cond(s, r, c, now, out);
+		cond = running_cond(s, r, sc, c, now, out);
 		break;
 	case SHOW_ENDED:
 		cond = CUE_COND_ENDED;

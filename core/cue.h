@@ -18,13 +18,14 @@ enum cue_lamp_id { CUE_LAMP_TALLY, CUE_LAMP_CUE, CUE_LAMP_COUNT };
 
 /* What the cue light is saying. When several apply, cue_eval picks by
  * priority (attention, then the operator's call, then hold, overrun, danger,
- * wrapup, interaction, promo, live). Names are the keys under [looks]. */
+ * wrapup, interaction closing, interaction, promo, push, live). Names are the
+ * keys under [looks]; docs/cues.md is the card. */
 enum cue_cond {
 	CUE_COND_IDLE, CUE_COND_SCHEDULED, CUE_COND_LATE, CUE_COND_PREROLL, CUE_COND_LIVE,
 	CUE_COND_PROMO, CUE_COND_INTERACTION, CUE_COND_WRAPUP, CUE_COND_DANGER,
 	CUE_COND_OVERRUN, CUE_COND_HOLD, CUE_COND_STANDBY, CUE_COND_ACKED, CUE_COND_GO,
 	CUE_COND_ATTENTION, CUE_COND_ENDED, CUE_COND_LINK_LOST, CUE_COND_STALE, CUE_COND_REFUSED,
-	CUE_COND_STORAGE, CUE_COND_COUNT
+	CUE_COND_STORAGE, CUE_COND_INTERACTION_CLOSING, CUE_COND_PUSH, CUE_COND_COUNT
 };
 
 struct cue_look {
@@ -36,10 +37,6 @@ struct cue_conf {
 	struct cue_look cue_look[CUE_COND_COUNT];
 	struct cue_look tally_look[SHOW_ENDED + 1];	/* by show phase */
 	struct cue_look stale_tally;	/* a follower's tally when the leader is silent */
-	int64_t wrapup_ms, danger_ms;	/* defaults when a segment sets none */
-	int64_t interaction_ms;		/* show-wide reminder interval, 0 = off */
-	int64_t promo_ms;		/* per-segment reminder interval, 0 = off */
-	int64_t reminder_ms;		/* how long a reminder stays up */
 	bool overrun_count;		/* count into negative, or stop at zero */
 	int64_t slow_half_ms, fast_half_ms;	/* flash half periods */
 };
@@ -62,7 +59,8 @@ struct cue_output {
 };
 
 /* Defaults that follow broadcast habits (red = on air, green = go, amber =
- * wrap, red flashing = over). */
+ * wrap, red flashing = over); no two meanings share a look except idle and
+ * ended (no show running). */
 void cue_conf_defaults(struct cue_conf *c);
 /* Evaluate every output at now. */
 void cue_eval(const struct show_state *s, const struct rundown *r, const struct show_conf *sc,

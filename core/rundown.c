@@ -38,8 +38,9 @@ static void segment_defaults(struct rundown_segment *s, int line)
 	memset(s, 0, sizeof(*s));
 	s->wrapup_ms = RUNDOWN_INHERIT;
 	s->danger_ms = RUNDOWN_INHERIT;
-	s->interaction_ms = RUNDOWN_INHERIT;
+	s->interaction_open_ms = s->interaction_close_ms = RUNDOWN_INHERIT;
 	s->promo_ms = RUNDOWN_INHERIT;
+	s->promo_min = s->promo_max = RUNDOWN_INHERIT;
 	s->overrun_count = RUNDOWN_INHERIT;
 	s->line = line;
 }
@@ -80,10 +81,40 @@ static bool segment_set(struct rundown_segment *s, enum rundown_column col, cons
 		}
 		s->planned_ms = ms;
 		return true;
+	case COL_INTERACTION:
+		if (!*value)
+			return true;
+		/* A moment alone keeps the older meaning; its window's length
+		 * comes from the show's reminder time (RUNDOWN_INHERIT here). */
+		if (!rundown_window_parse(value, RUNDOWN_INHERIT, &s->interaction_open_ms,
+					  &s->interaction_close_ms)) {
+			diag_add(d, path, line, "interaction \"%s\" is not a window (10:00-15:00) or a "
+				 "duration (12:00)", value);
+			return false;
+		}
+		return true;
+	case COL_PROMO:
+		if (!*value)
+			return true;
+		/* m:ss is the older "a reminder every N"; a count or range is a quota. */
+		if (!strchr(value, ':')) {
+			if (!rundown_quota_parse(value, &s->promo_min, &s->promo_max)) {
+				diag_add(d, path, line, "promo \"%s\" is not a number of calls (3 or 3-5) "
+					 "or an interval (m:ss)", value);
+				return false;
+			}
+			s->promo_ms = 0;
+			return true;
+		}
+		if (!duration_parse(value, false, &ms)) {
+			diag_add(d, path, line, "promo \"%s\" is not a duration (m:ss)", value);
+			return false;
+		}
+		s->promo_ms = ms;
+		s->promo_min = s->promo_max = 0;
+		return true;
 	case COL_WRAPUP:
 	case COL_DANGER:
-	case COL_INTERACTION:
-	case COL_PROMO:
 		if (!*value)
 			return true;
 		if (!duration_parse(value, false, &ms)) {
@@ -93,12 +124,8 @@ static bool segment_set(struct rundown_segment *s, enum rundown_column col, cons
 		}
 		if (col == COL_WRAPUP)
 			s->wrapup_ms = ms;
-		else if (col == COL_DANGER)
-			s->danger_ms = ms;
-		else if (col == COL_INTERACTION)
-			s->interaction_ms = ms;
 		else
-			s->promo_ms = ms;
+			s->danger_ms = ms;
 		return true;
 	case COL_OVERRUN:
 		if (!*value)
@@ -117,7 +144,16 @@ static bool segment_set(struct rundown_segment *s, enum rundown_column col, cons
 			diag_add(d, path, line, "kind is longer than %zu bytes", sizeof(s->kind) - 1);
 			return false;
 		}
+		/* One word: a kind with spaces or punctuation is a pasted
+		 * sentence in the wrong column. */
+		for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+			if (*p < 0x80 && !isalnum(*p) && *p != '-' && *p != '_') {
+				diag_add(d, path, line, "kind \"%s\" must be one word (opening, product, "
+					 "interaction, push, closing, or a label of your own)", value);
+				return false;
+			}
 		str_copy(s->kind, value, sizeof(s->kind));
+		s->kind_id = rundown_kind_parse(value);
 		return true;
 	case COL_NOTES:
 		return text_set(s->notes, sizeof(s->notes), value, "notes", path, line, d);
@@ -426,6 +462,75 @@ int rundown_parse_segment(struct rundown *r, const char *value, const char *path
 	if ((int)d->count != errors_before || !segment_check(&s, path, d))
 		return -1;
 	return rundown_append(r, &s, path, d);
+}
+
+bool rundown_window_parse(const char *text, int64_t single_ms, int64_t *open_ms, int64_t *close_ms)
+{
+	char first[32];
+	const char *dash = strchr(text, '-');
+	int64_t open, close;
+
+	if (!dash)
+		return duration_parse(text, false, &open) &&
+		       (*open_ms = open, *close_ms = open ? single_ms : 0, true);
+	if ((size_t)(dash - text) >= sizeof(first))
+		return false;
+	memcpy(first, text, (size_t)(dash - text));
+	first[dash - text] = '\0';
+	if (!duration_parse(str_trim(first), false, &open) || !duration_parse(dash + 1, false, &close) ||
+	    open <= 0 || close <= open)
+		return false;
+	*open_ms = open;
+	*close_ms = close;
+	return true;
+}
+
+bool rundown_quota_parse(const char *text, int *min, int *max)
+{
+	long long lo, hi;
+	const char *dash = strchr(text, '-');
+	char first[16];
+
+	if (!dash) {
+		if (!int_parse(text, 0, 100, &lo))
+			return false;
+		*min = *max = (int)lo;
+		return true;
+	}
+	if ((size_t)(dash - text) >= sizeof(first))
+		return false;
+	memcpy(first, text, (size_t)(dash - text));
+	first[dash - text] = '\0';
+	if (!int_parse(str_trim(first), 1, 100, &lo) || !int_parse(dash + 1, 1, 100, &hi) || hi < lo)
+		return false;
+	*min = (int)lo;
+	*max = (int)hi;
+	return true;
+}
+
+static const struct {
+	const char *en, *zh, *zh2;
+} rundown_kinds[] = {
+	[KIND_LABEL] = { "", "", "" },
+	[KIND_OPENING] = { "opening", "开场", "开播" },
+	[KIND_PRODUCT] = { "product", "产品", "讲品" },
+	[KIND_INTERACTION] = { "interaction", "互动", "福利" },
+	[KIND_PUSH] = { "push", "逼单", "促单" },
+	[KIND_CLOSING] = { "closing", "收尾", "下播" },
+};
+
+enum rundown_kind rundown_kind_parse(const char *word)
+{
+	for (size_t i = 1; i < ARRAY_SIZE(rundown_kinds); i++)
+		if (strcasecmp(word, rundown_kinds[i].en) == 0 || strcmp(word, rundown_kinds[i].zh) == 0 ||
+		    strcmp(word, rundown_kinds[i].zh2) == 0)
+			return (enum rundown_kind)i;
+	return KIND_LABEL;
+}
+
+const char *rundown_kind_name(enum rundown_kind k)
+{
+	return rundown_kinds[k].en;
 }
 
 uint32_t rundown_hash(const struct rundown *r)

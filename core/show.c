@@ -4,17 +4,21 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rhythm.h"
 #include "show.h"
 
 static const char *const show_phase_names[] = { "standby", "preroll", "live", "hold", "ended" };
 static const char *const show_source_names[] = { "cli", "pedal", "button", "console", "mqtt", "timer" };
 static const char *const show_event_names[] = {
 	"preroll", "segment_start", "segment_end", "hold", "resume", "extend", "end",
-	"aux_start", "aux_end", "aux_cancel", "standby", "ack", "go", "attention"
+	"aux_start", "aux_end", "aux_cancel", "standby", "ack", "go", "attention",
+	"interaction_due", "interaction_done", "interaction_missed", "promo_due", "promo_said",
+	"push", "mark"
 };
 static const char *const show_cmd_names[] = {
 	"start", "next", "prev", "goto", "hold", "resume", "hold toggle", "extend", "end",
-	"cue attention", "standby", "go", "ack", "aux", "aux cancel"
+	"cue attention", "standby", "go", "ack", "aux", "aux cancel", "interaction done",
+	"promo said", "mark"
 };
 static const char *const show_call_names[] = { "none", "standby", "acked", "go" };
 
@@ -39,10 +43,10 @@ void show_init(struct show_state *s)
 	s->seg = -1;
 }
 
-static void emit(struct show_events *out, enum show_ev_kind kind, int seg, int64_t value, int64_t planned)
+void show_emit(struct show_events *out, enum show_ev_kind kind, int seg, int64_t value, int64_t planned)
 {
 	if (out->count < SHOW_MAX_EVENTS)
-		out->ev[out->count++] = (struct show_event){ kind, seg, value, planned };
+		out->ev[out->count++] = (struct show_event){ kind, seg, value, planned, "" };
 }
 
 int64_t show_segment_planned(const struct show_state *s, const struct rundown *r)
@@ -84,12 +88,12 @@ static void segment_leave(struct show_state *s, const struct rundown *r, struct 
 	run = &s->run[s->seg];
 	if (s->phase == SHOW_HOLD) {
 		run->held_ms += now.mono - s->hold_since_mono;
-		emit(out, SHOW_EV_RESUME, s->seg, now.mono - s->hold_since_mono, 0);
+		show_emit(out, SHOW_EV_RESUME, s->seg, now.mono - s->hold_since_mono, 0);
 	}
-	emit(out, SHOW_EV_SEG_END, s->seg, now.mono - run->start_mono - run->held_ms,
+	show_emit(out, SHOW_EV_SEG_END, s->seg, now.mono - run->start_mono - run->held_ms,
 	     show_segment_planned(s, r));
 	if (s->aux_total_ms) {
-		emit(out, SHOW_EV_AUX_CANCEL, s->seg, 0, 0);
+		show_emit(out, SHOW_EV_AUX_CANCEL, s->seg, 0, 0);
 		s->aux_total_ms = 0;
 	}
 }
@@ -97,8 +101,8 @@ static void segment_leave(struct show_state *s, const struct rundown *r, struct 
 /* Enter segment i. fresh: start it anew; otherwise continue its earlier run
  * as if the intervening presses had not happened (an accidental "next"
  * followed by "prev" gives the anchor back the time they had). */
-static void segment_enter(struct show_state *s, const struct rundown *r, int i, bool fresh,
-			  struct onair_time now, struct show_events *out)
+static void segment_enter(struct show_state *s, const struct rundown *r, const struct show_conf *c,
+			  int i, bool fresh, struct onair_time now, struct show_events *out)
 {
 	struct show_seg_run *run = &s->run[i];
 
@@ -109,19 +113,20 @@ static void segment_enter(struct show_state *s, const struct rundown *r, int i, 
 		run->extend_ms = 0;
 		run->visited = true;
 	}
-	if (s->live_start_mono == 0) {
-		s->live_start_mono = now.mono;
-		s->interaction_base_mono = now.mono;
-	}
-	if (strcmp(r->seg[i].kind, "interaction") == 0)
-		s->interaction_base_mono = now.mono;
 	s->seg = i;
 	s->phase = SHOW_LIVE;
-	emit(out, SHOW_EV_SEG_START, i, r->seg[i].planned_ms + run->extend_ms, 0);
+	show_emit(out, SHOW_EV_SEG_START, i, r->seg[i].planned_ms + run->extend_ms, 0);
+	if (s->live_start_mono == 0) {
+		s->live_start_mono = now.mono;
+		s->live_start_wall = now.wall;
+		rhythm_begin(s, r, c, now);
+	}
+	rhythm_enter(s, r, c, now, out);
 }
 
 /* A new show: a preroll until preroll_end_mono, or straight into segment first. */
-static void show_begin(struct show_state *s, const struct rundown *r, struct onair_time now,
+static void show_begin(struct show_state *s, const struct rundown *r, const struct show_conf *c,
+		       struct onair_time now,
 		       int64_t preroll_end_mono, int first, struct show_events *out)
 {
 	show_init(s);
@@ -130,9 +135,9 @@ static void show_begin(struct show_state *s, const struct rundown *r, struct ona
 		s->phase = SHOW_PREROLL;
 		s->preroll_end_mono = preroll_end_mono;
 		s->preroll_end_wall = now.wall + (preroll_end_mono - now.mono);
-		emit(out, SHOW_EV_PREROLL, -1, preroll_end_mono - now.mono, 0);
+		show_emit(out, SHOW_EV_PREROLL, -1, preroll_end_mono - now.mono, 0);
 	} else {
-		segment_enter(s, r, first, true, now, out);
+		segment_enter(s, r, c, first, true, now, out);
 	}
 }
 
@@ -152,22 +157,22 @@ int show_apply(struct show_state *s, const struct rundown *r, const struct show_
 	case SHOW_CMD_START:
 		if (s->phase != SHOW_STANDBY && s->phase != SHOW_ENDED)
 			REFUSE("the show is already %s", show_phase_name(s->phase));
-		show_begin(s, r, now, now.mono + c->preroll_ms, 0, out);
+		show_begin(s, r, c, now, now.mono + c->preroll_ms, 0, out);
 		break;
 	case SHOW_CMD_NEXT:
 		if (s->phase == SHOW_STANDBY || s->phase == SHOW_ENDED) {
-			show_begin(s, r, now, now.mono + c->preroll_ms, 0, out);
+			show_begin(s, r, c, now, now.mono + c->preroll_ms, 0, out);
 			break;
 		}
 		if (s->phase == SHOW_PREROLL) {
-			segment_enter(s, r, 0, true, now, out);
+			segment_enter(s, r, c, 0, true, now, out);
 			break;
 		}
 		if (s->seg + 1 >= r->count)
 			REFUSE("already on the last segment (%d of %d): \"end\" ends the show",
 			       s->seg + 1, r->count);
 		segment_leave(s, r, now, out);
-		segment_enter(s, r, s->seg + 1, true, now, out);
+		segment_enter(s, r, c, s->seg + 1, true, now, out);
 		break;
 	case SHOW_CMD_PREV:
 		if (!running)
@@ -175,18 +180,18 @@ int show_apply(struct show_state *s, const struct rundown *r, const struct show_
 		if (s->seg == 0)
 			REFUSE("already on the first segment");
 		segment_leave(s, r, now, out);
-		segment_enter(s, r, s->seg - 1, false, now, out);
+		segment_enter(s, r, c, s->seg - 1, false, now, out);
 		break;
 	case SHOW_CMD_GOTO:
 		target = (int)cmd->arg - 1;
 		if (cmd->arg < 1 || cmd->arg > r->count)
 			REFUSE("segment %lld is out of range (1 to %d)", (long long)cmd->arg, r->count);
 		if (s->phase == SHOW_STANDBY || s->phase == SHOW_ENDED) {
-			show_begin(s, r, now, now.mono, target, out);
+			show_begin(s, r, c, now, now.mono, target, out);
 			break;
 		}
 		segment_leave(s, r, now, out);
-		segment_enter(s, r, target, true, now, out);
+		segment_enter(s, r, c, target, true, now, out);
 		break;
 	case SHOW_CMD_HOLD:
 	case SHOW_CMD_RESUME:
@@ -201,13 +206,13 @@ int show_apply(struct show_state *s, const struct rundown *r, const struct show_
 			s->phase = SHOW_HOLD;
 			s->hold_since_mono = now.mono;
 			s->hold_since_wall = now.wall;
-			emit(out, SHOW_EV_HOLD, s->seg, 0, 0);
+			show_emit(out, SHOW_EV_HOLD, s->seg, 0, 0);
 		} else {
 			int64_t held = now.mono - s->hold_since_mono;
 
 			s->run[s->seg].held_ms += held;
 			s->phase = SHOW_LIVE;
-			emit(out, SHOW_EV_RESUME, s->seg, held, 0);
+			show_emit(out, SHOW_EV_RESUME, s->seg, held, 0);
 		}
 		break;
 	case SHOW_CMD_EXTEND: {
@@ -224,7 +229,7 @@ int show_apply(struct show_state *s, const struct rundown *r, const struct show_
 		if (planned > 24LL * 3600 * 1000)
 			REFUSE("a segment cannot be longer than 24 hours");
 		s->run[s->seg].extend_ms += cmd->arg;
-		emit(out, SHOW_EV_EXTEND, s->seg, cmd->arg, planned);
+		show_emit(out, SHOW_EV_EXTEND, s->seg, cmd->arg, planned);
 		break;
 	}
 	case SHOW_CMD_END:
@@ -232,33 +237,34 @@ int show_apply(struct show_state *s, const struct rundown *r, const struct show_
 			REFUSE("the show is not running");
 		segment_leave(s, r, now, out);
 		s->phase = SHOW_ENDED;
+		s->end_wall = now.wall;
 		s->aux_total_ms = 0;
 		s->call = SHOW_CALL_NONE;
-		emit(out, SHOW_EV_END, s->seg, 0, 0);
+		show_emit(out, SHOW_EV_END, s->seg, 0, 0);
 		break;
 	case SHOW_CMD_ATTENTION:
 		s->attention_until_mono = now.mono + c->attention_ms;
-		emit(out, SHOW_EV_ATTENTION, s->seg, c->attention_ms, 0);
+		show_emit(out, SHOW_EV_ATTENTION, s->seg, c->attention_ms, 0);
 		break;
 	case SHOW_CMD_STANDBY:
 		if (s->call == SHOW_CALL_STANDBY)
 			REFUSE("standby is already called");
 		s->call = SHOW_CALL_STANDBY;
 		s->call_since_mono = now.mono;
-		emit(out, SHOW_EV_STANDBY, s->seg, 0, 0);
+		show_emit(out, SHOW_EV_STANDBY, s->seg, 0, 0);
 		break;
 	case SHOW_CMD_ACK:
 		if (s->call != SHOW_CALL_STANDBY)
 			REFUSE("nothing to acknowledge: no standby is called");
 		s->call = SHOW_CALL_ACKED;
-		emit(out, SHOW_EV_ACK, s->seg, now.mono - s->call_since_mono, 0);
+		show_emit(out, SHOW_EV_ACK, s->seg, now.mono - s->call_since_mono, 0);
 		s->call_since_mono = now.mono;
 		break;
 	case SHOW_CMD_GO:
 		if (s->call != SHOW_CALL_STANDBY && s->call != SHOW_CALL_ACKED)
 			REFUSE("call standby before go");
 		/* value 1 when the anchor had acknowledged, 0 when GO went out unacknowledged */
-		emit(out, SHOW_EV_GO, s->seg, s->call == SHOW_CALL_ACKED, 0);
+		show_emit(out, SHOW_EV_GO, s->seg, s->call == SHOW_CALL_ACKED, 0);
 		s->call = SHOW_CALL_GO;
 		s->call_since_mono = now.mono;
 		break;
@@ -270,13 +276,22 @@ int show_apply(struct show_state *s, const struct rundown *r, const struct show_
 		s->aux_total_ms = cmd->arg;
 		s->aux_end_mono = now.mono + cmd->arg;
 		s->aux_end_wall = now.wall + cmd->arg;
-		emit(out, SHOW_EV_AUX_START, s->seg, cmd->arg, 0);
+		show_emit(out, SHOW_EV_AUX_START, s->seg, cmd->arg, 0);
 		break;
 	case SHOW_CMD_AUX_CANCEL:
 		if (!s->aux_total_ms)
 			REFUSE("no aux countdown is running");
 		s->aux_total_ms = 0;
-		emit(out, SHOW_EV_AUX_CANCEL, s->seg, 0, 0);
+		show_emit(out, SHOW_EV_AUX_CANCEL, s->seg, 0, 0);
+		break;
+	case SHOW_CMD_MARK:
+		if (s->phase == SHOW_STANDBY)
+			REFUSE("no show to mark: it has not started");
+		/* fall through */
+	case SHOW_CMD_INTERACTION:
+	case SHOW_CMD_PROMO:
+		if (rhythm_apply(s, r, c, cmd, now, out, err, errlen) < 0)
+			return -1;
 		break;
 	case SHOW_CMD_COUNT:
 		REFUSE("unknown command");
@@ -296,25 +311,27 @@ bool show_tick(struct show_state *s, const struct rundown *r, const struct show_
 	if (s->phase == SHOW_STANDBY && c->schedule_wall && c->auto_start &&
 	    now.wall >= c->schedule_wall - c->preroll_ms && now.wall < c->schedule_wall + 60000) {
 		/* Going live exactly on the scheduled second, whatever the preroll. */
-		show_begin(s, r, now, now.mono + (c->schedule_wall - now.wall), 0, out);
+		show_begin(s, r, c, now, now.mono + (c->schedule_wall - now.wall), 0, out);
 		s->seq = seq + 1;
 	}
 	if (s->phase == SHOW_PREROLL && now.mono >= s->preroll_end_mono) {
 		/* The segment starts on the preroll's deadline, not on our late wake-up. */
 		struct onair_time at = { s->preroll_end_mono, s->preroll_end_wall };
 
-		segment_enter(s, r, 0, true, at, out);
+		segment_enter(s, r, c, 0, true, at, out);
 		s->seq++;
 	}
 	if (s->aux_total_ms && now.mono >= s->aux_end_mono) {
 		s->aux_total_ms = 0;
-		emit(out, SHOW_EV_AUX_END, s->seg, 0, 0);
+		show_emit(out, SHOW_EV_AUX_END, s->seg, 0, 0);
 		s->seq++;
 	}
 	if (s->call == SHOW_CALL_GO && now.mono >= s->call_since_mono + c->go_ms) {
 		s->call = SHOW_CALL_NONE;
 		s->seq++;
 	}
+	if (rhythm_tick(s, r, c, now, out))
+		s->seq++;
 	return s->seq != seq;
 }
 
@@ -323,10 +340,10 @@ static int64_t earliest(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
-int64_t show_next_deadline(const struct show_state *s, const struct show_conf *c,
-			   struct onair_time now)
+int64_t show_next_deadline(const struct show_state *s, const struct rundown *r,
+			   const struct show_conf *c, struct onair_time now)
 {
-	int64_t next = NEVER;
+	int64_t next = rhythm_next_deadline(s, r, c, now);
 
 	if (s->phase == SHOW_PREROLL)
 		next = earliest(next, s->preroll_end_mono);
@@ -351,6 +368,8 @@ void show_shift_mono(struct show_state *s, int64_t shift)
 	int64_t *moments[] = {
 		&s->live_start_mono, &s->preroll_end_mono, &s->hold_since_mono, &s->aux_end_mono,
 		&s->call_since_mono, &s->attention_until_mono, &s->interaction_base_mono,
+		&s->interaction_due_mono, &s->interaction_close_mono, &s->push_since_mono,
+		&s->promo_said_mono,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(moments); i++)
@@ -359,4 +378,49 @@ void show_shift_mono(struct show_state *s, int64_t shift)
 	for (int i = 0; i < RUNDOWN_MAX_SEGMENTS; i++)
 		if (s->run[i].visited)
 			s->run[i].start_mono += shift;
+}
+
+bool show_clock(const struct show_state *s, const struct rundown *r, const struct show_conf *c,
+		struct onair_time now, struct show_clock *out)
+{
+	int64_t planned = 0, after = 0, start, remaining;
+
+	for (int i = 0; i < r->count; i++) {
+		planned += r->seg[i].planned_ms;
+		if (i > s->seg)
+			after += r->seg[i].planned_ms + s->run[i].extend_ms;
+	}
+	if (r->count == 0)
+		return false;
+	/* The plan starts at the scheduled moment; without one, when the show
+	 * really began (a show that has not begun has no plan yet). */
+	if (c->schedule_wall)
+		start = c->schedule_wall;
+	else if (s->live_start_wall)
+		start = s->live_start_wall;
+	else if (s->phase == SHOW_PREROLL)
+		start = s->preroll_end_wall;
+	else if (!c->end_wall)
+		return false;
+	else
+		start = now.wall;
+	out->planned_end_wall = c->end_wall ? c->end_wall : start + planned;
+	switch (s->phase) {
+	case SHOW_STANDBY:
+		out->expected_end_wall = (now.wall > start ? now.wall : start) + planned;
+		break;
+	case SHOW_PREROLL:
+		out->expected_end_wall = s->preroll_end_wall + planned;
+		break;
+	case SHOW_LIVE:
+	case SHOW_HOLD:
+		show_remaining(s, r, now.mono, &remaining);
+		out->expected_end_wall = now.wall + (remaining > 0 ? remaining : 0) + after;
+		break;
+	case SHOW_ENDED:
+		out->expected_end_wall = s->end_wall ? s->end_wall : now.wall;
+		break;
+	}
+	out->offset_ms = out->expected_end_wall - out->planned_end_wall;
+	return true;
 }

@@ -24,29 +24,41 @@ enum show_cmd_kind {
 	SHOW_CMD_START, SHOW_CMD_NEXT, SHOW_CMD_PREV, SHOW_CMD_GOTO, SHOW_CMD_HOLD,
 	SHOW_CMD_RESUME, SHOW_CMD_HOLD_TOGGLE, SHOW_CMD_EXTEND, SHOW_CMD_END,
 	SHOW_CMD_ATTENTION, SHOW_CMD_STANDBY, SHOW_CMD_GO, SHOW_CMD_ACK, SHOW_CMD_AUX,
-	SHOW_CMD_AUX_CANCEL, SHOW_CMD_COUNT
+	SHOW_CMD_AUX_CANCEL, SHOW_CMD_INTERACTION, SHOW_CMD_PROMO, SHOW_CMD_MARK, SHOW_CMD_COUNT
 };
+
+/* A mark's word, a gate override's reason: short, printable, one line. */
+#define SHOW_TEXT_MAX 64
 
 struct show_cmd {
 	enum show_cmd_kind kind;
 	int64_t arg;		/* goto: 1-based segment; extend: ms; aux: ms */
 	enum show_source source;
+	char text[SHOW_TEXT_MAX];	/* mark: its word; start: the override's reason */
+	bool override;		/* start: go live past the self-test gate */
 };
 
 enum show_ev_kind {
 	SHOW_EV_PREROLL, SHOW_EV_SEG_START, SHOW_EV_SEG_END, SHOW_EV_HOLD, SHOW_EV_RESUME,
 	SHOW_EV_EXTEND, SHOW_EV_END, SHOW_EV_AUX_START, SHOW_EV_AUX_END, SHOW_EV_AUX_CANCEL,
-	SHOW_EV_STANDBY, SHOW_EV_ACK, SHOW_EV_GO, SHOW_EV_ATTENTION, SHOW_EV_COUNT
+	SHOW_EV_STANDBY, SHOW_EV_ACK, SHOW_EV_GO, SHOW_EV_ATTENTION,
+	SHOW_EV_INTERACTION_DUE, SHOW_EV_INTERACTION_DONE, SHOW_EV_INTERACTION_MISSED,
+	SHOW_EV_PROMO_DUE, SHOW_EV_PROMO_SAID, SHOW_EV_PUSH, SHOW_EV_MARK, SHOW_EV_COUNT
 };
 
 struct show_event {
 	enum show_ev_kind kind;
 	int seg;		/* 0-based, -1 when none */
-	int64_t value;		/* SEG_START planned, SEG_END actual, RESUME held, EXTEND delta, AUX length */
-	int64_t planned;	/* SEG_END: planned plus extensions */
+	/* SEG_START planned, SEG_END actual, RESUME held, EXTEND delta, AUX length,
+	 * INTERACTION_DUE how long it was delayed, INTERACTION_DONE the gap since
+	 * the last one, INTERACTION_MISSED the window, PROMO_DUE / PROMO_SAID the
+	 * call's number */
+	int64_t value;
+	int64_t planned;	/* SEG_END: planned plus extensions; PROMO_*: the quota */
+	char text[SHOW_TEXT_MAX];	/* MARK: its word */
 };
 
-#define SHOW_MAX_EVENTS 8
+#define SHOW_MAX_EVENTS 12
 struct show_events {
 	int count;
 	struct show_event ev[SHOW_MAX_EVENTS];
@@ -58,13 +70,24 @@ struct show_conf {
 	int64_t go_ms;		/* how long GO shows before the cue light returns */
 	int64_t attention_ms;
 	int64_t schedule_wall;	/* scheduled go-live (wall ms), 0 when none */
+	int64_t end_wall;	/* the show's planned end (wall ms), 0: from the rundown */
 	bool auto_start;	/* go live by itself at the scheduled time */
+	/* The rhythm: defaults a segment may override (see rundown.h). */
+	int64_t wrapup_ms, danger_ms;
+	int64_t interaction_open_ms, interaction_close_ms;	/* the window after the last one; 0 = off */
+	int promo_min, promo_max;	/* calls per product segment; 0 = no quota */
+	int64_t promo_every_ms;		/* the older form: a reminder every N; 0 = off */
+	int64_t promo_spacing_ms;	/* the least time between two calls, for the warning */
+	int64_t push_ms;		/* the final push before the planned end; 0 = off */
+	int64_t reminder_ms;		/* how long a promo reminder stays up */
 };
 
 /* Per segment, what really happened (for "prev" and the report). */
 struct show_seg_run {
 	int64_t start_mono, start_wall;
 	int64_t held_ms, extend_ms;
+	int promo_calls;		/* "promo said" presses */
+	int promo_due;			/* calls that have come due */
 	bool visited;
 };
 
@@ -80,7 +103,15 @@ struct show_state {
 	enum show_call call;
 	int64_t call_since_mono;
 	int64_t attention_until_mono;
-	int64_t interaction_base_mono;	/* interaction reminders count from here */
+	int64_t live_start_wall, end_wall;	/* first segment went live; the show ended */
+	/* The interaction rule: the last interaction (or the start), the
+	 * window now running, and whether it opened or waits for a segment
+	 * in which it can be shown. */
+	int64_t interaction_base_mono;
+	int64_t interaction_due_mono, interaction_close_mono;
+	bool interaction_open, interaction_pending;
+	int64_t push_since_mono;		/* the final push began; 0 not yet */
+	int64_t promo_said_mono;		/* the last "promo said", for the display's count */
 	struct show_seg_run run[RUNDOWN_MAX_SEGMENTS];
 };
 
@@ -96,7 +127,7 @@ int show_apply(struct show_state *s, const struct rundown *r, const struct show_
 bool show_tick(struct show_state *s, const struct rundown *r, const struct show_conf *c,
 	       struct onair_time now, struct show_events *out);
 /* The next monotonic moment show_tick has work to do, or NEVER. */
-int64_t show_next_deadline(const struct show_state *s, const struct show_conf *c,
+int64_t show_next_deadline(const struct show_state *s, const struct rundown *r, const struct show_conf *c,
 			   struct onair_time now);
 /* Current segment's planned length including extensions. */
 int64_t show_segment_planned(const struct show_state *s, const struct rundown *r);
@@ -106,6 +137,22 @@ bool show_remaining(const struct show_state *s, const struct rundown *r, int64_t
 		    int64_t *remaining);
 /* Elapsed time of the current segment, holds excluded. */
 int64_t show_elapsed(const struct show_state *s, int64_t now_mono);
+/* The show clock: its planned end (show.end, else the scheduled or actual
+ * start plus the rundown), when it will end at this pace, and by how much
+ * it runs behind (positive) or ahead. false before anything can be said. */
+struct show_clock {
+	int64_t planned_end_wall, expected_end_wall, offset_ms;
+};
+bool show_clock(const struct show_state *s, const struct rundown *r, const struct show_conf *c,
+		struct onair_time now, struct show_clock *out);
+/* The rhythm in force for the running segment (its own settings, else the
+ * show's): promotion quota (0 = none) and wrap-up time. */
+int show_promo_quota(const struct rundown *r, const struct show_conf *c, int seg, int *max);
+int64_t show_wrapup(const struct rundown *r, const struct show_conf *c, int seg);
+int64_t show_danger(const struct rundown *r, const struct show_conf *c, int seg);
+/* Add an event to out (the engine's and the rhythm's). */
+void show_emit(struct show_events *out, enum show_ev_kind kind, int seg, int64_t value, int64_t planned);
+
 /* Add shift_ms to every monotonic moment in the state: moves a state saved
  * under another boot's (or another box's) monotonic clock onto this one. */
 void show_shift_mono(struct show_state *s, int64_t shift_ms);

@@ -15,12 +15,14 @@
 #include "audio.h"
 #include "../core/inifile.h"
 #include "../core/log.h"
+#include "../core/rhythm.h"
 
 #define CONF_FILE_MAX (256 * 1024)
 
 enum conf_type {
 	T_STRING, T_PATH, T_SOCKET, T_DURATION, T_DURATION_MS, T_BOOL, T_LOGLEVEL, T_LOOK,
-	T_START, T_OVERRUN, T_SEGMENT, T_INT, T_ROLE, T_NAME
+	T_START, T_OVERRUN, T_SEGMENT, T_INT, T_ROLE, T_NAME, T_WINDOW, T_PROMO, T_TIME_OF_DAY,
+	T_REQUIRED
 };
 
 struct conf_key {
@@ -50,11 +52,14 @@ static const struct conf_key conf_keys[] = {
 	K("show", "preroll", T_DURATION, show.preroll_ms, 0, 3600000),
 	K("show", "go_time", T_DURATION, show.go_ms, 1000, 60000),
 	K("show", "attention_time", T_DURATION, show.attention_ms, 1000, 600000),
-	K("cue", "wrapup", T_DURATION, cue.wrapup_ms, 0, 3600000),
-	K("cue", "danger", T_DURATION, cue.danger_ms, 0, 3600000),
-	K("cue", "interaction", T_DURATION, cue.interaction_ms, 0, 24 * 3600000LL),
-	K("cue", "promo", T_DURATION, cue.promo_ms, 0, 24 * 3600000LL),
-	K("cue", "reminder_time", T_DURATION, cue.reminder_ms, 1000, 600000),
+	K("show", "end", T_TIME_OF_DAY, end, 0, 0),
+	K("cue", "wrapup", T_DURATION, show.wrapup_ms, 0, 3600000),
+	K("cue", "danger", T_DURATION, show.danger_ms, 0, 3600000),
+	K("cue", "interaction", T_WINDOW, show.interaction_open_ms, 0, 24 * 3600000LL),
+	K("cue", "promo", T_PROMO, show.promo_min, 0, 24 * 3600000LL),
+	K("cue", "promo_spacing", T_DURATION, show.promo_spacing_ms, 0, 600000),
+	K("cue", "push", T_DURATION, show.push_ms, 0, 24 * 3600000LL),
+	K("cue", "reminder_time", T_DURATION, show.reminder_ms, 1000, 600000),
 	K("cue", "overrun", T_OVERRUN, cue.overrun_count, 0, 0),
 	K("cue", "slow_flash_ms", T_DURATION_MS, cue.slow_half_ms, 50, 5000),
 	K("cue", "fast_flash_ms", T_DURATION_MS, cue.fast_half_ms, 20, 5000),
@@ -65,6 +70,8 @@ static const struct conf_key conf_keys[] = {
 	LOOK("live", cue.cue_look[CUE_COND_LIVE]),
 	LOOK("promo", cue.cue_look[CUE_COND_PROMO]),
 	LOOK("interaction", cue.cue_look[CUE_COND_INTERACTION]),
+	LOOK("interaction_closing", cue.cue_look[CUE_COND_INTERACTION_CLOSING]),
+	LOOK("push", cue.cue_look[CUE_COND_PUSH]),
 	LOOK("wrapup", cue.cue_look[CUE_COND_WRAPUP]),
 	LOOK("danger", cue.cue_look[CUE_COND_DANGER]),
 	LOOK("overrun", cue.cue_look[CUE_COND_OVERRUN]),
@@ -118,6 +125,8 @@ static const struct conf_key conf_keys[] = {
 	K("selftest", "min_free_mb", T_INT, selftest.min_free_mb, 0, 1000000),
 	K("selftest", "clock_max_error_ms", T_INT, selftest.clock_max_error_ms, 1, 60000),
 	K("selftest", "before_start", T_DURATION, selftest.before_start_ms, 0, 24 * 3600000LL),
+	K("selftest", "required", T_REQUIRED, selftest.required, 0, 0),
+	K("selftest", "max_age", T_DURATION, selftest.max_age_ms, 60000, 24 * 3600000LL),
 	K("mqtt", "discovery_prefix", T_NAME, mqtt.discovery_prefix, 0, 0),
 };
 
@@ -163,12 +172,18 @@ void conf_defaults(struct conf *c)
 	c->selftest.min_free_mb = 100;
 	c->selftest.clock_max_error_ms = 100;
 	c->selftest.before_start_ms = 600000;
+	c->selftest.required = -1;
+	c->selftest.max_age_ms = 30 * 60000;
 	c->log_level = LOG_LEVEL_INFO;
 	str_copy(c->title, "onair show", sizeof(c->title));
 	c->show.preroll_ms = 10000;
 	c->show.go_ms = 3000;
 	c->show.attention_ms = 5000;
 	c->show.auto_start = false;
+	c->show.wrapup_ms = 60000;
+	c->show.danger_ms = 15000;
+	c->show.reminder_ms = 20000;
+	c->show.promo_spacing_ms = 30000;
 	cue_conf_defaults(&c->cue);
 }
 
@@ -296,6 +311,50 @@ static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *
 			}
 		}
 		str_copy(field, value, k->size);
+		return;
+	case T_TIME_OF_DAY:
+		if (*value && !time_of_day_parse(value, &secs)) {
+			diag_add(x->in.d, x->in.path, x->in.line, "%s.%s \"%s\" must be HH:MM or HH:MM:SS",
+				 k->section, k->name, value);
+			return;
+		}
+		str_copy(field, value, k->size);
+		return;
+	case T_WINDOW: {
+		struct show_conf *sc = &x->c->show;
+
+		if (!rundown_window_parse(value, 0, &sc->interaction_open_ms, &sc->interaction_close_ms))
+			diag_add(x->in.d, x->in.path, x->in.line, "cue.interaction \"%s\" must be a window "
+				 "(10:00-15:00), a moment (12:00: a reminder that long after the last "
+				 "interaction) or 0 (off)", value);
+		return;
+	}
+	case T_PROMO: {
+		struct show_conf *sc = &x->c->show;
+
+		/* m:ss keeps the older meaning, a reminder every so long. */
+		if (strchr(value, ':')) {
+			if (!duration_parse(value, false, &ms) || ms > k->max_ms)
+				diag_add(x->in.d, x->in.path, x->in.line, "cue.promo \"%s\" is not an "
+					 "interval (m:ss)", value);
+			else
+				sc->promo_every_ms = ms, sc->promo_min = sc->promo_max = 0;
+		} else if (!rundown_quota_parse(value, &sc->promo_min, &sc->promo_max)) {
+			diag_add(x->in.d, x->in.path, x->in.line, "cue.promo \"%s\" must be how many "
+				 "calls per product (3 or 3-5), an interval (m:ss) or 0", value);
+		} else {
+			sc->promo_every_ms = 0;
+		}
+		return;
+	}
+	case T_REQUIRED:
+		if (strcasecmp(value, "auto") == 0)
+			*(int *)field = -1;
+		else if (bool_parse(value, &b))
+			*(int *)field = b;
+		else
+			diag_add(x->in.d, x->in.path, x->in.line, "%s.%s must be yes, no or auto",
+				 k->section, k->name);
 		return;
 	case T_OVERRUN:
 		if (strcasecmp(value, "count") == 0)
@@ -663,6 +722,57 @@ int64_t conf_schedule(const struct conf *c, int64_t now_wall)
 	return (int64_t)at * 1000;
 }
 
+int64_t conf_show_end(const struct conf *c, int64_t from_wall)
+{
+	time_t from = (time_t)(from_wall / 1000), at;
+	struct tm tm;
+	int secs;
+
+	if (!*c->end || !time_of_day_parse(c->end, &secs))
+		return 0;
+	localtime_r(&from, &tm);
+	tm.tm_hour = secs / 3600;
+	tm.tm_min = secs / 60 % 60;
+	tm.tm_sec = secs % 60;
+	tm.tm_isdst = -1;
+	at = mktime(&tm);
+	/* An end before the start is past midnight. */
+	if ((int64_t)at * 1000 <= from_wall) {
+		tm.tm_mday++;
+		tm.tm_isdst = -1;
+		at = mktime(&tm);
+	}
+	return (int64_t)at * 1000;
+}
+
+static void rhythm_warning(void *ctx, int line, const char *text)
+{
+	struct diag *w = ((void **)ctx)[0];
+	const struct conf *c = ((void **)ctx)[1];
+
+	diag_add(w, line ? (*c->rundown_path ? c->rundown_path : c->path) : c->path, line, "%s", text);
+}
+
+void conf_warnings(const struct conf *c, struct diag *w)
+{
+	void *ctx[2] = { w, (void *)c };
+
+	rhythm_check(&c->rundown, &c->show, rhythm_warning, ctx);
+}
+
+bool conf_selftest_required(const struct conf *c)
+{
+	if (c->selftest.required >= 0)
+		return c->selftest.required;
+	/* Something to check: a sound card, or any device beyond the console. */
+	if (*c->audio.capture || *c->audio.playback)
+		return true;
+	for (int i = 0; i < c->ndevices; i++)
+		if (strcmp(c->device[i].driver, "console") != 0)
+			return true;
+	return false;
+}
+
 static void dump_duration(FILE *f, const char *key, int64_t ms)
 {
 	fprintf(f, "%s = %lld\n", key, (long long)(ms / 1000));
@@ -686,6 +796,7 @@ void conf_dump(const struct conf *c, FILE *f)
 		case T_SOCKET:
 		case T_START:
 		case T_NAME:
+		case T_TIME_OF_DAY:
 			if (*(const char *)field)
 				fprintf(f, "%s = %s\n", k->name, (const char *)field);
 			break;
@@ -721,6 +832,29 @@ void conf_dump(const struct conf *c, FILE *f)
 		case T_OVERRUN:
 			fprintf(f, "%s = %s\n", k->name, *(const bool *)field ? "count" : "stop");
 			break;
+		case T_WINDOW:
+			if (c->show.interaction_close_ms > c->show.interaction_open_ms)
+				fprintf(f, "%s = %lld-%lld\n", k->name, (long long)(c->show.interaction_open_ms / 1000),
+					(long long)(c->show.interaction_close_ms / 1000));
+			else
+				dump_duration(f, k->name, c->show.interaction_open_ms);
+			break;
+		case T_PROMO: {
+			char every[32];
+
+			duration_format(c->show.promo_every_ms, every, sizeof(every));
+			if (c->show.promo_every_ms)
+				fprintf(f, "%s = %s\n", k->name, every);
+			else if (c->show.promo_max > c->show.promo_min)
+				fprintf(f, "%s = %d-%d\n", k->name, c->show.promo_min, c->show.promo_max);
+			else
+				fprintf(f, "%s = %d\n", k->name, c->show.promo_min);
+			break;
+		}
+		case T_REQUIRED:
+			fprintf(f, "%s = %s\n", k->name, *(const int *)field < 0 ? "auto" :
+				*(const int *)field ? "yes" : "no");
+			break;
 		case T_SEGMENT:
 			if (*c->rundown_path)
 				break;
@@ -734,10 +868,19 @@ void conf_dump(const struct conf *c, FILE *f)
 					fprintf(f, " | wrapup=%lld", (long long)(seg->wrapup_ms / 1000));
 				if (seg->danger_ms != RUNDOWN_INHERIT)
 					fprintf(f, " | danger=%lld", (long long)(seg->danger_ms / 1000));
-				if (seg->interaction_ms != RUNDOWN_INHERIT)
-					fprintf(f, " | interaction=%lld", (long long)(seg->interaction_ms / 1000));
-				if (seg->promo_ms != RUNDOWN_INHERIT)
-					fprintf(f, " | promo=%lld", (long long)(seg->promo_ms / 1000));
+				if (seg->interaction_open_ms != RUNDOWN_INHERIT && seg->interaction_close_ms > seg->interaction_open_ms)
+					fprintf(f, " | interaction=%lld-%lld", (long long)(seg->interaction_open_ms / 1000),
+						(long long)(seg->interaction_close_ms / 1000));
+				else if (seg->interaction_open_ms != RUNDOWN_INHERIT)
+					fprintf(f, " | interaction=%lld", (long long)(seg->interaction_open_ms / 1000));
+				if (seg->promo_min != RUNDOWN_INHERIT && seg->promo_max > seg->promo_min)
+					fprintf(f, " | promo=%d-%d", seg->promo_min, seg->promo_max);
+				else if (seg->promo_min != RUNDOWN_INHERIT && !seg->promo_ms)
+					fprintf(f, " | promo=%d", seg->promo_min);
+				else if (seg->promo_ms != RUNDOWN_INHERIT) {
+					duration_format(seg->promo_ms, dur, sizeof(dur));
+					fprintf(f, " | promo=%s", dur);
+				}
 				if (seg->overrun_count != RUNDOWN_INHERIT)
 					fprintf(f, " | overrun=%s", seg->overrun_count ? "count" : "stop");
 				if (*seg->kind)

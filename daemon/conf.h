@@ -48,6 +48,8 @@ struct audio_conf {
 struct selftest_conf {
 	int64_t lamp_walk_ms, min_free_mb, clock_max_error_ms;
 	int64_t before_start_ms;	/* run by itself this long before a scheduled start; 0 = no */
+	int required;			/* the gate before going live: 1 yes, 0 no, -1 auto */
+	int64_t max_age_ms;		/* a passing self-test older than this does not open it */
 };
 
 struct conf {
@@ -61,6 +63,7 @@ struct conf {
 	char title[RUNDOWN_TITLE_MAX];
 	char rundown_path[PATH_MAX];	/* "" when segments come from the INI */
 	char start[32];			/* "HH:MM[:SS]" or "YYYY-MM-DD HH:MM[:SS]", "" none */
+	char end[16];			/* the show's planned end, "HH:MM[:SS]"; "" from the rundown */
 	struct show_conf show;		/* schedule_wall is filled by conf_schedule() */
 	struct cue_conf cue;
 	struct rundown rundown;
@@ -86,6 +89,13 @@ int conf_parse_text(struct conf *c, const char *path, const char *text, size_t l
 		    struct diag *d);
 /* The scheduled start as wall ms for the show around now, 0 when none. */
 int64_t conf_schedule(const struct conf *c, int64_t now_wall);
+/* The planned end (show.end) as wall ms, the first such moment after
+ * from_wall; 0 when none is set. */
+int64_t conf_show_end(const struct conf *c, int64_t from_wall);
+/* Rules that cannot be met (path:line: text), for --check and the log. */
+void conf_warnings(const struct conf *c, struct diag *w);
+/* Does start need a recent passing self-test (selftest.required, auto). */
+bool conf_selftest_required(const struct conf *c);
 /* Write the effective config in a form conf_load reads back. */
 void conf_dump(const struct conf *c, FILE *f);
 

@@ -104,7 +104,7 @@ int mqttmsg_parse_cmd(const char *payload, size_t len, int64_t now_wall, int64_t
 {
 	cJSON *o = NULL;
 	const cJSON *arg, *sent;
-	char line[CMD_LINE_MAX], text[64];
+	char line[CMD_LINE_MAX], text[SHOW_TEXT_MAX + 32];
 	bool bad = false;
 	int rc = -1;
 
@@ -172,7 +172,7 @@ char *mqttmsg_cmd_encode(const struct show_cmd *cmd, const char *from, const cha
 			 int64_t sent_wall)
 {
 	cJSON *o = cJSON_CreateObject();
-	char line[64], *space;
+	char line[SHOW_TEXT_MAX + 64], *space;
 
 	cmd_text(cmd, line, sizeof(line));
 	space = strchr(line, ' ');

@@ -35,6 +35,11 @@ static const struct persist_field persist_moments[] = {
 	F(hold_since_mono), F(hold_since_wall), F(aux_end_mono), F(aux_end_wall), F(aux_total_ms),
 	F(call_since_mono), F(attention_until_mono), F(interaction_base_mono),
 };
+/* The rhythm's moments: a state saved before they existed has none. */
+static const struct persist_field persist_rhythm_moments[] = {
+	F(live_start_wall), F(end_wall), F(interaction_due_mono), F(interaction_close_mono),
+	F(push_since_mono), F(promo_said_mono),
+};
 
 static void add_int(cJSON *o, const char *name, int64_t v)
 {
@@ -59,6 +64,11 @@ void persist_fields(cJSON *o, const struct show_state *s, struct onair_time now,
 	for (size_t i = 0; i < ARRAY_SIZE(persist_moments); i++)
 		add_int(o, persist_moments[i].name,
 			*(const int64_t *)((const char *)s + persist_moments[i].offset));
+	for (size_t i = 0; i < ARRAY_SIZE(persist_rhythm_moments); i++)
+		add_int(o, persist_rhythm_moments[i].name,
+			*(const int64_t *)((const char *)s + persist_rhythm_moments[i].offset));
+	cJSON_AddBoolToObject(o, "interaction_open", s->interaction_open);
+	cJSON_AddBoolToObject(o, "interaction_pending", s->interaction_pending);
 	runs = cJSON_AddArrayToObject(o, "runs");
 	for (int i = 0; i < RUNDOWN_MAX_SEGMENTS; i++) {
 		const struct show_seg_run *run = &s->run[i];
@@ -72,6 +82,8 @@ void persist_fields(cJSON *o, const struct show_state *s, struct onair_time now,
 		add_int(r, "start_wall", run->start_wall);
 		add_int(r, "held_ms", run->held_ms);
 		add_int(r, "extend_ms", run->extend_ms);
+		add_int(r, "promo_calls", run->promo_calls);
+		add_int(r, "promo_due", run->promo_due);
 		cJSON_AddItemToArray(runs, r);
 	}
 }
@@ -142,11 +154,19 @@ int persist_read(const cJSON *o, struct show_state *out, struct onair_time now, 
 		if (!get_int(o, persist_moments[i].name, -MOMENT_MAX, MOMENT_MAX,
 			     (int64_t *)((char *)&s + persist_moments[i].offset)))
 			BAD("bad \"%s\"", persist_moments[i].name);
+	for (size_t i = 0; i < ARRAY_SIZE(persist_rhythm_moments); i++)
+		if (cJSON_GetObjectItemCaseSensitive(o, persist_rhythm_moments[i].name) &&
+		    !get_int(o, persist_rhythm_moments[i].name, -MOMENT_MAX, MOMENT_MAX,
+			     (int64_t *)((char *)&s + persist_rhythm_moments[i].offset)))
+			BAD("bad \"%s\"", persist_rhythm_moments[i].name);
+	s.interaction_open = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "interaction_open"));
+	s.interaction_pending = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "interaction_pending"));
 	runs = cJSON_GetObjectItemCaseSensitive(o, "runs");
 	if (!cJSON_IsArray(runs))
 		BAD("bad \"runs\"");
 	cJSON_ArrayForEach(r, runs) {
 		struct show_seg_run run = { .visited = true };
+		int64_t calls;
 
 		if (!get_int(r, "segment", 0, RUNDOWN_MAX_SEGMENTS - 1, &v) ||
 		    !get_int(r, "start_mono", -MOMENT_MAX, MOMENT_MAX, &run.start_mono) ||
@@ -154,6 +174,10 @@ int persist_read(const cJSON *o, struct show_state *out, struct onair_time now, 
 		    !get_int(r, "held_ms", 0, MOMENT_MAX, &run.held_ms) ||
 		    !get_int(r, "extend_ms", -MOMENT_MAX, MOMENT_MAX, &run.extend_ms))
 			BAD("bad entry in \"runs\"");
+		if (get_int(r, "promo_calls", 0, 100000, &calls))
+			run.promo_calls = (int)calls;
+		if (get_int(r, "promo_due", 0, 100, &calls))
+			run.promo_due = (int)calls;
 		s.run[v] = run;
 	}
 	if ((s.phase == SHOW_LIVE || s.phase == SHOW_HOLD) && !s.run[s.seg].visited)

@@ -51,6 +51,15 @@ struct conf *running_load_config(struct diag *diag)
 	if (r.args.socket_arg)
 		str_copy(c->socket, r.args.socket_arg, sizeof(c->socket));
 	c->show.schedule_wall = conf_schedule(c, time_now().wall);
+	c->show.end_wall = conf_show_end(c, c->show.schedule_wall ? c->show.schedule_wall : time_now().wall);
+	{
+		struct diag warnings = { 0 };
+
+		conf_warnings(c, &warnings);
+		for (size_t i = 0; i < warnings.count; i++)
+			log_warn("config: %s", warnings.lines[i]);
+		diag_free(&warnings);
+	}
 	return c;
 }
 
@@ -167,7 +176,7 @@ static void show_outputs(struct onair_time now)
 		for (int i = 0; i < running.ndevices; i++)
 			running.device[i].ops->render(running.device[i].drv, &running.view);
 	}
-	next = show_next_deadline(&running.show, &running.conf->show, now);
+	next = show_next_deadline(&running.show, &running.conf->rundown, &running.conf->show, now);
 	if (r.timer)
 		loop_timer_arm(r.timer, view.out.next < next ? view.out.next : next);
 }
@@ -359,7 +368,7 @@ static void resume_saved_show(void)
 	if (hash != rundown_hash(&c->rundown))
 		log_warnx("state: the rundown changed since the state was saved; resuming by segment number");
 	if (origin.clock_doubt && running.show.phase == SHOW_LIVE) {
-		struct show_cmd hold = { SHOW_CMD_HOLD, 0, SHOW_SRC_TIMER };
+		struct show_cmd hold = { .kind = SHOW_CMD_HOLD, .source = SHOW_SRC_TIMER };
 		struct show_events ev;
 		char saved[48], reads[48];
 

@@ -88,7 +88,7 @@ static int console_check(const struct conf_device *dev, const struct board *boar
 
 static void console_press(struct drv *c, enum show_cmd_kind kind, int64_t arg, const char *key)
 {
-	struct show_cmd cmd = { kind, arg, SHOW_SRC_CONSOLE };
+	struct show_cmd cmd = { .kind = kind, .arg = arg, .source = SHOW_SRC_CONSOLE };
 	char who[32];
 
 	snprintf(who, sizeof(who), "key %s", key);
@@ -109,7 +109,8 @@ static void console_key(struct drv *c, unsigned char ch)
 		{ '-', SHOW_CMD_EXTEND, -30000, "-" }, { 's', SHOW_CMD_STANDBY, 0, "s" },
 		{ 'a', SHOW_CMD_ACK, 0, "a" }, { 'g', SHOW_CMD_GO, 0, "g" },
 		{ 'x', SHOW_CMD_ATTENTION, 0, "x" }, { 'E', SHOW_CMD_END, 0, "E" },
-		{ 'S', SHOW_CMD_START, 0, "S" },
+		{ 'S', SHOW_CMD_START, 0, "S" }, { 'i', SHOW_CMD_INTERACTION, 0, "i" },
+		{ 'o', SHOW_CMD_PROMO, 0, "o" }, { 'm', SHOW_CMD_MARK, 0, "m" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)

@@ -31,13 +31,18 @@ static inline void rundown_add(struct rundown *r, const char *title, int64_t pla
 	memset(s, 0, sizeof(*s));
 	strncpy(s->title, title, sizeof(s->title) - 1);
 	s->planned_ms = planned_ms;
-	s->wrapup_ms = s->danger_ms = s->interaction_ms = s->promo_ms = RUNDOWN_INHERIT;
+	s->wrapup_ms = s->danger_ms = s->promo_ms = RUNDOWN_INHERIT;
+	s->interaction_open_ms = s->interaction_close_ms = RUNDOWN_INHERIT;
+	s->promo_min = s->promo_max = RUNDOWN_INHERIT;
 	s->overrun_count = RUNDOWN_INHERIT;
 }
 
 static inline struct show_conf show_conf_test(void)
 {
-	return (struct show_conf){ .preroll_ms = 5000, .go_ms = 3000, .attention_ms = 5000 };
+	/* The same rhythm defaults as conf_defaults. */
+	return (struct show_conf){ .preroll_ms = 5000, .go_ms = 3000, .attention_ms = 5000,
+				   .wrapup_ms = 60000, .danger_ms = 15000, .reminder_ms = 20000,
+				   .promo_spacing_ms = 30000 };
 }
 
 #endif

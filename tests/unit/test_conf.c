@@ -117,7 +117,7 @@ static void test_overrides_and_devices(void **state)
 	(void)state;
 	assert_int_equal(conf_load(&c, SRCDIR "/configs/studio.conf", ov, 3, &d), 0);
 	assert_int_equal(c.show.preroll_ms, 2000);
-	assert_int_equal(c.cue.wrapup_ms, 90000);
+	assert_int_equal(c.show.wrapup_ms, 90000);
 	assert_int_equal(c.ndevices, 1);
 	assert_string_equal(drv_key(&c.device[0], "mode"), "lines");
 	/* A device named after its driver needs no driver key. */

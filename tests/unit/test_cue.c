@@ -23,7 +23,7 @@ static int setup(void **state)
 
 static void apply(enum show_cmd_kind kind, int64_t arg, int64_t t)
 {
-	struct show_cmd cmd = { kind, arg, SHOW_SRC_CLI };
+	struct show_cmd cmd = { .kind = kind, .arg = arg, .source = SHOW_SRC_CLI };
 
 	assert_int_equal(show_apply(&s, &r, &sc, &cmd, at_ms(t), &ev, err, sizeof(err)), 0);
 }
@@ -166,31 +166,27 @@ static void test_aux_takes_display(void **state)
 	assert_string_equal(out.countdown, "03:55");
 }
 
-static void test_interaction_reminder(void **state)
+/* No two meanings share a default look: the anchor must tell them apart.
+ * Only idle and ended (no show running) are both dark, as docs/cues.md says. */
+static void test_default_looks_are_distinct(void **state)
 {
 	(void)state;
-	cc.interaction_ms = 600000;
-	cc.reminder_ms = 20000;
-	rundown_add(&r, "Q&A", 300000);
-	strcpy(r.seg[2].kind, "interaction");
-	r.seg[0].planned_ms = 3600000;
-	apply(SHOW_CMD_GOTO, 1, 0);
-	eval(599999);
-	assert_int_equal(out.cond, CUE_COND_LIVE);
-	assert_true(out.next <= at_ms(600000).mono);
-	eval(600000);
-	assert_int_equal(out.cond, CUE_COND_INTERACTION);
-	eval(619999);
-	assert_int_equal(out.cond, CUE_COND_INTERACTION);
-	eval(620000);
-	assert_int_equal(out.cond, CUE_COND_LIVE);
-	/* An interaction segment restarts the interval. */
-	apply(SHOW_CMD_GOTO, 3, 700000);
-	apply(SHOW_CMD_GOTO, 1, 750000);
-	eval(1200000);
-	assert_int_equal(out.cond, CUE_COND_LIVE);
-	eval(1300000);
-	assert_int_equal(out.cond, CUE_COND_INTERACTION);
+	for (int a = 0; a < CUE_COND_COUNT; a++)
+		for (int b = a + 1; b < CUE_COND_COUNT; b++) {
+			struct cue_look la = cc.cue_look[a], lb = cc.cue_look[b];
+			bool same = la.pattern == lb.pattern &&
+				    (la.pattern == CUE_OFF || la.colour == lb.colour);
+
+			if (a == CUE_COND_IDLE && b == CUE_COND_ENDED)
+				continue;
+			if (same)
+				fail_msg("%s and %s share the look %s %s", cue_cond_name((enum cue_cond)a),
+					 cue_cond_name((enum cue_cond)b), cue_pattern_name(la.pattern),
+					 cue_colour_name(la.colour));
+		}
+	/* Every condition has a name a [looks] key can use. */
+	for (int a = 0; a < CUE_COND_COUNT; a++)
+		assert_int_equal(cue_cond_parse(cue_cond_name((enum cue_cond)a)), a);
 }
 
 static void test_attention_beats_everything(void **state)
@@ -228,7 +224,7 @@ static void test_no_drift_over_a_segment(void **state)
 	char last[CUE_TEXT_MAX];
 
 	(void)state;
-	cc.wrapup_ms = cc.danger_ms = 0;
+	sc.wrapup_ms = sc.danger_ms = 0;
 	apply(SHOW_CMD_GOTO, 1, 0);
 	eval(0);
 	strcpy(last, out.countdown);
@@ -255,7 +251,7 @@ int main(void)
 		cmocka_unit_test_setup(test_flash_phase_from_wall_clock, setup),
 		cmocka_unit_test_setup(test_long_segment_h_mm, setup),
 		cmocka_unit_test_setup(test_aux_takes_display, setup),
-		cmocka_unit_test_setup(test_interaction_reminder, setup),
+		cmocka_unit_test_setup(test_default_looks_are_distinct, setup),
 		cmocka_unit_test_setup(test_attention_beats_everything, setup),
 		cmocka_unit_test_setup(test_standby_display_and_schedule, setup),
 		cmocka_unit_test_setup(test_no_drift_over_a_segment, setup),

@@ -116,9 +116,12 @@ static void test_future_commands_are_refused(void **state)
 static void test_round_trip_of_a_forwarded_press(void **state)
 {
 	const struct show_cmd cmds[] = {
-		{ SHOW_CMD_EXTEND, -15000, SHOW_SRC_PEDAL }, { SHOW_CMD_GOTO, 4, SHOW_SRC_BUTTON },
-		{ SHOW_CMD_AUX, 60000, SHOW_SRC_CLI }, { SHOW_CMD_AUX_CANCEL, 0, SHOW_SRC_CLI },
-		{ SHOW_CMD_ATTENTION, 0, SHOW_SRC_CLI }, { SHOW_CMD_HOLD_TOGGLE, 0, SHOW_SRC_PEDAL },
+		{ .kind = SHOW_CMD_EXTEND, .arg = -15000, .source = SHOW_SRC_PEDAL }, { .kind = SHOW_CMD_GOTO, .arg = 4, .source = SHOW_SRC_BUTTON },
+		{ .kind = SHOW_CMD_AUX, .arg = 60000, .source = SHOW_SRC_CLI }, { .kind = SHOW_CMD_AUX_CANCEL, .arg = 0, .source = SHOW_SRC_CLI },
+		{ .kind = SHOW_CMD_ATTENTION, .arg = 0, .source = SHOW_SRC_CLI }, { .kind = SHOW_CMD_HOLD_TOGGLE, .arg = 0, .source = SHOW_SRC_PEDAL },
+		{ .kind = SHOW_CMD_INTERACTION, .source = SHOW_SRC_PEDAL }, { .kind = SHOW_CMD_PROMO, .source = SHOW_SRC_BUTTON },
+		{ .kind = SHOW_CMD_MARK, .source = SHOW_SRC_PEDAL, .text = "audio" },
+		{ .kind = SHOW_CMD_START, .source = SHOW_SRC_CLI, .text = "mic checked by hand", .override = true },
 	};
 
 	(void)state;
@@ -128,6 +131,8 @@ static void test_round_trip_of_a_forwarded_press(void **state)
 		assert_int_equal(mqttmsg_parse_cmd(text, strlen(text), NOW + 100, 2000, &m, err, sizeof(err)), 0);
 		assert_int_equal(m.cmd.kind, cmds[i].kind);
 		assert_int_equal(m.cmd.arg, cmds[i].arg);
+		assert_string_equal(m.cmd.text, cmds[i].text);
+		assert_int_equal(m.cmd.override, cmds[i].override);
 		assert_string_equal(m.from, "cam1");
 		free(text);
 	}

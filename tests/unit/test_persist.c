@@ -15,7 +15,7 @@ static char err[160];
 
 static int setup(void **state)
 {
-	struct show_cmd cmd = { SHOW_CMD_GOTO, 2, SHOW_SRC_PEDAL };
+	struct show_cmd cmd = { .kind = SHOW_CMD_GOTO, .arg = 2, .source = SHOW_SRC_PEDAL };
 
 	(void)state;
 	memset(&r, 0, sizeof(r));
@@ -24,7 +24,7 @@ static int setup(void **state)
 	sc = show_conf_test();
 	show_init(&s);
 	assert_int_equal(show_apply(&s, &r, &sc, &cmd, at_ms(0), &ev, err, sizeof(err)), 0);
-	cmd = (struct show_cmd){ SHOW_CMD_EXTEND, 30000, SHOW_SRC_CLI };
+	cmd = (struct show_cmd){ .kind = SHOW_CMD_EXTEND, .arg = 30000, .source = SHOW_SRC_CLI };
 	assert_int_equal(show_apply(&s, &r, &sc, &cmd, at_ms(1000), &ev, err, sizeof(err)), 0);
 	return 0;
 }
@@ -129,7 +129,7 @@ static void test_resume_from_checkpoint_or_journal(void **state)
 	assert_int_equal(back.seg, 1);
 	assert_false(o.from_log);
 	/* A later transition in the show log, then a torn line: the journal wins. */
-	assert_int_equal(show_apply(&s, &r, &sc, &(struct show_cmd){ SHOW_CMD_PREV, 0, SHOW_SRC_CLI },
+	assert_int_equal(show_apply(&s, &r, &sc, &(struct show_cmd){ .kind = SHOW_CMD_PREV, .arg = 0, .source = SHOW_SRC_CLI },
 				    at_ms(7000), &ev, err, sizeof(err)), 0);
 	newer = persist_encode(&s, at_ms(7000), "boot-a", 7);
 	snprintf(shows, sizeof(shows), "%s/shows", dir);

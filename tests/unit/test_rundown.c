@@ -48,7 +48,7 @@ static void test_chinese_headers_and_semicolons(void **state)
 	assert_int_equal(parse("标题;时长;提醒;互动;超时\n产品;4:00;0:45;10:00;stop\n"), 0);
 	assert_int_equal(r.count, 1);
 	assert_int_equal(r.seg[0].wrapup_ms, 45000);
-	assert_int_equal(r.seg[0].interaction_ms, 600000);
+	assert_int_equal(r.seg[0].interaction_open_ms, 600000);
 	assert_int_equal(r.seg[0].overrun_count, 0);
 }
 

@@ -21,7 +21,7 @@ static int setup(void **state)
 
 static int apply(enum show_cmd_kind kind, int64_t arg, int64_t t)
 {
-	struct show_cmd cmd = { kind, arg, SHOW_SRC_PEDAL };
+	struct show_cmd cmd = { .kind = kind, .arg = arg, .source = SHOW_SRC_PEDAL };
 
 	return show_apply(&s, &r, &sc, &cmd, at_ms(t), &ev, err, sizeof(err));
 }
@@ -40,7 +40,7 @@ static void test_preroll_then_live_on_deadline(void **state)
 	assert_int_equal(apply(SHOW_CMD_START, 0, 0), 0);
 	assert_int_equal(s.phase, SHOW_PREROLL);
 	assert_int_equal(ev.ev[0].kind, SHOW_EV_PREROLL);
-	assert_int_equal(show_next_deadline(&s, &sc, at_ms(0)), at_ms(5000).mono);
+	assert_int_equal(show_next_deadline(&s, &r, &sc, at_ms(0)), at_ms(5000).mono);
 	assert_false(show_tick(&s, &r, &sc, at_ms(4999), &ev));
 	/* A wake-up 37 ms late must not shift the segment's start. */
 	assert_true(show_tick(&s, &r, &sc, at_ms(5037), &ev));
@@ -142,7 +142,7 @@ static void test_aux_expires(void **state)
 	assert_int_equal(apply(SHOW_CMD_AUX, 60000, 0), -1);
 	apply(SHOW_CMD_GOTO, 1, 0);
 	assert_int_equal(apply(SHOW_CMD_AUX, 60000, 1000), 0);
-	assert_int_equal(show_next_deadline(&s, &sc, at_ms(1000)), at_ms(61000).mono);
+	assert_int_equal(show_next_deadline(&s, &r, &sc, at_ms(1000)), at_ms(61000).mono);
 	assert_false(show_tick(&s, &r, &sc, at_ms(60999), &ev));
 	assert_true(show_tick(&s, &r, &sc, at_ms(61000), &ev));
 	assert_int_equal(ev.ev[0].kind, SHOW_EV_AUX_END);
@@ -175,8 +175,8 @@ static void test_scheduled_auto_start(void **state)
 	(void)state;
 	sc.schedule_wall = at_ms(3600000).wall;
 	sc.auto_start = true;
-	assert_int_equal(show_next_deadline(&s, &sc, at_ms(0)), at_ms(60000).mono);
-	assert_int_equal(show_next_deadline(&s, &sc, at_ms(3590000)), at_ms(3595000).mono);
+	assert_int_equal(show_next_deadline(&s, &r, &sc, at_ms(0)), at_ms(60000).mono);
+	assert_int_equal(show_next_deadline(&s, &r, &sc, at_ms(3590000)), at_ms(3595000).mono);
 	assert_false(show_tick(&s, &r, &sc, at_ms(3594999), &ev));
 	assert_true(show_tick(&s, &r, &sc, at_ms(3595002), &ev));
 	assert_int_equal(s.phase, SHOW_PREROLL);
