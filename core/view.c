@@ -4,9 +4,11 @@
 #include "view.h"
 
 void view_build(struct show_view *v, const struct show_state *s, const struct rundown *r,
-		const char *show_title, int64_t scheduled_start_wall, const struct cue_output *out,
+		const struct show_conf *sc, const char *show_title, const struct cue_output *out,
 		struct onair_time now)
 {
+	struct show_clock clock;
+
 	int seg = s->seg;
 	bool in_rundown = seg >= 0 && seg < r->count;
 
@@ -44,8 +46,23 @@ void view_build(struct show_view *v, const struct show_state *s, const struct ru
 	}
 	if (s->call != SHOW_CALL_NONE)
 		v->call_age_ms = now.mono - s->call_since_mono;
-	v->scheduled_start_wall = scheduled_start_wall;
+	v->scheduled_start_wall = sc->schedule_wall;
 	v->show_started_wall = s->show_start_wall;
+	if ((v->clocked = show_clock(s, r, sc, now, &clock))) {
+		v->show_end_wall = clock.planned_end_wall;
+		v->expected_end_wall = clock.expected_end_wall;
+		v->offset_ms = clock.offset_ms;
+	}
+	if (v->timed) {
+		v->promo_quota = show_promo_quota(r, sc, seg, &v->promo_max);
+		v->promo_calls = s->run[seg].promo_calls;
+		v->interaction_on = s->interaction_due_mono != 0 || s->interaction_pending;
+		v->since_interaction_ms = now.mono - s->interaction_base_mono;
+		v->interaction_due = s->interaction_open;
+		if (s->interaction_open)
+			v->interaction_closes_wall = now.wall + (s->interaction_close_mono - now.mono);
+		v->push = s->push_since_mono && now.mono >= s->push_since_mono;
+	}
 }
 
 const char *view_cue_word(const struct show_view *v)

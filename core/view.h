@@ -32,13 +32,24 @@ struct show_view {
 	int64_t aux_remaining_ms, aux_total_ms;
 	int64_t call_age_ms;		/* since the operator's call, while one stands */
 	int64_t scheduled_start_wall, show_started_wall;
+	/* The show clock (show.h), when it can be told. */
+	bool clocked;
+	int64_t show_end_wall, expected_end_wall, offset_ms;
+	/* The rhythm, as words for screens: the running segment's promotion
+	 * count against its quota, the interaction rule, the final push. */
+	int promo_calls, promo_quota, promo_max;
+	bool interaction_on;		/* a window rule is configured */
+	int64_t since_interaction_ms;
+	bool interaction_due;		/* its window is open now */
+	int64_t interaction_closes_wall;
+	bool push;
 	uint64_t seq;
 };
 
 /* Build the view of s at now; out is what the cue engine (and any link
  * overlay) made for the same moment. */
 void view_build(struct show_view *v, const struct show_state *s, const struct rundown *r,
-		const char *show_title, int64_t scheduled_start_wall, const struct cue_output *out,
+		const struct show_conf *sc, const char *show_title, const struct cue_output *out,
 		struct onair_time now);
 /* What a display with one line of text shows: the segment's title, else the show's. */
 const char *view_heading(const struct show_view *v);

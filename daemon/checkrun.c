@@ -38,6 +38,10 @@ static struct {
 	int nwaiting;
 	struct loop_timer *before_start;	/* the run before a scheduled start */
 	int64_t scheduled_for;			/* the start (wall) it ran for */
+	/* The latest result, for the gate before going live. */
+	int64_t last_mono;
+	enum selftest_verdict last_verdict;
+	char last_failed[200];			/* the names of its failing checks */
 } st = { .pid = -1, .fd = -1 };
 
 static void selftest_devices(struct selftest *t)
@@ -99,6 +103,16 @@ static void selftest_finish(const char *failure)
 	}
 	for (int i = 0; i < st.devices.count && all.count < SELFTEST_MAX_CHECKS; i++)
 		all.check[all.count++] = st.devices.check[i];
+	st.last_mono = time_mono_ms();
+	st.last_verdict = selftest_verdict(&all);
+	st.last_failed[0] = '\0';
+	for (int i = 0; i < all.count; i++)
+		if (all.check[i].verdict == SELFTEST_FAIL) {
+			size_t used = strlen(st.last_failed);
+
+			snprintf(st.last_failed + used, sizeof(st.last_failed) - used, "%s%s",
+				 used ? ", " : "", all.check[i].name);
+		}
 	response = selftest_response(&all, &report);
 	snprintf(topic, sizeof(topic), "selftest/%s", running.conf->node_name);
 	mqtt_publish(topic, report, true, 1, 0);
@@ -213,7 +227,42 @@ char *checkrun_start(void)
 	return NULL;
 }
 
+/* selftest.required: no start while the latest self-test failed, or when
+ * none passed within selftest.max_age. */
+static bool gate(char *why, size_t len)
+{
+	const struct conf *c = running.conf;
+	int64_t age = time_mono_ms() - st.last_mono;
+
+	if (!conf_selftest_required(c))
+		return true;
+	if (st.pid > 0) {
+		snprintf(why, len, "a self-test is running: start when it has passed "
+			 "(or start --override REASON)");
+		return false;
+	}
+	if (!st.last_mono) {
+		snprintf(why, len, "no self-test has run since onaird started (selftest.required): "
+			 "run \"onairctl selftest\" (or start --override REASON)");
+		return false;
+	}
+	if (st.last_verdict == SELFTEST_FAIL) {
+		snprintf(why, len, "the self-test %lld min ago FAILED (%s): fix it and run \"onairctl "
+			 "selftest\" again (or start --override REASON)", (long long)(age / 60000),
+			 st.last_failed);
+		return false;
+	}
+	if (age > c->selftest.max_age_ms) {
+		snprintf(why, len, "the last self-test is %lld min old, over selftest.max_age (%lld min): "
+			 "run \"onairctl selftest\" (or start --override REASON)", (long long)(age / 60000),
+			 (long long)(c->selftest.max_age_ms / 60000));
+		return false;
+	}
+	return true;
+}
+
 void checkrun_init(void)
 {
 	running_set_updated(schedule);
+	running_set_gate(gate);
 }

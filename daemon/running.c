@@ -20,6 +20,7 @@ static struct {
 	struct running_args args;
 	struct running_link link;
 	void (*updated)(struct onair_time now);
+	bool (*gate)(char *why, size_t len);
 	struct loop_timer *timer;
 	bool rendered;
 	int64_t log_show_wall;	/* the show whose log is open */
@@ -71,6 +72,20 @@ void running_set_link(const struct running_link *link)
 void running_set_updated(void (*updated)(struct onair_time now))
 {
 	r.updated = updated;
+}
+
+void running_set_gate(bool (*gate)(char *why, size_t len))
+{
+	r.gate = gate;
+}
+
+/* Would this command take the show from standby (or a finished show) on air? */
+static bool starts_show(const struct show_cmd *cmd)
+{
+	bool idle = running.show.phase == SHOW_STANDBY || running.show.phase == SHOW_ENDED;
+
+	return cmd->kind == SHOW_CMD_START ||
+	       (idle && (cmd->kind == SHOW_CMD_NEXT || cmd->kind == SHOW_CMD_GOTO));
 }
 
 void running_set_role(enum node_role role)
@@ -155,7 +170,7 @@ void running_view_at(struct onair_time now, struct show_view *v)
 		r.link.overlay(&out, now);
 	if (r.storage_failing)
 		cue_apply_storage(&out, &c->cue, now);
-	view_build(v, &running.show, &c->rundown, c->title, c->show.schedule_wall, &out, now);
+	view_build(v, &running.show, &c->rundown, &c->show, c->title, &out, now);
 }
 
 /* The snapshot at now to every device when a person would see a change,
@@ -226,12 +241,22 @@ const char *running_command(const struct show_cmd *cmd, const char *who, char *e
 	const struct conf *c = running.conf;
 	struct onair_time now = time_now();
 	struct show_events timed, ev;
-	bool ticked;
+	bool ticked, gate_closed;
+	char why[256];
 
 	if (running.role == NODE_FOLLOWER && cmd->source != SHOW_SRC_MQTT)
 		return r.link.forward && r.link.forward(cmd, who, err, errlen) ? NULL : err;
 	/* Time-driven transitions first, so the command meets the state as it is now. */
 	ticked = show_tick(&running.show, &c->rundown, &c->show, now, &timed);
+	gate_closed = starts_show(cmd) && r.gate && !r.gate(why, sizeof(why));
+	if (gate_closed && !cmd->override) {
+		snprintf(err, errlen, "%s", why);
+		log_warnx("show: %s refused (%s%s%s): %s", show_cmd_name(cmd->kind),
+			  show_source_name(cmd->source), who ? " " : "", who ? who : "", err);
+		if (ticked)
+			after_change(now, &timed, NULL, SHOW_SRC_TIMER, "");
+		return err;
+	}
 	if (show_apply(&running.show, &c->rundown, &c->show, cmd, now, &ev, err, errlen) < 0) {
 		log_info("show: %s refused (%s%s%s): %s", show_cmd_name(cmd->kind), show_source_name(cmd->source),
 			 who ? " " : "", who ? who : "", err);
@@ -242,6 +267,16 @@ const char *running_command(const struct show_cmd *cmd, const char *who, char *e
 		return err;
 	}
 	after_change(now, ticked ? &timed : NULL, &ev, cmd->source, who);
+	if (gate_closed) {
+		char detail[512];
+
+		/* Who went live past the gate, and why, is part of the show's record. */
+		snprintf(detail, sizeof(detail), "%s%s%s: %s (the gate said: %s)", show_source_name(cmd->source),
+			 who && *who ? " " : "", who ? who : "", cmd->text, why);
+		log_warnx("show: started past the self-test gate by %s", detail);
+		if (running.log.fd >= 0)
+			showlog_note(&running.log, "override", detail, now);
+	}
 	return NULL;
 }
 

@@ -70,6 +70,9 @@ void running_fini(void);
 void running_set_link(const struct running_link *link);
 /* Called after every update with its moment (the self-test's schedule). */
 void running_set_updated(void (*updated)(struct onair_time now));
+/* The gate before going live: false and why while a show may not start
+ * (start --override goes past it, logged). */
+void running_set_gate(bool (*gate)(char *why, size_t len));
 void running_set_role(enum node_role role);
 
 /* Apply a command from any source; NULL when done, else the reason (in err). */

@@ -21,6 +21,39 @@ void viewjson_words(cJSON *o, const struct show_view *v)
 	cJSON_AddStringToObject(o, "notes", v->notes);
 	cJSON_AddStringToObject(o, "cue", view_cue_word(v));
 	cJSON_AddStringToObject(o, "display", v->out.countdown);
+	viewjson_rhythm(o, v);
+}
+
+void viewjson_rhythm(cJSON *o, const struct show_view *v)
+{
+	if (v->clocked) {
+		viewjson_time(o, "show_end", v->show_end_wall);
+		viewjson_time(o, "expected_end", v->expected_end_wall);
+		cJSON_AddNumberToObject(o, "offset_ms", (double)v->offset_ms);
+	} else {
+		cJSON_AddNullToObject(o, "show_end");
+		cJSON_AddNullToObject(o, "expected_end");
+		cJSON_AddNullToObject(o, "offset_ms");
+	}
+	if (v->timed && (v->promo_quota || v->promo_calls)) {
+		cJSON *promo = cJSON_AddObjectToObject(o, "promo");
+
+		cJSON_AddNumberToObject(promo, "calls", v->promo_calls);
+		cJSON_AddNumberToObject(promo, "quota", v->promo_quota);
+		cJSON_AddNumberToObject(promo, "max", v->promo_max);
+	} else {
+		cJSON_AddNullToObject(o, "promo");
+	}
+	if (v->timed && v->interaction_on) {
+		cJSON *in = cJSON_AddObjectToObject(o, "interaction");
+
+		cJSON_AddNumberToObject(in, "since_ms", (double)v->since_interaction_ms);
+		cJSON_AddBoolToObject(in, "due", v->interaction_due);
+		viewjson_time(in, "closes", v->interaction_closes_wall);
+	} else {
+		cJSON_AddNullToObject(o, "interaction");
+	}
+	cJSON_AddBoolToObject(o, "push", v->push);
 }
 
 void viewjson_status(cJSON *o, const struct show_view *v)

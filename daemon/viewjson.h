@@ -12,6 +12,9 @@
 void viewjson_time(cJSON *o, const char *name, int64_t wall);
 /* The words a dashboard shows without computing them: title, next_title,
  * notes, cue, display. */
+/* The show clock and the rhythm (show_end, expected_end, offset_ms, promo,
+ * interaction, push). */
+void viewjson_rhythm(cJSON *o, const struct show_view *v);
 void viewjson_words(cJSON *o, const struct show_view *v);
 /* The whole view as onairctl status --json has it (docs/control.md). */
 void viewjson_status(cJSON *o, const struct show_view *v);

@@ -467,4 +467,38 @@ def selftest_runs_by_itself_before_a_scheduled_start(tmp):
         d.stop()
 
 
+@test
+def the_gate_before_going_live(tmp):
+    # A sound card is configured, so selftest.required (auto) is on.
+    d = Daemon(tmp, STUDIO, "-o", "audio.capture=hw:9,0", "-o", "audio.window=1")
+    try:
+        rc, out, err = ctl(d, "start")
+        check(rc != 0 and "no self-test has run" in out + err, (rc, out, err))
+        check(status(d)["state"] == "standby", "started without a self-test")
+        rc, out, _ = ctl(d, "selftest")
+        check(rc == 1 and "NOT READY" in out, out)
+        for word in ("start", "next", "goto 2"):
+            rc, out, err = ctl(d, *word.split())
+            check(rc != 0 and "FAILED (" in out + err and "audio.capture" in out + err, (word, out, err))
+        check(status(d)["state"] == "standby", "the gate let a failed room go live")
+        rc, out, err = ctl(d, "start", "--override", "mic checked by hand")
+        check(rc == 0, (out, err))
+        check(status(d)["state"] in ("preroll", "live"), status(d)["state"])
+        log = ctl(d, "log")[1]
+        check('"event":"override"' in log and "mic checked by hand" in log and "audio.capture" in log, log)
+        check("started past the self-test gate" in d.log(), "not in the daemon's log")
+        rc, out, err = ctl(d, "start", "--override")
+        check(rc != 0 and "usage" in out + err, "an override without a reason was taken")
+    finally:
+        d.stop()
+    other = os.path.join(tmp, "ungated")
+    os.mkdir(other)
+    d = Daemon(other, STUDIO, "-o", "audio.capture=hw:9,0", "-o", "selftest.required=no")
+    try:
+        rc, out, err = ctl(d, "start")
+        check(rc == 0, f"selftest.required = no still gates: {out}{err}")
+    finally:
+        d.stop()
+
+
 summary("system")

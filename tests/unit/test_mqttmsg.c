@@ -176,7 +176,7 @@ static void test_state_and_status_peek(void **state)
 	show_init(&s);
 	assert_int_equal(show_apply(&s, &r, &sc, &go, at_ms(0), &ev, err, sizeof(err)), 0);
 	cue_eval(&s, &r, &sc, &cc, at_ms(18000), &out);
-	view_build(&v, &s, &r, "evening sale", 0, &out, at_ms(18000));
+	view_build(&v, &s, &r, &sc, "evening sale", &out, at_ms(18000));
 	text = mqttmsg_state_encode(&s, &v, "desk", "b-1", rundown_hash(&r));
 	assert_non_null(text);
 	assert_int_equal(mqttmsg_state_peek(text, strlen(text), leader, sizeof(leader), boot, sizeof(boot),
