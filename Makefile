@@ -56,7 +56,7 @@ DRIVER_SRC := drivers/drivers.c drivers/console.c drivers/input.c drivers/gpio.c
 	$(GPIOLINE) drivers/sevenseg.c drivers/display.c drivers/tm1637.c \
 	drivers/max7219.c drivers/usbhost.c drivers/pedalreport.c drivers/pedal.c drivers/blink1.c \
 	drivers/hidrelay.c
-DAEMON_SRC := daemon/conf.c daemon/persist.c daemon/showlog.c daemon/ctl.c daemon/notify.c \
+DAEMON_SRC := daemon/conf.c daemon/persist.c daemon/showlog.c daemon/report.c daemon/ctl.c daemon/notify.c \
 	daemon/mqttmsg.c daemon/mosq.c daemon/mqtt.c daemon/audio.c daemon/audio_alsa.c \
 	daemon/selftest.c daemon/checks.c daemon/running.c daemon/viewjson.c daemon/checkrun.c \
 	daemon/link.c daemon/replies.c daemon/store.c

@@ -40,7 +40,7 @@ static const struct cmd_entry {
 	{ "mark", CMD_SHOW, SHOW_CMD_MARK, ARG_OPTIONAL_WORD, "mark [WORD]", "something happened here: a mark in the log and the report, to find in the recording", NULL },
 	{ "reload", CMD_RELOAD, 0, ARG_NONE, "reload", "re-read config and rundown (kept on error)", NULL },
 	{ "log", CMD_LOG, 0, ARG_COUNT, "log [N]", "this show's log, the last N lines", NULL },
-	{ "report", CMD_REPORT, 0, ARG_CSV, "report [--csv]", "planned vs actual per segment, holds, who pressed what", NULL },
+	{ "report", CMD_REPORT, 0, ARG_CSV, "report [--csv|--html FILE]", "the review: every segment planned vs actual, rhythm counts, marks, who pressed what; --html writes one page with a timeline", NULL },
 	{ "version", CMD_VERSION, 0, ARG_NONE, "version", "daemon version and protocol", NULL },
 	{ "ping", CMD_PING, 0, ARG_NONE, "ping", "is the daemon answering", NULL },
 	{ "selftest", CMD_SELFTEST, 0, ARG_NONE, "selftest [--json]", "the pre-live checklist (exit 1 on FAIL)", NULL },
@@ -148,9 +148,11 @@ int cmd_parse(const char *line, size_t len, struct cmd_request *req, char *err, 
 		req->cmd.arg = ms;
 		break;
 	case ARG_CSV:
-		if (n > 2 || (n == 2 && strcmp(words[1], "csv") != 0 && strcmp(words[1], "--csv") != 0))
+		if (n > 2 || (n == 2 && strcmp(words[1], "csv") != 0 && strcmp(words[1], "--csv") != 0 &&
+			      strcmp(words[1], "html") != 0 && strcmp(words[1], "--html") != 0))
 			BAD("usage: %s", c->usage);
-		req->csv = n == 2;
+		req->csv = n == 2 && strstr(words[1], "csv");
+		req->html = n == 2 && strstr(words[1], "html");
 		break;
 	case ARG_COUNT:
 		if (n > 2 || (n == 2 && !int_parse(words[1], 1, 100000, &v)))

@@ -20,7 +20,7 @@ enum cmd_verb {
 struct cmd_request {
 	enum cmd_verb verb;
 	struct show_cmd cmd;	/* CMD_SHOW */
-	bool csv;		/* CMD_REPORT */
+	bool csv, html;		/* CMD_REPORT */
 	int count;		/* CMD_LOG: how many lines, 0 all */
 	char word[24];		/* the command as typed, for logs */
 };

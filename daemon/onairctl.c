@@ -170,6 +170,7 @@ int main(int argc, char **argv)
 	const char *socket_path = getenv("ONAIR_SOCKET");
 	char request[CMD_LINE_MAX + 1] = "", *reply;
 	bool json = false, csv = false;
+	const char *html_path = NULL;
 	cJSON *o;
 	int opt, fd, rc;
 
@@ -199,6 +200,14 @@ int main(int argc, char **argv)
 			csv = true;
 			continue;
 		}
+		if (strcmp(argv[i], "--html") == 0) {
+			if (i + 1 == argc) {
+				fprintf(stderr, "onairctl: --html needs the file to write (report --html show.html)\n");
+				return 2;
+			}
+			html_path = argv[++i];
+			continue;
+		}
 		if (strlen(request) + strlen(argv[i]) + 2 > sizeof(request)) {
 			fprintf(stderr, "onairctl: command too long\n");
 			return 2;
@@ -213,6 +222,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		strcat(request, " csv");
+	}
+	if (html_path) {
+		if (strcmp(request, "report") != 0 || csv) {
+			fprintf(stderr, "onairctl: --html FILE goes with report\n");
+			return 2;
+		}
+		strcat(request, " html");
 	}
 	fd = connect_socket(socket_path);
 	if (fd < 0)
@@ -248,6 +264,15 @@ int main(int argc, char **argv)
 		fputs(reply, stdout);
 	} else if (rc) {
 		fprintf(stderr, "onairctl: %s\n", str_of(o, "error"));
+	} else if (html_path && cJSON_GetObjectItemCaseSensitive(o, "text")) {
+		FILE *f = fopen(html_path, "w");
+
+		if (!f || fputs(str_of(o, "text"), f) < 0 || fclose(f) != 0) {
+			fprintf(stderr, "onairctl: write %s: %s\n", html_path, strerror(errno));
+			rc = 1;
+		} else {
+			printf("wrote %s: open it in a browser\n", html_path);
+		}
 	} else if (cJSON_GetObjectItemCaseSensitive(o, "text")) {
 		fputs(str_of(o, "text"), stdout);
 	} else if (cJSON_GetObjectItemCaseSensitive(o, "state")) {

@@ -9,6 +9,7 @@
 #include "checkrun.h"
 #include "link.h"
 #include "replies.h"
+#include "report.h"
 #include "running.h"
 #include "store.h"
 #include "version.h"
@@ -164,7 +165,8 @@ static char *log_answer(const struct cmd_request *req)
 	text = read_log(req->verb == CMD_LOG ? req->count : 0, req->verb == CMD_REPORT, &len);
 	if (req->verb == CMD_LOG)
 		return text_response(text);
-	json = text_response(report_build(text ? text : "", text ? len : 0, req->csv));
+	json = text_response(report_build(text ? text : "", text ? len : 0,
+					  req->html ? REPORT_HTML : req->csv ? REPORT_CSV : REPORT_TEXT));
 	free(text);
 	return json;
 }

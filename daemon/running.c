@@ -135,10 +135,18 @@ static bool record(const struct show_events *ev, enum show_source src, const cha
 			break;
 		if (running.show.show_start_wall && running.show.show_start_wall != r.log_show_wall) {
 			r.log_show_wall = running.show.show_start_wall;
-			if (showlog_open(&running.log, c->state_dir, running.show.show_start_wall) < 0)
+			if (showlog_open(&running.log, c->state_dir, running.show.show_start_wall) < 0) {
 				log_warn("showlog: open in %s/shows", c->state_dir);
-			else
+			} else {
+				struct show_clock clock;
+
 				log_info("showlog: %s", running.log.path);
+				if (running.log.fresh &&
+				    showlog_rundown(&running.log, &c->rundown, &c->show, c->title,
+						    show_clock(&running.show, &c->rundown, &c->show, now, &clock)
+							    ? clock.planned_end_wall : 0, now) < 0)
+					log_warn("showlog: write %s", running.log.path);
+			}
 		}
 		if (journal && i == ev->count - 1 && running.log.fd >= 0 && (state = cJSON_CreateObject())) {
 			persist_fields(state, &running.show, now, running.boot_id, rundown_hash(&c->rundown));

@@ -42,6 +42,7 @@ int showlog_open(struct showlog *log, const char *state_dir, int64_t show_start_
 		off_t end = lseek(log->fd, 0, SEEK_END);
 		char last;
 
+		log->fresh = end == 0;
 		if (end > 0 && pread(log->fd, &last, 1, end - 1) == 1 && last != '\n') {
 			/* A power cut in the middle of a line: end it, so the torn
 			 * record stays a line of its own that readers skip. */
@@ -123,6 +124,26 @@ int showlog_rejected(struct showlog *log, const char *command, const char *reaso
 	return showlog_write(log, o, now);
 }
 
+int showlog_rundown(struct showlog *log, const struct rundown *r, const struct show_conf *sc,
+		    const char *show_title, int64_t planned_end_wall, struct onair_time now)
+{
+	cJSON *o = cJSON_CreateObject(), *segs = cJSON_AddArrayToObject(o, "segments");
+
+	cJSON_AddStringToObject(o, "event", "rundown");
+	cJSON_AddStringToObject(o, "show", show_title);
+	cJSON_AddNumberToObject(o, "planned_end_wall", (double)planned_end_wall);
+	for (int i = 0; i < r->count; i++) {
+		cJSON *seg = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(seg, "title", r->seg[i].title);
+		cJSON_AddStringToObject(seg, "kind", r->seg[i].kind);
+		cJSON_AddNumberToObject(seg, "planned_ms", (double)r->seg[i].planned_ms);
+		cJSON_AddNumberToObject(seg, "promo_quota", show_promo_quota(r, sc, i, NULL));
+		cJSON_AddItemToArray(segs, seg);
+	}
+	return showlog_write(log, o, now);
+}
+
 int showlog_note(struct showlog *log, const char *what, const char *detail, struct onair_time now)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -130,227 +151,4 @@ int showlog_note(struct showlog *log, const char *what, const char *detail, stru
 	cJSON_AddStringToObject(o, "event", what);
 	cJSON_AddStringToObject(o, "detail", detail);
 	return showlog_write(log, o, now);
-}
-
-/* --- report --- */
-
-struct report_seg {
-	bool seen;
-	char title[RUNDOWN_TITLE_MAX];
-	int64_t planned, actual, held, extended;
-	int holds;
-	char by[64];
-};
-
-struct report_buf {
-	char *text;
-	size_t len, cap;
-};
-
-static void put(struct report_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct report_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	for (;;) {
-		va_start(ap, fmt);
-		n = vsnprintf(b->text ? b->text + b->len : NULL, b->text ? b->cap - b->len : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0)
-			return;
-		if (b->text && b->len + (size_t)n < b->cap) {
-			b->len += (size_t)n;
-			return;
-		}
-		size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
-		char *grown = realloc(b->text, cap);
-
-		if (!grown)
-			return;
-		b->text = grown;
-		b->cap = cap;
-	}
-}
-
-/* Terminal columns of a UTF-8 string: CJK and full-width forms take two. */
-static int display_width(const char *s)
-{
-	int w = 0;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		unsigned cp = *p;
-		int extra = cp < 0x80 ? 0 : cp < 0xE0 ? 1 : cp < 0xF0 ? 2 : 3;
-
-		if (extra)
-			cp &= 0x3F >> extra;
-		for (int i = 1; i <= extra && p[i]; i++)
-			cp = cp << 6 | (p[i] & 0x3F);
-		w += (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-		     (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-		     (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-		     (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1FAFF) ? 2 : 1;
-		for (p += 1; extra-- > 0 && *p; p++)
-			;
-	}
-	return w;
-}
-
-static void put_padded(struct report_buf *b, const char *s, int width)
-{
-	int w = display_width(s);
-
-	put(b, "%s%*s", s, w < width ? width - w : 0, "");
-}
-
-static const char *fmt_dur(int64_t ms, bool sign, char *buf, size_t len)
-{
-	char tmp[32];
-
-	duration_format(ms, tmp, sizeof(tmp));
-	snprintf(buf, len, "%s%s", sign && ms >= 0 ? "+" : "", tmp);
-	return buf;
-}
-
-static const char *json_str(const cJSON *o, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	return cJSON_IsString(v) ? v->valuestring : "";
-}
-
-/* A duration from a log line; a hostile or damaged one (beyond a
- * century either way) counts as none, so sums cannot overflow. */
-static int64_t json_ms(const cJSON *o, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	return cJSON_IsNumber(v) && v->valuedouble > -3.2e12 && v->valuedouble < 3.2e12
-		       ? (int64_t)v->valuedouble : 0;
-}
-
-char *report_build(const char *text, size_t len, bool csv)
-{
-	static struct report_seg segs[RUNDOWN_MAX_SEGMENTS];
-	struct report_buf b = { 0 }, presses = { 0 };
-	const char *p = text, *end = text + len;
-	char show[RUNDOWN_TITLE_MAX] = "", started[48] = "", a[32], c[32], d[32], e[32], f[32];
-	int nseg = 0, bad = 0, over_count = 0;
-	int64_t total_planned = 0, total_actual = 0, total_over = 0;
-
-	memset(segs, 0, sizeof(segs));
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		cJSON *o = cJSON_ParseWithLength(p, n);
-		const char *ev, *src;
-		int64_t seg;
-
-		p += n + 1;
-		if (!cJSON_IsObject(o)) {
-			bad += n > 0;
-			cJSON_Delete(o);
-			continue;
-		}
-		ev = json_str(o, "event");
-		src = json_str(o, "source");
-		seg = json_ms(o, "segment") - 1;
-		if (strcmp(ev, "preroll") == 0 || (!*started && strcmp(ev, "segment_start") == 0)) {
-			str_copy(show, json_str(o, "show"), sizeof(show));
-			str_copy(started, json_str(o, "time"), sizeof(started));
-		}
-		if (seg >= 0 && seg < RUNDOWN_MAX_SEGMENTS) {
-			struct report_seg *s = &segs[seg];
-
-			if (seg + 1 > nseg)
-				nseg = (int)seg + 1;
-			s->seen = true;
-			if (*json_str(o, "title"))
-				str_copy(s->title, json_str(o, "title"), sizeof(s->title));
-			if (strcmp(ev, "segment_start") == 0) {
-				if (!s->planned)
-					s->planned = json_ms(o, "planned_ms");
-				snprintf(s->by, sizeof(s->by), "%s", src);
-			} else if (strcmp(ev, "segment_end") == 0) {
-				/* The last end wins: "prev" reopens a segment. */
-				s->actual = json_ms(o, "value_ms");
-				s->planned = json_ms(o, "planned_ms") - s->extended;
-			} else if (strcmp(ev, "hold") == 0) {
-				s->holds++;
-			} else if (strcmp(ev, "resume") == 0) {
-				s->held += json_ms(o, "value_ms");
-			} else if (strcmp(ev, "extend") == 0) {
-				s->extended += json_ms(o, "value_ms");
-			}
-		}
-		if (*src && strcmp(src, "timer") != 0) {
-			const char *t = json_str(o, "time");
-			char line[512];
-
-			snprintf(line, sizeof(line), "%s,%s,%s,%s,%lld,%s\n", strlen(t) >= 19 ? t + 11 : t,
-				 src, json_str(o, "who"), ev, (long long)(seg + 1),
-				 strcmp(ev, "rejected") == 0 ? json_str(o, "reason") : "");
-			put(&presses, "%s", line);
-		}
-		cJSON_Delete(o);
-	}
-
-	if (csv)
-		put(&b, "segment,title,planned_s,actual_s,diff_s,holds,held_s,extended_s,started_by\n");
-	else
-		put(&b, "Show report: %s%s%s\n\n  #  %-28s %8s %8s %8s %5s %7s %7s  %s\n",
-		    *show ? show : "(untitled)", *started ? ", started " : "", started,
-		    "Segment", "Planned", "Actual", "Diff", "Holds", "Held", "Ext", "By");
-	for (int i = 0; i < nseg; i++) {
-		struct report_seg *s = &segs[i];
-		int64_t diff;
-
-		if (!s->seen)
-			continue;
-		diff = s->actual - (s->planned + s->extended);
-		total_planned += s->planned;
-		total_actual += s->actual;
-		if (s->actual && diff > 0) {
-			over_count++;
-			total_over += diff;
-		}
-		if (csv) {
-			char title[RUNDOWN_TITLE_MAX * 2 + 2], *q = title;
-
-			/* A cell a spreadsheet would run as a formula (=, +, -, @,
-			 * tab, return first) is made text with a leading quote, as
-			 * OWASP's CSV-injection advice and the spreadsheets do. */
-			if (strchr("=+-@\t\r", s->title[0]) && s->title[0])
-				*q++ = '\'';
-			for (const char *t = s->title; *t && q < title + sizeof(title) - 3; t++) {
-				if (*t == '"')
-					*q++ = '"';
-				*q++ = *t;
-			}
-			*q = '\0';
-			put(&b, "%d,\"%s\",%.1f,%.1f,%.1f,%d,%.1f,%.1f,%s\n", i + 1, title,
-			    s->planned / 1000.0, s->actual / 1000.0, s->actual ? diff / 1000.0 : 0.0,
-			    s->holds, s->held / 1000.0, s->extended / 1000.0, s->by);
-			continue;
-		}
-		put(&b, "%3d  ", i + 1);
-		put_padded(&b, s->title, 28);
-		put(&b, " %8s %8s %8s %5d %7s %7s  %s\n", fmt_dur(s->planned, false, a, sizeof(a)),
-		    s->actual ? fmt_dur(s->actual, false, c, sizeof(c)) : "-",
-		    s->actual ? fmt_dur(diff, true, d, sizeof(d)) : "-", s->holds,
-		    fmt_dur(s->held, false, e, sizeof(e)), fmt_dur(s->extended, true, f, sizeof(f)), s->by);
-	}
-	if (!csv) {
-		put(&b, "\nTotal planned %s, actual %s; %d segment%s over, by %s in all\n",
-		    fmt_dur(total_planned, false, a, sizeof(a)), fmt_dur(total_actual, false, c, sizeof(c)),
-		    over_count, over_count == 1 ? "" : "s", fmt_dur(total_over, true, d, sizeof(d)));
-		if (bad)
-			put(&b, "(%d unreadable log line%s skipped)\n", bad, bad == 1 ? "" : "s");
-		put(&b, "\nWho pressed what (time,source,who,event,segment,reason):\n%s",
-		    presses.text ? presses.text : "(nothing)\n");
-	}
-	free(presses.text);
-	if (!b.text)
-		put(&b, "%s", "");
-	return b.text;
 }

@@ -13,6 +13,7 @@ struct showlog {
 	int fd;			/* >= 0 while a show's log is open */
 	char path[PATH_MAX];
 	bool torn;		/* its last line was cut by a power cut (closed off now) */
+	bool fresh;		/* it was empty when opened: a new show */
 };
 
 /* Open (append) the log of the show that started at show_start_wall; its
@@ -28,11 +29,11 @@ int showlog_event(struct showlog *log, const struct show_event *ev, const struct
 /* Append a command that was refused, with the reason. */
 int showlog_rejected(struct showlog *log, const char *command, const char *reason,
 		     enum show_source src, const char *who, struct onair_time now);
+/* The rundown the show starts with, so the report covers every segment
+ * (skipped and unreached ones too) whatever the rundown becomes later. */
+int showlog_rundown(struct showlog *log, const struct rundown *r, const struct show_conf *sc,
+		    const char *show_title, int64_t planned_end_wall, struct onair_time now);
 /* Append a free-form daemon note (start, resume after restart, reload). */
 int showlog_note(struct showlog *log, const char *what, const char *detail, struct onair_time now);
-
-/* Build the report of a show from its log text: planned vs actual per
- * segment, overruns, holds and who pressed what. A table for people, or CSV. */
-char *report_build(const char *text, size_t len, bool csv);
 
 #endif

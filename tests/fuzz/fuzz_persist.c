@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "../../daemon/persist.h"
-#include "../../daemon/showlog.h"
+#include "../../daemon/report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -14,6 +14,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[160];
 
 	persist_decode((const char *)data, size, &s, now, "fuzz-boot", &hash, err, sizeof(err));
-	free(report_build((const char *)data, size, size % 2));
+	free(report_build((const char *)data, size, (enum report_format)(size % 3)));
 	return 0;
 }

@@ -391,7 +391,10 @@ def scheduled_start_goes_live_on_time_and_logs(tmp):
         s = status(d)
         check(s["state"] == "live" and s["segment"] == 1, s)
         rc, out, _ = ctl(d, "log")
-        first = json.loads(out.splitlines()[0])
+        lines = [json.loads(line) for line in out.splitlines()]
+        # The rundown the show starts with comes first, for the report.
+        check(lines[0]["event"] == "rundown" and len(lines[0]["segments"]) == 4, lines[0])
+        first = lines[1]
         check(first["event"] == "segment_start" and first["source"] == "timer", first)
         check(first["wall_ms"] // 1000 == int(at), f"went live at {first['wall_ms']}, scheduled {int(at)}")
     finally:

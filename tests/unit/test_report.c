@@ -1,6 +1,6 @@
 /* The after-show report, built from a show log. */
 #include "helpers.h"
-#include "../../daemon/showlog.h"
+#include "../../daemon/report.h"
 
 static const char log_text[] =
 	"{\"event\":\"preroll\",\"show\":\"Friday\",\"time\":\"2026-11-22T20:00:00.000+08:00\",\"source\":\"pedal\",\"who\":\"pedal1\"}\n"
@@ -17,12 +17,13 @@ static const char log_text[] =
 
 static void test_csv(void **state)
 {
-	char *csv = report_build(log_text, strlen(log_text), true);
+	char *csv = report_build(log_text, strlen(log_text), REPORT_CSV);
 
 	(void)state;
-	assert_non_null(strstr(csv, "segment,title,planned_s,actual_s,diff_s,holds,held_s,extended_s,started_by\n"));
-	assert_non_null(strstr(csv, "1,\"开场 Opening\",300.0,345.0,15.0,1,15.0,30.0,timer\n"));
-	assert_non_null(strstr(csv, "2,\"Product, \"\"A\"\"\",240.0,200.0,-40.0,0,0.0,0.0,pedal\n"));
+	print_message("%s", csv);
+	assert_non_null(strstr(csv, "segment,title,planned_s,actual_s,diff_s,holds,held_s,extended_s,started_by,"));
+	assert_non_null(strstr(csv, "1,\"开场 Opening\",300.0,345.0,15.0,1,15.0,30.0,timer,\"\",done,"));
+	assert_non_null(strstr(csv, "2,\"Product, \"\"A\"\"\",240.0,200.0,-40.0,0,0.0,0.0,pedal,\"\",done,"));
 	free(csv);
 }
 
@@ -41,7 +42,7 @@ static void test_csv_formulas_are_text(void **state)
 		n += (size_t)snprintf(log + n, sizeof(log) - n,
 				      "{\"event\":\"segment_start\",\"segment\":%zu,\"title\":\"%s\",\"planned_ms\":1000}\n",
 				      i + 1, hostile[i]);
-	csv = report_build(log, n, true);
+	csv = report_build(log, n, REPORT_CSV);
 	print_message("%s", csv);
 	for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
 		char want[64];
@@ -56,7 +57,7 @@ static void test_csv_formulas_are_text(void **state)
 
 static void test_table(void **state)
 {
-	char *t = report_build(log_text, strlen(log_text), false);
+	char *t = report_build(log_text, strlen(log_text), REPORT_TEXT);
 
 	(void)state;
 	print_message("%s", t);
@@ -67,9 +68,84 @@ static void test_table(void **state)
 	free(t);
 }
 
+/* A show that began with a rundown of five, skipped the third, never
+ * reached the fifth; rhythm events and marks along the way. */
+static const char review_log[] =
+	"{\"event\":\"rundown\",\"show\":\"Sale\",\"planned_end_wall\":1000600000,\"segments\":["
+	"{\"title\":\"Opening\",\"kind\":\"opening\",\"planned_ms\":60000,\"promo_quota\":0},"
+	"{\"title\":\"Thermos\",\"kind\":\"product\",\"planned_ms\":120000,\"promo_quota\":3},"
+	"{\"title\":\"Jacket\",\"kind\":\"product\",\"planned_ms\":120000,\"promo_quota\":3},"
+	"{\"title\":\"Q&A <b>\",\"kind\":\"interaction\",\"planned_ms\":60000,\"promo_quota\":0},"
+	"{\"title\":\"Closing\",\"kind\":\"closing\",\"planned_ms\":60000,\"promo_quota\":0}]}\n"
+	"{\"event\":\"segment_start\",\"segment\":1,\"title\":\"Opening\",\"planned_ms\":60000,\"source\":\"cli\",\"wall_ms\":1000000000}\n"
+	"{\"event\":\"segment_end\",\"segment\":1,\"value_ms\":60000,\"planned_ms\":60000,\"source\":\"pedal\",\"wall_ms\":1000060000}\n"
+	"{\"event\":\"segment_start\",\"segment\":2,\"title\":\"Thermos\",\"planned_ms\":120000,\"source\":\"pedal\",\"wall_ms\":1000060000}\n"
+	"{\"event\":\"promo_due\",\"segment\":2,\"value_ms\":1,\"source\":\"timer\",\"wall_ms\":1000075000}\n"
+	"{\"event\":\"promo_said\",\"segment\":2,\"value_ms\":1,\"source\":\"pedal\",\"wall_ms\":1000080000}\n"
+	"{\"event\":\"promo_due\",\"segment\":2,\"value_ms\":2,\"source\":\"timer\",\"wall_ms\":1000090000}\n"
+	"{\"event\":\"interaction_due\",\"segment\":2,\"value_ms\":0,\"source\":\"timer\",\"wall_ms\":1000095000}\n"
+	"{\"event\":\"mark\",\"segment\":2,\"text\":\"audio\",\"value_ms\":100000,\"source\":\"button\",\"who\":\"desk\",\"wall_ms\":1000100000}\n"
+	"{\"event\":\"promo_due\",\"segment\":2,\"value_ms\":3,\"source\":\"timer\",\"wall_ms\":1000105000}\n"
+	"{\"event\":\"interaction_missed\",\"segment\":2,\"value_ms\":20000,\"source\":\"timer\",\"wall_ms\":1000115000}\n"
+	"{\"event\":\"segment_end\",\"segment\":2,\"value_ms\":130000,\"planned_ms\":120000,\"source\":\"pedal\",\"wall_ms\":1000190000}\n"
+	"{\"event\":\"segment_start\",\"segment\":4,\"title\":\"Q&A <b>\",\"planned_ms\":60000,\"source\":\"pedal\",\"wall_ms\":1000190000}\n"
+	"{\"event\":\"interaction_done\",\"segment\":4,\"value_ms\":190000,\"source\":\"timer\",\"wall_ms\":1000190000}\n"
+	"{\"event\":\"segment_end\",\"segment\":4,\"value_ms\":50000,\"planned_ms\":60000,\"source\":\"cli\",\"wall_ms\":1000240000}\n"
+	"{\"event\":\"segment_start\",\"segment\":9999999999999999,\"source\":\"cli\"}\n"
+	"{\"event\":\"end\",\"segment\":4,\"source\":\"cli\",\"wall_ms\":1000240000}\n"
+	"{\"event\":\"segm\n";
+
+static void test_every_segment_and_the_rhythm(void **state)
+{
+	char *t = report_build(review_log, strlen(review_log), REPORT_TEXT);
+	char *csv = report_build(review_log, strlen(review_log), REPORT_CSV);
+
+	(void)state;
+	print_message("%s\n%s", t, csv);
+	assert_non_null(strstr(t, "Show report: Sale"));
+	assert_non_null(strstr(csv, "3,\"Jacket\",120.0,0.0,0.0,0,0.0,0.0,,\"product\",skipped,0,3,0,0,0,0,0,0\n"));
+	assert_non_null(strstr(csv, "5,\"Closing\",60.0,0.0,0.0,0,0.0,0.0,,\"closing\",unreached,"));
+	/* Thermos: one call said of three due (two ignored), one reminder for
+	 * an interaction that was missed, one mark. */
+	assert_non_null(strstr(csv, "2,\"Thermos\",120.0,130.0,10.0,0,0.0,0.0,pedal,\"product\",done,1,3,0,1,4,1,3,1\n"));
+	assert_non_null(strstr(csv, "4,\"Q&A <b>\",60.0,50.0,-10.0,0,0.0,0.0,pedal,\"interaction\",done,0,0,1,0,0,0,0,0\n"));
+	assert_non_null(strstr(t, "Promotion calls: 1 said against a quota of 6"));
+	assert_non_null(strstr(t, "Interactions: 1 done, 1 window missed; longest stretch without one 3:10 (from +0:00 to +3:10)"));
+	assert_non_null(strstr(t, "Reminders: 4 shown, 1 acted on, 3 ignored"));
+	assert_non_null(strstr(t, "+1:40  segment 2  audio  (button desk)"));
+	assert_non_null(strstr(t, "Show clock: planned end"));
+	assert_non_null(strstr(t, "6:00 early"));
+	assert_non_null(strstr(t, "(1 unreadable log line skipped)"));
+	free(t);
+	free(csv);
+}
+
+static void test_html_page(void **state)
+{
+	char *h = report_build(review_log, strlen(review_log), REPORT_HTML);
+	int planned = 0, actual = 0;
+
+	(void)state;
+	for (const char *p = h; (p = strstr(p, "<rect class=\"planned\"")); p++)
+		planned++;
+	for (const char *p = h; (p = strstr(p, "<rect class=\"actual")); p++)
+		actual++;
+	assert_int_equal(planned, 5);
+	assert_int_equal(actual, 3);
+	assert_non_null(strstr(h, "<line class=\"mark\""));
+	assert_non_null(strstr(h, "<circle class=\"interaction\""));
+	assert_non_null(strstr(h, "<line class=\"promo\""));
+	/* Titles are text, never markup; no script, nothing fetched. */
+	assert_non_null(strstr(h, "Q&amp;A &lt;b&gt;"));
+	assert_null(strstr(h, "<b>"));
+	assert_null(strstr(h, "<script"));
+	assert_null(strstr(h, "src="));
+	free(h);
+}
+
 static void test_empty(void **state)
 {
-	char *t = report_build("", 0, false);
+	char *t = report_build("", 0, REPORT_TEXT);
 
 	(void)state;
 	assert_non_null(strstr(t, "Total planned 0:00"));
@@ -83,6 +159,8 @@ int main(void)
 		cmocka_unit_test(test_csv_formulas_are_text),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_empty),
+		cmocka_unit_test(test_every_segment_and_the_rhythm),
+		cmocka_unit_test(test_html_page),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);

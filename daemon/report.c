@@ -1,0 +1,615 @@
+/* The after-show report (see report.h): one pass over the log gathers
+ * everything into struct review, then one writer per format prints it. */
+#define _GNU_SOURCE
+#include <cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/rundown.h"
+#include "../core/util.h"
+#include "report.h"
+
+#define REVIEW_MARKS 200
+#define REVIEW_DOTS 400
+
+struct review_seg {
+	char title[RUNDOWN_TITLE_MAX];
+	char kind[RUNDOWN_KIND_MAX];
+	bool planned_known;		/* from the rundown line */
+	bool started, ended;
+	int64_t planned, actual, held, extended;
+	int64_t start_wall, end_wall;
+	int holds;
+	int promo_calls, promo_quota, promo_due, promo_ignored;
+	bool promo_waiting;		/* the latest call came due and is not said yet */
+	int interactions, missed, interaction_due;
+	char by[32];
+};
+
+struct review_dot {		/* an interaction or a promotion call, on the chart */
+	int64_t wall;
+	int seg;
+	bool interaction;
+};
+
+struct review_mark {
+	int64_t wall;
+	int seg;
+	char word[64];
+	char who[64];
+};
+
+struct review {
+	char show[RUNDOWN_TITLE_MAX];
+	char started[48];
+	int nseg, nrundown;
+	struct review_seg seg[RUNDOWN_MAX_SEGMENTS];
+	int64_t live_wall, end_wall, planned_end_wall;
+	int64_t last_interaction_wall, longest_gap, gap_from, gap_to;
+	int nmarks;
+	struct review_mark mark[REVIEW_MARKS];
+	int ndots;
+	struct review_dot dot[REVIEW_DOTS];
+	int bad;
+	struct report_buf {
+		char *text;
+		size_t len, cap;
+	} presses, overrides;
+};
+
+static void put(struct report_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(struct report_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(b->text ? b->text + b->len : NULL, b->text ? b->cap - b->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if (b->text && b->len + (size_t)n < b->cap) {
+			b->len += (size_t)n;
+			return;
+		}
+		size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
+		char *grown = realloc(b->text, cap);
+
+		if (!grown)
+			return;
+		b->text = grown;
+		b->cap = cap;
+	}
+}
+
+static const char *json_str(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* A duration or moment from a log line; a hostile or damaged one (beyond
+ * a century either way) counts as none, so sums cannot overflow. */
+static int64_t json_ms(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsNumber(v) && v->valuedouble > -3.2e12 && v->valuedouble < 3.2e12
+		       ? (int64_t)v->valuedouble : 0;
+}
+
+/* The rundown the show started with (written when its log was opened). */
+static void take_rundown(struct review *rv, const cJSON *o)
+{
+	const cJSON *segs = cJSON_GetObjectItemCaseSensitive(o, "segments"), *s;
+	int i = 0;
+
+	if (*json_str(o, "show"))
+		str_copy(rv->show, json_str(o, "show"), sizeof(rv->show));
+	rv->planned_end_wall = json_ms(o, "planned_end_wall");
+	cJSON_ArrayForEach(s, segs) {
+		struct review_seg *sg;
+
+		if (i >= RUNDOWN_MAX_SEGMENTS)
+			break;
+		sg = &rv->seg[i++];
+		str_copy(sg->title, json_str(s, "title"), sizeof(sg->title));
+		str_copy(sg->kind, json_str(s, "kind"), sizeof(sg->kind));
+		sg->planned = json_ms(s, "planned_ms");
+		sg->promo_quota = (int)json_ms(s, "promo_quota");
+		sg->planned_known = true;
+	}
+	rv->nrundown = i;
+	if (i > rv->nseg)
+		rv->nseg = i;
+}
+
+static void interaction_gap(struct review *rv, int64_t wall)
+{
+	if (rv->last_interaction_wall && wall - rv->last_interaction_wall > rv->longest_gap) {
+		rv->longest_gap = wall - rv->last_interaction_wall;
+		rv->gap_from = rv->last_interaction_wall;
+		rv->gap_to = wall;
+	}
+	rv->last_interaction_wall = wall;
+}
+
+static void add_dot(struct review *rv, int64_t wall, int seg, bool interaction)
+{
+	if (rv->ndots < REVIEW_DOTS)
+		rv->dot[rv->ndots++] = (struct review_dot){ wall, seg, interaction };
+}
+
+static void take_event(struct review *rv, const cJSON *o)
+{
+	const char *ev = json_str(o, "event"), *src = json_str(o, "source");
+	int64_t seg = json_ms(o, "segment") - 1, wall = json_ms(o, "wall_ms");
+	struct review_seg *s = seg >= 0 && seg < RUNDOWN_MAX_SEGMENTS ? &rv->seg[seg] : NULL;
+
+	if (strcmp(ev, "rundown") == 0) {
+		take_rundown(rv, o);
+		return;
+	}
+	if (strcmp(ev, "preroll") == 0 || (!*rv->started && strcmp(ev, "segment_start") == 0)) {
+		if (*json_str(o, "show"))
+			str_copy(rv->show, json_str(o, "show"), sizeof(rv->show));
+		str_copy(rv->started, json_str(o, "time"), sizeof(rv->started));
+	}
+	if (strcmp(ev, "override") == 0)
+		put(&rv->overrides, "  %s %s\n", json_str(o, "time"), json_str(o, "detail"));
+	if (strcmp(ev, "end") == 0)
+		rv->end_wall = wall;
+	if (strcmp(ev, "mark") == 0 && rv->nmarks < REVIEW_MARKS) {
+		struct review_mark *m = &rv->mark[rv->nmarks++];
+
+		m->wall = wall;
+		m->seg = (int)seg;
+		str_copy(m->word, json_str(o, "text"), sizeof(m->word));
+		snprintf(m->who, sizeof(m->who), "%s%s%s", src, *json_str(o, "who") ? " " : "",
+			 json_str(o, "who"));
+	}
+	if (s) {
+		if (seg + 1 > rv->nseg)
+			rv->nseg = (int)seg + 1;
+		if (*json_str(o, "title") && !s->planned_known)
+			str_copy(s->title, json_str(o, "title"), sizeof(s->title));
+		if (strcmp(ev, "segment_start") == 0) {
+			if (!rv->live_wall) {
+				rv->live_wall = wall;
+				rv->last_interaction_wall = wall;
+			}
+			if (!s->started) {
+				s->start_wall = wall;
+				str_copy(s->by, src, sizeof(s->by));
+			}
+			if (!s->planned)
+				s->planned = json_ms(o, "planned_ms");
+			s->started = true;
+		} else if (strcmp(ev, "segment_end") == 0) {
+			/* The last end wins: "prev" reopens a segment. */
+			s->ended = true;
+			s->actual = json_ms(o, "value_ms");
+			s->planned = json_ms(o, "planned_ms") - s->extended;
+			s->end_wall = wall;
+			if (s->promo_waiting)
+				s->promo_ignored++;
+			s->promo_waiting = false;
+		} else if (strcmp(ev, "hold") == 0) {
+			s->holds++;
+		} else if (strcmp(ev, "resume") == 0) {
+			s->held += json_ms(o, "value_ms");
+		} else if (strcmp(ev, "extend") == 0) {
+			s->extended += json_ms(o, "value_ms");
+		} else if (strcmp(ev, "interaction_done") == 0) {
+			s->interactions++;
+			interaction_gap(rv, wall);
+			add_dot(rv, wall, (int)seg, true);
+		} else if (strcmp(ev, "interaction_due") == 0) {
+			s->interaction_due++;
+		} else if (strcmp(ev, "interaction_missed") == 0) {
+			s->missed++;
+		} else if (strcmp(ev, "promo_due") == 0) {
+			if (s->promo_waiting)
+				s->promo_ignored++;
+			s->promo_waiting = true;
+			s->promo_due++;
+			if (!s->promo_quota)
+				s->promo_quota = (int)json_ms(o, "quota");
+		} else if (strcmp(ev, "promo_said") == 0) {
+			s->promo_calls++;
+			s->promo_waiting = false;
+			add_dot(rv, wall, (int)seg, false);
+		}
+	}
+	if (*src && strcmp(src, "timer") != 0) {
+		const char *t = json_str(o, "time");
+
+		put(&rv->presses, "%s,%s,%s,%s,%lld,%s\n", strlen(t) >= 19 ? t + 11 : t, src,
+		    json_str(o, "who"), ev, (long long)(seg + 1),
+		    strcmp(ev, "rejected") == 0 ? json_str(o, "reason") : json_str(o, "text"));
+	}
+}
+
+static struct review *review_read(const char *text, size_t len)
+{
+	struct review *rv = calloc(1, sizeof(*rv));
+	const char *p = text, *end = text + len;
+
+	if (!rv)
+		return NULL;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		cJSON *o = cJSON_ParseWithLength(p, n);
+
+		p += n + 1;
+		if (cJSON_IsObject(o))
+			take_event(rv, o);
+		else
+			rv->bad += n > 0;
+		cJSON_Delete(o);
+	}
+	/* The stretch from the last interaction to the end counts too. */
+	if (rv->end_wall && rv->last_interaction_wall)
+		interaction_gap(rv, rv->end_wall);
+	return rv;
+}
+
+/* What became of a segment of the rundown. */
+static const char *seg_status(const struct review *rv, int i)
+{
+	const struct review_seg *s = &rv->seg[i];
+
+	if (s->ended)
+		return "done";
+	if (s->started)
+		return rv->end_wall ? "done" : "running";
+	for (int j = i + 1; j < rv->nseg; j++)
+		if (rv->seg[j].started)
+			return "skipped";
+	return "unreached";
+}
+
+static int64_t diff_of(const struct review_seg *s)
+{
+	return s->actual - (s->planned + s->extended);
+}
+
+static int reminders_shown(const struct review_seg *s)
+{
+	return s->interaction_due + s->promo_due;
+}
+
+static int reminders_ignored(const struct review_seg *s)
+{
+	return s->missed + s->promo_ignored + s->promo_waiting;
+}
+
+/* --- the table for people --- */
+
+/* Terminal columns of a UTF-8 string: CJK and full-width forms take two. */
+static int display_width(const char *s)
+{
+	int w = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		unsigned cp = *p;
+		int extra = cp < 0x80 ? 0 : cp < 0xE0 ? 1 : cp < 0xF0 ? 2 : 3;
+
+		if (extra)
+			cp &= 0x3F >> extra;
+		for (int i = 1; i <= extra && p[i]; i++)
+			cp = cp << 6 | (p[i] & 0x3F);
+		w += (cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+		     (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+		     (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+		     (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x1F300 && cp <= 0x1FAFF) ? 2 : 1;
+		for (p += 1; extra-- > 0 && *p; p++)
+			;
+	}
+	return w;
+}
+
+/* A title cut to `width` columns (on a character boundary), padded. */
+static void put_padded(struct report_buf *b, const char *s, int width)
+{
+	char cut[RUNDOWN_TITLE_MAX];
+	int w;
+
+	str_copy(cut, s, sizeof(cut));
+	while ((w = display_width(cut)) > width) {
+		size_t n = strlen(cut);
+
+		while (n > 0 && ((unsigned char)cut[n - 1] & 0xC0) == 0x80)
+			n--;
+		cut[n > 0 ? n - 1 : 0] = '\0';
+	}
+	put(b, "%s%*s", cut, w < width ? width - w : 0, "");
+}
+
+static const char *fmt_dur(int64_t ms, bool sign, char *buf, size_t len)
+{
+	char tmp[32];
+
+	duration_format(ms, tmp, sizeof(tmp));
+	snprintf(buf, len, "%s%s", sign && ms >= 0 ? "+" : "", tmp);
+	return buf;
+}
+
+static void write_text(struct report_buf *b, const struct review *rv)
+{
+	char a[32], c[32], d[32], e[32], f[32], counts[32];
+	int over_count = 0, calls = 0, quota = 0, interactions = 0, missed = 0, shown = 0, ignored = 0;
+	int64_t total_planned = 0, total_actual = 0, total_over = 0;
+
+	put(b, "Show report: %s%s%s\n\n  #  %-28s %-9s %8s %8s %8s %5s %7s %7s %6s %5s %5s  %s\n",
+	    *rv->show ? rv->show : "(untitled)", *rv->started ? ", started " : "", rv->started,
+	    "Segment", "Status", "Planned", "Actual", "Diff", "Holds", "Held", "Ext", "Promo", "Int",
+	    "Rem", "By");
+	for (int i = 0; i < rv->nseg; i++) {
+		const struct review_seg *s = &rv->seg[i];
+		const char *status = seg_status(rv, i);
+		int64_t diff = diff_of(s);
+
+		if (!s->started && !s->planned_known)
+			continue;
+		total_planned += s->planned;
+		total_actual += s->actual;
+		if (s->ended && diff > 0) {
+			over_count++;
+			total_over += diff;
+		}
+		calls += s->promo_calls;
+		quota += s->promo_quota;
+		interactions += s->interactions;
+		missed += s->missed;
+		shown += reminders_shown(s);
+		ignored += reminders_ignored(s);
+		put(b, "%3d  ", i + 1);
+		put_padded(b, s->title, 28);
+		put(b, " %-9s %8s %8s %8s %5d %7s %7s", status, fmt_dur(s->planned, false, a, sizeof(a)),
+		    s->ended ? fmt_dur(s->actual, false, c, sizeof(c)) : "-",
+		    s->ended ? fmt_dur(diff, true, d, sizeof(d)) : "-", s->holds,
+		    fmt_dur(s->held, false, e, sizeof(e)), fmt_dur(s->extended, true, f, sizeof(f)));
+		if (s->promo_quota || s->promo_calls)
+			snprintf(counts, sizeof(counts), "%d/%d", s->promo_calls, s->promo_quota);
+		else
+			snprintf(counts, sizeof(counts), "-");
+		put(b, " %6s", counts);
+		snprintf(counts, sizeof(counts), "%d/%d", s->interactions, s->missed);
+		put(b, " %5s", s->interactions || s->missed ? counts : "-");
+		snprintf(counts, sizeof(counts), "%d/%d", reminders_shown(s) - reminders_ignored(s),
+			 reminders_shown(s));
+		put(b, " %5s  %s\n", reminders_shown(s) ? counts : "-", s->by);
+	}
+	put(b, "\n(Promo: calls said / quota. Int: interactions done / windows missed. Rem: "
+	    "reminders acted on / shown.)\n");
+	put(b, "\nTotal planned %s, actual %s; %d segment%s over, by %s in all\n",
+	    fmt_dur(total_planned, false, a, sizeof(a)), fmt_dur(total_actual, false, c, sizeof(c)),
+	    over_count, over_count == 1 ? "" : "s", fmt_dur(total_over, true, d, sizeof(d)));
+	if (rv->planned_end_wall && rv->end_wall) {
+		time_format_wall(rv->planned_end_wall, e, sizeof(e));
+		time_format_wall(rv->end_wall, f, sizeof(f));
+		put(b, "Show clock: planned end %.8s, ended %.8s, %s %s\n", e + 11, f + 11,
+		    fmt_dur(llabs(rv->end_wall - rv->planned_end_wall), false, a, sizeof(a)),
+		    rv->end_wall > rv->planned_end_wall ? "late" : "early");
+	}
+	put(b, "Promotion calls: %d said against a quota of %d\n", calls, quota);
+	put(b, "Interactions: %d done, %d window%s missed", interactions, missed, missed == 1 ? "" : "s");
+	if (rv->longest_gap)
+		put(b, "; longest stretch without one %s (from +%s to +%s)",
+		    fmt_dur(rv->longest_gap, false, a, sizeof(a)),
+		    fmt_dur(rv->gap_from - rv->live_wall, false, c, sizeof(c)),
+		    fmt_dur(rv->gap_to - rv->live_wall, false, d, sizeof(d)));
+	put(b, "\nReminders: %d shown, %d acted on, %d ignored\n", shown, shown - ignored, ignored);
+	if (rv->nmarks) {
+		put(b, "\nMarks (time from the start, to find in the recording):\n");
+		for (int i = 0; i < rv->nmarks; i++)
+			put(b, "  +%s  segment %d  %s  (%s)\n",
+			    fmt_dur(rv->live_wall ? rv->mark[i].wall - rv->live_wall : 0, false, a, sizeof(a)),
+			    rv->mark[i].seg + 1, *rv->mark[i].word ? rv->mark[i].word : "(no word)",
+			    rv->mark[i].who);
+	}
+	if (rv->overrides.text)
+		put(b, "\nWent live past the self-test gate:\n%s", rv->overrides.text);
+	if (rv->bad)
+		put(b, "(%d unreadable log line%s skipped)\n", rv->bad, rv->bad == 1 ? "" : "s");
+	put(b, "\nWho pressed what (time,source,who,event,segment,reason or word):\n%s",
+	    rv->presses.text ? rv->presses.text : "(nothing)\n");
+}
+
+/* --- CSV for the spreadsheet --- */
+
+/* A cell a spreadsheet would run as a formula (=, +, -, @, tab, return
+ * first) is made text with a leading quote, as OWASP's CSV-injection advice
+ * and the spreadsheets do. */
+static void put_csv_text(struct report_buf *b, const char *text)
+{
+	put(b, "\"%s", *text && strchr("=+-@\t\r", text[0]) ? "'" : "");
+	for (const char *t = text; *t; t++)
+		put(b, "%s%c", *t == '"' ? "\"" : "", *t);
+	put(b, "\"");
+}
+
+static void write_csv(struct report_buf *b, const struct review *rv)
+{
+	put(b, "segment,title,planned_s,actual_s,diff_s,holds,held_s,extended_s,started_by,kind,status,"
+	    "promo_calls,promo_quota,interactions,interactions_missed,reminders_shown,reminders_acted,"
+	    "reminders_ignored,marks\n");
+	for (int i = 0; i < rv->nseg; i++) {
+		const struct review_seg *s = &rv->seg[i];
+		int marks = 0;
+
+		if (!s->started && !s->planned_known)
+			continue;
+		for (int m = 0; m < rv->nmarks; m++)
+			marks += rv->mark[m].seg == i;
+		put(b, "%d,", i + 1);
+		put_csv_text(b, s->title);
+		put(b, ",%.1f,%.1f,%.1f,%d,%.1f,%.1f,%s,", s->planned / 1000.0, s->actual / 1000.0,
+		    s->ended ? diff_of(s) / 1000.0 : 0.0, s->holds, s->held / 1000.0, s->extended / 1000.0,
+		    s->by);
+		put_csv_text(b, s->kind);
+		put(b, ",%s,%d,%d,%d,%d,%d,%d,%d,%d\n", seg_status(rv, i), s->promo_calls, s->promo_quota,
+		    s->interactions, s->missed, reminders_shown(s),
+		    reminders_shown(s) - reminders_ignored(s), reminders_ignored(s), marks);
+	}
+}
+
+/* --- one page for the review meeting --- */
+
+static void put_html(struct report_buf *b, const char *text)
+{
+	for (const char *t = text; *t; t++)
+		switch (*t) {
+		case '&': put(b, "&amp;"); break;
+		case '<': put(b, "&lt;"); break;
+		case '>': put(b, "&gt;"); break;
+		case '"': put(b, "&quot;"); break;
+		case '\'': put(b, "&#39;"); break;
+		default: put(b, "%c", *t);
+		}
+}
+
+#define CHART_LEFT 260
+#define CHART_WIDTH 900
+#define ROW 26
+
+static void write_html(struct report_buf *b, const struct review *rv)
+{
+	int64_t span = 0, planned_at = 0;
+	int rows = 0, height;
+	char a[32], c[32];
+
+	/* The chart spans the plan and what really happened, whichever is longer. */
+	for (int i = 0; i < rv->nseg; i++) {
+		planned_at += rv->seg[i].planned;
+		if (rv->seg[i].end_wall && rv->live_wall && rv->seg[i].end_wall - rv->live_wall > span)
+			span = rv->seg[i].end_wall - rv->live_wall;
+		rows += rv->seg[i].started || rv->seg[i].planned_known;
+	}
+	if (rv->end_wall && rv->live_wall && rv->end_wall - rv->live_wall > span)
+		span = rv->end_wall - rv->live_wall;
+	if (planned_at > span)
+		span = planned_at;
+	if (span <= 0)
+		span = 1;
+	height = (rows + 2) * ROW;
+	put(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>Show report: ");
+	put_html(b, rv->show);
+	put(b, "</title>\n<style>\nbody{font-family:sans-serif;margin:2em;color:#222}\n"
+	    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}\n"
+	    "td.t{text-align:left}.planned{fill:#c8d4e8}.actual{fill:#4a7fc1}.over{fill:#d9534f}\n"
+	    ".mark{stroke:#d9534f;stroke-width:2}.interaction{fill:#2a9d8f}.promo{stroke:#9b2fae;stroke-width:2}\n"
+	    "text{font-size:12px}.skipped,.unreached{fill:#999}\n</style></head><body>\n<h1>");
+	put_html(b, *rv->show ? rv->show : "(untitled)");
+	put(b, "</h1>\n<p>Started ");
+	put_html(b, rv->started);
+	put(b, ". Light bars: planned; dark: what happened (red past the plan); green dots: "
+	    "interactions; purple ticks: promotion calls; red lines: marks.</p>\n");
+	put(b, "<svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+	    "viewBox=\"0 0 %d %d\">\n", CHART_LEFT + CHART_WIDTH + 20, height, CHART_LEFT + CHART_WIDTH + 20,
+	    height);
+	planned_at = 0;
+	for (int i = 0, row = 0; i < rv->nseg; i++) {
+		const struct review_seg *s = &rv->seg[i];
+		int y = (row + 1) * ROW;
+		double x0 = CHART_LEFT + (double)planned_at * CHART_WIDTH / span;
+
+		if (!s->started && !s->planned_known)
+			continue;
+		row++;
+		put(b, "<g class=\"segment %s\" data-segment=\"%d\"><text x=\"4\" y=\"%d\" class=\"%s\">%d ",
+		    seg_status(rv, i), i + 1, y + 14, seg_status(rv, i), i + 1);
+		put_html(b, s->title);
+		put(b, "</text>\n<rect class=\"planned\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"10\"/>\n", x0, y,
+		    (double)s->planned * CHART_WIDTH / span);
+		planned_at += s->planned;
+		if (s->started && rv->live_wall) {
+			int64_t until = s->end_wall ? s->end_wall : rv->end_wall ? rv->end_wall : s->start_wall;
+			double ax = CHART_LEFT + (double)(s->start_wall - rv->live_wall) * CHART_WIDTH / span;
+			double aw = (double)(until - s->start_wall) * CHART_WIDTH / span;
+
+			put(b, "<rect class=\"actual%s\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"10\"/>\n",
+			    s->ended && diff_of(s) > 0 ? " over" : "", ax, y + 11, aw > 0 ? aw : 0);
+		}
+		put(b, "</g>\n");
+		for (int d = 0; d < rv->ndots; d++) {
+			double x = CHART_LEFT + (double)(rv->dot[d].wall - rv->live_wall) * CHART_WIDTH / span;
+
+			if (rv->dot[d].seg != i)
+				continue;
+			if (rv->dot[d].interaction)
+				put(b, "<circle class=\"interaction\" cx=\"%.1f\" cy=\"%d\" r=\"4\"/>\n", x, y + 16);
+			else
+				put(b, "<line class=\"promo\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>\n", x, x,
+				    y + 9, y + 23);
+		}
+	}
+	for (int m = 0; m < rv->nmarks; m++) {
+		double x = CHART_LEFT + (double)(rv->mark[m].wall - rv->live_wall) * CHART_WIDTH / span;
+
+		put(b, "<line class=\"mark\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"><title>+%s ", x, x,
+		    ROW / 2, height - ROW / 2, fmt_dur(rv->mark[m].wall - rv->live_wall, false, a, sizeof(a)));
+		put_html(b, rv->mark[m].word);
+		put(b, "</title></line>\n");
+	}
+	put(b, "<text x=\"%d\" y=\"%d\">0:00</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n",
+	    CHART_LEFT, height - 4, CHART_LEFT + CHART_WIDTH, height - 4, fmt_dur(span, false, c, sizeof(c)));
+	put(b, "</svg>\n<h2>Segments</h2>\n<table id=\"segments\"><tr><th>#</th><th>Segment</th><th>Status</th>"
+	    "<th>Planned</th><th>Actual</th><th>Diff</th><th>Holds</th><th>Promo</th><th>Interactions</th>"
+	    "<th>Reminders</th></tr>\n");
+	for (int i = 0; i < rv->nseg; i++) {
+		const struct review_seg *s = &rv->seg[i];
+
+		if (!s->started && !s->planned_known)
+			continue;
+		put(b, "<tr><td>%d</td><td class=\"t\">", i + 1);
+		put_html(b, s->title);
+		put(b, "</td><td>%s</td><td>%s</td>", seg_status(rv, i), fmt_dur(s->planned, false, a, sizeof(a)));
+		put(b, "<td>%s</td>", s->ended ? fmt_dur(s->actual, false, a, sizeof(a)) : "-");
+		put(b, "<td>%s</td><td>%d</td><td>%d/%d</td><td>%d done, %d missed</td><td>%d of %d acted on</td></tr>\n",
+		    s->ended ? fmt_dur(diff_of(s), true, c, sizeof(c)) : "-", s->holds, s->promo_calls,
+		    s->promo_quota, s->interactions, s->missed, reminders_shown(s) - reminders_ignored(s),
+		    reminders_shown(s));
+	}
+	put(b, "</table>\n");
+	if (rv->nmarks) {
+		put(b, "<h2>Marks</h2>\n<ul id=\"marks\">\n");
+		for (int m = 0; m < rv->nmarks; m++) {
+			put(b, "<li>+%s, segment %d: ", fmt_dur(rv->mark[m].wall - rv->live_wall, false, a, sizeof(a)),
+			    rv->mark[m].seg + 1);
+			put_html(b, *rv->mark[m].word ? rv->mark[m].word : "(no word)");
+			put(b, "</li>\n");
+		}
+		put(b, "</ul>\n");
+	}
+	if (rv->bad)
+		put(b, "<p>%d unreadable log line%s skipped.</p>\n", rv->bad, rv->bad == 1 ? "" : "s");
+	put(b, "</body></html>\n");
+}
+
+char *report_build(const char *text, size_t len, enum report_format format)
+{
+	struct review *rv = review_read(text, len);
+	struct report_buf b = { 0 };
+
+	if (!rv)
+		return NULL;
+	if (format == REPORT_CSV)
+		write_csv(&b, rv);
+	else if (format == REPORT_HTML)
+		write_html(&b, rv);
+	else
+		write_text(&b, rv);
+	free(rv->presses.text);
+	free(rv->overrides.text);
+	free(rv);
+	if (!b.text)
+		put(&b, "%s", "");
+	return b.text;
+}
