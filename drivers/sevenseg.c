@@ -24,6 +24,7 @@ uint8_t sevenseg_glyph(char c)
 	case 'H': return 0x76;
 	case 'L': return 0x38;
 	case 'd': return 0x5E;
+	case 'P': return 0x73;	/* "P2.3": promotion calls said, of the quota */
 	default: return 0x00;
 	}
 }
@@ -34,7 +35,7 @@ void sevenseg_layout(const char *text, int width, uint8_t *seg)
 	int n = 0;
 
 	for (const char *p = text; *p && n < (int)sizeof(glyph); p++) {
-		if (*p == ':') {
+		if (*p == ':' || *p == '.') {
 			if (n)
 				glyph[n - 1] |= SEVENSEG_POINT;
 			continue;

@@ -7,6 +7,7 @@
 #include "../../core/view.h"
 #include "../../drivers/driver.h"
 #include "fake_gpioline.h"
+#include "../../drivers/sevenseg.h"
 
 static struct conf_device dev;
 static struct drv_host host;
@@ -330,6 +331,19 @@ static void test_max7219_segment_and_countdown(void **state)
 	diag_free(&d);
 }
 
+/* The promotion count after "promo said" on four digits: " P2.3". */
+static void test_promo_count_on_four_digits(void **state)
+{
+	uint8_t seg[4];
+
+	(void)state;
+	sevenseg_layout("P2.3", 4, seg);
+	assert_int_equal(seg[0], 0x00);
+	assert_int_equal(seg[1], 0x73);
+	assert_int_equal(seg[2], 0x5B | SEVENSEG_POINT);
+	assert_int_equal(seg[3], 0x4F);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +351,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tm1637_frame_on_the_wire, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tm1637_that_does_not_answer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_max7219_segment_and_countdown, setup, teardown),
+		cmocka_unit_test(test_promo_count_on_four_digits),
 	};
 
 	return cmocka_run_group_tests_name("render", tests, NULL, NULL);
