@@ -219,12 +219,14 @@ static enum cue_cond running_cond(const struct show_state *s, const struct rundo
 		return CUE_COND_WRAPUP;
 	if (rhythm == RHYTHM_INTERACTION_CLOSING)
 		return CUE_COND_INTERACTION_CLOSING;
-	if (rhythm == RHYTHM_INTERACTION)
-		return CUE_COND_INTERACTION;
+	/* A promotion reminder is short and of the moment; the gentle
+	 * interaction cue may stand for minutes: it waits under it. */
 	if (rhythm == RHYTHM_PROMO ||
 	    reminder(s->run[s->seg].start_mono + s->run[s->seg].held_ms, promo_every, sc->reminder_ms,
 		     now.mono, &out->next))
 		return CUE_COND_PROMO;
+	if (rhythm == RHYTHM_INTERACTION)
+		return CUE_COND_INTERACTION;
 	if (rhythm_push_at(s, now.mono))
 		return CUE_COND_PUSH;
 	return CUE_COND_LIVE;

@@ -18,7 +18,7 @@ enum cue_lamp_id { CUE_LAMP_TALLY, CUE_LAMP_CUE, CUE_LAMP_COUNT };
 
 /* What the cue light is saying. When several apply, cue_eval picks by
  * priority (attention, then the operator's call, then hold, overrun, danger,
- * wrapup, interaction closing, interaction, promo, push, live). Names are the
+ * wrapup, interaction closing, promo, interaction, push, live). Names are the
  * keys under [looks]; docs/cues.md is the card. */
 enum cue_cond {
 	CUE_COND_IDLE, CUE_COND_SCHEDULED, CUE_COND_LATE, CUE_COND_PREROLL, CUE_COND_LIVE,

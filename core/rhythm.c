@@ -270,6 +270,18 @@ enum rhythm_cue rhythm_cue_at(const struct show_state *s, const struct rundown *
 	const struct show_seg_run *run = &s->run[s->seg];
 	int quota = show_promo_quota(r, c, s->seg, NULL);
 
+	enum rhythm_cue cue = RHYTHM_NONE;
+
+	/* Up from the moment a call comes due until it is said (any press
+	 * since) or its reminder time has passed. */
+	if (quota && run->promo_due > 0) {
+		int64_t due = promo_due(s, r, c, quota, run->promo_due), until = due + c->reminder_ms;
+
+		if (s->promo_said_mono < due && now_mono < until) {
+			*next = earliest(*next, until);
+			cue = RHYTHM_PROMO;
+		}
+	}
 	if (s->interaction_open && now_mono < s->interaction_close_mono) {
 		int64_t closing = (s->interaction_close_mono - s->interaction_due_mono) / 3;
 		int64_t urgent_at = s->interaction_close_mono -
@@ -278,19 +290,9 @@ enum rhythm_cue rhythm_cue_at(const struct show_state *s, const struct rundown *
 		if (now_mono >= urgent_at)
 			return RHYTHM_INTERACTION_CLOSING;
 		*next = earliest(*next, urgent_at);
-		return RHYTHM_INTERACTION;
+		return cue == RHYTHM_PROMO ? RHYTHM_PROMO : RHYTHM_INTERACTION;
 	}
-	/* Up from the moment a call comes due until it is said (any press
-	 * since) or its reminder time has passed. */
-	if (quota && run->promo_due > 0) {
-		int64_t due = promo_due(s, r, c, quota, run->promo_due), until = due + c->reminder_ms;
-
-		if (s->promo_said_mono < due && now_mono < until) {
-			*next = earliest(*next, until);
-			return RHYTHM_PROMO;
-		}
-	}
-	return RHYTHM_NONE;
+	return cue;
 }
 
 bool rhythm_push_at(const struct show_state *s, int64_t now_mono)

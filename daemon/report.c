@@ -48,6 +48,7 @@ struct review {
 	struct review_seg seg[RUNDOWN_MAX_SEGMENTS];
 	int64_t live_wall, end_wall, planned_end_wall;
 	int64_t last_interaction_wall, longest_gap, gap_from, gap_to;
+	int window_seg;			/* where the open interaction window was shown */
 	int nmarks;
 	struct review_mark mark[REVIEW_MARKS];
 	int ndots;
@@ -210,8 +211,10 @@ static void take_event(struct review *rv, const cJSON *o)
 			add_dot(rv, wall, (int)seg, true);
 		} else if (strcmp(ev, "interaction_due") == 0) {
 			s->interaction_due++;
+			rv->window_seg = (int)seg;
 		} else if (strcmp(ev, "interaction_missed") == 0) {
-			s->missed++;
+			/* Missed where it was shown, though it may close in the next segment. */
+			rv->seg[rv->window_seg].missed++;
 		} else if (strcmp(ev, "promo_due") == 0) {
 			if (s->promo_waiting)
 				s->promo_ignored++;
@@ -359,7 +362,8 @@ static void write_text(struct report_buf *b, const struct review *rv)
 			continue;
 		total_planned += s->planned;
 		total_actual += s->actual;
-		if (s->ended && diff > 0) {
+		/* Over by a second or more: what a person would call over. */
+		if (s->ended && diff >= 1000) {
 			over_count++;
 			total_over += diff;
 		}

@@ -96,14 +96,22 @@ int showlog_event(struct showlog *log, const struct show_event *ev, const struct
 	if (ev->seg >= 0 && ev->seg < r->count) {
 		cJSON_AddNumberToObject(o, "segment", ev->seg + 1);
 		cJSON_AddStringToObject(o, "title", r->seg[ev->seg].title);
-		cJSON_AddNumberToObject(o, "planned_ms", (double)(ev->planned ? ev->planned
-									      : r->seg[ev->seg].planned_ms));
+		/* planned is the segment's time (extensions in) for these two;
+		 * for a promotion call it is the quota, written as such below. */
+		bool timed = ev->kind == SHOW_EV_SEG_END || ev->kind == SHOW_EV_EXTEND;
+
+		cJSON_AddNumberToObject(o, "planned_ms", (double)(timed && ev->planned ? ev->planned
+										: r->seg[ev->seg].planned_ms));
 	}
 	if (ev->kind == SHOW_EV_PREROLL) {
 		cJSON_AddStringToObject(o, "show", show_title);
 		cJSON_AddNumberToObject(o, "segments", r->count);
 	}
 	cJSON_AddNumberToObject(o, "value_ms", (double)ev->value);
+	if (ev->kind == SHOW_EV_PROMO_DUE || ev->kind == SHOW_EV_PROMO_SAID)
+		cJSON_AddNumberToObject(o, "quota", (double)ev->planned);
+	if (*ev->text)
+		cJSON_AddStringToObject(o, "text", ev->text);
 	cJSON_AddStringToObject(o, "source", show_source_name(src));
 	cJSON_AddStringToObject(o, "who", who ? who : "");
 	if (state)

@@ -3,6 +3,7 @@
 with the real onairctl, as an operator would. Usage: test_daemon.py BUILD_DIR"""
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -500,6 +501,101 @@ def the_gate_before_going_live(tmp):
     try:
         rc, out, err = ctl(d, "start")
         check(rc == 0, f"selftest.required = no still gates: {out}{err}")
+    finally:
+        d.stop()
+
+
+RHYTHM_RUNDOWN = """title,duration,kind
+Opening,10,opening
+Thermos,30,product
+Jacket,10,product
+Closing,20,closing
+"""
+
+
+def chromium_dom(tmp, page):
+    """The page as Chromium parsed it (headless, Debian's package)."""
+    exe = shutil.which("chromium") or shutil.which("chromium-headless-shell")
+    check(exe, "chromium is not installed: run ./install-packages")
+    p = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                        f"--user-data-dir={os.path.join(tmp, 'chromium')}", "--dump-dom",
+                        "file://" + page], capture_output=True, timeout=120)
+    check(p.returncode == 0 and p.stdout, p.stderr.decode()[-2000:])
+    return p.stdout.decode()
+
+
+@test
+def a_rhythm_show_and_its_review(tmp):
+    """A 52-second show with its rules in seconds: the report's counts
+    against the presses sent, the skipped segment, and the page in Chromium."""
+    rundown = write(tmp, "rhythm.csv", RHYTHM_RUNDOWN)
+    conf = write(tmp, "rhythm.conf", f"""[show]
+title = Rhythm
+rundown = {rundown}
+preroll = 0
+[cue]
+wrapup = 5
+danger = 2
+interaction = 15-25
+promo = 3
+promo_spacing = 1
+reminder_time = 3
+""")
+    d = Daemon(tmp, conf)
+    try:
+        t0 = time.monotonic()
+
+        def at(t, *words):
+            time.sleep(max(0.0, t0 + t - time.monotonic()))
+            rc, out, err = ctl(d, *words)
+            check(rc == 0, (t, words, out, err))
+
+        check(ctl(d, "start")[0] == 0, "start")
+        at(10, "next")
+        time.sleep(max(0.0, t0 + 16 - time.monotonic()))
+        s = status(d)
+        check(s["cue"] == "interaction" and s["interaction"]["due"], s)
+        time.sleep(max(0.0, t0 + 16.8 - time.monotonic()))
+        s = status(d)
+        check(s["cue"] == "promo" and s["promo"] == {"calls": 0, "quota": 3, "max": 3}, s)
+        at(17.5, "promo", "said")
+        check(status(d)["promo"]["calls"] == 1, "promo said not counted")
+        at(21, "interaction", "done")
+        at(23.5, "promo", "said")
+        at(25, "mark", "audio")
+        at(40, "goto", "4")
+        s = status(d)
+        check(s["cue"] in ("interaction", "push") and s["push"], s)
+        check(s["offset_ms"] is not None and s["show_end"] and s["expected_end"], s)
+        at(52, "end")
+        rc, csv, _ = ctl(d, "report", "--csv")
+        rows = {r[0]: r for r in (line.split(",") for line in csv.splitlines()[1:])}
+        head = csv.splitlines()[0].split(",")
+        col = {name: i for i, name in enumerate(head)}
+
+        def cell(seg, name):
+            return rows[seg][col[name]]
+        check(cell("1", "status") == "done" and cell("3", "status") == "skipped", csv)
+        check(cell("4", "status") == "done", csv)
+        check((cell("2", "promo_calls"), cell("2", "promo_quota")) == ("2", "3"), csv)
+        check((cell("2", "interactions"), cell("2", "interactions_missed")) == ("1", "0"), csv)
+        check((cell("2", "reminders_shown"), cell("2", "reminders_acted")) == ("4", "3"), csv)
+        check(cell("2", "marks") == "1", csv)
+        check(cell("3", "promo_quota") == "3" and cell("3", "promo_calls") == "0", csv)
+        # The next window (due at 36, in Thermos's wrap-up) opens when Closing
+        # starts and is missed at 51.
+        check((cell("4", "interactions_missed"), cell("4", "reminders_shown")) == ("1", "1"), csv)
+        text = ctl(d, "report")[1]
+        check("Promotion calls: 2 said against a quota of 6" in text, text)
+        check("Interactions: 1 done, 1 window missed" in text, text)
+        check("segment 2  audio  (cli" in text, text)
+        page = os.path.join(tmp, "review.html")
+        rc, out, err = ctl(d, "report", "--html", page)
+        check(rc == 0 and os.path.exists(page), (out, err))
+        dom = chromium_dom(tmp, page)
+        check(dom.count('class="planned"') == 4 and dom.count('class="actual') == 3, dom[-3000:])
+        check(dom.count('class="mark"') == 1 and dom.count('class="interaction"') == 1, dom[-3000:])
+        check(dom.count('class="promo"') == 2 and "<script" not in dom, dom[-3000:])
     finally:
         d.stop()
 
