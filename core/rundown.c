@@ -1,9 +1,11 @@
 /* Rundown parsing. The CSV reader is written here rather than taken from
  * libcsv because errors must name the line a record starts on (records may
  * span lines inside quotes) and spreadsheet quirks (BOM, trailing empty rows,
- * ';' from European locales, GBK exports) need their own messages. */
+ * ';' from European locales, GBK exports, ontime's title rows) need their
+ * own handling. */
 #include <ctype.h>
 #include <errno.h>
+#include <iconv.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +19,11 @@
 
 enum rundown_column {
 	COL_TITLE, COL_DURATION, COL_WRAPUP, COL_DANGER, COL_INTERACTION,
-	COL_PROMO, COL_OVERRUN, COL_KIND, COL_NOTES, COL_COUNT
+	COL_PROMO, COL_OVERRUN, COL_KIND, COL_NOTES, COL_SKIP, COL_COUNT
 };
 
 /* Header names accepted for each column, English and Chinese. */
-static const char *const rundown_column_names[COL_COUNT][4] = {
+static const char *const rundown_column_names[COL_COUNT][5] = {
 	[COL_TITLE] = { "title", "标题", "环节", NULL },
 	[COL_DURATION] = { "duration", "时长", "planned", NULL },
 	[COL_WRAPUP] = { "wrapup", "wrap-up", "提醒", NULL },
@@ -30,7 +32,8 @@ static const char *const rundown_column_names[COL_COUNT][4] = {
 	[COL_PROMO] = { "promo", "促销", NULL },
 	[COL_OVERRUN] = { "overrun", "超时", NULL },
 	[COL_KIND] = { "kind", "类型", NULL },
-	[COL_NOTES] = { "notes", "备注", NULL },
+	[COL_NOTES] = { "notes", "备注", "note", NULL },	/* "Note": ontime's export */
+	[COL_SKIP] = { "skip?", "skip", "跳过", NULL },	/* "x": leave the row out */
 };
 
 static void segment_defaults(struct rundown_segment *s, int line)
@@ -157,6 +160,8 @@ static bool segment_set(struct rundown_segment *s, enum rundown_column col, cons
 		return true;
 	case COL_NOTES:
 		return text_set(s->notes, sizeof(s->notes), value, "notes", path, line, d);
+	case COL_SKIP:
+		return true;	/* read by the row loop */
 	case COL_COUNT:
 		break;
 	}
@@ -299,8 +304,84 @@ static int csv_column(const char *name)
 	return -1;
 }
 
+/* A row marked to be skipped (ontime's "Skip?" column: "x"). */
+static bool left_out(char fields[][CSV_FIELD_MAX], int n, const int *colmap)
+{
+	for (int i = 0; i < n; i++) {
+		char value[16];
+
+		if (colmap[i] != COL_SKIP)
+			continue;
+		str_copy(value, fields[i], sizeof(value));
+		str_trim(value);
+		if (strcasecmp(value, "x") == 0 || strcasecmp(value, "yes") == 0 ||
+		    strcasecmp(value, "true") == 0 || strcmp(value, "1") == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Does this record name the columns a rundown needs? */
+static bool header_row(char fields[][CSV_FIELD_MAX], int n)
+{
+	bool title = false, duration = false;
+
+	for (int i = 0; i < n; i++) {
+		char name[CSV_FIELD_MAX];
+		int col;
+
+		str_copy(name, fields[i], sizeof(name));
+		col = csv_column(str_trim(name));
+		title |= col == COL_TITLE;
+		duration |= col == COL_DURATION;
+	}
+	return title && duration;
+}
+
+/* A spreadsheet saved as plain "CSV" on a Chinese Windows is GBK (GB18030
+ * is its superset): turned into UTF-8 with glibc's iconv, NULL when it is
+ * not that either. */
+static char *from_gb18030(const char *data, size_t len, size_t *out_len)
+{
+	iconv_t cd = iconv_open("UTF-8", "GB18030");
+	size_t cap = len * 2 + 4, left_in = len, left_out = cap;
+	char *out, *in = (char *)data, *o;
+
+	if (cd == (iconv_t)-1)
+		return NULL;
+	out = malloc(cap + 1);
+	o = out;
+	if (!out || iconv(cd, &in, &left_in, &o, &left_out) == (size_t)-1 || left_in) {
+		free(out);
+		iconv_close(cd);
+		return NULL;
+	}
+	iconv_close(cd);
+	*out_len = (size_t)(o - out);
+	out[*out_len] = '\0';
+	return out;
+}
+
+static int parse_csv_utf8(struct rundown *r, const char *path, const char *data, size_t len,
+			  struct diag *d);
+
 int rundown_parse_csv(struct rundown *r, const char *path, const char *data, size_t len,
 		      struct diag *d)
+{
+	size_t converted_len;
+	char *converted;
+	int rc;
+
+	if (memchr(data, '\0', len) || utf8_wellformed(data, len) ||
+	    !(converted = from_gb18030(data, len, &converted_len)))
+		return parse_csv_utf8(r, path, data, len, d);
+	rc = parse_csv_utf8(r, path, converted, converted_len, d);
+	free(converted);
+	return rc;
+}
+
+static int parse_csv_utf8(struct rundown *r, const char *path, const char *data, size_t len,
+			  struct diag *d)
 {
 	static char fields[CSV_MAX_FIELDS][CSV_FIELD_MAX];
 	struct csv_reader c = { data, data + len, ',', 1 };
@@ -327,6 +408,11 @@ int rundown_parse_csv(struct rundown *r, const char *path, const char *data, siz
 	c.sep = csv_guess_separator(c.p, c.end);
 
 	nfields = csv_record(&c, fields, &line, &overflow);
+	/* ontime's export opens with "Ontime · Rundown export" and up to two
+	 * rows of project title and description before its header. */
+	if (nfields > 0 && strncmp(str_trim(fields[0]), "Ontime", 6) == 0)
+		for (int skipped = 0; skipped < 3 && nfields > 0 && !header_row(fields, nfields); skipped++)
+			nfields = csv_record(&c, fields, &line, &overflow);
 	if (nfields <= 0) {
 		diag_add(d, path, 1, nfields < 0 ? "unterminated quote in the header row"
 						 : "empty rundown: a header row is needed");
@@ -334,6 +420,8 @@ int rundown_parse_csv(struct rundown *r, const char *path, const char *data, siz
 	}
 	for (int col = 0; col < COL_COUNT; col++)
 		have[col] = 0;
+	for (int i = 0; i < CSV_MAX_FIELDS; i++)
+		colmap[i] = -1;	/* a row may have more cells than the header */
 	for (int i = 0; i < nfields; i++) {
 		char *name = str_trim(fields[i]);
 
@@ -370,6 +458,8 @@ int rundown_parse_csv(struct rundown *r, const char *path, const char *data, siz
 		if (blank)
 			continue; /* spreadsheets export trailing empty rows */
 		segment_defaults(&s, line);
+		if (left_out(fields, nfields, colmap))
+			continue;
 		for (int i = 0; i < nfields; i++) {
 			char *value = str_trim(fields[i]);
 

@@ -58,7 +58,7 @@ struct conf *running_load_config(struct diag *diag)
 
 		conf_warnings(c, &warnings);
 		for (size_t i = 0; i < warnings.count; i++)
-			log_warn("config: %s", warnings.lines[i]);
+			log_warnx("config: warning: %s", warnings.lines[i]);
 		diag_free(&warnings);
 	}
 	return c;

@@ -61,7 +61,7 @@ static void test_every_error_with_its_line(void **state)
 			       ",3:00,,\n"
 			       "Bad wrapup,3:00,soon,\n"
 			       "Bad overrun,3:00,,maybe\n"
-			       "GBK \xb2\xfa\xc6\xb7,3:00,,\n"), -1);
+			       "Neither UTF-8 nor GBK \xff\xfe,3:00,,\n"), -1);
 	assert_int_equal(d.count, 5);
 	assert_non_null(strstr(d.lines[0], "t.csv:3: duration \"5:61\""));
 	assert_non_null(strstr(d.lines[1], "t.csv:4: segment title is empty"));
@@ -69,6 +69,40 @@ static void test_every_error_with_its_line(void **state)
 	assert_non_null(strstr(d.lines[3], "t.csv:6: overrun"));
 	assert_non_null(strstr(d.lines[4], "t.csv:7: field 1 is not valid UTF-8"));
 	assert_int_equal(r.count, 1);
+}
+
+/* Each format teams really have, parsed to the same few facts a line each
+ * and compared with its golden file (tests/unit/rundowns/NAME.golden). */
+static void golden(const char *name)
+{
+	char path[512], *want, got[8192] = "";
+	size_t n = 0, len;
+
+	snprintf(path, sizeof(path), SRCDIR "/tests/unit/rundowns/%s.csv", name);
+	memset(&r, 0, sizeof(r));
+	if (rundown_load_csv(&r, path, &d) != 0)
+		fail_msg("%s: %s", name, d.count ? d.lines[0] : "?");
+	for (int i = 0; i < r.count; i++) {
+		const struct rundown_segment *s = &r.seg[i];
+
+		n += (size_t)snprintf(got + n, sizeof(got) - n, "%s|%lld|%s|%s|%d-%d|%s\n", s->title,
+				      (long long)s->planned_ms, s->kind, rundown_kind_name(s->kind_id),
+				      s->promo_min, s->promo_max, s->notes);
+	}
+	snprintf(path, sizeof(path), SRCDIR "/tests/unit/rundowns/%s.golden", name);
+	want = file_read(path, 65536, &len);
+	assert_non_null(want);
+	if (strcmp(got, want) != 0)
+		fail_msg("%s differs from its golden file:\n%s", name, got);
+	free(want);
+}
+
+static void test_golden_formats(void **state)
+{
+	(void)state;
+	golden("ontime-export");
+	golden("excel-gbk");
+	golden("kind-promo");
 }
 
 static void test_structural_errors(void **state)
@@ -165,6 +199,7 @@ static void test_long_titles_and_bad_bytes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_golden_formats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_excel_export_with_bom_crlf_quotes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chinese_headers_and_semicolons, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_error_with_its_line, setup, teardown),
