@@ -352,6 +352,20 @@ def sleeps_while_idle_and_wakes_once_a_second_while_counting(tmp):
         check(2 <= live <= 5, f"{live} wake-ups in 3 s of countdown (one per display change)")
     finally:
         d.stop()
+    # The rhythm's rules configured, none due in these seconds: no more.
+    other = os.path.join(tmp, "rhythm")
+    os.mkdir(other)
+    d = Daemon(other, MINIMAL, "-o", "show.preroll=0", "-o", "cue.wrapup=0", "-o", "cue.danger=0",
+               "-o", "cue.interaction=10:00-15:00", "-o", "cue.promo=3-5", "-o", "cue.push=10:00",
+               "-o", "show.segment=10:00 | Product | kind=product")
+    try:
+        ctl(d, "goto", "5")
+        w0 = status(d)["wakeups"]
+        time.sleep(3.0)
+        live = status(d)["wakeups"] - w0 - cost
+        check(2 <= live <= 5, f"{live} wake-ups in 3 s of countdown with rhythm rules set")
+    finally:
+        d.stop()
 
 
 @test
