@@ -105,6 +105,26 @@ static void test_golden_formats(void **state)
 	golden("kind-promo");
 }
 
+static void test_bad_kinds_and_quotas_name_their_line(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("title,duration,kind,promo,interaction\n"
+			       "Good,5:00,product,3-5,10:00-15:00\n"
+			       "Sentence,5:00,a product here,,\n"
+			       "Backwards,5:00,product,5-3,\n"
+			       "Words,5:00,product,lots,\n"
+			       "Window,5:00,,,15:00-10:00\n"), -1);
+	assert_int_equal(d.count, 4);
+	assert_non_null(strstr(d.lines[0], "t.csv:3: kind \"a product here\" must be one word"));
+	assert_non_null(strstr(d.lines[1], "t.csv:4: promo \"5-3\""));
+	assert_non_null(strstr(d.lines[2], "t.csv:5: promo \"lots\""));
+	assert_non_null(strstr(d.lines[3], "t.csv:6: interaction \"15:00-10:00\""));
+	assert_int_equal(r.count, 1);
+	assert_int_equal(r.seg[0].promo_min, 3);
+	assert_int_equal(r.seg[0].promo_max, 5);
+	assert_int_equal(r.seg[0].interaction_close_ms, 900000);
+}
+
 static void test_structural_errors(void **state)
 {
 	(void)state;
@@ -200,6 +220,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_golden_formats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_kinds_and_quotas_name_their_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_excel_export_with_bom_crlf_quotes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_chinese_headers_and_semicolons, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_error_with_its_line, setup, teardown),
