@@ -150,6 +150,26 @@ def leader_and_followers_follow_a_whole_show(tmp):
 
 
 @test
+def followers_show_the_leaders_rhythm(tmp):
+    with studio(tmp, "-o", "cue.interaction=0:02-0:30",
+                "-o", "show.segment=1:00 | Thermos | kind=product | promo=2") as (b, leader, f1):
+        b.pub("onair/studio/cmd", '{"cmd":"start"}')
+        for d in (leader, f1):
+            wait_for(lambda d=d: status(d)["cue"] == "interaction", 6, f"{d.tmp}: no interaction cue")
+            check(status(d)["interaction"]["due"], status(d))
+        # The follower's press goes through the leader; both lose the cue.
+        check(ctl(f1, "interaction", "done")[0] == 0, "interaction done from the follower")
+        for d in (leader, f1):
+            wait_for(lambda d=d: status(d)["cue"] == "live", 5, f"{d.tmp}: still the interaction cue")
+        check(ctl(f1, "goto", "5")[0] == 0 and ctl(f1, "promo", "said")[0] == 0, "promo said")
+        for d in (leader, f1):
+            wait_for(lambda d=d: (status(d)["promo"] or {}).get("calls") == 1, 5, f"{d.tmp}: no count")
+            check(status(d)["promo"]["quota"] == 2, status(d))
+        state = json.loads(b.retained("onair/studio/state"))
+        check(state["promo"]["calls"] == 1 and state["offset_ms"] is not None, state)
+
+
+@test
 def broker_unreachable_at_start(tmp):
     b = Broker(tmp)
     b.kill9()
