@@ -80,6 +80,8 @@ tally = GPIO99
 [device.nochip]
 driver = gpio
 cue = nosuchchip:3
+[selftest]
+required = no
 CONF
 	daemon_start /tmp/bad.conf || return
 	grep -q 'no line named "GPIO99"' "$D/log" || fail "no message about GPIO99: $(cat "$D/log")"
