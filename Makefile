@@ -19,7 +19,7 @@ FUZZ_SECONDS ?= 60
 
 # A cross build (debian/rules for arm64) sets PKG_CONFIG and CC.
 PKG_CONFIG ?= pkg-config
-PKGS := inih libcjson libgpiod libusb-1.0 libmosquitto alsa
+PKGS := inih libcjson libgpiod libusb-1.0 libmosquitto alsa libmicrohttpd
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 # libmosquitto is loaded when a config uses MQTT (daemon/mosq.c), not linked.
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libmosquitto,$(PKGS))) -lm -pthread
@@ -59,7 +59,7 @@ DRIVER_SRC := drivers/drivers.c drivers/console.c drivers/input.c drivers/gpio.c
 DAEMON_SRC := daemon/conf.c daemon/persist.c daemon/showlog.c daemon/report.c daemon/ctl.c daemon/notify.c \
 	daemon/mqttmsg.c daemon/mosq.c daemon/mqtt.c daemon/audio.c daemon/audio_alsa.c \
 	daemon/selftest.c daemon/checks.c daemon/running.c daemon/viewjson.c daemon/checkrun.c \
-	daemon/link.c daemon/replies.c daemon/store.c
+	daemon/link.c daemon/replies.c daemon/store.c daemon/web.c
 CORE := $(CORE_SRC) $(DRIVER_SRC) $(DAEMON_SRC)
 CORE_OBJ := $(CORE:%.c=$(BUILD)/%.o)
 # onairctl needs the command grammar and the helpers, nothing with hardware.
@@ -195,6 +195,8 @@ install: all
 	install -m 644 configs/*.conf configs/*.csv $(DESTDIR)$(DATADIR)/doc/onair/examples/
 	install -m 644 configs/mosquitto/* $(DESTDIR)$(DATADIR)/doc/onair/examples/mosquitto/
 	install -m 644 boards/*.conf $(DESTDIR)$(DATADIR)/onair/boards/
+	install -d $(DESTDIR)$(DATADIR)/onair/web
+	install -m 644 daemon/web/* $(DESTDIR)$(DATADIR)/onair/web/
 	install -m 644 systemd/60-onair.rules $(DESTDIR)$(UDEVDIR)/rules.d/60-onair.rules
 	install -d $(DESTDIR)$(DATADIR)/man/man1 $(DESTDIR)$(DATADIR)/man/man8
 	install -m 644 docs/onairctl.1 $(DESTDIR)$(DATADIR)/man/man1/onairctl.1

@@ -9,6 +9,7 @@ enum cmd_arg {
 	ARG_WORD_AFTER,		/* a fixed second word: "cue attention", "promo said" */
 	ARG_OPTIONAL_WORD,	/* mark [WORD] */
 	ARG_OVERRIDE,		/* start [--override REASON...] */
+	ARG_MESSAGE,		/* say TEXT... | say --canned KEY */
 };
 
 static const struct cmd_entry {
@@ -37,6 +38,7 @@ static const struct cmd_entry {
 	{ "aux", CMD_SHOW, SHOW_CMD_AUX, ARG_SECONDS_OR_CANCEL, "aux SECONDS|cancel", "run an auxiliary countdown on the display (flash sale, lucky draw)", NULL },
 	{ "interaction", CMD_SHOW, SHOW_CMD_INTERACTION, ARG_WORD_AFTER, "interaction done", "an interaction with the viewers happened (resets its window)", "done" },
 	{ "promo", CMD_SHOW, SHOW_CMD_PROMO, ARG_WORD_AFTER, "promo said", "the promotion was called once more (counts toward the quota)", "said" },
+	{ "say", CMD_SHOW, SHOW_CMD_SAY, ARG_MESSAGE, "say TEXT | say --canned KEY", "a message on the anchor's screen (and the cue light) until acknowledged (ack) or expired", NULL },
 	{ "mark", CMD_SHOW, SHOW_CMD_MARK, ARG_OPTIONAL_WORD, "mark [WORD]", "something happened here: a mark in the log and the report, to find in the recording", NULL },
 	{ "reload", CMD_RELOAD, 0, ARG_NONE, "reload", "re-read config and rundown (kept on error)", NULL },
 	{ "log", CMD_LOG, 0, ARG_COUNT, "log [N]", "this show's log, the last N lines", NULL },
@@ -79,6 +81,9 @@ void cmd_text(const struct show_cmd *cmd, char *buf, size_t len)
 		snprintf(buf, len, "%s%s%s", c->name, cmd->override ? " --override " : "",
 			 cmd->override ? cmd->text : "");
 		break;
+	case ARG_MESSAGE:
+		snprintf(buf, len, "%s %s%s", c->name, cmd->canned ? "--canned " : "", cmd->text);
+		break;
 	default: snprintf(buf, len, "%s", c->name); break;
 	}
 }
@@ -98,16 +103,21 @@ int cmd_parse(const char *line, size_t len, struct cmd_request *req, char *err, 
 		len--;
 	memcpy(buf, line, len);
 	buf[len] = '\0';
+	/* The words are ASCII; a message, a mark or a reason may be any
+	 * language, so UTF-8 is let through, control characters never. */
 	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] > 0x7E)
-			BAD("request contains a byte that is not printable ASCII (0x%02x)",
-			    (unsigned char)buf[i]);
+		if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] == 0x7F)
+			BAD("request contains a control character (0x%02x)", (unsigned char)buf[i]);
+	if (!utf8_wellformed(buf, len))
+		BAD("request is not valid UTF-8");
 	for (w = strtok_r(buf, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
 		if (n == (int)ARRAY_SIZE(words))
 			BAD("too many words");
 		words[n++] = w;
-		/* An override's reason is the rest of the line, spaces and all. */
-		if (n == 2 && strcmp(words[0], "start") == 0 && strcmp(w, "--override") == 0) {
+		/* An override's reason and a message are the rest of the line,
+		 * spaces and all. */
+		if ((n == 2 && strcmp(words[0], "start") == 0 && strcmp(w, "--override") == 0) ||
+		    (n == 1 && strcmp(words[0], "say") == 0)) {
 			rest = save && *save ? str_trim(save) : NULL;
 			break;
 		}
@@ -168,6 +178,21 @@ int cmd_parse(const char *line, size_t len, struct cmd_request *req, char *err, 
 			BAD("usage: %s (one word, under %zu letters)", c->usage, sizeof(req->cmd.text));
 		if (n == 2)
 			str_copy(req->cmd.text, words[1], sizeof(req->cmd.text));
+		break;
+	case ARG_MESSAGE:
+		if (rest && strncmp(rest, "--canned", 8) == 0 && (rest[8] == ' ' || !rest[8])) {
+			req->cmd.canned = true;
+			rest = str_trim(rest + 8);
+			if (!*rest || strchr(rest, ' '))
+				BAD("usage: %s (KEY is one word from the config's [web] message lines)",
+				    c->usage);
+		}
+		if (!rest || !*rest)
+			BAD("usage: %s", c->usage);
+		if (strlen(rest) >= sizeof(req->cmd.text))
+			BAD("the message is longer than %zu bytes (about %zu Chinese characters)",
+			    sizeof(req->cmd.text) - 1, (sizeof(req->cmd.text) - 1) / 3);
+		str_copy(req->cmd.text, rest, sizeof(req->cmd.text));
 		break;
 	case ARG_OVERRIDE:
 		if (n == 1)

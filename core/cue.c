@@ -16,7 +16,7 @@ static const char *const cue_lamp_names[] = { "tally", "cue" };
 static const char *const cue_cond_names[] = {
 	"idle", "scheduled", "late", "preroll", "live", "promo", "interaction", "wrapup",
 	"danger", "overrun", "hold", "standby", "acked", "go", "attention", "ended",
-	"link_lost", "stale", "refused", "storage", "interaction_closing", "push"
+	"link_lost", "stale", "refused", "storage", "interaction_closing", "push", "message"
 };
 
 _Static_assert(ARRAY_SIZE(cue_cond_names) == CUE_COND_COUNT, "condition names");
@@ -79,6 +79,7 @@ void cue_conf_defaults(struct cue_conf *c)
 		[CUE_COND_STALE] = { CUE_FAST, CUE_CYAN },
 		[CUE_COND_REFUSED] = { CUE_ON, CUE_RED },
 		[CUE_COND_STORAGE] = { CUE_FAST, CUE_MAGENTA },
+		[CUE_COND_MESSAGE] = { CUE_FAST, CUE_YELLOW },
 	};
 
 	memset(c, 0, sizeof(*c));
@@ -287,6 +288,10 @@ void cue_eval(const struct show_state *s, const struct rundown *r, const struct 
 		cond = CUE_COND_ACKED;
 	else if (s->call == SHOW_CALL_GO)
 		cond = CUE_COND_GO;
+	if (s->message_since_mono) {
+		cond = CUE_COND_MESSAGE;
+		upcoming(&out->next, s->message_until_mono, now.mono);
+	}
 	if (s->attention_until_mono > now.mono) {
 		cond = CUE_COND_ATTENTION;
 		upcoming(&out->next, s->attention_until_mono, now.mono);

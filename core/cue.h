@@ -17,7 +17,7 @@ enum cue_colour {
 enum cue_lamp_id { CUE_LAMP_TALLY, CUE_LAMP_CUE, CUE_LAMP_COUNT };
 
 /* What the cue light is saying. When several apply, cue_eval picks by
- * priority (attention, then the operator's call, then hold, overrun, danger,
+ * priority (attention, an unacknowledged message, the operator's call, hold, overrun, danger,
  * wrapup, interaction closing, promo, interaction, push, live). Names are the
  * keys under [looks]; docs/cues.md is the card. */
 enum cue_cond {
@@ -25,7 +25,7 @@ enum cue_cond {
 	CUE_COND_PROMO, CUE_COND_INTERACTION, CUE_COND_WRAPUP, CUE_COND_DANGER,
 	CUE_COND_OVERRUN, CUE_COND_HOLD, CUE_COND_STANDBY, CUE_COND_ACKED, CUE_COND_GO,
 	CUE_COND_ATTENTION, CUE_COND_ENDED, CUE_COND_LINK_LOST, CUE_COND_STALE, CUE_COND_REFUSED,
-	CUE_COND_STORAGE, CUE_COND_INTERACTION_CLOSING, CUE_COND_PUSH, CUE_COND_COUNT
+	CUE_COND_STORAGE, CUE_COND_INTERACTION_CLOSING, CUE_COND_PUSH, CUE_COND_MESSAGE, CUE_COND_COUNT
 };
 
 struct cue_look {

@@ -8,17 +8,17 @@
 #include "show.h"
 
 static const char *const show_phase_names[] = { "standby", "preroll", "live", "hold", "ended" };
-static const char *const show_source_names[] = { "cli", "pedal", "button", "console", "mqtt", "timer" };
+static const char *const show_source_names[] = { "cli", "pedal", "button", "console", "mqtt", "timer", "web" };
 static const char *const show_event_names[] = {
 	"preroll", "segment_start", "segment_end", "hold", "resume", "extend", "end",
 	"aux_start", "aux_end", "aux_cancel", "standby", "ack", "go", "attention",
 	"interaction_due", "interaction_done", "interaction_missed", "promo_due", "promo_said",
-	"push", "mark"
+	"push", "mark", "say", "message_ack", "message_expired"
 };
 static const char *const show_cmd_names[] = {
 	"start", "next", "prev", "goto", "hold", "resume", "hold toggle", "extend", "end",
 	"cue attention", "standby", "go", "ack", "aux", "aux cancel", "interaction done",
-	"promo said", "mark"
+	"promo said", "mark", "say"
 };
 static const char *const show_call_names[] = { "none", "standby", "acked", "go" };
 
@@ -129,7 +129,16 @@ static void show_begin(struct show_state *s, const struct rundown *r, const stru
 		       struct onair_time now,
 		       int64_t preroll_end_mono, int first, struct show_events *out)
 {
+	struct show_state before = *s;
+
 	show_init(s);
+	/* A message that stands (said in standby, say) carries into the show. */
+	memcpy(s->message, before.message, sizeof(s->message));
+	s->message_id = before.message_id;
+	s->message_since_mono = before.message_since_mono;
+	s->message_since_wall = before.message_since_wall;
+	s->message_until_mono = before.message_until_mono;
+	s->message_acked_wall = before.message_acked_wall;
 	s->show_start_wall = now.wall;
 	if (preroll_end_mono > now.mono) {
 		s->phase = SHOW_PREROLL;
@@ -254,11 +263,34 @@ int show_apply(struct show_state *s, const struct rundown *r, const struct show_
 		show_emit(out, SHOW_EV_STANDBY, s->seg, 0, 0);
 		break;
 	case SHOW_CMD_ACK:
-		if (s->call != SHOW_CALL_STANDBY)
-			REFUSE("nothing to acknowledge: no standby is called");
-		s->call = SHOW_CALL_ACKED;
-		show_emit(out, SHOW_EV_ACK, s->seg, now.mono - s->call_since_mono, 0);
-		s->call_since_mono = now.mono;
+		/* One press says "seen" to whatever waits for it. */
+		if (s->call != SHOW_CALL_STANDBY && !s->message_since_mono)
+			REFUSE("nothing to acknowledge: no message and no standby");
+		if (s->message_since_mono) {
+			show_emit(out, SHOW_EV_MESSAGE_ACK, s->seg, now.mono - s->message_since_mono,
+				  s->message_id);
+			s->message_since_mono = 0;
+			s->message_acked_wall = now.wall;
+		}
+		if (s->call == SHOW_CALL_STANDBY) {
+			s->call = SHOW_CALL_ACKED;
+			show_emit(out, SHOW_EV_ACK, s->seg, now.mono - s->call_since_mono, 0);
+			s->call_since_mono = now.mono;
+		}
+		break;
+	case SHOW_CMD_SAY:
+		if (!*cmd->text)
+			REFUSE("say what? (say TEXT, or say --canned KEY)");
+		if (cmd->canned)
+			REFUSE("canned message \"%s\" was not looked up", cmd->text);
+		str_copy(s->message, cmd->text, sizeof(s->message));
+		s->message_id++;
+		s->message_since_mono = now.mono;
+		s->message_since_wall = now.wall;
+		s->message_until_mono = now.mono + c->message_ms;
+		s->message_acked_wall = 0;
+		show_emit(out, SHOW_EV_SAY, s->seg, s->message_id, 0);
+		str_copy(out->ev[out->count - 1].text, cmd->text, sizeof(out->ev[0].text));
 		break;
 	case SHOW_CMD_GO:
 		if (s->call != SHOW_CALL_STANDBY && s->call != SHOW_CALL_ACKED)
@@ -330,6 +362,12 @@ bool show_tick(struct show_state *s, const struct rundown *r, const struct show_
 		s->call = SHOW_CALL_NONE;
 		s->seq++;
 	}
+	if (s->message_since_mono && now.mono >= s->message_until_mono) {
+		show_emit(out, SHOW_EV_MESSAGE_EXPIRED, s->seg, now.mono - s->message_since_mono,
+			  s->message_id);
+		s->message_since_mono = 0;
+		s->seq++;
+	}
 	if (rhythm_tick(s, r, c, now, out))
 		s->seq++;
 	return s->seq != seq;
@@ -351,6 +389,8 @@ int64_t show_next_deadline(const struct show_state *s, const struct rundown *r,
 		next = earliest(next, s->aux_end_mono);
 	if (s->call == SHOW_CALL_GO)
 		next = earliest(next, s->call_since_mono + c->go_ms);
+	if (s->message_since_mono)
+		next = earliest(next, s->message_until_mono);
 	if (s->phase == SHOW_STANDBY && c->schedule_wall && c->auto_start &&
 	    now.wall < c->schedule_wall + 60000) {
 		/* A wall moment: turned into this clock's terms from now. A wall
@@ -369,7 +409,7 @@ void show_shift_mono(struct show_state *s, int64_t shift)
 		&s->live_start_mono, &s->preroll_end_mono, &s->hold_since_mono, &s->aux_end_mono,
 		&s->call_since_mono, &s->attention_until_mono, &s->interaction_base_mono,
 		&s->interaction_due_mono, &s->interaction_close_mono, &s->push_since_mono,
-		&s->promo_said_mono,
+		&s->promo_said_mono, &s->message_since_mono, &s->message_until_mono,
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(moments); i++)

@@ -17,25 +17,28 @@ enum show_call { SHOW_CALL_NONE, SHOW_CALL_STANDBY, SHOW_CALL_ACKED, SHOW_CALL_G
 
 enum show_source {
 	SHOW_SRC_CLI, SHOW_SRC_PEDAL, SHOW_SRC_BUTTON, SHOW_SRC_CONSOLE, SHOW_SRC_MQTT,
-	SHOW_SRC_TIMER, SHOW_SRC_COUNT
+	SHOW_SRC_TIMER, SHOW_SRC_WEB, SHOW_SRC_COUNT
 };
 
 enum show_cmd_kind {
 	SHOW_CMD_START, SHOW_CMD_NEXT, SHOW_CMD_PREV, SHOW_CMD_GOTO, SHOW_CMD_HOLD,
 	SHOW_CMD_RESUME, SHOW_CMD_HOLD_TOGGLE, SHOW_CMD_EXTEND, SHOW_CMD_END,
 	SHOW_CMD_ATTENTION, SHOW_CMD_STANDBY, SHOW_CMD_GO, SHOW_CMD_ACK, SHOW_CMD_AUX,
-	SHOW_CMD_AUX_CANCEL, SHOW_CMD_INTERACTION, SHOW_CMD_PROMO, SHOW_CMD_MARK, SHOW_CMD_COUNT
+	SHOW_CMD_AUX_CANCEL, SHOW_CMD_INTERACTION, SHOW_CMD_PROMO, SHOW_CMD_MARK, SHOW_CMD_SAY,
+	SHOW_CMD_COUNT
 };
 
-/* A mark's word, a gate override's reason: short, printable, one line. */
-#define SHOW_TEXT_MAX 64
+/* A message to the anchor, a mark's word, a gate override's reason: one
+ * line of UTF-8 (about 60 Chinese characters). */
+#define SHOW_TEXT_MAX 192
 
 struct show_cmd {
 	enum show_cmd_kind kind;
 	int64_t arg;		/* goto: 1-based segment; extend: ms; aux: ms */
 	enum show_source source;
-	char text[SHOW_TEXT_MAX];	/* mark: its word; start: the override's reason */
+	char text[SHOW_TEXT_MAX];	/* say: the message; mark: its word; start: the override's reason */
 	bool override;		/* start: go live past the self-test gate */
+	bool canned;		/* say: text is the key of a message in the config */
 };
 
 enum show_ev_kind {
@@ -43,7 +46,8 @@ enum show_ev_kind {
 	SHOW_EV_EXTEND, SHOW_EV_END, SHOW_EV_AUX_START, SHOW_EV_AUX_END, SHOW_EV_AUX_CANCEL,
 	SHOW_EV_STANDBY, SHOW_EV_ACK, SHOW_EV_GO, SHOW_EV_ATTENTION,
 	SHOW_EV_INTERACTION_DUE, SHOW_EV_INTERACTION_DONE, SHOW_EV_INTERACTION_MISSED,
-	SHOW_EV_PROMO_DUE, SHOW_EV_PROMO_SAID, SHOW_EV_PUSH, SHOW_EV_MARK, SHOW_EV_COUNT
+	SHOW_EV_PROMO_DUE, SHOW_EV_PROMO_SAID, SHOW_EV_PUSH, SHOW_EV_MARK, SHOW_EV_SAY,
+	SHOW_EV_MESSAGE_ACK, SHOW_EV_MESSAGE_EXPIRED, SHOW_EV_COUNT
 };
 
 struct show_event {
@@ -52,10 +56,11 @@ struct show_event {
 	/* SEG_START planned, SEG_END actual, RESUME held, EXTEND delta, AUX length,
 	 * INTERACTION_DUE how long it was delayed, INTERACTION_DONE the gap since
 	 * the last one, INTERACTION_MISSED the window, PROMO_DUE / PROMO_SAID the
-	 * call's number */
+	 * call's number, SAY the message's number, MESSAGE_ACK / _EXPIRED how
+	 * long it stood */
 	int64_t value;
 	int64_t planned;	/* SEG_END: planned plus extensions; PROMO_*: the quota */
-	char text[SHOW_TEXT_MAX];	/* MARK: its word */
+	char text[SHOW_TEXT_MAX];	/* MARK: its word; SAY: the message */
 };
 
 #define SHOW_MAX_EVENTS 12
@@ -80,6 +85,7 @@ struct show_conf {
 	int64_t promo_spacing_ms;	/* the least time between two calls, for the warning */
 	int64_t push_ms;		/* the final push before the planned end; 0 = off */
 	int64_t reminder_ms;		/* how long a promo reminder stays up */
+	int64_t message_ms;		/* an unacknowledged message expires after this */
 };
 
 /* Per segment, what really happened (for "prev" and the report). */
@@ -112,6 +118,12 @@ struct show_state {
 	bool interaction_open, interaction_pending;
 	int64_t push_since_mono;		/* the final push began; 0 not yet */
 	int64_t promo_said_mono;		/* the last "promo said", for the display's count */
+	/* The operator's message to the anchor, up until acknowledged or
+	 * expired (message_since_mono 0: none). */
+	char message[SHOW_TEXT_MAX];
+	uint32_t message_id;			/* counts the show's messages */
+	int64_t message_since_mono, message_since_wall, message_until_mono;
+	int64_t message_acked_wall;		/* when the last one was acknowledged; 0 not */
 	struct show_seg_run run[RUNDOWN_MAX_SEGMENTS];
 };
 

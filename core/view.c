@@ -53,6 +53,15 @@ void view_build(struct show_view *v, const struct show_state *s, const struct ru
 		v->expected_end_wall = clock.expected_end_wall;
 		v->offset_ms = clock.offset_ms;
 	}
+	if (s->message_id) {
+		str_copy(v->message, s->message, sizeof(v->message));
+		v->message_id = s->message_id;
+		v->message_standing = s->message_since_mono != 0;
+		v->message_since_wall = s->message_since_wall;
+		v->message_acked_wall = s->message_acked_wall;
+		if (v->message_standing)
+			v->message_expires_wall = now.wall + (s->message_until_mono - now.mono);
+	}
 	if (v->timed) {
 		v->promo_quota = show_promo_quota(r, sc, seg, &v->promo_max);
 		v->promo_calls = s->run[seg].promo_calls;

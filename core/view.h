@@ -43,6 +43,11 @@ struct show_view {
 	bool interaction_due;		/* its window is open now */
 	int64_t interaction_closes_wall;
 	bool push;
+	/* The operator's last message: standing until acknowledged or expired. */
+	char message[SHOW_TEXT_MAX];
+	uint32_t message_id;		/* 0: none this show */
+	bool message_standing;
+	int64_t message_since_wall, message_expires_wall, message_acked_wall;
 	uint64_t seq;
 };
 

@@ -22,7 +22,7 @@
 enum conf_type {
 	T_STRING, T_PATH, T_SOCKET, T_DURATION, T_DURATION_MS, T_BOOL, T_LOGLEVEL, T_LOOK,
 	T_START, T_OVERRUN, T_SEGMENT, T_INT, T_ROLE, T_NAME, T_WINDOW, T_PROMO, T_TIME_OF_DAY,
-	T_REQUIRED
+	T_REQUIRED, T_CANNED
 };
 
 struct conf_key {
@@ -52,6 +52,7 @@ static const struct conf_key conf_keys[] = {
 	K("show", "preroll", T_DURATION, show.preroll_ms, 0, 3600000),
 	K("show", "go_time", T_DURATION, show.go_ms, 1000, 60000),
 	K("show", "attention_time", T_DURATION, show.attention_ms, 1000, 600000),
+	K("show", "message_time", T_DURATION, show.message_ms, 5000, 3600000),
 	K("show", "end", T_TIME_OF_DAY, end, 0, 0),
 	K("cue", "wrapup", T_DURATION, show.wrapup_ms, 0, 3600000),
 	K("cue", "danger", T_DURATION, show.danger_ms, 0, 3600000),
@@ -128,10 +129,16 @@ static const struct conf_key conf_keys[] = {
 	K("selftest", "required", T_REQUIRED, selftest.required, 0, 0),
 	K("selftest", "max_age", T_DURATION, selftest.max_age_ms, 60000, 24 * 3600000LL),
 	K("mqtt", "discovery_prefix", T_NAME, mqtt.discovery_prefix, 0, 0),
+	K("web", "listen", T_STRING, web.listen, 0, 0),
+	K("web", "token_file", T_PATH, web.token_file, 0, 0),
+	K("web", "root", T_PATH, web.root, 0, 0),
+	K("web", "anchor_ack", T_BOOL, web.anchor_ack, 0, 0),
+	K("web", "language", T_NAME, web.language, 0, 0),
+	K("web", "message", T_CANNED, web, 0, 0),
 };
 
 static const char *const conf_sections[] = { "daemon", "show", "cue", "looks", "node", "mqtt",
-					     "audio", "selftest", "device.NAME" };
+					     "audio", "selftest", "web", "device.NAME" };
 
 struct conf_ctx {
 	struct inifile in;	/* first: the line reader is handed this struct */
@@ -184,6 +191,9 @@ void conf_defaults(struct conf *c)
 	c->show.danger_ms = 15000;
 	c->show.reminder_ms = 20000;
 	c->show.promo_spacing_ms = 30000;
+	c->show.message_ms = 120000;
+	str_copy(c->web.root, DATADIR "/onair/web", sizeof(c->web.root));
+	str_copy(c->web.language, "both", sizeof(c->web.language));
 	cue_conf_defaults(&c->cue);
 }
 
@@ -345,6 +355,42 @@ static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *
 		} else {
 			sc->promo_every_ms = 0;
 		}
+		return;
+	}
+	case T_CANNED: {
+		struct web_conf *w = &x->c->web;
+		const char *bar = strchr(value, '|');
+		char key[64];
+
+		if (!bar || (size_t)(bar - value) >= sizeof(key)) {
+			diag_add(x->in.d, x->in.path, x->in.line, "web.message must be \"KEY | TEXT\" "
+				 "(speed_up | 加快节奏 Speed up)");
+			return;
+		}
+		memcpy(key, value, (size_t)(bar - value));
+		key[bar - value] = '\0';
+		str_trim(key);
+		if (!*key || strlen(key) >= sizeof(w->canned[0].key) || strpbrk(key, " \t") ||
+		    conf_canned(x->c, key)) {
+			diag_add(x->in.d, x->in.path, x->in.line, "web.message key \"%s\" must be one new "
+				 "word under %zu bytes", key, sizeof(w->canned[0].key));
+			return;
+		}
+		bar++;
+		while (*bar == ' ' || *bar == '\t')
+			bar++;
+		if (!*bar || strlen(bar) >= sizeof(w->canned[0].text) || !utf8_valid(bar, strlen(bar))) {
+			diag_add(x->in.d, x->in.path, x->in.line, "web.message %s: the text must be 1 to %zu "
+				 "bytes of UTF-8", key, sizeof(w->canned[0].text) - 1);
+			return;
+		}
+		if (w->ncanned >= WEB_CANNED_MAX) {
+			diag_add(x->in.d, x->in.path, x->in.line, "at most %d web.message lines", WEB_CANNED_MAX);
+			return;
+		}
+		str_copy(w->canned[w->ncanned].key, key, sizeof(w->canned[0].key));
+		str_copy(w->canned[w->ncanned].text, bar, sizeof(w->canned[0].text));
+		w->ncanned++;
 		return;
 	}
 	case T_REQUIRED:
@@ -510,7 +556,7 @@ static int conf_handler(void *user, const char *section, const char *name, const
 		}
 		return 1;
 	}
-	if (k->type != T_SEGMENT && !x->override) {
+	if (k->type != T_SEGMENT && k->type != T_CANNED && !x->override) {
 		size_t idx = (size_t)(k - conf_keys);
 
 		if (x->seen[idx]) {
@@ -679,6 +725,17 @@ int conf_load(struct conf *c, const char *path, const char *const *overrides, in
 	    (*c->mqtt.prefix && c->mqtt.prefix[strlen(c->mqtt.prefix) - 1] != '/'))
 		diag_add(d, path, 0, "mqtt.prefix \"%s\" must end in '/' and have no '+' or '#' "
 			 "(they are MQTT wildcards)", c->mqtt.prefix);
+	if (*c->web.listen) {
+		const char *colon = strrchr(c->web.listen, ':');
+		long long port;
+
+		if (!colon || colon == c->web.listen || !int_parse(colon + 1, 1, 65535, &port))
+			diag_add(d, path, 0, "web.listen \"%s\" must be ADDRESS:PORT (127.0.0.1:8080, "
+				 "0.0.0.0:8080, [::]:8080)", c->web.listen);
+	}
+	if (strcmp(c->web.language, "zh") != 0 && strcmp(c->web.language, "en") != 0 &&
+	    strcmp(c->web.language, "both") != 0)
+		diag_add(d, path, 0, "web.language must be zh, en or both");
 	if (c->ndevices == 0) {
 		/* The embedded default: a show runs and can be seen with no hardware. */
 		str_copy(c->device[0].name, "console", DRV_NAME_MAX);
@@ -758,6 +815,14 @@ void conf_warnings(const struct conf *c, struct diag *w)
 	void *ctx[2] = { w, (void *)c };
 
 	rhythm_check(&c->rundown, &c->show, rhythm_warning, ctx);
+}
+
+const char *conf_canned(const struct conf *c, const char *key)
+{
+	for (int i = 0; i < c->web.ncanned; i++)
+		if (strcmp(c->web.canned[i].key, key) == 0)
+			return c->web.canned[i].text;
+	return NULL;
 }
 
 bool conf_selftest_required(const struct conf *c)
@@ -854,6 +919,10 @@ void conf_dump(const struct conf *c, FILE *f)
 		case T_REQUIRED:
 			fprintf(f, "%s = %s\n", k->name, *(const int *)field < 0 ? "auto" :
 				*(const int *)field ? "yes" : "no");
+			break;
+		case T_CANNED:
+			for (int m = 0; m < c->web.ncanned; m++)
+				fprintf(f, "%s = %s | %s\n", k->name, c->web.canned[m].key, c->web.canned[m].text);
 			break;
 		case T_SEGMENT:
 			if (*c->rundown_path)

@@ -17,6 +17,22 @@
 
 enum node_role { NODE_STANDALONE, NODE_LEADER, NODE_FOLLOWER };
 
+/* The anchor's screen and the ops page (docs/web.md). */
+#define WEB_CANNED_MAX 16
+struct web_canned {
+	char key[32];
+	char text[SHOW_TEXT_MAX];
+};
+struct web_conf {
+	char listen[128];		/* "ADDR:PORT"; "" = no web server */
+	char token_file[PATH_MAX];	/* the ops page's token; "" = ops may only look */
+	char root[PATH_MAX];		/* the page folder */
+	bool anchor_ack;		/* a tap on the anchor view acknowledges */
+	char language[8];		/* cue words: zh, en or both */
+	int ncanned;
+	struct web_canned canned[WEB_CANNED_MAX];
+};
+
 /* Boxes in one studio share a show over MQTT (see docs/mqtt.md). */
 struct mqtt_conf {
 	char host[256];			/* "" = no broker: standalone */
@@ -75,6 +91,7 @@ struct conf {
 	struct mqtt_conf mqtt;
 	struct audio_conf audio;
 	struct selftest_conf selftest;
+	struct web_conf web;
 };
 
 /* Defaults for every key (the console device is added by conf_load when
@@ -94,6 +111,8 @@ int64_t conf_schedule(const struct conf *c, int64_t now_wall);
 int64_t conf_show_end(const struct conf *c, int64_t from_wall);
 /* Rules that cannot be met (path:line: text), for --check and the log. */
 void conf_warnings(const struct conf *c, struct diag *w);
+/* The text of a canned message ([web] message = KEY | TEXT), or NULL. */
+const char *conf_canned(const struct conf *c, const char *key);
 /* Does start need a recent passing self-test (selftest.required, auto). */
 bool conf_selftest_required(const struct conf *c);
 /* Write the effective config in a form conf_load reads back. */

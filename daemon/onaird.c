@@ -23,6 +23,7 @@
 #include "replies.h"
 #include "running.h"
 #include "version.h"
+#include "web.h"
 
 /* The state folder is writable, or can be made where it is to be: the
  * nearest folder that exists on its path is writable. */
@@ -243,6 +244,7 @@ int main(int argc, char **argv)
 	running_start();
 	checkrun_init();
 	link_init();
+	web_init();
 	running_update();
 
 	watchdog_ms = notify_watchdog_ms();
@@ -256,6 +258,7 @@ int main(int argc, char **argv)
 	rc = loop_run();
 	notify_send("STOPPING=1");
 	running_stop();
+	web_fini();
 	link_fini();
 	ctl_fini();
 	loop_timer_remove(watchdog);

@@ -38,7 +38,8 @@ static const struct persist_field persist_moments[] = {
 /* The rhythm's moments: a state saved before they existed has none. */
 static const struct persist_field persist_rhythm_moments[] = {
 	F(live_start_wall), F(end_wall), F(interaction_due_mono), F(interaction_close_mono),
-	F(push_since_mono), F(promo_said_mono),
+	F(push_since_mono), F(promo_said_mono), F(message_since_mono), F(message_since_wall),
+	F(message_until_mono), F(message_acked_wall),
 };
 
 static void add_int(cJSON *o, const char *name, int64_t v)
@@ -69,6 +70,8 @@ void persist_fields(cJSON *o, const struct show_state *s, struct onair_time now,
 			*(const int64_t *)((const char *)s + persist_rhythm_moments[i].offset));
 	cJSON_AddBoolToObject(o, "interaction_open", s->interaction_open);
 	cJSON_AddBoolToObject(o, "interaction_pending", s->interaction_pending);
+	cJSON_AddStringToObject(o, "message_text", s->message);
+	add_int(o, "message_id", s->message_id);
 	runs = cJSON_AddArrayToObject(o, "runs");
 	for (int i = 0; i < RUNDOWN_MAX_SEGMENTS; i++) {
 		const struct show_seg_run *run = &s->run[i];
@@ -161,6 +164,14 @@ int persist_read(const cJSON *o, struct show_state *out, struct onair_time now, 
 			BAD("bad \"%s\"", persist_rhythm_moments[i].name);
 	s.interaction_open = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "interaction_open"));
 	s.interaction_pending = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "interaction_pending"));
+	item = cJSON_GetObjectItemCaseSensitive(o, "message_text");
+	if (item && (!cJSON_IsString(item) || strlen(item->valuestring) >= sizeof(s.message) ||
+		     !utf8_valid(item->valuestring, strlen(item->valuestring))))
+		BAD("bad \"message_text\"");
+	if (item)
+		str_copy(s.message, item->valuestring, sizeof(s.message));
+	if (get_int(o, "message_id", 0, UINT32_MAX, &v))
+		s.message_id = (uint32_t)v;
 	runs = cJSON_GetObjectItemCaseSensitive(o, "runs");
 	if (!cJSON_IsArray(runs))
 		BAD("bad \"runs\"");

@@ -13,6 +13,7 @@
 
 #define REVIEW_MARKS 200
 #define REVIEW_DOTS 400
+#define REVIEW_MESSAGES 100
 
 struct review_seg {
 	char title[RUNDOWN_TITLE_MAX];
@@ -53,6 +54,13 @@ struct review {
 	struct review_mark mark[REVIEW_MARKS];
 	int ndots;
 	struct review_dot dot[REVIEW_DOTS];
+	int nsaid, nacked, nexpired;
+	int64_t ack_ms[REVIEW_MESSAGES];
+	struct review_message {
+		int64_t id, wall;
+		char text[192];
+		bool acked, expired;
+	} message[REVIEW_MESSAGES];
 	int bad;
 	struct report_buf {
 		char *text;
@@ -164,6 +172,26 @@ static void take_event(struct review *rv, const cJSON *o)
 		put(&rv->overrides, "  %s %s\n", json_str(o, "time"), json_str(o, "detail"));
 	if (strcmp(ev, "end") == 0)
 		rv->end_wall = wall;
+	if (strcmp(ev, "say") == 0 && rv->nsaid < REVIEW_MESSAGES) {
+		struct review_message *m = &rv->message[rv->nsaid++];
+
+		m->id = json_ms(o, "message_id");
+		m->wall = wall;
+		str_copy(m->text, json_str(o, "text"), sizeof(m->text));
+	}
+	if (strcmp(ev, "message_ack") == 0 || strcmp(ev, "message_expired") == 0) {
+		bool acked = ev[8] == 'a';
+
+		for (int i = 0; i < rv->nsaid; i++)
+			if (rv->message[i].id == json_ms(o, "message_id") && !rv->message[i].acked &&
+			    !rv->message[i].expired) {
+				rv->message[i].acked = acked;
+				rv->message[i].expired = !acked;
+			}
+		if (acked && rv->nacked < REVIEW_MESSAGES)
+			rv->ack_ms[rv->nacked++] = json_ms(o, "value_ms");
+		rv->nexpired += !acked;
+	}
 	if (strcmp(ev, "mark") == 0 && rv->nmarks < REVIEW_MARKS) {
 		struct review_mark *m = &rv->mark[rv->nmarks++];
 
@@ -417,6 +445,28 @@ static void write_text(struct report_buf *b, const struct review *rv)
 			    fmt_dur(rv->live_wall ? rv->mark[i].wall - rv->live_wall : 0, false, a, sizeof(a)),
 			    rv->mark[i].seg + 1, *rv->mark[i].word ? rv->mark[i].word : "(no word)",
 			    rv->mark[i].who);
+	}
+	if (rv->nsaid) {
+		int64_t sorted[REVIEW_MESSAGES];
+
+		memcpy(sorted, rv->ack_ms, sizeof(int64_t) * (size_t)rv->nacked);
+		for (int i = 1; i < rv->nacked; i++)
+			for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+				int64_t t = sorted[j];
+
+				sorted[j] = sorted[j - 1];
+				sorted[j - 1] = t;
+			}
+		put(b, "Messages: %d sent, %d acknowledged", rv->nsaid, rv->nacked);
+		if (rv->nacked)
+			put(b, " (median %.1f s to acknowledge)", sorted[rv->nacked / 2] / 1000.0);
+		put(b, ", %d expired\n", rv->nexpired);
+		for (int i = 0; i < rv->nsaid; i++)
+			if (!rv->message[i].acked)
+				put(b, "  not acknowledged: +%s \"%s\"%s\n",
+				    fmt_dur(rv->live_wall && rv->message[i].wall > rv->live_wall
+						    ? rv->message[i].wall - rv->live_wall : 0, false, a, sizeof(a)),
+				    rv->message[i].text, rv->message[i].expired ? " (expired)" : "");
 	}
 	if (rv->overrides.text)
 		put(b, "\nWent live past the self-test gate:\n%s", rv->overrides.text);

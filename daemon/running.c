@@ -21,6 +21,7 @@ static struct {
 	struct running_link link;
 	void (*updated)(struct onair_time now);
 	bool (*gate)(char *why, size_t len);
+	void (*viewed)(const struct show_view *v);
 	struct loop_timer *timer;
 	bool rendered;
 	int64_t log_show_wall;	/* the show whose log is open */
@@ -77,6 +78,11 @@ void running_set_updated(void (*updated)(struct onair_time now))
 void running_set_gate(bool (*gate)(char *why, size_t len))
 {
 	r.gate = gate;
+}
+
+void running_set_viewed(void (*viewed)(const struct show_view *v))
+{
+	r.viewed = viewed;
 }
 
 /* Would this command take the show from standby (or a finished show) on air? */
@@ -199,6 +205,8 @@ static void show_outputs(struct onair_time now)
 		for (int i = 0; i < running.ndevices; i++)
 			running.device[i].ops->render(running.device[i].drv, &running.view);
 	}
+	if (r.viewed)
+		r.viewed(&running.view);
 	next = show_next_deadline(&running.show, &running.conf->rundown, &running.conf->show, now);
 	if (r.timer)
 		loop_timer_arm(r.timer, view.out.next < next ? view.out.next : next);
@@ -251,9 +259,28 @@ const char *running_command(const struct show_cmd *cmd, const char *who, char *e
 	struct show_events timed, ev;
 	bool ticked, gate_closed;
 	char why[256];
+	struct show_cmd resolved;
 
 	if (running.role == NODE_FOLLOWER && cmd->source != SHOW_SRC_MQTT)
 		return r.link.forward && r.link.forward(cmd, who, err, errlen) ? NULL : err;
+	if (cmd->kind == SHOW_CMD_SAY && cmd->canned) {
+		const char *text = conf_canned(c, cmd->text);
+
+		if (!text) {
+			size_t used = (size_t)snprintf(err, errlen, "no canned message \"%s\" (the config's [web] "
+						       "message lines have:", cmd->text);
+
+			for (int i = 0; i < c->web.ncanned && used < errlen; i++)
+				used += (size_t)snprintf(err + used, errlen - used, " %s", c->web.canned[i].key);
+			if (used < errlen)
+				snprintf(err + used, errlen - used, "%s)", c->web.ncanned ? "" : " none");
+			return err;
+		}
+		resolved = *cmd;
+		resolved.canned = false;
+		str_copy(resolved.text, text, sizeof(resolved.text));
+		cmd = &resolved;
+	}
 	/* Time-driven transitions first, so the command meets the state as it is now. */
 	ticked = show_tick(&running.show, &c->rundown, &c->show, now, &timed);
 	gate_closed = starts_show(cmd) && r.gate && !r.gate(why, sizeof(why));

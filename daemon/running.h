@@ -73,6 +73,9 @@ void running_set_updated(void (*updated)(struct onair_time now));
 /* The gate before going live: false and why while a show may not start
  * (start --override goes past it, logged). */
 void running_set_gate(bool (*gate)(char *why, size_t len));
+/* Every snapshot the outputs were brought up to date with (the screens
+ * decide themselves what is a change for them). */
+void running_set_viewed(void (*viewed)(const struct show_view *v));
 void running_set_role(enum node_role role);
 
 /* Apply a command from any source; NULL when done, else the reason (in err). */

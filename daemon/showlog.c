@@ -110,6 +110,10 @@ int showlog_event(struct showlog *log, const struct show_event *ev, const struct
 	cJSON_AddNumberToObject(o, "value_ms", (double)ev->value);
 	if (ev->kind == SHOW_EV_PROMO_DUE || ev->kind == SHOW_EV_PROMO_SAID)
 		cJSON_AddNumberToObject(o, "quota", (double)ev->planned);
+	if (ev->kind == SHOW_EV_SAY)
+		cJSON_AddNumberToObject(o, "message_id", (double)ev->value);
+	if (ev->kind == SHOW_EV_MESSAGE_ACK || ev->kind == SHOW_EV_MESSAGE_EXPIRED)
+		cJSON_AddNumberToObject(o, "message_id", (double)ev->planned);
 	if (*ev->text)
 		cJSON_AddStringToObject(o, "text", ev->text);
 	cJSON_AddStringToObject(o, "source", show_source_name(src));

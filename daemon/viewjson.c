@@ -54,6 +54,18 @@ void viewjson_rhythm(cJSON *o, const struct show_view *v)
 		cJSON_AddNullToObject(o, "interaction");
 	}
 	cJSON_AddBoolToObject(o, "push", v->push);
+	if (v->message_id) {
+		cJSON *m = cJSON_AddObjectToObject(o, "message");
+
+		cJSON_AddNumberToObject(m, "id", v->message_id);
+		cJSON_AddStringToObject(m, "text", v->message);
+		cJSON_AddBoolToObject(m, "standing", v->message_standing);
+		viewjson_time(m, "since", v->message_since_wall);
+		viewjson_time(m, "expires", v->message_expires_wall);
+		viewjson_time(m, "acked", v->message_acked_wall);
+	} else {
+		cJSON_AddNullToObject(o, "message");
+	}
 }
 
 void viewjson_status(cJSON *o, const struct show_view *v)

@@ -54,6 +54,7 @@ for b in "$build" "$build/san" "$build/clang"; do
 	done
 	suite "$b/system.log" "system tests ($b)" python3 "$here/system/test_daemon.py" "$b"
 	suite "$b/mqtt.log" "mqtt tests ($b)" python3 "$here/system/test_mqtt.py" "$b"
+	suite "$b/web.log" "web tests ($b)" python3 "$here/system/test_web.py" "$b"
 	[ "$b" = "$build/clang" ] ||
 		suite "$b/storage.log" "storage tests ($b)" python3 "$here/system/test_storage.py" "$b"
 done

@@ -99,8 +99,10 @@ cleanup() {
 }
 trap cleanup EXIT
 cleanup
+libs=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/^ *//; s/[ (].*//' | grep -v '^$' | paste -sd,)
+# A cached root made for other dependencies is made again.
+[ -s "$base" ] && [ "$(cat "$base.deps" 2> /dev/null)" != "$libs" ] && rm -f "$base"
 if [ ! -s "$base" ]; then
-	libs=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/^ *//; s/[ (].*//' | grep -v '^$' | paste -sd,)
 	# kmod and udev as on a Pi: the boot test loads gpio-sim and lets udev
 	# apply the package's rules to the GPIO chip.
 	if ! debootstrap --variant=minbase --include="$libs,kmod,udev" bookworm "$root" "$(debian_mirror)" \
@@ -110,6 +112,7 @@ if [ ! -s "$base" ]; then
 		finish
 	fi
 	tar -C "$root" -cf "$base" .
+	echo "$libs" > "$base.deps"
 	rm -rf "$root"
 fi
 mkdir -p "$root" && tar -C "$root" -xf "$base"

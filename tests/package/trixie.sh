@@ -35,8 +35,10 @@ cleanup
 # (perl-openssl-defaults by name: debootstrap does not resolve the virtual
 # perl-openssl-abi-3 that lintian's dependencies need).
 deps=build-essential,pkgconf,libinih-dev,libcjson-dev,libgpiod-dev,libusb-1.0-0-dev,libmosquitto-dev
-deps=$deps,libasound2-dev,libcmocka-dev,python3,python3-jsonschema,mosquitto,mosquitto-clients,openssl,debhelper,dpkg-dev
+deps=$deps,libasound2-dev,libmicrohttpd-dev,libcmocka-dev,python3,python3-jsonschema,mosquitto,mosquitto-clients,openssl,debhelper,dpkg-dev
 deps=$deps,fakeroot,lintian,perl-openssl-defaults,procps,systemd
+# A cached root made with other packages is made again.
+[ -s "$base" ] && [ "$(cat "$base.deps" 2> /dev/null)" != "$deps" ] && rm -f "$base"
 if [ ! -s "$base" ]; then
 	if ! debootstrap --variant=minbase --include="$deps" trixie "$root" "$mirror" \
 		> "$work/debootstrap.log" 2>&1; then
@@ -45,6 +47,7 @@ if [ ! -s "$base" ]; then
 		finish
 	fi
 	tar -C "$root" -cf "$base" .
+	echo "$deps" > "$base.deps"
 	rm -rf "$root"
 fi
 mkdir -p "$root" && tar -C "$root" -xf "$base"
@@ -156,8 +159,9 @@ cleanup
 # The trixie package booted under trixie's systemd in qemu, in a root with
 # only what it depends on (kept as a tarball like the build root).
 runbase=$work/trixie-run.tar
+libs=$(dpkg-deb -f "$work/$(basename "$deb")" Depends | tr ',' '\n' | sed 's/^ *//; s/[ (].*//' | grep -v '^$' | paste -sd,)
+[ -s "$runbase" ] && [ "$(cat "$runbase.deps" 2> /dev/null)" != "$libs" ] && rm -f "$runbase"
 if [ ! -s "$runbase" ]; then
-	libs=$(dpkg-deb -f "$work/$(basename "$deb")" Depends | tr ',' '\n' | sed 's/^ *//; s/[ (].*//' | grep -v '^$' | paste -sd,)
 	if ! debootstrap --variant=minbase --include="$libs,kmod,udev" trixie "$work/runroot" \
 		"$mirror" > "$work/debootstrap-run.log" 2>&1; then
 		tail -n 20 "$work/debootstrap-run.log"
@@ -165,6 +169,7 @@ if [ ! -s "$runbase" ]; then
 		finish
 	fi
 	tar -C "$work/runroot" -cf "$runbase" .
+	echo "$libs" > "$runbase.deps"
 	rm -rf "$work/runroot"
 fi
 "$src/tests/package/boot.sh" "$build" "$work/$(basename "$deb")" "$runbase" trixie > "$work/boot.out" 2>&1

@@ -1,0 +1,710 @@
+/* The web server (see web.h). libmicrohttpd runs inside the daemon's own
+ * loop: started with MHD_USE_EPOLL and no threads of its own, its epoll fd
+ * is one more watch and its timeout one more timer, so a browser never
+ * makes a lamp wait. Pages come from a fixed table of files in web.root
+ * (no path from a request ever reaches the file system). /events is
+ * Server-Sent Events: a connection with nothing to send is suspended and
+ * resumed when the view changes, one JSON text per change for every client.
+ * Debian ships libmicrohttpd in both releases (0.9.75 in 12, 1.0.1 in 13);
+ * its epoll mode and suspend/resume are in both. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <cJSON.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include "../core/cmd.h"
+#include "../core/log.h"
+#include "../core/loop.h"
+#include "link.h"
+#include "running.h"
+#include "viewjson.h"
+#include "web.h"
+
+#if MHD_VERSION < 0x00097002
+typedef int MHD_RESULT;
+#else
+typedef enum MHD_Result MHD_RESULT;
+#endif
+
+#define WEB_BODY_MAX 1024		/* a command line, as on the control socket */
+#define WEB_PAGE_MAX (256 * 1024)
+#define WEB_CLIENT_BUFFER_MAX (256 * 1024)	/* a reader that fell this far behind is dropped */
+#define WEB_BEAT_MS 1000		/* the pages call a view stale after 3 s of silence */
+#define WEB_TOKEN_MAX 128
+#define WEB_FAILS_TRACKED 16
+#define WEB_FAILS_ALLOWED 5		/* wrong tokens per address per minute */
+
+struct sse_client {
+	struct MHD_Connection *conn;
+	char *buf;
+	size_t len, off, cap;
+	bool suspended, dropped;
+	struct sse_client *next;
+};
+
+struct request {
+	char body[WEB_BODY_MAX + 1];
+	size_t len;
+	bool too_big;
+};
+
+struct token_fail {
+	char addr[INET6_ADDRSTRLEN];
+	int count;
+	int64_t window_start;
+};
+
+static struct {
+	struct MHD_Daemon *mhd;
+	struct loop_watch *watch;
+	struct loop_timer *timer, *beat;
+	struct sse_client *clients;
+	int nclients;
+	char token[WEB_TOKEN_MAX];
+	char signature[1024];		/* what the last change sent looked like */
+	int64_t last_sent_mono;
+	struct token_fail fails[WEB_FAILS_TRACKED];
+	int64_t fail_logged_mono;
+	int fails_unlogged;
+} w;
+
+static void web_kick(void);
+
+/* --- replies --- */
+
+static MHD_RESULT reply(struct MHD_Connection *c, unsigned status, const char *type, const char *body,
+			size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+	MHD_RESULT rc;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	/* The pages load only what the box serves: no CDN, no inline script. */
+	MHD_add_response_header(r, "Content-Security-Policy",
+				"default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+	rc = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+static MHD_RESULT reply_json(struct MHD_Connection *c, unsigned status, cJSON *o)
+{
+	char *text = cJSON_PrintUnformatted(o);
+	MHD_RESULT rc = text ? reply(c, status, "application/json; charset=utf-8", text, strlen(text))
+			     : MHD_NO;
+
+	free(text);
+	cJSON_Delete(o);
+	return rc;
+}
+
+static MHD_RESULT reply_error(struct MHD_Connection *c, unsigned status, const char *error)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddBoolToObject(o, "ok", 0);
+	cJSON_AddStringToObject(o, "error", error);
+	return reply_json(c, status, o);
+}
+
+/* --- the view as the pages read it --- */
+
+/* The snapshot the pages draw from: status's fields (the same names as
+ * onairctl status --json and the MQTT state) and the wall-clock anchors
+ * in milliseconds, from which a page counts its seconds itself. */
+static cJSON *view_json(const struct show_view *v)
+{
+	const struct conf *c = running.conf;
+	cJSON *o = cJSON_CreateObject(), *canned;
+
+	viewjson_status(o, v);
+	cJSON_AddNumberToObject(o, "now_ms", (double)v->at.wall);
+	cJSON_AddNumberToObject(o, "segment_end_ms", (double)v->segment_end_wall);
+	cJSON_AddNumberToObject(o, "aux_end_ms", v->aux ? (double)(v->at.wall + v->aux_remaining_ms) : 0);
+	cJSON_AddNumberToObject(o, "preroll_end_ms",
+				v->phase == SHOW_PREROLL ? (double)(v->at.wall + v->preroll_ms) : 0);
+	{
+		int seg = v->segment - 1;
+		int own = seg >= 0 && seg < c->rundown.count ? c->rundown.seg[seg].overrun_count : RUNDOWN_INHERIT;
+
+		/* Whether the display counts past zero, so the page does too. */
+		cJSON_AddBoolToObject(o, "counts_negative", own == RUNDOWN_INHERIT ? c->cue.overrun_count : own);
+	}
+	cJSON_AddStringToObject(o, "language", c->web.language);
+	cJSON_AddBoolToObject(o, "anchor_ack", c->web.anchor_ack);
+	cJSON_AddBoolToObject(o, "ops_token", *w.token != '\0');
+	canned = cJSON_AddArrayToObject(o, "canned");
+	for (int i = 0; i < c->web.ncanned; i++) {
+		cJSON *m = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(m, "key", c->web.canned[i].key);
+		cJSON_AddStringToObject(m, "text", c->web.canned[i].text);
+		cJSON_AddItemToArray(canned, m);
+	}
+	viewjson_devices(o, false);
+	link_status_json(o);
+	return o;
+}
+
+/* What a person sees change on a screen: the countdown's seconds and the
+ * lamps' flash phases are counted by the page itself. */
+static void view_signature(const struct show_view *v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%d|%d|%d|%llu|%d|%d|%d|%lld|%u|%d|%d|%d|%d|%d|%s|%lld|%d|%s|%s",
+		 v->phase, v->segment, v->segments, (unsigned long long)v->seq, v->out.cond,
+		 v->out.aux, v->call, (long long)(v->segment_end_wall / 1000), v->message_id,
+		 v->message_standing, v->promo_calls, v->push, v->interaction_due,
+		 v->out.lamp[CUE_LAMP_TALLY].pattern, v->title, (long long)(v->offset_ms / 1000),
+		 v->out.lamp[CUE_LAMP_CUE].colour, view_cue_word(v), v->out.counting ? "" : v->out.countdown);
+}
+
+/* --- Server-Sent Events --- */
+
+static void client_put(struct sse_client *cl, const char *text, size_t len)
+{
+	if (cl->dropped)
+		return;
+	if (cl->len - cl->off + len > WEB_CLIENT_BUFFER_MAX) {
+		cl->dropped = true;	/* it stopped reading: end it rather than hold memory */
+	} else {
+		if (cl->off && cl->off == cl->len)
+			cl->off = cl->len = 0;
+		if (cl->len + len > cl->cap) {
+			size_t cap = (cl->len + len) * 2;
+			char *grown = realloc(cl->buf, cap);
+
+			if (!grown) {
+				cl->dropped = true;
+				return;
+			}
+			cl->buf = grown;
+			cl->cap = cap;
+		}
+		memcpy(cl->buf + cl->len, text, len);
+		cl->len += len;
+	}
+	if (cl->suspended) {
+		cl->suspended = false;
+		MHD_resume_connection(cl->conn);
+	}
+}
+
+static void broadcast(const char *event, const char *data)
+{
+	char *frame;
+	int n = asprintf(&frame, "event: %s\ndata: %s\n\n", event, data);
+
+	if (n < 0)
+		return;
+	for (struct sse_client *cl = w.clients; cl; cl = cl->next)
+		client_put(cl, frame, (size_t)n);
+	free(frame);
+	w.last_sent_mono = time_mono_ms();
+	web_kick();
+}
+
+static ssize_t sse_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct sse_client *cl = cls;
+	size_t n;
+
+	(void)pos;
+	if (cl->dropped)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	if (cl->off == cl->len) {
+		/* Nothing to send: off MHD's loop until the view changes. */
+		cl->suspended = true;
+		MHD_suspend_connection(cl->conn);
+		return 0;
+	}
+	n = cl->len - cl->off < max ? cl->len - cl->off : max;
+	memcpy(buf, cl->buf + cl->off, n);
+	cl->off += n;
+	return (ssize_t)n;
+}
+
+static void sse_free(void *cls)
+{
+	struct sse_client *cl = cls;
+
+	for (struct sse_client **p = &w.clients; *p; p = &(*p)->next)
+		if (*p == cl) {
+			*p = cl->next;
+			break;
+		}
+	w.nclients--;
+	free(cl->buf);
+	free(cl);
+	if (!w.nclients)
+		loop_timer_arm(w.beat, NEVER);
+}
+
+static void beat_fired(void *data);
+
+static MHD_RESULT events(struct MHD_Connection *c)
+{
+	struct sse_client *cl = calloc(1, sizeof(*cl));
+	struct MHD_Response *r;
+	struct show_view v;
+	cJSON *o;
+	char *text;
+	MHD_RESULT rc;
+
+	if (!cl)
+		return MHD_NO;
+	cl->conn = c;
+	running_view_at(time_now(), &v);
+	o = view_json(&v);
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (text) {
+		char *frame;
+		int n = asprintf(&frame, "retry: 1000\nevent: view\ndata: %s\n\n", text);
+
+		if (n > 0) {
+			client_put(cl, frame, (size_t)n);
+			free(frame);
+		}
+		free(text);
+	}
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, sse_read, cl, sse_free);
+	if (!r) {
+		free(cl->buf);
+		free(cl);
+		return MHD_NO;
+	}
+	cl->next = w.clients;
+	w.clients = cl;
+	if (w.nclients++ == 0)
+		beat_fired(NULL);
+	MHD_add_response_header(r, "Content-Type", "text/event-stream; charset=utf-8");
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Accel-Buffering", "no");
+	rc = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
+/* A beat each second while a page listens, so a page that hears nothing
+ * for 3 s knows it is cut off. While the show counts, the beat rides on
+ * the wake-ups the display needs anyway. */
+static void send_beat(void)
+{
+	char data[64];
+
+	snprintf(data, sizeof(data), "{\"now_ms\":%lld}", (long long)time_now().wall);
+	broadcast("beat", data);
+}
+
+static void beat_fired(void *data)
+{
+	(void)data;
+	if (!w.nclients)
+		return;
+	if (time_mono_ms() - w.last_sent_mono >= WEB_BEAT_MS - 50)
+		send_beat();
+	loop_timer_arm(w.beat, w.last_sent_mono + WEB_BEAT_MS);
+}
+
+/* Every snapshot the outputs got: a change a person would see goes to
+ * every page, once, as one JSON text. */
+static void web_viewed(const struct show_view *v)
+{
+	char sig[sizeof(w.signature)];
+	cJSON *o;
+	char *text;
+
+	if (!w.nclients)
+		return;
+	view_signature(v, sig, sizeof(sig));
+	if (strcmp(sig, w.signature) == 0) {
+		if (time_mono_ms() - w.last_sent_mono >= WEB_BEAT_MS - 50)
+			send_beat();
+		return;
+	}
+	str_copy(w.signature, sig, sizeof(w.signature));
+	o = view_json(v);
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (text)
+		broadcast("view", text);
+	free(text);
+}
+
+/* --- commands --- */
+
+/* Equal in time independent of where they differ. */
+static bool token_equal(const char *given, const char *want)
+{
+	size_t a = strlen(given), b = strlen(want);
+	unsigned char diff = (unsigned char)(a != b);
+
+	for (size_t i = 0; i < WEB_TOKEN_MAX; i++)
+		diff |= (unsigned char)((i < a ? given[i] : 0) ^ (i < b ? want[i] : 0));
+	return diff == 0;
+}
+
+static void client_address(struct MHD_Connection *c, char *buf, size_t len)
+{
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = info ? info->client_addr : NULL;
+
+	str_copy(buf, "?", len);
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, buf, (socklen_t)len);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf, (socklen_t)len);
+}
+
+static struct token_fail *fails_of(const char *addr, bool create)
+{
+	struct token_fail *oldest = &w.fails[0];
+	int64_t now = time_mono_ms();
+
+	for (int i = 0; i < WEB_FAILS_TRACKED; i++) {
+		if (strcmp(w.fails[i].addr, addr) == 0) {
+			if (now - w.fails[i].window_start > 60000) {
+				w.fails[i].count = 0;
+				w.fails[i].window_start = now;
+			}
+			return &w.fails[i];
+		}
+		if (w.fails[i].window_start < oldest->window_start)
+			oldest = &w.fails[i];
+	}
+	if (!create)
+		return NULL;
+	str_copy(oldest->addr, addr, sizeof(oldest->addr));
+	oldest->count = 0;
+	oldest->window_start = now;
+	return oldest;
+}
+
+/* 0 allowed; else the HTTP status that refuses it. */
+static unsigned check_token(struct MHD_Connection *c, const char *addr)
+{
+	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	struct token_fail *f = fails_of(addr, false);
+
+	if (!*w.token)
+		return MHD_HTTP_FORBIDDEN;
+	if (f && f->count >= WEB_FAILS_ALLOWED)
+		return MHD_HTTP_TOO_MANY_REQUESTS;
+	if (auth && strncmp(auth, "Bearer ", 7) == 0 && token_equal(auth + 7, w.token))
+		return 0;
+	f = fails_of(addr, true);
+	f->count++;
+	/* Logged, but a flood of wrong tokens makes one line per 10 s. */
+	w.fails_unlogged++;
+	if (time_mono_ms() - w.fail_logged_mono >= 10000) {
+		log_warnx("web: %d wrong ops token%s (last from %s)", w.fails_unlogged,
+			  w.fails_unlogged == 1 ? "" : "s", addr);
+		w.fail_logged_mono = time_mono_ms();
+		w.fails_unlogged = 0;
+	}
+	return MHD_HTTP_UNAUTHORIZED;
+}
+
+static MHD_RESULT post_cmd(struct MHD_Connection *c, struct request *req, bool anchor_tap)
+{
+	char addr[INET6_ADDRSTRLEN], who[96], err[256];
+	struct show_cmd cmd;
+	unsigned refused;
+	const char *failed;
+	cJSON *o;
+
+	client_address(c, addr, sizeof(addr));
+	if (req->too_big)
+		return reply_error(c, 413, "a command is at most 1024 bytes");
+	if (anchor_tap) {
+		if (!running.conf->web.anchor_ack)
+			return reply_error(c, MHD_HTTP_FORBIDDEN, "acknowledging by a tap is off (web.anchor_ack)");
+		cmd = (struct show_cmd){ .kind = SHOW_CMD_ACK, .source = SHOW_SRC_WEB };
+		snprintf(who, sizeof(who), "anchor view %s", addr);
+	} else {
+		if ((refused = check_token(c, addr)))
+			return reply_error(c, refused, refused == MHD_HTTP_FORBIDDEN
+				? "the ops page may only look: no web.token_file is set"
+				: refused == MHD_HTTP_TOO_MANY_REQUESTS
+				? "too many wrong tokens from this address: wait a minute"
+				: "wrong or missing token (Authorization: Bearer TOKEN)");
+		req->body[req->len] = '\0';
+		/* A form's or a terminal's line ending is not part of the command. */
+		while (req->len && (req->body[req->len - 1] == '\n' || req->body[req->len - 1] == '\r'))
+			req->body[--req->len] = '\0';
+		if (strlen(req->body) != req->len)
+			return reply_error(c, MHD_HTTP_BAD_REQUEST, "a NUL byte in the command");
+		if (cmd_parse_show(req->body, SHOW_SRC_WEB, &cmd, err, sizeof(err)) < 0)
+			return reply_error(c, MHD_HTTP_BAD_REQUEST, err);
+		snprintf(who, sizeof(who), "ops page %s", addr);
+	}
+	failed = running_command(&cmd, who, err, sizeof(err));
+	if (failed)
+		return reply_error(c, MHD_HTTP_CONFLICT, failed);
+	o = cJSON_CreateObject();
+	cJSON_AddBoolToObject(o, "ok", 1);
+	return reply_json(c, MHD_HTTP_OK, o);
+}
+
+/* --- pages --- */
+
+static MHD_RESULT page(struct MHD_Connection *c, const char *file, const char *type)
+{
+	char path[PATH_MAX], *text;
+	size_t len;
+	MHD_RESULT rc;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", running.conf->web.root, file) >= sizeof(path) ||
+	    !(text = file_read(path, WEB_PAGE_MAX, &len))) {
+		log_warnx("web: cannot read %s (web.root)", path);
+		return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "the page folder (web.root) is missing a file");
+	}
+	rc = reply(c, MHD_HTTP_OK, type, text, len);
+	free(text);
+	return rc;
+}
+
+enum route_kind { ROUTE_PAGE, ROUTE_VIEW, ROUTE_EVENTS, ROUTE_CMD, ROUTE_ACK };
+
+static const struct route {
+	const char *method, *path;
+	enum route_kind kind;
+	const char *file, *type;
+} routes[] = {
+	{ "GET", "/", ROUTE_PAGE, "anchor.html", "text/html; charset=utf-8" },
+	{ "GET", "/ops", ROUTE_PAGE, "ops.html", "text/html; charset=utf-8" },
+	{ "GET", "/onair.css", ROUTE_PAGE, "onair.css", "text/css; charset=utf-8" },
+	{ "GET", "/onair.js", ROUTE_PAGE, "onair.js", "text/javascript; charset=utf-8" },
+	{ "GET", "/anchor.js", ROUTE_PAGE, "anchor.js", "text/javascript; charset=utf-8" },
+	{ "GET", "/ops.js", ROUTE_PAGE, "ops.js", "text/javascript; charset=utf-8" },
+	{ "GET", "/view.json", ROUTE_VIEW, NULL, NULL },
+	{ "GET", "/events", ROUTE_EVENTS, NULL, NULL },
+	{ "POST", "/cmd", ROUTE_CMD, NULL, NULL },
+	{ "POST", "/ack", ROUTE_ACK, NULL, NULL },
+};
+
+static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+			 const char *version, const char *upload, size_t *upload_size, void **state)
+{
+	const struct route *route = NULL;
+	bool path_known = false;
+	struct request *req = *state;
+	struct show_view v;
+
+	(void)cls;
+	(void)version;
+	for (size_t i = 0; i < ARRAY_SIZE(routes); i++)
+		if (strcmp(routes[i].path, url) == 0) {
+			path_known = true;
+			if (strcmp(routes[i].method, method) == 0)
+				route = &routes[i];
+		}
+	if (!route && !req)
+		return path_known ? reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed")
+				  : reply_error(c, MHD_HTTP_NOT_FOUND, "no such page");
+	if (route->kind == ROUTE_CMD || route->kind == ROUTE_ACK) {
+		/* The body comes in pieces: gather it, then act once. */
+		if (!req) {
+			if (!(req = calloc(1, sizeof(*req))))
+				return MHD_NO;
+			*state = req;
+			return MHD_YES;
+		}
+		if (*upload_size) {
+			if (req->len + *upload_size > WEB_BODY_MAX)
+				req->too_big = true;
+			else
+				memcpy(req->body + req->len, upload, *upload_size), req->len += *upload_size;
+			*upload_size = 0;
+			return MHD_YES;
+		}
+		return post_cmd(c, req, route->kind == ROUTE_ACK);
+	}
+	switch (route->kind) {
+	case ROUTE_PAGE:
+		return page(c, route->file, route->type);
+	case ROUTE_VIEW: {
+		cJSON *o, *segs;
+
+		running_view_at(time_now(), &v);
+		o = view_json(&v);
+		/* The whole rundown for the ops page, once: not on every change. */
+		segs = cJSON_AddArrayToObject(o, "rundown");
+		for (int i = 0; i < running.conf->rundown.count; i++) {
+			const struct rundown_segment *sg = &running.conf->rundown.seg[i];
+			cJSON *seg = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(seg, "title", sg->title);
+			cJSON_AddStringToObject(seg, "kind", sg->kind);
+			cJSON_AddNumberToObject(seg, "planned_ms", (double)sg->planned_ms);
+			cJSON_AddItemToArray(segs, seg);
+		}
+		return reply_json(c, MHD_HTTP_OK, o);
+	}
+	case ROUTE_EVENTS:
+		return events(c);
+	default:
+		return MHD_NO;
+	}
+}
+
+static void request_done(void *cls, struct MHD_Connection *c, void **state,
+			 enum MHD_RequestTerminationCode code)
+{
+	(void)cls;
+	(void)c;
+	(void)code;
+	free(*state);
+	*state = NULL;
+}
+
+/* --- the loop --- */
+
+static void web_run(void)
+{
+	MHD_UNSIGNED_LONG_LONG timeout;
+
+	MHD_run(w.mhd);
+	if (MHD_get_timeout(w.mhd, &timeout) == MHD_YES)
+		loop_timer_arm(w.timer, time_mono_ms() + (int64_t)timeout);
+	else
+		loop_timer_arm(w.timer, NEVER);
+}
+
+static void web_ready(int fd, uint32_t events, void *data)
+{
+	(void)fd;
+	(void)events;
+	(void)data;
+	web_run();
+}
+
+static void web_timer(void *data)
+{
+	(void)data;
+	web_run();
+}
+
+/* Resumed connections are served on MHD's next run: make it soon. */
+static void web_kick(void)
+{
+	loop_timer_arm(w.timer, time_mono_ms());
+}
+
+static int read_token(const char *path)
+{
+	size_t len;
+	char *text;
+
+	w.token[0] = '\0';
+	if (!*path)
+		return 0;
+	if (!(text = file_read(path, 4096, &len))) {
+		log_warn("web: token_file %s", path);
+		return -1;
+	}
+	str_trim(text);
+	if (strlen(text) < 8 || strlen(text) >= sizeof(w.token)) {
+		log_warnx("web: the token in %s must be 8 to %zu characters; the ops page may only look",
+			  path, sizeof(w.token) - 1);
+		free(text);
+		return -1;
+	}
+	str_copy(w.token, text, sizeof(w.token));
+	free(text);
+	return 0;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+
+	(void)cls;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_debug("web: %s", msg);
+}
+
+int web_init(void)
+{
+	const struct conf *c = running.conf;
+	char host[128], *colon;
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_PASSIVE, .ai_socktype = SOCK_STREAM }, *ai;
+	const union MHD_DaemonInfo *info;
+	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+	int rc;
+
+	if (!*c->web.listen)
+		return 0;
+	str_copy(host, c->web.listen, sizeof(host));
+	colon = strrchr(host, ':');
+	*colon = '\0';
+	if (host[0] == '[' && colon[-1] == ']') {
+		colon[-1] = '\0';
+		memmove(host, host + 1, strlen(host));
+	}
+	if ((rc = getaddrinfo(host, colon + 1, &hints, &ai)) != 0) {
+		log_warnx("web: listen %s: %s", c->web.listen, gai_strerror(rc));
+		return -1;
+	}
+	if (ai->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	read_token(c->web.token_file);
+	w.mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, NULL,
+				 MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+				 MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
+				 /* A phone, a tablet, a TV, dashboards: plenty; a flood is cut. */
+				 MHD_OPTION_CONNECTION_LIMIT, (unsigned)128,
+				 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)48,
+				 /* slowloris: a request that trickles is closed */
+				 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+				 /* headers over this are refused (431) */
+				 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+				 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+				 MHD_OPTION_END);
+	freeaddrinfo(ai);
+	if (!w.mhd) {
+		log_warn("web: cannot listen on %s", c->web.listen);
+		return -1;
+	}
+	info = MHD_get_daemon_info(w.mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	w.watch = loop_watch_add(info->epoll_fd, EPOLLIN, web_ready, NULL);
+	w.timer = loop_timer_add(web_timer, NULL);
+	w.beat = loop_timer_add(beat_fired, NULL);
+	running_set_viewed(web_viewed);
+	log_info("web: the anchor view on http://%s/ and the ops page on /ops%s", c->web.listen,
+		 *w.token ? "" : " (look only: no token)");
+	web_run();
+	return 0;
+}
+
+void web_fini(void)
+{
+	if (!w.mhd)
+		return;
+	running_set_viewed(NULL);
+	for (struct sse_client *cl = w.clients; cl; cl = cl->next) {
+		cl->dropped = true;
+		if (cl->suspended) {
+			cl->suspended = false;
+			MHD_resume_connection(cl->conn);
+		}
+	}
+	MHD_run(w.mhd);
+	loop_watch_remove(w.watch);
+	loop_timer_remove(w.timer);
+	loop_timer_remove(w.beat);
+	MHD_stop_daemon(w.mhd);
+	w.mhd = NULL;
+}

@@ -1,0 +1,32 @@
+// The anchor's view: the countdown, the segment, the talking points, the
+// cue in words and the ops message, large.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+
+onair.ontick = (c) => {
+  $("countdown").textContent = c.text;
+  const v = onair.view;
+  if (v && v.cue === "overrun" && c.remaining < 0) $("cue").textContent = onair.say("overrun", v.language) + " +" + onair.format(-onair.shownSeconds(c.remaining));
+};
+
+onair.onview = (v) => {
+  const lang = v.language;
+  $("tally").textContent = v.lamps.tally === "on" ? "ON AIR 直播中" : "OFF AIR";
+  $("tally").className = "tally" + (v.lamps.tally === "on" ? " on" : "");
+  $("segno").textContent = v.segment ? v.segment + " / " + v.segments : "";
+  $("clock").textContent = onair.clockText(v, lang);
+  $("title").textContent = v.title || v.show;
+  $("notes").textContent = v.notes;
+  $("next").textContent = v.next_title ? (lang === "en" ? "Next: " : "下一段：") + v.next_title : "";
+  $("cue").textContent = onair.say(v.cue, lang);
+  $("cue").className = "cue " + onair.colourClass(v);
+  $("promo").textContent = v.promo ? (lang === "en" ? "Offer called " : "促销 ") + v.promo.calls + " / " + v.promo.quota : "";
+  const m = v.message;
+  $("message").hidden = !(m && m.standing);
+  if (m && m.standing) $("message-text").textContent = m.text;
+  $("ack").hidden = !v.anchor_ack;
+};
+
+$("ack").addEventListener("click", () => fetch("/ack", { method: "POST" }));
+onair.connect();

@@ -1,0 +1,99 @@
+// What both pages share: the link to the box (Server-Sent Events, and "lost"
+// after 3 s of silence), the countdown counted here from the box's
+// wall-clock anchor (as a follower box does), and the cue in words.
+"use strict";
+
+const onair = {
+  view: null,
+  offset: 0,          // the box's clock minus this one, ms
+  heard: 0,           // when the box was last heard (this clock)
+  onview: () => {},
+  ontick: () => {},
+};
+
+// The cue light's meanings in words (docs/cues.md).
+onair.words = {
+  idle: ["待机", "Standby"], scheduled: ["等待开播", "Scheduled"], late: ["开播晚了", "Late start"],
+  preroll: ["即将开播", "Going live"], live: ["直播中", "Live"], promo: ["喊促销", "Call the offer"],
+  interaction: ["互动时间到", "Interaction now"], interaction_closing: ["马上互动", "Interact now!"],
+  push: ["逼单", "Push orders"], wrapup: ["准备收尾", "Wrap up"], danger: ["马上结束", "Finish now"],
+  overrun: ["超时", "Overrun"], hold: ["暂停", "Hold"], standby: ["准备", "Standby"],
+  acked: ["已准备", "Ready"], go: ["开始", "GO"], attention: ["看导播", "Look at ops"],
+  ended: ["已下播", "Ended"], link_lost: ["网络断开", "Link lost"], stale: ["主控无响应", "Leader silent"],
+  refused: ["未执行", "Refused"], storage: ["存储故障", "Storage fault"], message: ["新消息", "Message"],
+};
+
+onair.say = (key, language) => {
+  const w = onair.words[key] || [key, key];
+  return language === "zh" ? w[0] : language === "en" ? w[1] : w[0] + " " + w[1];
+};
+
+// The box's rounding (core/cue.c): up while positive, toward zero past it.
+onair.shownSeconds = (remaining) =>
+  remaining > 0 ? Math.ceil(remaining / 1000) : -Math.floor(-remaining / 1000);
+
+onair.format = (secs) => {
+  const a = Math.abs(secs), two = (n) => String(n).padStart(2, "0");
+  if (a >= 3600) return (secs < 0 ? "-" : "") + Math.floor(a / 3600) + ":" + two(Math.floor(a / 60) % 60);
+  if (secs < 0) return "-" + Math.floor(a / 60) + ":" + two(a % 60);
+  return two(Math.floor(a / 60)) + ":" + two(a % 60);
+};
+
+onair.boxNow = () => Date.now() + onair.offset;
+
+// The figure the box's display shows now, and when it next changes.
+onair.countdown = () => {
+  const v = onair.view;
+  if (!v) return { text: "--:--", next: 1000 };
+  let end = 0;
+  if (v.aux_end_ms) end = v.aux_end_ms;
+  else if (v.state === "preroll") end = v.preroll_end_ms;
+  else if (v.state === "live" && v.segment_end_ms) end = v.segment_end_ms;
+  if (!end || /^P/.test(v.display)) return { text: v.display, next: 1000 };
+  let remaining = end - onair.boxNow();
+  if (remaining < 0 && (!v.counts_negative || v.aux_end_ms || v.state === "preroll")) remaining = 0;
+  const secs = onair.shownSeconds(remaining);
+  const next = remaining > 0 ? remaining - (secs - 1) * 1000 : 1000 - ((-remaining) % 1000);
+  return { text: onair.format(secs), next: Math.max(5, next), remaining };
+};
+
+onair.tick = () => {
+  const c = onair.countdown();
+  onair.ontick(c);
+  clearTimeout(onair.timer);
+  onair.timer = setTimeout(onair.tick, c.next + 2);
+};
+
+onair.connect = () => {
+  const lost = document.getElementById("lost");
+  const heard = (boxNow) => {
+    onair.heard = Date.now();
+    if (boxNow) onair.offset = boxNow - Date.now();
+    lost.hidden = true;
+  };
+  const es = new EventSource("/events");
+  es.addEventListener("view", (e) => {
+    onair.view = JSON.parse(e.data);
+    heard(onair.view.now_ms);
+    onair.onview(onair.view);
+    onair.tick();
+  });
+  es.addEventListener("beat", (e) => heard(JSON.parse(e.data).now_ms));
+  // A stale view must never look live: after 3 s without a word, say so.
+  setInterval(() => {
+    if (Date.now() - onair.heard > 3000) lost.hidden = false;
+  }, 250);
+};
+
+onair.colourClass = (v) => "cue-" + ((v.lamp_colours && v.lamp_colours.cue) || "white") +
+  (v.lamps && v.lamps.cue === "fast" ? " flash" : "");
+
+onair.clockText = (v, language) => {
+  if (v.offset_ms === null || v.offset_ms === undefined) return "";
+  const secs = Math.round(Math.abs(v.offset_ms) / 1000);
+  if (secs < 30) return language === "en" ? "on time" : language === "zh" ? "准时" : "准时 on time";
+  const t = onair.format(secs);
+  const behind = v.offset_ms > 0;
+  const zh = (behind ? "慢 " : "快 ") + t, en = t + (behind ? " behind" : " ahead");
+  return language === "en" ? en : language === "zh" ? zh : zh + " · " + en;
+};

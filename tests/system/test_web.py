@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""The web server from outside, with raw sockets and urllib: the pages and
+the view, the ops token, messages (say/ack) in the log and the report, and
+bad input: oversized headers and bodies, slowloris, 500 connections, HTML
+and invalid UTF-8 in messages, wrong tokens, paths outside the page folder.
+The show must be untouched and the daemon up after each.
+Usage: test_web.py BUILD"""
+import json
+import os
+import socket
+import sys
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from onairtest import (SRC, Daemon, ctl, status, check, test, write, summary)  # noqa: E402
+
+MINIMAL = os.path.join(SRC, "configs", "minimal.conf")
+TOKEN = "ops-token-for-tests-1"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def web_daemon(tmp, *extra):
+    port = free_port()
+    token = write(tmp, "token", TOKEN + "\n")
+    d = Daemon(tmp, MINIMAL, "-o", f"web.listen=127.0.0.1:{port}", "-o",
+               f"web.root={os.path.join(SRC, 'daemon', 'web')}", "-o", f"web.token_file={token}",
+               "-o", "web.message=speed_up | 加快节奏 Speed up", "-o", "show.preroll=0", *extra)
+    d.port = port
+    return d
+
+
+def http(d, path, method="GET", body=None, token=None, timeout=5):
+    req = urllib.request.Request(f"http://127.0.0.1:{d.port}{path}", method=method,
+                                 data=body.encode() if isinstance(body, str) else body)
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+def raw(d, data, timeout=5):
+    s = socket.create_connection(("127.0.0.1", d.port), timeout=timeout)
+    s.sendall(data)
+    out = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    except socket.timeout:
+        pass
+    s.close()
+    return out
+
+
+def still_fine(d, seq):
+    s = status(d)
+    check(s["seq"] == seq, f"the show changed: seq {s['seq']}, was {seq}")
+    check(http(d, "/view.json")[0] == 200, "the server no longer answers")
+
+
+@test
+def pages_view_and_events(tmp):
+    d = web_daemon(tmp)
+    try:
+        for path, kind in (("/", "text/html"), ("/ops", "text/html"), ("/onair.css", "text/css"),
+                           ("/onair.js", "text/javascript"), ("/anchor.js", "text/javascript"),
+                           ("/ops.js", "text/javascript")):
+            code, headers, body = http(d, path)
+            check(code == 200 and headers["Content-Type"].startswith(kind), (path, code, headers))
+            check("default-src 'self'" in headers["Content-Security-Policy"], headers)
+            check(b"http://" not in body and b"https://" not in body, f"{path} loads from outside")
+        code, _, body = http(d, "/view.json")
+        v = json.loads(body)
+        check(code == 200 and v["state"] == "standby" and len(v["rundown"]) == 4, v)
+        check(v["canned"] == [{"key": "speed_up", "text": "加快节奏 Speed up"}], v["canned"])
+        # The same field names and values as onairctl status --json.
+        s = status(d)
+        for key in ("state", "segment", "segments", "next_title", "cue", "display", "seq"):
+            check(v[key] == s[key], (key, v[key], s[key]))
+        # Events: the view at once, a beat within a second.
+        sock = socket.create_connection(("127.0.0.1", d.port), timeout=3)
+        sock.sendall(b"GET /events HTTP/1.1\r\nHost: x\r\n\r\n")
+        got, t0 = b"", time.monotonic()
+        while b"event: beat" not in got and time.monotonic() - t0 < 3:
+            got += sock.recv(65536)
+        check(b"text/event-stream" in got and b"event: view" in got and b"event: beat" in got, got[:400])
+        ctl(d, "next")
+        got = b""
+        while b"\"state\":\"live\"" not in got and time.monotonic() - t0 < 6:
+            got += sock.recv(65536)
+        check(b"\"state\":\"live\"" in got, "no view event after next")
+        sock.close()
+    finally:
+        d.stop()
+
+
+@test
+def the_ops_token(tmp):
+    d = web_daemon(tmp)
+    try:
+        seq = status(d)["seq"]
+        code, _, body = http(d, "/cmd", "POST", "next")
+        check(code == 401 and b"token" in body, (code, body))
+        check(http(d, "/cmd", "POST", "next", token="wrong-token-x")[0] == 401, "a wrong token")
+        check(status(d)["seq"] == seq, "a command without the token changed the show")
+        code, _, body = http(d, "/cmd", "POST", "next", token=TOKEN)
+        check(code == 200 and json.loads(body)["ok"], body)
+        check(status(d)["state"] == "live", status(d))
+        code, _, body = http(d, "/cmd", "POST", "goto 99", token=TOKEN)
+        check(code == 400 and b"out of range" in body or code == 409, (code, body))
+        code, _, body = http(d, "/cmd", "POST", "dance", token=TOKEN)
+        check(code == 400 and b"unknown command" in body, (code, body))
+        # Wrong tokens are limited per address, and logged without flooding.
+        for _ in range(6):
+            http(d, "/cmd", "POST", "next", token="guess-" + str(_))
+        code, _, body = http(d, "/cmd", "POST", "prev", token=TOKEN)
+        check(code == 429, f"after 6 wrong tokens: {code} {body}")
+        check(d.log().count("wrong ops token") <= 2, "every wrong token logged")
+        check(http(d, "/ack", "POST", "")[0] == 403, "a tap acknowledged with anchor_ack off")
+    finally:
+        d.stop()
+    other = os.path.join(tmp, "look")
+    os.mkdir(other)
+    port = free_port()
+    d = Daemon(other, MINIMAL, "-o", f"web.listen=127.0.0.1:{port}", "-o",
+               f"web.root={os.path.join(SRC, 'daemon', 'web')}")
+    d.port = port
+    try:
+        code, _, body = http(d, "/cmd", "POST", "next", token=TOKEN)
+        check(code == 403 and b"only look" in body, (code, body))
+    finally:
+        d.stop()
+
+
+@test
+def messages_to_the_anchor(tmp):
+    d = web_daemon(tmp, "-o", "web.anchor_ack=yes", "-o", "show.message_time=5")
+    try:
+        ctl(d, "start")
+        rc, out, err = ctl(d, "say", "加快节奏 <b>now</b>")
+        check(rc == 0, err)
+        s = status(d)
+        check(s["message"]["text"] == "加快节奏 <b>now</b>" and s["message"]["standing"], s["message"])
+        check(s["cue"] == "message" and s["lamp_colours"]["cue"] == "yellow", s["cue"])
+        # The ops page's canned message and the anchor's tap.
+        check(http(d, "/ack", "POST", "")[0] == 200, "tap ack")
+        check(not status(d)["message"]["standing"] and status(d)["message"]["acked"], status(d)["message"])
+        check(http(d, "/cmd", "POST", "say --canned speed_up", token=TOKEN)[0] == 200, "canned")
+        check(status(d)["message"]["text"] == "加快节奏 Speed up", status(d)["message"])
+        rc, out, err = ctl(d, "say", "--canned", "nope")
+        check(rc != 0 and "speed_up" in err, err)
+        # Unacknowledged, it expires by itself.
+        time.sleep(5.5)
+        check(not status(d)["message"]["standing"] and not status(d)["message"]["acked"], status(d)["message"])
+        # Through MQTT's grammar too: the same words (here, the socket's).
+        rc, _, err = ctl(d, "say", "\u5feb")
+        check(rc == 0, err)
+        ctl(d, "ack")
+        log = ctl(d, "log")[1]
+        check(log.count('"event":"say"') == 3 and log.count('"event":"message_ack"') == 2 and
+              log.count('"event":"message_expired"') == 1, log)
+        report = ctl(d, "report")[1]
+        check("Messages: 3 sent, 2 acknowledged" in report and "1 expired" in report, report)
+    finally:
+        d.stop()
+
+
+@test
+def bad_input_leaves_the_show_alone(tmp):
+    d = web_daemon(tmp)
+    try:
+        ctl(d, "next")
+        seq = status(d)["seq"]
+        # Paths outside the page folder, and ones that are not ours.
+        for path in ("/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/anchor.html", "/web/anchor.js",
+                     "//etc/passwd", "/view.json/..", "/ops/"):
+            code = http(d, path)[0]
+            check(code == 404, f"{path}: {code}")
+        check(http(d, "/", "DELETE")[0] == 405, "DELETE /")
+        # Oversized headers: refused, the daemon up.
+        out = raw(d, b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100000 + b"\r\n\r\n")
+        check(out.startswith(b"HTTP/1.1 431") or out.startswith(b"HTTP/1.1 413") or out == b"",
+              out[:80])
+        # An oversized body.
+        code, _, body = http(d, "/cmd", "POST", "say " + "x" * 5000, token=TOKEN)
+        check(code == 413, (code, body[:80]))
+        # Invalid UTF-8 and control characters in a message.
+        for bad in (b"say \xff\xfe", b"say a\x1b[31mred", b"say \xc0\xaf"):
+            code, _, body = http(d, "/cmd", "POST", bad, token=TOKEN)
+            check(code == 400, (bad, code, body))
+        still_fine(d, seq)
+        # Slowloris: a request trickled over more than the server's 10 s.
+        slow = socket.create_connection(("127.0.0.1", d.port), timeout=20)
+        slow.sendall(b"GET / HTTP/1.1\r\n")
+        closed = False
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 16:
+            try:
+                slow.sendall(b"X-a: b\r\n")
+                if slow.recv(1, socket.MSG_DONTWAIT) == b"":
+                    closed = True
+                    break
+            except BlockingIOError:
+                pass
+            except OSError:
+                closed = True
+                break
+            time.sleep(1)
+        check(closed, "a trickling request was never closed")
+        # 500 connections at once: refused past the limit, the show answers.
+        conns = []
+        for _ in range(500):
+            try:
+                conns.append(socket.create_connection(("127.0.0.1", d.port), timeout=2))
+            except OSError:
+                break
+        t0 = time.monotonic()
+        check(ctl(d, "status")[0] == 0 and time.monotonic() - t0 < 1, "the control socket stalled")
+        for c in conns:
+            c.close()
+        time.sleep(0.3)
+        still_fine(d, seq)
+        check(d.proc.poll() is None, "onaird died")
+    finally:
+        d.stop()
+
+
+summary("web")
