@@ -124,7 +124,9 @@ run: all
 	@mkdir -p $(BUILD)/run
 	@echo "onaird: control it from another terminal with:"
 	@echo "  ONAIR_SOCKET=$(BUILD)/run/onaird.sock $(BUILD)/onairctl status"
-	-$(BUILD)/onaird -c configs/studio.conf --state-dir $(BUILD)/run --socket $(BUILD)/run/onaird.sock; \
+	@echo "  the anchor view: http://127.0.0.1:8080/ (the ops page /ops can only look: no token)"
+	-$(BUILD)/onaird -c configs/studio.conf --state-dir $(BUILD)/run --socket $(BUILD)/run/onaird.sock \
+		-o web.listen=127.0.0.1:8080 -o web.root=daemon/web; \
 		$(BUILD)/onaird -c configs/studio.conf --safe-outputs
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)

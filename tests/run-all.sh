@@ -59,6 +59,10 @@ for b in "$build" "$build/san" "$build/clang"; do
 		suite "$b/storage.log" "storage tests ($b)" python3 "$here/system/test_storage.py" "$b"
 done
 
+# The anchor view and the ops page in Debian's chromium (screenshots in
+# $build/web).
+suite "$build/browser.log" "browser tests" "$here/web/run.sh" "$build"
+
 # The soak, short: 40 s on the plain build, 30 s under the sanitizers
 # (make soak runs it for minutes). Its seed is printed, to replay a failure.
 for b in "$build:40" "$build/san:30"; do

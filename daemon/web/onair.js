@@ -79,9 +79,13 @@ onair.connect = () => {
     onair.tick();
   });
   es.addEventListener("beat", (e) => heard(JSON.parse(e.data).now_ms));
-  // A stale view must never look live: after 3 s without a word, say so.
+  // A closed connection (the box restarting, its daemon gone) says so at once;
+  // EventSource reconnects by itself.
+  es.addEventListener("error", () => { lost.hidden = false; });
+  // A stale view must never look live: two beats missed (2.5 s) and it says
+  // so, within 3 s of the box going quiet.
   setInterval(() => {
-    if (Date.now() - onair.heard > 3000) lost.hidden = false;
+    if (Date.now() - onair.heard > 2500) lost.hidden = false;
   }, 250);
 };
 

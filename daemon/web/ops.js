@@ -6,10 +6,17 @@ const $ = (id) => document.getElementById(id);
 let rundown = [];
 
 const token = () => localStorage.getItem("onair-token") || "";
-if (location.hash.startsWith("#token=")) {
-  localStorage.setItem("onair-token", decodeURIComponent(location.hash.slice(7)));
-  history.replaceState(null, "", location.pathname);
+// A link with #token=… (sent to the operator's phone) sets the token once;
+// it is then kept in this browser and taken out of the address bar.
+function tokenFromLink() {
+  if (location.hash.startsWith("#token=")) {
+    localStorage.setItem("onair-token", decodeURIComponent(location.hash.slice(7)));
+    history.replaceState(null, "", location.pathname);
+    $("result").textContent = "token saved";
+  }
 }
+tokenFromLink();
+window.addEventListener("hashchange", tokenFromLink);
 
 async function send(line) {
   const r = await fetch("/cmd", { method: "POST", body: line,
