@@ -68,7 +68,7 @@ CTL_LIBS := $(shell $(PKG_CONFIG) --libs libcjson)
 UNIT_TESTS := rundown show cue rhythm gesture conf persist ctl report board pedalreport mqttmsg audio selftest \
 	loop util lease render
 UNIT_BIN := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
-FUZZERS := conf rundown ctl persist board hid mqtt
+FUZZERS := conf rundown ctl persist board hid mqtt web
 FUZZ_BIN := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 
 all: $(BUILD)/onaird $(BUILD)/onairctl

@@ -439,13 +439,7 @@ static MHD_RESULT post_cmd(struct MHD_Connection *c, struct request *req, bool a
 				: refused == MHD_HTTP_TOO_MANY_REQUESTS
 				? "too many wrong tokens from this address: wait a minute"
 				: "wrong or missing token (Authorization: Bearer TOKEN)");
-		req->body[req->len] = '\0';
-		/* A form's or a terminal's line ending is not part of the command. */
-		while (req->len && (req->body[req->len - 1] == '\n' || req->body[req->len - 1] == '\r'))
-			req->body[--req->len] = '\0';
-		if (strlen(req->body) != req->len)
-			return reply_error(c, MHD_HTTP_BAD_REQUEST, "a NUL byte in the command");
-		if (cmd_parse_show(req->body, SHOW_SRC_WEB, &cmd, err, sizeof(err)) < 0)
+		if (web_parse_command(req->body, req->len, &cmd, err, sizeof(err)) < 0)
 			return reply_error(c, MHD_HTTP_BAD_REQUEST, err);
 		snprintf(who, sizeof(who), "ops page %s", addr);
 	}
@@ -455,6 +449,26 @@ static MHD_RESULT post_cmd(struct MHD_Connection *c, struct request *req, bool a
 	o = cJSON_CreateObject();
 	cJSON_AddBoolToObject(o, "ok", 1);
 	return reply_json(c, MHD_HTTP_OK, o);
+}
+
+int web_parse_command(const char *body, size_t len, struct show_cmd *cmd, char *err, size_t errlen)
+{
+	char line[WEB_BODY_MAX + 1];
+
+	if (len > WEB_BODY_MAX) {
+		snprintf(err, errlen, "a command is at most %d bytes", WEB_BODY_MAX);
+		return -1;
+	}
+	/* A form's or a terminal's line ending is not part of the command. */
+	while (len && (body[len - 1] == '\n' || body[len - 1] == '\r'))
+		len--;
+	if (memchr(body, '\0', len)) {
+		snprintf(err, errlen, "a NUL byte in the command");
+		return -1;
+	}
+	memcpy(line, body, len);
+	line[len] = '\0';
+	return cmd_parse_show(line, SHOW_SRC_WEB, cmd, err, errlen);
 }
 
 /* --- pages --- */

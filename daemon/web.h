@@ -8,5 +8,8 @@
  * on without its screens). */
 int web_init(void);
 void web_fini(void);
+/* A POST /cmd body as a show command (the one grammar); -1 and why. */
+struct show_cmd;
+int web_parse_command(const char *body, size_t len, struct show_cmd *cmd, char *err, size_t errlen);
 
 #endif
