@@ -167,6 +167,15 @@ def followers_show_the_leaders_rhythm(tmp):
             check(status(d)["promo"]["quota"] == 2, status(d))
         state = json.loads(b.retained("onair/studio/state"))
         check(state["promo"]["calls"] == 1 and state["offset_ms"] is not None, state)
+        # The operator's message on every box's screen; the anchor's ack from
+        # the follower's pedal (here its onairctl) clears it everywhere.
+        check(ctl(leader, "say", "加快节奏")[0] == 0, "say")
+        for d in (leader, f1):
+            wait_for(lambda d=d: (status(d)["message"] or {}).get("text") == "加快节奏", 5, f"{d.tmp}: no message")
+            check(status(d)["cue"] == "message", status(d)["cue"])
+        check(ctl(f1, "ack")[0] == 0, "ack from the follower")
+        for d in (leader, f1):
+            wait_for(lambda d=d: not status(d)["message"]["standing"], 5, f"{d.tmp}: message still stands")
 
 
 @test
