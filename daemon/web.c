@@ -70,12 +70,14 @@ static struct {
 	char token[WEB_TOKEN_MAX];
 	char signature[1024];		/* what the last change sent looked like */
 	int64_t last_sent_mono;
+	bool in_mhd;			/* inside MHD_run: its callbacks may not run it again */
 	struct token_fail fails[WEB_FAILS_TRACKED];
 	int64_t fail_logged_mono;
 	int fails_unlogged;
 } w;
 
 static void web_kick(void);
+static void web_run(void);
 
 /* --- replies --- */
 
@@ -278,7 +280,7 @@ static MHD_RESULT events(struct MHD_Connection *c)
 		}
 		free(text);
 	}
-	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, sse_read, cl, sse_free);
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, sse_read, cl, sse_free);
 	if (!r) {
 		free(cl->buf);
 		free(cl);
@@ -589,7 +591,9 @@ static void web_run(void)
 {
 	MHD_UNSIGNED_LONG_LONG timeout;
 
+	w.in_mhd = true;
 	MHD_run(w.mhd);
+	w.in_mhd = false;
 	if (MHD_get_timeout(w.mhd, &timeout) == MHD_YES)
 		loop_timer_arm(w.timer, time_mono_ms() + (int64_t)timeout);
 	else
@@ -610,10 +614,15 @@ static void web_timer(void *data)
 	web_run();
 }
 
-/* Resumed connections are served on MHD's next run: make it soon. */
+/* Resumed connections are served on MHD's next run: now, unless this is
+ * one of MHD's own callbacks (a command from the ops page), then at once
+ * after it, without a wake-up of its own. */
 static void web_kick(void)
 {
-	loop_timer_arm(w.timer, time_mono_ms());
+	if (w.in_mhd)
+		loop_timer_arm(w.timer, time_mono_ms());
+	else
+		web_run();
 }
 
 static int read_token(const char *path)
@@ -683,8 +692,8 @@ int web_init(void)
 				 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)48,
 				 /* slowloris: a request that trickles is closed */
 				 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-				 /* headers over this are refused (431) */
-				 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+				 /* each connection's memory; headers over it are refused (431) */
+				 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
 				 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 				 MHD_OPTION_END);
 	freeaddrinfo(ai);

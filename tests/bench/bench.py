@@ -459,6 +459,37 @@ def storage_status(name):
     return json.loads(onairctl(name, "status", "--json").stdout)["storage"]
 
 
+def web_pages():
+    """The anchor view in Debian's chromium (tests/web/bench.js)."""
+    setup = subprocess.run([os.path.join(SRC, "tests", "web", "setup.sh"), BUILD], capture_output=True, text=True)
+    if setup.returncode != 0:
+        problems.append("web: " + setup.stdout.strip())
+        return
+    rounds = "200" if MODE == "full" else "40"
+    p = subprocess.run(["node", os.path.join(BUILD, "web-test", "bench.js"), BUILD, SRC, rounds],
+                       capture_output=True, text=True, timeout=600)
+    if p.returncode != 0:
+        problems.append("web: " + (p.stderr or p.stdout)[-500:])
+        return
+    r = json.loads(p.stdout.strip().splitlines()[-1])
+    how = ("onairctl hold-toggle, then the anchor page's MutationObserver on the cue word "
+           f"(same clock); {r['cmd_to_page']['n']} rounds, one view open")
+    figure("web_cmd_to_page", "command → anchor page changed", "onair", "ms", how,
+           p50=r["cmd_to_page"]["p50"], p99=r["cmd_to_page"]["p99"], max=r["cmd_to_page"]["max"])
+    figure("web_page_vs_display", "the page's seconds vs the box's display", "onair", "ms",
+           "each change of the page's countdown against the whole-second moment before "
+           f"segment_end at which the box's display changes; {r['page_vs_display']['n']} changes",
+           p50=r["page_vs_display"]["p50"], p99=r["page_vs_display"]["p99"], max=r["page_vs_display"]["max"])
+    figure("web_rss_20_views", "resident memory added by 20 open anchor views", "onair", "KiB",
+           "VmRSS before and 1.5 s after 20 pages (each its own browser context) opened, in standby",
+           value=r["rss_added_20_views"])
+    for key, what in (("wake_standby_0", "standby, no view"), ("wake_standby_20", "standby, 20 views"),
+                      ("wake_counting_1", "counting, 1 view"), ("wake_counting_20", "counting, 20 views")):
+        figure("web_" + key, f"daemon wake-ups per second, {what}", "onair", "per s",
+               "onaird's own loop counter (status wakeups) over 5 s, less the one status call",
+               value=round(r[key], 2))
+
+
 def slow_storage():
     """The same show at 0, 50 and 500 ms per fsync/fdatasync (an SD card's
     range): a hold-toggle every 150 ms, from send to the console's change
@@ -850,6 +881,8 @@ def main():
     wake = {"onair standalone idle": idle, "onair standalone counting": acc, **watched}
     wakeups(wake)
     slow_storage()
+    if MODE != "smoke":
+        web_pages()
     if MODE == "full":
         hardware_bench()
     if hil:
