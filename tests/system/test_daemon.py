@@ -336,19 +336,20 @@ def human_status_view(tmp):
 
 @test
 def sleeps_while_idle_and_wakes_once_a_second_while_counting(tmp):
+    def wakeups_over(d, seconds, cost):
+        w0 = status(d)["wakeups"]
+        time.sleep(seconds)
+        return status(d)["wakeups"] - w0 - cost
+
     d = Daemon(tmp, MINIMAL, "-o", "show.preroll=0", "-o", "cue.wrapup=0", "-o", "cue.danger=0")
     try:
         # Each status request itself costs a few wake-ups (accept, read, timer).
         cost = status(d)["wakeups"]
         cost = status(d)["wakeups"] - cost
-        w0 = status(d)["wakeups"]
-        time.sleep(2.0)
-        idle = status(d)["wakeups"] - w0 - cost
+        idle = wakeups_over(d, 2.0, cost)
         check(idle <= 1, f"{idle} wake-ups in 2 s of standby")
         ctl(d, "next")
-        w0 = status(d)["wakeups"]
-        time.sleep(3.0)
-        live = status(d)["wakeups"] - w0 - cost
+        live = wakeups_over(d, 3.0, cost)
         check(2 <= live <= 5, f"{live} wake-ups in 3 s of countdown (one per display change)")
     finally:
         d.stop()
@@ -360,9 +361,7 @@ def sleeps_while_idle_and_wakes_once_a_second_while_counting(tmp):
                "-o", "show.segment=10:00 | Product | kind=product")
     try:
         ctl(d, "goto", "5")
-        w0 = status(d)["wakeups"]
-        time.sleep(3.0)
-        live = status(d)["wakeups"] - w0 - cost
+        live = wakeups_over(d, 3.0, cost)
         check(2 <= live <= 5, f"{live} wake-ups in 3 s of countdown with rhythm rules set")
     finally:
         d.stop()

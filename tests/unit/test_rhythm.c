@@ -145,14 +145,20 @@ static void test_example_rundown_shows_every_reminder(void **state)
 	diag_free(&d);
 }
 
-static void test_window_escalates_then_misses(void **state)
+/* An hour's talk and a short end, the window 10:00-15:00, started at 0. */
+static void long_talk_with_a_window(void)
 {
-	(void)state;
 	rundown_add(&r, "Long talk", MIN(60));
 	rundown_add(&r, "End", MIN(5));
 	sc.interaction_open_ms = MIN(10);
 	sc.interaction_close_ms = MIN(15);
 	press(SHOW_CMD_START, 0, 0);
+}
+
+static void test_window_escalates_then_misses(void **state)
+{
+	(void)state;
+	long_talk_with_a_window();
 	/* No wake-up for the rule until the window opens. */
 	assert_int_equal(show_next_deadline(&s, &r, &sc, at_ms(0)), at_ms(MIN(10)).mono);
 	run_to(MIN(10) - 1);
@@ -180,11 +186,7 @@ static void test_window_escalates_then_misses(void **state)
 static void test_interaction_done_resets_the_window(void **state)
 {
 	(void)state;
-	rundown_add(&r, "Long talk", MIN(60));
-	rundown_add(&r, "End", MIN(5));
-	sc.interaction_open_ms = MIN(10);
-	sc.interaction_close_ms = MIN(15);
-	press(SHOW_CMD_START, 0, 0);
+	long_talk_with_a_window();
 	run_to(MIN(11));
 	eval(MIN(11));
 	assert_int_equal(out.cond, CUE_COND_INTERACTION);
