@@ -163,9 +163,11 @@ static cJSON *view_json(const struct show_view *v)
  * lamps' flash phases are counted by the page itself. */
 static void view_signature(const struct show_view *v, char *buf, size_t len)
 {
+	/* The segment's end moves only by an extension or a hold (both change
+	 * seq); its wall time read now jitters by a millisecond. */
 	snprintf(buf, len, "%d|%d|%d|%llu|%d|%d|%d|%lld|%u|%d|%d|%d|%d|%d|%s|%lld|%d|%s|%s",
 		 v->phase, v->segment, v->segments, (unsigned long long)v->seq, v->out.cond,
-		 v->out.aux, v->call, (long long)(v->segment_end_wall / 1000), v->message_id,
+		 v->out.aux, v->call, (long long)v->extended_ms, v->message_id,
 		 v->message_standing, v->promo_calls, v->push, v->interaction_due,
 		 v->out.lamp[CUE_LAMP_TALLY].pattern, v->title, (long long)(v->offset_ms / 1000),
 		 v->out.lamp[CUE_LAMP_CUE].colour, view_cue_word(v), v->out.counting ? "" : v->out.countdown);
@@ -186,15 +188,17 @@ static void client_put(struct sse_client *cl, const char *text, size_t len)
 			size_t cap = (cl->len + len) * 2;
 			char *grown = realloc(cl->buf, cap);
 
-			if (!grown) {
-				cl->dropped = true;
-				return;
+			if (grown) {
+				cl->buf = grown;
+				cl->cap = cap;
 			}
-			cl->buf = grown;
-			cl->cap = cap;
 		}
-		memcpy(cl->buf + cl->len, text, len);
-		cl->len += len;
+		if (cl->len + len <= cl->cap) {
+			memcpy(cl->buf + cl->len, text, len);
+			cl->len += len;
+		} else {
+			cl->dropped = true;	/* out of memory: this page reconnects */
+		}
 	}
 	if (cl->suspended) {
 		cl->suspended = false;
@@ -248,7 +252,7 @@ static void sse_free(void *cls)
 	w.nclients--;
 	free(cl->buf);
 	free(cl);
-	if (!w.nclients)
+	if (!w.nclients && w.beat)
 		loop_timer_arm(w.beat, NEVER);
 }
 
@@ -726,9 +730,11 @@ void web_fini(void)
 		}
 	}
 	MHD_run(w.mhd);
+	/* Stopping frees the event streams (sse_free) before the timers go. */
+	MHD_stop_daemon(w.mhd);
+	w.mhd = NULL;
 	loop_watch_remove(w.watch);
 	loop_timer_remove(w.timer);
 	loop_timer_remove(w.beat);
-	MHD_stop_daemon(w.mhd);
-	w.mhd = NULL;
+	w.beat = w.timer = NULL;
 }

@@ -103,6 +103,10 @@ def pages_view_and_events(tmp):
         while b"\"state\":\"live\"" not in got and time.monotonic() - t0 < 6:
             got += sock.recv(65536)
         check(b"\"state\":\"live\"" in got, "no view event after next")
+        # Stopping with a page still listening: a clean exit (the sanitizer
+        # builds check what the stop frees).
+        rc = d.stop()
+        check(rc == 0, f"onaird exited {rc} with a page listening")
         sock.close()
     finally:
         d.stop()
