@@ -178,6 +178,13 @@ bool rhythm_tick(struct show_state *s, const struct rundown *r, const struct sho
 
 	if (s->phase != SHOW_LIVE && s->phase != SHOW_HOLD)
 		return false;
+	/* A window held back by a hold opens on resume; one held back by a
+	 * wrap-up opens when the next segment starts (rhythm_enter), or here
+	 * if an extension takes the segment out of its wrap-up. */
+	if (s->interaction_pending && !quiet(s, r, c, now.mono)) {
+		interaction_open(s, now.mono, out);
+		changed = true;
+	}
 	if (s->interaction_due_mono && !s->interaction_open && !s->interaction_pending &&
 	    now.mono >= s->interaction_due_mono) {
 		if (quiet(s, r, c, now.mono))

@@ -73,6 +73,7 @@ static const struct conf_key conf_keys[] = {
 	LOOK("interaction", cue.cue_look[CUE_COND_INTERACTION]),
 	LOOK("interaction_closing", cue.cue_look[CUE_COND_INTERACTION_CLOSING]),
 	LOOK("push", cue.cue_look[CUE_COND_PUSH]),
+	LOOK("message", cue.cue_look[CUE_COND_MESSAGE]),
 	LOOK("wrapup", cue.cue_look[CUE_COND_WRAPUP]),
 	LOOK("danger", cue.cue_look[CUE_COND_DANGER]),
 	LOOK("overrun", cue.cue_look[CUE_COND_OVERRUN]),

@@ -207,6 +207,28 @@ static void test_interaction_done_resets_the_window(void **state)
 	}
 }
 
+/* A window that comes due while the show is held opens on resume, its
+ * length kept. */
+static void test_window_due_in_a_hold_opens_on_resume(void **state)
+{
+	(void)state;
+	long_talk_with_a_window();
+	press(SHOW_CMD_HOLD, 0, MIN(9) + 50000);
+	run_to(MIN(10) + 10000);
+	eval(MIN(10) + 10000);
+	assert_int_equal(out.cond, CUE_COND_HOLD);
+	assert_int_equal(count(SHOW_EV_INTERACTION_DUE), 0);
+	press(SHOW_CMD_RESUME, 0, MIN(10) + 30000);
+	run_to(MIN(10) + 30000);
+	eval(MIN(10) + 30000);
+	assert_int_equal(out.cond, CUE_COND_INTERACTION);
+	assert_int_equal(seen[nth(SHOW_EV_INTERACTION_DUE, 0)].value, 30000);
+	run_to(MIN(15) + 29000);
+	assert_int_equal(count(SHOW_EV_INTERACTION_MISSED), 0);
+	run_to(MIN(15) + 30000);
+	assert_int_equal(count(SHOW_EV_INTERACTION_MISSED), 1);
+}
+
 /* A product of 4:00 with a wrap-up of 1:00 and three calls: due at 0:45,
  * 1:30 and 2:15, each shown for the reminder time unless said. */
 static void test_promo_quota(void **state)
@@ -387,6 +409,7 @@ int main(void)
 		cmocka_unit_test_setup(test_example_rundown_shows_every_reminder, setup),
 		cmocka_unit_test_setup(test_window_escalates_then_misses, setup),
 		cmocka_unit_test_setup(test_interaction_done_resets_the_window, setup),
+		cmocka_unit_test_setup(test_window_due_in_a_hold_opens_on_resume, setup),
 		cmocka_unit_test_setup(test_promo_quota, setup),
 		cmocka_unit_test_setup(test_final_push, setup),
 		cmocka_unit_test_setup(test_show_clock, setup),
