@@ -48,6 +48,7 @@ struct review {
 	int nseg, nrundown;
 	struct review_seg seg[RUNDOWN_MAX_SEGMENTS];
 	int64_t live_wall, end_wall, planned_end_wall;
+	int64_t last_wall;		/* the latest moment the log tells of */
 	int64_t last_interaction_wall, longest_gap, gap_from, gap_to;
 	int window_seg;			/* where the open interaction window was shown */
 	int nmarks;
@@ -159,6 +160,8 @@ static void take_event(struct review *rv, const cJSON *o)
 	int64_t seg = json_ms(o, "segment") - 1, wall = json_ms(o, "wall_ms");
 	struct review_seg *s = seg >= 0 && seg < RUNDOWN_MAX_SEGMENTS ? &rv->seg[seg] : NULL;
 
+	if (wall > rv->last_wall)
+		rv->last_wall = wall;
 	if (strcmp(ev, "rundown") == 0) {
 		take_rundown(rv, o);
 		return;
@@ -584,7 +587,8 @@ static void write_html(struct report_buf *b, const struct review *rv)
 		    (double)s->planned * CHART_WIDTH / span);
 		planned_at += s->planned;
 		if (s->started && rv->live_wall) {
-			int64_t until = s->end_wall ? s->end_wall : rv->end_wall ? rv->end_wall : s->start_wall;
+			/* A segment still running reaches as far as the log does. */
+			int64_t until = s->end_wall ? s->end_wall : rv->end_wall ? rv->end_wall : rv->last_wall;
 			double ax = CHART_LEFT + (double)(s->start_wall - rv->live_wall) * CHART_WIDTH / span;
 			double aw = (double)(until - s->start_wall) * CHART_WIDTH / span;
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """System tests: start the real onaird in a temporary directory and drive it
 with the real onairctl, as an operator would. Usage: test_daemon.py BUILD_DIR"""
+import collections
+import html.parser
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -526,15 +527,19 @@ Closing,20,closing
 """
 
 
-def chromium_dom(tmp, page):
-    """The page as Chromium parsed it (headless, Debian's package)."""
-    exe = shutil.which("chromium") or shutil.which("chromium-headless-shell")
-    check(exe, "chromium is not installed: run ./install-packages")
-    p = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                        f"--user-data-dir={os.path.join(tmp, 'chromium')}", "--dump-dom",
-                        "file://" + page], capture_output=True, timeout=120)
-    check(p.returncode == 0 and p.stdout, p.stderr.decode()[-2000:])
-    return p.stdout.decode()
+class ChartCount(html.parser.HTMLParser):
+    """How many of each element of the report's chart a page has."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = collections.Counter()
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            self.count["script"] += 1
+        for name, value in attrs:
+            if name == "class" and value:
+                self.count[value.split()[0]] += 1
 
 
 @test
@@ -605,10 +610,14 @@ reminder_time = 3
         page = os.path.join(tmp, "review.html")
         rc, out, err = ctl(d, "report", "--html", page)
         check(rc == 0 and os.path.exists(page), (out, err))
-        dom = chromium_dom(tmp, page)
-        check(dom.count('class="planned"') == 4 and dom.count('class="actual') == 3, dom[-3000:])
-        check(dom.count('class="mark"') == 1 and dom.count('class="interaction"') == 1, dom[-3000:])
-        check(dom.count('class="promo"') == 2 and "<script" not in dom, dom[-3000:])
+        # The page's chart, parsed as HTML (tests/web/browser.js renders one
+        # in Chromium on the host; this suite also runs in the Debian 13 root).
+        chart = ChartCount()
+        with open(page, encoding="utf-8") as f:
+            chart.feed(f.read())
+        check(chart.count["planned"] == 4 and chart.count["actual"] == 3, chart.count)
+        check(chart.count["mark"] == 1 and chart.count["interaction"] == 1, chart.count)
+        check(chart.count["promo"] == 2 and chart.count["script"] == 0, chart.count)
     finally:
         d.stop()
 

@@ -132,6 +132,23 @@ async function main() {
       "a canned message from the ops page reaches the anchor view");
     await ops.screenshot({ path: path.join(out, "ops-390x844.png") });
 
+    // The review page (onairctl report --html) as Chromium draws it.
+    const review = path.join(out, "review.html");
+    ctl("report", "--html", review);
+    const rp = await browser.newPage();
+    await rp.setViewport({ width: 1280, height: 600 });
+    await rp.goto("file://" + review, { waitUntil: "load" });
+    const chart = await rp.evaluate(() => ({
+      planned: document.querySelectorAll("#timeline rect.planned").length,
+      actual: document.querySelectorAll("#timeline rect.actual").length,
+      width: document.getElementById("timeline").getBoundingClientRect().width,
+      scripts: document.scripts.length,
+    }));
+    check(chart.planned === 4 && chart.actual === 2 && chart.width > 500 && chart.scripts === 0,
+      "the review page's timeline renders (4 planned, 2 actual bars, no script)", JSON.stringify(chart));
+    await rp.screenshot({ path: path.join(out, "review.png") });
+    await rp.close();
+
     // A killed daemon: the page must not look live for more than 3 s. (The
     // anchor's screen is in front, as on the studio's TV: a background tab
     // gets no animation frames.)
