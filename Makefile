@@ -213,4 +213,6 @@ clean:
 	rm -rf $(BUILD)
 
 .PHONY: all unit unit-run fuzzers run check check-package check-hil soak bench fuzz install clean
--include $(shell find $(BUILD) -path '$(BUILD)/hil' -prune -o -name '*.d' -type f -print 2>/dev/null)
+# Only the compiler's own dependency files: build/ also holds roots and
+# node_modules, where a file may end in .d (a root's /usr/sbin/invoke-rc.d).
+-include $(shell find $(addprefix $(BUILD)/,core drivers daemon tests fuzzobj fuzz) -name '*.d' -type f -print 2>/dev/null)
