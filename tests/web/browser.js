@@ -58,7 +58,7 @@ async function main() {
     await page.goto(`http://127.0.0.1:${port}/`, { waitUntil: "load" });
     ctl("next");
     await page.waitForFunction(() => document.getElementById("title").textContent.includes("开场"),
-      { timeout: 3000 });
+      { timeout: 5000 });
 
     // The page's countdown against the box's own figure.
     const status = JSON.parse(ctl("status", "--json"));
@@ -78,14 +78,14 @@ async function main() {
     const t0 = Date.now();
     ctl("next");
     await page.waitForFunction(() => document.getElementById("title").textContent.includes("产品"),
-      { timeout: 3000, polling: 50 });
+      { timeout: 5000, polling: 50 });
     const took = (await page.evaluate(() => window.changedAt)) - t0;
     check(took < 200, `the title changes within 200 ms of onairctl next (${took} ms)`);
 
     // A message, large, until the anchor acknowledges it.
     ctl("say", "加快节奏");
     await page.waitForFunction(() => !document.getElementById("message").hidden &&
-      document.getElementById("message-text").textContent === "加快节奏", { timeout: 2000 });
+      document.getElementById("message-text").textContent === "加快节奏", { timeout: 5000 });
     check(true, "onairctl say shows the message on the anchor view");
     await page.screenshot({ path: path.join(out, "anchor-1920x1080.png") });
     // CJK glyphs, not boxes: each character draws differently, and unlike a
@@ -106,8 +106,21 @@ async function main() {
     check(glyphs.distinct && glyphs.notTofu && glyphs.width > 40,
       "Chinese renders as glyphs (fonts-noto-cjk), not boxes", JSON.stringify(glyphs));
     ctl("ack");
-    await page.waitForFunction(() => document.getElementById("message").hidden, { timeout: 2000 });
+    await page.waitForFunction(() => document.getElementById("message").hidden, { timeout: 5000 });
     check(true, "onairctl ack takes the message off the anchor view");
+    // Markup in a message is text on the page, never markup.
+    const hostile = '<img src=x onerror="document.title=1"><b>bold</b>';
+    ctl("say", hostile);
+    await page.waitForFunction(() => !document.getElementById("message").hidden, { timeout: 5000 });
+    const shownAs = await page.evaluate(() => ({
+      text: document.getElementById("message-text").textContent,
+      elements: document.getElementById("message-text").children.length,
+      title: document.title,
+    }));
+    check(shownAs.text === hostile && shownAs.elements === 0 && shownAs.title !== "1",
+      "HTML in a message is shown as text, not run", JSON.stringify(shownAs));
+    ctl("ack");
+    await page.waitForFunction(() => document.getElementById("message").hidden, { timeout: 5000 });
     await page.setViewport({ width: 1024, height: 768 });
     await page.screenshot({ path: path.join(out, "anchor-1024x768.png") });
 
@@ -115,19 +128,19 @@ async function main() {
     const ops = await browser.newPage();
     await ops.setViewport({ width: 390, height: 844 });
     await ops.goto(`http://127.0.0.1:${port}/ops`, { waitUntil: "load" });
-    await ops.waitForFunction(() => document.querySelectorAll("#rundown li").length === 4, { timeout: 3000 });
+    await ops.waitForFunction(() => document.querySelectorAll("#rundown li").length === 4, { timeout: 5000 });
     const seq = JSON.parse(ctl("status", "--json")).seq;
     await ops.click('button[data-cmd="hold-toggle"]');
-    await ops.waitForFunction(() => document.getElementById("result").textContent.startsWith("✗"), { timeout: 3000 });
+    await ops.waitForFunction(() => document.getElementById("result").textContent.startsWith("✗"), { timeout: 5000 });
     check(JSON.parse(ctl("status", "--json")).seq === seq, "the ops page without the token changes nothing",
       await ops.$eval("#result", (e) => e.textContent));
     await ops.goto(`http://127.0.0.1:${port}/ops#token=${TOKEN}`, { waitUntil: "load" });
-    await ops.waitForFunction(() => document.querySelectorAll("#canned button").length === 1, { timeout: 3000 });
+    await ops.waitForFunction(() => document.querySelectorAll("#canned button").length === 1, { timeout: 5000 });
     await ops.click('button[data-cmd="hold-toggle"]');
-    await ops.waitForFunction(() => document.getElementById("result").textContent.startsWith("✓"), { timeout: 3000 });
+    await ops.waitForFunction(() => document.getElementById("result").textContent.startsWith("✓"), { timeout: 5000 });
     check(JSON.parse(ctl("status", "--json")).state === "hold", "with the token the ops page holds the show");
     await ops.click("#canned button");
-    await page.waitForFunction(() => !document.getElementById("message").hidden, { timeout: 2000 });
+    await page.waitForFunction(() => !document.getElementById("message").hidden, { timeout: 5000 });
     check((await page.$eval("#message-text", (e) => e.textContent)) === "加快节奏 Speed up",
       "a canned message from the ops page reaches the anchor view");
     await ops.screenshot({ path: path.join(out, "ops-390x844.png") });
