@@ -50,7 +50,7 @@ ALL_CFLAGS := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -DSYSCONFDI
 # Three layers, each a folder; a file includes only its own layer or the
 # ones below it (tests/layers.sh checks): core/ (pure logic and small
 # helpers) < drivers/ < daemon/ (the composition).
-CORE_SRC := core/util.c core/log.c core/loop.c core/rundown.c core/rhythm.c core/inifile.c core/board.c \
+CORE_SRC := core/util.c core/log.c core/loop.c core/rundown.c core/rhythm.c core/tsl.c core/inifile.c core/board.c \
 	core/show.c core/cue.c core/gesture.c core/cmd.c core/view.c core/lease.c
 DRIVER_SRC := drivers/drivers.c drivers/console.c drivers/input.c drivers/gpio.c \
 	$(GPIOLINE) drivers/sevenseg.c drivers/display.c drivers/tm1637.c \
@@ -65,10 +65,10 @@ CORE_OBJ := $(CORE:%.c=$(BUILD)/%.o)
 # onairctl needs the command grammar and the helpers, nothing with hardware.
 CTL_OBJ := $(BUILD)/daemon/onairctl.o $(BUILD)/core/cmd.o $(BUILD)/core/util.o
 CTL_LIBS := $(shell $(PKG_CONFIG) --libs libcjson)
-UNIT_TESTS := rundown show cue rhythm gesture conf persist ctl report board pedalreport mqttmsg audio selftest \
+UNIT_TESTS := rundown show cue rhythm tsl gesture conf persist ctl report board pedalreport mqttmsg audio selftest \
 	loop util lease render
 UNIT_BIN := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
-FUZZERS := conf rundown ctl persist board hid mqtt web
+FUZZERS := conf rundown ctl persist board hid mqtt web tsl
 FUZZ_BIN := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 
 all: $(BUILD)/onaird $(BUILD)/onairctl
