@@ -89,6 +89,13 @@ void cue_conf_defaults(struct cue_conf *c)
 	c->tally_look[SHOW_LIVE] = (struct cue_look){ CUE_ON, CUE_RED };
 	c->tally_look[SHOW_HOLD] = (struct cue_look){ CUE_ON, CUE_RED };
 	c->tally_look[SHOW_ENDED] = (struct cue_look){ CUE_OFF, CUE_RED };
+	/* A camera box: red on program; preview blinks slowly (green on an RGB
+	 * lamp), so a red-only lamp never lights steady for it; a switcher
+	 * that went silent is neither. */
+	c->camera_tally[CUE_CAMERA_OFF] = (struct cue_look){ CUE_OFF, CUE_RED };
+	c->camera_tally[CUE_CAMERA_PROGRAM] = (struct cue_look){ CUE_ON, CUE_RED };
+	c->camera_tally[CUE_CAMERA_PREVIEW] = (struct cue_look){ CUE_SLOW, CUE_GREEN };
+	c->camera_tally[CUE_CAMERA_UNKNOWN] = (struct cue_look){ CUE_FAST, CUE_WHITE };
 	/* Neither red (it may be lying) nor dark (it may be live). */
 	c->stale_tally = (struct cue_look){ CUE_SLOW, CUE_AMBER };
 	c->overrun_count = true;
@@ -331,6 +338,19 @@ void cue_apply_link(struct cue_output *out, enum cue_link link, int64_t refused_
 		lamp_set(&out->lamp[CUE_LAMP_CUE], c->cue_look[CUE_COND_REFUSED], c, now, &out->next);
 		out->next = earliest(out->next, refused_until);
 	}
+}
+
+static const char *const cue_camera_names[] = { "off", "program", "preview", "unknown" };
+
+const char *cue_camera_name(enum cue_camera cam)
+{
+	return cue_camera_names[cam];
+}
+
+void cue_apply_camera(struct cue_output *out, enum cue_camera cam, const struct cue_conf *c,
+		      struct onair_time now)
+{
+	lamp_set(&out->lamp[CUE_LAMP_TALLY], c->camera_tally[cam], c, now, &out->next);
 }
 
 void cue_apply_storage(struct cue_output *out, const struct cue_conf *c, struct onair_time now)

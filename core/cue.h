@@ -33,8 +33,14 @@ struct cue_look {
 	enum cue_colour colour;
 };
 
+/* What a camera's switcher says of it, when this box's tally follows one
+ * (a tally source's camera). */
+enum cue_camera { CUE_CAMERA_OFF, CUE_CAMERA_PROGRAM, CUE_CAMERA_PREVIEW, CUE_CAMERA_UNKNOWN,
+		  CUE_CAMERA_COUNT };
+
 struct cue_conf {
 	struct cue_look cue_look[CUE_COND_COUNT];
+	struct cue_look camera_tally[CUE_CAMERA_COUNT];
 	struct cue_look tally_look[SHOW_ENDED + 1];	/* by show phase */
 	struct cue_look stale_tally;	/* a follower's tally when the leader is silent */
 	bool overrun_count;		/* count into negative, or stop at zero */
@@ -78,6 +84,11 @@ void cue_apply_link(struct cue_output *out, enum cue_link link, int64_t refused_
 /* Recording has failed (full disk, read-only card): the cue light says so
  * until it works again; only the operator's "look at me" is above it. */
 void cue_apply_storage(struct cue_output *out, const struct cue_conf *c, struct onair_time now);
+/* The tally lamp shows the camera's switcher state instead of the show's
+ * phase (a box on a camera). */
+void cue_apply_camera(struct cue_output *out, enum cue_camera cam, const struct cue_conf *c,
+		      struct onair_time now);
+const char *cue_camera_name(enum cue_camera cam);
 /* True when the two outputs would look different to a person. */
 bool cue_output_differs(const struct cue_output *a, const struct cue_output *b);
 

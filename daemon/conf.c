@@ -93,6 +93,10 @@ static const struct conf_key conf_keys[] = {
 	LOOK("tally_hold", cue.tally_look[SHOW_HOLD]),
 	LOOK("tally_ended", cue.tally_look[SHOW_ENDED]),
 	LOOK("tally_stale", cue.stale_tally),
+	LOOK("tally_camera_off", cue.camera_tally[CUE_CAMERA_OFF]),
+	LOOK("tally_program", cue.camera_tally[CUE_CAMERA_PROGRAM]),
+	LOOK("tally_preview", cue.camera_tally[CUE_CAMERA_PREVIEW]),
+	LOOK("tally_unknown", cue.camera_tally[CUE_CAMERA_UNKNOWN]),
 	K("node", "name", T_NAME, node_name, 0, 0),
 	K("node", "studio", T_NAME, studio, 0, 0),
 	K("node", "role", T_ROLE, role, 0, 0),
@@ -139,7 +143,7 @@ static const struct conf_key conf_keys[] = {
 };
 
 static const char *const conf_sections[] = { "daemon", "show", "cue", "looks", "node", "mqtt",
-					     "audio", "selftest", "web", "device.NAME" };
+					     "audio", "selftest", "web", "device.NAME", "source.NAME" };
 
 struct conf_ctx {
 	struct inifile in;	/* first: the line reader is handed this struct */
@@ -509,6 +513,101 @@ static void device_key(struct conf_ctx *x, struct conf_device *dev, const char *
 	dev->kv[i].line = x->in.line;
 }
 
+static const char *const source_type_names[] = { "", "tsl31", "tsl5" };
+
+const char *source_type_name(enum source_type t)
+{
+	return source_type_names[t];
+}
+
+static struct source_conf *source_section(struct conf_ctx *x, const char *name)
+{
+	struct conf *c = x->c;
+
+	for (int i = 0; i < c->nsources; i++)
+		if (strcmp(c->source[i].name, name) == 0)
+			return &c->source[i];
+	if (!*name || strlen(name) >= sizeof(c->source[0].name) || strpbrk(name, " /+#")) {
+		diag_add(x->in.d, x->in.path, x->in.line, "source name must be 1 to %zu bytes without "
+			 "spaces, '/', '+' or '#'", sizeof(c->source[0].name) - 1);
+		return NULL;
+	}
+	if (c->nsources >= CONF_MAX_SOURCES) {
+		diag_add(x->in.d, x->in.path, x->in.line, "too many sources (at most %d)", CONF_MAX_SOURCES);
+		return NULL;
+	}
+	c->source[c->nsources] = (struct source_conf){ .camera = -1, .program_bit = 1, .preview_bit = 2,
+						       .line = x->in.section_line ? x->in.section_line : x->in.line };
+	str_copy(c->source[c->nsources].name, name, sizeof(c->source[0].name));
+	return &c->source[c->nsources++];
+}
+
+/* "udp:ADDR:PORT" or "tcp:ADDR:PORT" ("[::1]" for IPv6). */
+static bool listen_parse(const char *value, struct source_conf *src)
+{
+	const char *addr = value + 4, *colon = strrchr(value, ':');
+	long long port;
+	size_t n;
+
+	if ((strncmp(value, "udp:", 4) != 0 && strncmp(value, "tcp:", 4) != 0) || colon <= addr ||
+	    !int_parse(colon + 1, 1, 65535, &port))
+		return false;
+	n = (size_t)(colon - addr);
+	if (*addr == '[' && n >= 2 && addr[n - 1] == ']') {
+		addr++;
+		n -= 2;
+	}
+	if (n == 0 || n >= sizeof(src->host))
+		return false;
+	memcpy(src->host, addr, n);
+	src->host[n] = '\0';
+	src->tcp = value[0] == 't';
+	src->port = (int)port;
+	return true;
+}
+
+static void source_key(struct conf_ctx *x, struct source_conf *src, const char *name, const char *value)
+{
+	static const char *const keys[] = { "type", "listen", "camera", "program_tally", "preview_tally", NULL };
+	long long v;
+
+	if (strcmp(name, "type") == 0) {
+		int t = str_index(source_type_names + 1, 2, value);
+
+		if (t < 0)
+			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] type must be tsl31 or tsl5 "
+				 "(obs is not built yet)", src->name);
+		else
+			src->type = (enum source_type)(t + 1);
+	} else if (strcmp(name, "listen") == 0) {
+		if (!listen_parse(value, src))
+			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] listen \"%s\" must be "
+				 "udp:ADDRESS:PORT or tcp:ADDRESS:PORT", src->name, value);
+	} else if (strcmp(name, "camera") == 0) {
+		if (!int_parse(value, 0, 65535, &v))
+			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] camera must be the tally "
+				 "index 0 to 65535 (3.1: 0 to 126)", src->name);
+		else
+			src->camera = v;
+	} else if (strcmp(name, "program_tally") == 0 || strcmp(name, "preview_tally") == 0) {
+		if (!int_parse(value, 1, 4, &v))
+			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] %s must be 1 to 4", src->name, name);
+		else if (strcmp(name, "program_tally") == 0)
+			src->program_bit = (int)v;
+		else
+			src->preview_bit = (int)v;
+	} else {
+		const char *best = NULL;
+		int best_d = 4;
+
+		for (int i = 0; keys[i]; i++)
+			if (str_distance(name, keys[i]) < best_d)
+				best_d = str_distance(name, keys[i]), best = keys[i];
+		diag_add(x->in.d, x->in.path, x->in.line, "unknown key \"%s\" in [source.%s]%s%s%s", name,
+			 src->name, best ? "; did you mean \"" : "", best ? best : "", best ? "\"?" : "");
+	}
+}
+
 static int conf_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct conf_ctx *x = user;
@@ -519,6 +618,13 @@ static int conf_handler(void *user, const char *section, const char *name, const
 
 		if (dev)
 			device_key(x, dev, name, value);
+		return 1;
+	}
+	if (strncmp(section, "source.", 7) == 0) {
+		struct source_conf *src = source_section(x, section + 7);
+
+		if (src)
+			source_key(x, src, name, value);
 		return 1;
 	}
 	k = conf_key_find(section, name);
@@ -726,6 +832,21 @@ int conf_load(struct conf *c, const char *path, const char *const *overrides, in
 	    (*c->mqtt.prefix && c->mqtt.prefix[strlen(c->mqtt.prefix) - 1] != '/'))
 		diag_add(d, path, 0, "mqtt.prefix \"%s\" must end in '/' and have no '+' or '#' "
 			 "(they are MQTT wildcards)", c->mqtt.prefix);
+	for (int i = 0; i < c->nsources; i++) {
+		struct source_conf *src = &c->source[i];
+
+		if (src->type == SOURCE_NONE)
+			diag_add(d, path, src->line, "[source.%s] has no type (tsl31 or tsl5)", src->name);
+		if (!src->port) {
+			/* The listeners bind where configured; loopback unless told. */
+			str_copy(src->host, "127.0.0.1", sizeof(src->host));
+			src->port = src->type == SOURCE_TSL31 ? 8900 : 8901;
+		}
+		if (src->tcp && src->type != SOURCE_TSL5)
+			diag_add(d, path, src->line, "[source.%s]: TSL 3.1 is UDP only", src->name);
+		if (src->type == SOURCE_TSL31 && src->camera > 126)
+			diag_add(d, path, src->line, "[source.%s]: a 3.1 address is 0 to 126", src->name);
+	}
 	if (*c->web.listen) {
 		const char *colon = strrchr(c->web.listen, ':');
 		long long port;
@@ -959,6 +1080,18 @@ void conf_dump(const struct conf *c, FILE *f)
 			}
 			break;
 		}
+	}
+	for (int i = 0; i < c->nsources; i++) {
+		const struct source_conf *src = &c->source[i];
+		bool v6 = strchr(src->host, ':') != NULL;
+
+		fprintf(f, "\n[source.%s]\ntype = %s\nlisten = %s:%s%s%s:%d\n", src->name,
+			source_type_name(src->type), src->tcp ? "tcp" : "udp", v6 ? "[" : "", src->host,
+			v6 ? "]" : "", src->port);
+		if (src->camera >= 0)
+			fprintf(f, "camera = %lld\n", src->camera);
+		if (src->type == SOURCE_TSL31)
+			fprintf(f, "program_tally = %d\npreview_tally = %d\n", src->program_bit, src->preview_bit);
 	}
 	for (int i = 0; i < c->ndevices; i++) {
 		const struct conf_device *dev = &c->device[i];

@@ -17,6 +17,21 @@
 
 enum node_role { NODE_STANDALONE, NODE_LEADER, NODE_FOLLOWER };
 
+/* Tally sources: a vision switcher telling which camera is on program
+ * and preview (docs/sources.md). */
+#define CONF_MAX_SOURCES 4
+enum source_type { SOURCE_NONE, SOURCE_TSL31, SOURCE_TSL5 };
+struct source_conf {
+	char name[32];
+	enum source_type type;
+	bool tcp;			/* listen = tcp:… (5.0 only) */
+	char host[64];
+	int port;
+	long long camera;		/* the index whose tally this box's lamp shows; -1 none */
+	int program_bit, preview_bit;	/* 3.1: which tally bit (1–4) means what */
+	int line;			/* the [source.NAME] header */
+};
+
 /* The anchor's screen and the ops page (docs/web.md). */
 #define WEB_CANNED_MAX 16
 struct web_canned {
@@ -92,6 +107,8 @@ struct conf {
 	struct audio_conf audio;
 	struct selftest_conf selftest;
 	struct web_conf web;
+	int nsources;
+	struct source_conf source[CONF_MAX_SOURCES];
 };
 
 /* Defaults for every key (the console device is added by conf_load when
@@ -111,6 +128,8 @@ int64_t conf_schedule(const struct conf *c, int64_t now_wall);
 int64_t conf_show_end(const struct conf *c, int64_t from_wall);
 /* Rules that cannot be met (path:line: text), for --check and the log. */
 void conf_warnings(const struct conf *c, struct diag *w);
+/* "tsl31", "tsl5" */
+const char *source_type_name(enum source_type t);
 /* The text of a canned message ([web] message = KEY | TEXT), or NULL. */
 const char *conf_canned(const struct conf *c, const char *key);
 /* Does start need a recent passing self-test (selftest.required, auto). */

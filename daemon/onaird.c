@@ -23,6 +23,7 @@
 #include "replies.h"
 #include "running.h"
 #include "version.h"
+#include "sources.h"
 #include "web.h"
 
 /* The state folder is writable, or can be made where it is to be: the
@@ -245,6 +246,7 @@ int main(int argc, char **argv)
 	checkrun_init();
 	link_init();
 	web_init();
+	sources_init();
 	running_update();
 
 	watchdog_ms = notify_watchdog_ms();
@@ -258,6 +260,7 @@ int main(int argc, char **argv)
 	rc = loop_run();
 	notify_send("STOPPING=1");
 	running_stop();
+	sources_fini();
 	web_fini();
 	link_fini();
 	ctl_fini();

@@ -10,6 +10,7 @@
 #include "link.h"
 #include "replies.h"
 #include "report.h"
+#include "sources.h"
 #include "running.h"
 #include "store.h"
 #include "version.h"
@@ -52,6 +53,7 @@ static cJSON *status_json(void)
 	viewjson_status(o, &running.view);
 	viewjson_devices(o, true);
 	link_status_json(o);
+	sources_status_json(o);
 	cJSON_AddStringToObject(o, "log", running.log.fd >= 0 ? running.log.path : "");
 	storage_json(o);
 	cJSON_AddNumberToObject(o, "wakeups", (double)loop_wakeups());

@@ -76,6 +76,8 @@ void running_set_gate(bool (*gate)(char *why, size_t len));
 /* Every snapshot the outputs were brought up to date with (the screens
  * decide themselves what is a change for them). */
 void running_set_viewed(void (*viewed)(const struct show_view *v));
+/* A camera box's tally: laid over the outputs (a tally source). */
+void running_set_camera(void (*camera)(struct cue_output *out, struct onair_time now));
 void running_set_role(enum node_role role);
 
 /* Apply a command from any source; NULL when done, else the reason (in err). */

@@ -55,6 +55,7 @@ for b in "$build" "$build/san" "$build/clang"; do
 	suite "$b/system.log" "system tests ($b)" python3 "$here/system/test_daemon.py" "$b"
 	suite "$b/mqtt.log" "mqtt tests ($b)" python3 "$here/system/test_mqtt.py" "$b"
 	suite "$b/web.log" "web tests ($b)" python3 "$here/system/test_web.py" "$b"
+	suite "$b/sources.log" "source tests ($b)" python3 "$here/system/test_sources.py" "$b"
 	[ "$b" = "$build/clang" ] ||
 		suite "$b/storage.log" "storage tests ($b)" python3 "$here/system/test_storage.py" "$b"
 done

@@ -1,0 +1,18 @@
+/* Tally sources: listeners for what a vision switcher says of each camera
+ * (TSL UMD 3.1 over UDP, 5.0 over UDP or TCP), configured as
+ * [source.NAME]. A box whose source names its camera shows that camera's
+ * program/preview on its tally lamp. docs/sources.md. */
+#ifndef ONAIR_SOURCES_H
+#define ONAIR_SOURCES_H
+
+#include <cJSON.h>
+
+/* Open every listener; a source that cannot listen is logged and left
+ * out (the show runs on). */
+void sources_init(void);
+void sources_fini(void);
+/* "sources": [{name, type, listen, present, tally: {"INDEX": "program"…},
+ * camera, camera_tally}] for status. */
+void sources_status_json(cJSON *o);
+
+#endif

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Tally sources from outside: TSL 3.1 packets built from the published
+18-byte layout, TSL 5.0 sent by the tsl-umd-v5 library from npm (a sender
+onair did not write) over UDP and TCP, and hostile traffic: short, long,
+wrong-length and DLE-flooded packets, a flood of datagrams from many
+ports. The camera box's tally follows its camera; the show is untouched.
+Usage: test_sources.py BUILD"""
+import os
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from onairtest import (BUILD, SRC, Daemon, ctl, status, check, test, summary)  # noqa: E402
+
+MINIMAL = os.path.join(SRC, "configs", "minimal.conf")
+WEB_TEST = os.path.join(os.path.abspath(BUILD), "web-test")
+
+
+def free_port(kind=socket.SOCK_DGRAM):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def tsl31(address, tally_bits, text):
+    return bytes([0x80 + address, tally_bits]) + text.encode().ljust(16)[:16]
+
+
+def source(d, name):
+    return [s for s in status(d)["sources"] if s["name"] == name][0]
+
+
+def wait_for(cond, seconds, what):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        if cond():
+            return
+        time.sleep(0.02)
+    raise AssertionError(what)
+
+
+@test
+def a_camera_box_follows_tsl31(tmp):
+    port = free_port()
+    d = Daemon(tmp, MINIMAL, "-o", "source.switcher.type=tsl31",
+               "-o", f"source.switcher.listen=udp:127.0.0.1:{port}", "-o", "source.switcher.camera=3")
+    try:
+        check("switcher: tsl31 on udp:127.0.0.1:" + str(port) in d.log(), "where it listens is not said")
+        s = source(d, "switcher")
+        check(not s["present"] and s["camera_tally"] == "unknown", s)
+        # Before the switcher speaks the lamp says it does not know: never
+        # red (it may be lying), never dark (it may be live).
+        check(status(d)["lamps"]["tally"] == "fast", status(d)["lamps"])
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for bits, want, lamp in ((0x01, "program", "on"), (0x02, "preview", "slow"), (0x00, "off", "off"),
+                                 (0x03, "program", "on")):
+            u.sendto(tsl31(3, bits | 0x30, "CAM 3"), ("127.0.0.1", port))
+            u.sendto(tsl31(4, 0x02, "CAM 4"), ("127.0.0.1", port))
+            wait_for(lambda want=want: source(d, "switcher")["camera_tally"] == want, 2, f"never {want}")
+            check(status(d)["lamps"]["tally"] == lamp, (want, status(d)["lamps"]))
+        s = source(d, "switcher")
+        check(s["present"] and s["tally"] == {"3": "both", "4": "preview"}, s)
+        check(status(d)["state"] == "standby", "a tally packet changed the show")
+    finally:
+        d.stop()
+
+
+def send_v5(proto, port, index, rh, text):
+    p = subprocess.run(["node", os.path.join(WEB_TEST, "tsl-send.js"), proto, "127.0.0.1", str(port),
+                        str(index), str(rh), text], capture_output=True, timeout=20)
+    check(p.returncode == 0, p.stderr.decode())
+
+
+@test
+def tsl5_from_the_tsl_umd_v5_library(tmp):
+    setup = subprocess.run([os.path.join(SRC, "tests", "web", "setup.sh"), BUILD], capture_output=True, text=True)
+    check(setup.returncode == 0, setup.stdout + setup.stderr)
+    udp, tcp = free_port(), free_port(socket.SOCK_STREAM)
+    d = Daemon(tmp, MINIMAL, "-o", "source.udp5.type=tsl5", "-o", f"source.udp5.listen=udp:127.0.0.1:{udp}",
+               "-o", "source.udp5.camera=254", "-o", "source.tcp5.type=tsl5",
+               "-o", f"source.tcp5.listen=tcp:127.0.0.1:{tcp}")
+    try:
+        # Index 254 is 0xFE, the framing's DLE: the library stuffs it.
+        send_v5("udp", udp, 254, 1, "CAM 254")
+        wait_for(lambda: source(d, "udp5")["camera_tally"] == "program", 3, "UDP 5.0 program not seen")
+        check(status(d)["lamps"]["tally"] == "on", status(d)["lamps"])
+        send_v5("udp", udp, 254, 2, "CAM 254")
+        wait_for(lambda: source(d, "udp5")["camera_tally"] == "preview", 3, "UDP 5.0 preview not seen")
+        send_v5("tcp", tcp, 7, 1, "CAM 7")
+        send_v5("tcp", tcp, 8, 3, "CAM 8")
+        wait_for(lambda: source(d, "tcp5")["tally"] == {"7": "program", "8": "both"}, 3,
+                 f"TCP 5.0: {source(d, 'tcp5')}")
+        check(source(d, "tcp5")["bad_packets"] == 0 and source(d, "udp5")["bad_packets"] == 0,
+              status(d)["sources"])
+    finally:
+        d.stop()
+
+
+@test
+def hostile_packets_leave_the_show_alone(tmp):
+    udp, tcp, v31 = free_port(), free_port(socket.SOCK_STREAM), free_port()
+    d = Daemon(tmp, MINIMAL, "-o", "source.a.type=tsl5", "-o", f"source.a.listen=udp:127.0.0.1:{udp}",
+               "-o", "source.b.type=tsl5", "-o", f"source.b.listen=tcp:127.0.0.1:{tcp}",
+               "-o", "source.c.type=tsl31", "-o", f"source.c.listen=udp:127.0.0.1:{v31}",
+               "-o", "source.c.camera=1", "-o", "show.preroll=0")
+    try:
+        ctl(d, "next")
+        seq = status(d)["seq"]
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        good5 = struct.pack("<HBBH", 0, 0, 0, 0)
+        for bad in (b"", b"\x01", b"\x10\x00\x00\x00\x00\x00", b"\xff" * 3000, good5[:4],
+                    struct.pack("<HBBHHHH", 10, 0, 0, 0, 1, 1, 500) + b"x", b"\xfe\x02\xfe\x01\x00"):
+            u.sendto(bad, ("127.0.0.1", udp))
+        for bad in (b"", tsl31(1, 0x01, "x")[:17], b"\x05" * 18, bytes([0x81, 0x81]) + b" " * 16):
+            u.sendto(bad, ("127.0.0.1", v31))
+        t = socket.create_connection(("127.0.0.1", tcp))
+        t.sendall(b"\xfe" * 5000 + b"\xfe\x02\xff\x7f" + b"a" * 5000 + b"\xfe\x03")
+        t.close()
+        # 10,000 datagrams a second for a second, from 20 ports.
+        senders = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(20)]
+        t0 = time.monotonic()
+        for i in range(10000):
+            senders[i % 20].sendto(b"\x02\x00\x00\x00" if i % 2 else tsl31(2, 0x01, "flood")[:10],
+                                   ("127.0.0.1", udp if i % 2 else v31))
+            if i % 1000 == 999:
+                time.sleep(max(0.0, t0 + (i + 1) / 10000 - time.monotonic()))
+        t0 = time.monotonic()
+        check(ctl(d, "status")[0] == 0 and time.monotonic() - t0 < 1, "the control socket stalled")
+        time.sleep(0.3)
+        s = status(d)
+        check(s["seq"] == seq and s["state"] == "live", "the show changed")
+        check(d.proc.poll() is None, "onaird died")
+        bad = {x["name"]: x["bad_packets"] for x in s["sources"]}
+        check(bad["a"] >= 5 and bad["b"] >= 1 and bad["c"] >= 4, bad)
+        check(not source(d, "c")["tally"], source(d, "c"))
+        lines = d.log().count("bad packet")
+        check(1 <= lines <= 6, f"{lines} log lines for about 10,000 bad packets")
+        # A good packet after all that is still read.
+        u.sendto(tsl31(1, 0x01, "CAM 1"), ("127.0.0.1", v31))
+        wait_for(lambda: source(d, "c")["camera_tally"] == "program", 2, "a good packet after the flood")
+    finally:
+        d.stop()
+
+
+@test
+def bad_source_config_names_the_line(tmp):
+    for args, want in ((["-o", "source.x.type=obs2"], "type must be tsl31 or tsl5"),
+                       (["-o", "source.x.type=tsl31", "-o", "source.x.listen=tcp:127.0.0.1:9"], "3.1 is UDP only"),
+                       (["-o", "source.x.type=tsl5", "-o", "source.x.listen=127.0.0.1:9"], "udp:ADDRESS:PORT"),
+                       (["-o", "source.x.type=tsl31", "-o", "source.x.camera=200"], "0 to 126"),
+                       (["-o", "source.x.typ=tsl5"], 'did you mean "type"')):
+        p = subprocess.run([os.path.join(BUILD, "onaird"), "-c", MINIMAL, "--check", *args],
+                           capture_output=True, timeout=10)
+        check(p.returncode == 1 and want in p.stderr.decode(), (args, p.stderr.decode()))
+
+
+summary("sources")
