@@ -100,6 +100,7 @@ static const struct conf_key conf_keys[] = {
 	K("node", "name", T_NAME, node_name, 0, 0),
 	K("node", "studio", T_NAME, studio, 0, 0),
 	K("node", "role", T_ROLE, role, 0, 0),
+	K("node", "camera", T_INT, camera, -1, 65535),
 	K("mqtt", "host", T_STRING, mqtt.host, 0, 0),
 	K("mqtt", "port", T_INT, mqtt.port, 1, 65535),
 	K("mqtt", "prefix", T_STRING, mqtt.prefix, 0, 0),
@@ -165,6 +166,7 @@ void conf_defaults(struct conf *c)
 		str_copy(c->node_name, "onair", sizeof(c->node_name));
 	c->node_name[strcspn(c->node_name, "./+# ")] = '\0';
 	str_copy(c->studio, "studio", sizeof(c->studio));
+	c->camera = -1;
 	c->mqtt.port = 1883;
 	c->mqtt.keepalive_ms = 10000;
 	c->mqtt.heartbeat_ms = 3000;

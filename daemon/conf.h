@@ -103,6 +103,7 @@ struct conf {
 	char node_name[64];		/* default: the host name */
 	char studio[64];
 	enum node_role role;
+	int64_t camera;			/* a follower on a camera: its tally from the leader's sources; -1 none */
 	struct mqtt_conf mqtt;
 	struct audio_conf audio;
 	struct selftest_conf selftest;

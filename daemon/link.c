@@ -13,6 +13,7 @@
 #include "mqtt.h"
 #include "mqttmsg.h"
 #include "running.h"
+#include "sources.h"
 #include "store.h"
 #include "version.h"
 #include "viewjson.h"
@@ -28,6 +29,7 @@ static struct {
 	bool ha_id_said;
 	struct loop_timer *heartbeat;
 	uint64_t sent, received, rejected;
+	enum cue_camera camera_tally;	/* follower: its camera, from the leader's sources */
 } l;
 
 /* What a message handler gets: the topic without the studio prefix, the
@@ -85,8 +87,16 @@ static void publish_view(const struct show_view *v, int qos)
 
 	if (running.role != NODE_LEADER || !mqtt_connected())
 		return;
-	state = mqttmsg_state_encode(&running.show, v, conf()->node_name, running.boot_id,
-				     rundown_hash(&conf()->rundown));
+	{
+		cJSON *tmp = cJSON_CreateObject();
+
+		sources_status_json(tmp);
+		state = mqttmsg_state_encode(&running.show, v, conf()->node_name, running.boot_id,
+					     rundown_hash(&conf()->rundown),
+					     cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(tmp, "sources"))
+						     ? cJSON_GetObjectItemCaseSensitive(tmp, "sources") : NULL);
+		cJSON_Delete(tmp);
+	}
 	if (state && mqtt_publish("state", state, true, qos, 0))
 		l.sent++;
 	free(state);
@@ -177,8 +187,13 @@ static enum cue_link follower_link(int64_t now, int64_t *next)
 
 static void overlay(struct cue_output *out, struct onair_time now)
 {
-	if (running.role == NODE_FOLLOWER)
-		cue_apply_link(out, follower_link(now.mono, &out->next), l.refused_until, &conf()->cue, now);
+	if (running.role != NODE_FOLLOWER)
+		return;
+	/* A camera box: its camera's tally as the leader's switcher says,
+	 * under the link's own looks (a silent leader's tally may lie). */
+	if (conf()->camera >= 0)
+		cue_apply_camera(out, l.camera_tally, &conf()->cue, now);
+	cue_apply_link(out, follower_link(now.mono, &out->next), l.refused_until, &conf()->cue, now);
 }
 
 /* Every press, taken or not, for dashboards and the review. */
@@ -281,7 +296,8 @@ static void follow_state(const struct link_msg *msg)
 	struct mqttmsg_state st;
 	char err[200];
 
-	if (mqttmsg_state_decode(msg->payload, msg->len, now, running.boot_id, &st, err, sizeof(err)) < 0) {
+	if (mqttmsg_state_decode(msg->payload, msg->len, now, running.boot_id, c->camera, &st, err,
+				 sizeof(err)) < 0) {
 		reject("state", err, NULL, NULL, NULL, 0);
 		return;
 	}
@@ -316,6 +332,7 @@ static void follow_state(const struct link_msg *msg)
 	l.lease.heard = true;
 	l.lease.heard_mono = now.mono;
 	l.lease.leader_offline = false;
+	l.camera_tally = st.camera_tally;
 	running_follow(&st.show, now);
 }
 

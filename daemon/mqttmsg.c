@@ -188,7 +188,7 @@ char *mqttmsg_cmd_encode(const struct show_cmd *cmd, const char *from, const cha
 }
 
 char *mqttmsg_state_encode(const struct show_state *s, const struct show_view *v, const char *leader,
-			   const char *boot_id, uint32_t rundown_hash)
+			   const char *boot_id, uint32_t rundown_hash, const cJSON *sources)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -206,7 +206,32 @@ char *mqttmsg_state_encode(const struct show_state *s, const struct show_view *v
 		cJSON_AddNullToObject(o, "remaining_ms");
 		cJSON_AddNullToObject(o, "segment_end");
 	}
+	/* The switcher's tally as the leader hears it, for the camera boxes. */
+	if (sources)
+		cJSON_AddItemToObject(o, "sources", cJSON_Duplicate(sources, true));
 	return print(o);
+}
+
+/* What the leader's sources say of one camera: the first that knows it. */
+static enum cue_camera camera_in(const cJSON *o, long long camera)
+{
+	const cJSON *src;
+	char key[24];
+
+	snprintf(key, sizeof(key), "%lld", camera);
+	cJSON_ArrayForEach(src, cJSON_GetObjectItemCaseSensitive(o, "sources")) {
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(src, "tally"), key);
+
+		if (!cJSON_IsString(t))
+			continue;
+		if (strcmp(t->valuestring, "program") == 0 || strcmp(t->valuestring, "both") == 0)
+			return CUE_CAMERA_PROGRAM;
+		if (strcmp(t->valuestring, "preview") == 0)
+			return CUE_CAMERA_PREVIEW;
+		if (strcmp(t->valuestring, "off") == 0)
+			return CUE_CAMERA_OFF;
+	}
+	return CUE_CAMERA_UNKNOWN;
 }
 
 bool mqttmsg_ha_object_id(char *buf, size_t len, const char *studio, const char *node)
@@ -316,7 +341,7 @@ out:
 }
 
 int mqttmsg_state_decode(const char *payload, size_t len, struct onair_time now, const char *boot_id,
-			 struct mqttmsg_state *st, char *err, size_t errlen)
+			 long long camera, struct mqttmsg_state *st, char *err, size_t errlen)
 {
 	cJSON *o = NULL;
 	const cJSON *s;
@@ -335,6 +360,7 @@ int mqttmsg_state_decode(const char *payload, size_t len, struct onair_time now,
 	st->seq = (uint64_t)s->valuedouble;
 	if (persist_read(o, &st->show, now, boot_id, &st->rundown_hash, err, errlen) < 0)
 		goto out;
+	st->camera_tally = camera >= 0 ? camera_in(o, camera) : CUE_CAMERA_UNKNOWN;
 	rc = 0;
 out:
 	cJSON_Delete(o);

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cJSON.h>
+
+#include "../core/cue.h"
 #include "../core/show.h"
 #include "../core/view.h"
 
@@ -33,18 +36,19 @@ char *mqttmsg_cmd_encode(const struct show_cmd *cmd, const char *from, const cha
  * fields with both clocks and the boot id (as the state file has them),
  * then what a dashboard reads without computing it (malloc'd JSON). */
 char *mqttmsg_state_encode(const struct show_state *s, const struct show_view *v, const char *leader,
-			   const char *boot_id, uint32_t rundown_hash);
+			   const char *boot_id, uint32_t rundown_hash, const cJSON *sources);
 struct mqttmsg_state {
 	char leader[64];
 	char boot_id[64];
 	uint64_t seq;
 	struct show_state show;		/* on this box's clocks */
 	uint32_t rundown_hash;
+	enum cue_camera camera_tally;	/* the leader's sources on the camera asked for */
 };
 /* A state, parsed once: who sent it and the show it carries. -1 and a
  * reason when it is not a valid state. */
 int mqttmsg_state_decode(const char *payload, size_t len, struct onair_time now, const char *boot_id,
-			 struct mqttmsg_state *st, char *err, size_t errlen);
+			 long long camera, struct mqttmsg_state *st, char *err, size_t errlen);
 /* Home Assistant device discovery for the leader: tally, segment, title,
  * segment end (a timestamp HA counts down to), next and hold buttons, with
  * the node's status as availability (malloc'd JSON). */

@@ -91,6 +91,13 @@ void running_set_camera(void (*camera)(struct cue_output *out, struct onair_time
 	r.camera = camera;
 }
 
+void running_publish(void)
+{
+	running_redraw();
+	if (r.link.changed)
+		r.link.changed();
+}
+
 /* Would this command take the show from standby (or a finished show) on air? */
 static bool starts_show(const struct show_cmd *cmd)
 {

@@ -78,6 +78,9 @@ void running_set_gate(bool (*gate)(char *why, size_t len));
 void running_set_viewed(void (*viewed)(const struct show_view *v));
 /* A camera box's tally: laid over the outputs (a tally source). */
 void running_set_camera(void (*camera)(struct cue_output *out, struct onair_time now));
+/* Something the studio's state carries changed outside the show (a
+ * source's tally): outputs first, then the state to the studio. */
+void running_publish(void);
 void running_set_role(enum node_role role);
 
 /* Apply a command from any source; NULL when done, else the reason (in err). */

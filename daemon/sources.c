@@ -123,8 +123,8 @@ static void display_seen(void *ctx, const struct tsl_display *d)
 	slot->at = time_mono_ms();
 	if (changed) {
 		log_debug("source %s: %u %s \"%s\"", src->conf->name, d->index, tally_name(d->tally), d->text);
-		if (src->conf->camera == d->index)
-			running_redraw();
+		/* This box's lamp, and every camera box through the studio's state. */
+		running_publish();
 	}
 }
 

@@ -21,5 +21,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mqttmsg_state_peek(text, size, a, sizeof(a), b, sizeof(b), &seq, err, sizeof(err));
 	persist_decode(text, size, &s, now, "fuzz-boot", &hash, err, sizeof(err));
 	mqttmsg_status_peek(text, size, a, sizeof(a), b, sizeof(b));
+	{
+		static struct mqttmsg_state st;
+
+		/* The follower's one parse of a state, its camera's tally too. */
+		mqttmsg_state_decode(text, size, now, "fuzz-boot", 3, &st, err, sizeof(err));
+	}
 	return 0;
 }

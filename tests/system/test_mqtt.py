@@ -179,6 +179,37 @@ def followers_show_the_leaders_rhythm(tmp):
 
 
 @test
+def a_camera_box_takes_its_tally_from_the_leaders_switcher(tmp):
+    """The studio has one switcher connection, through the leader; a
+    follower on camera 3 shows camera 3's tally within one MQTT hop."""
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    port = u.getsockname()[1]
+    u.close()
+    b = Broker(tmp)
+    leader = node(tmp, b, "desk", "leader", "-o", "source.sw.type=tsl31",
+                  "-o", f"source.sw.listen=udp:127.0.0.1:{port}")
+    cam = node(tmp, b, "cam3", "follower", "-o", "node.camera=3")
+    try:
+        wait_for(lambda: link(cam) == "ok", 5, "never heard the leader")
+        # Nothing said of camera 3 yet: its own look, not red, not dark.
+        check(status(cam)["lamps"]["tally"] == "fast", status(cam)["lamps"])
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for bits, lamp in ((0x01, "on"), (0x02, "slow"), (0x00, "off")):
+            t0 = time.monotonic()
+            u.sendto(bytes([0x80 + 3, bits]) + b"CAM 3".ljust(16), ("127.0.0.1", port))
+            wait_for(lambda lamp=lamp: status(cam)["lamps"]["tally"] == lamp, 3, f"camera box never {lamp}")
+            check(time.monotonic() - t0 < 1, f"{lamp} took {time.monotonic() - t0:.2f} s")
+        state = json.loads(b.retained("onair/studio/state"))
+        check(state["sources"][0]["tally"] == {"3": "off"}, state.get("sources"))
+        # The leader's own tally still follows the show.
+        check(status(leader)["lamps"]["tally"] == "off", status(leader)["lamps"])
+    finally:
+        stop_all(leader, cam)
+        b.kill9()
+
+
+@test
 def broker_unreachable_at_start(tmp):
     b = Broker(tmp)
     b.kill9()

@@ -177,7 +177,12 @@ static void test_state_and_status_peek(void **state)
 	assert_int_equal(show_apply(&s, &r, &sc, &go, at_ms(0), &ev, err, sizeof(err)), 0);
 	cue_eval(&s, &r, &sc, &cc, at_ms(18000), &out);
 	view_build(&v, &s, &r, &sc, "evening sale", &out, at_ms(18000));
-	text = mqttmsg_state_encode(&s, &v, "desk", "b-1", rundown_hash(&r));
+	{
+		cJSON *sources = cJSON_Parse("[{\"name\":\"sw\",\"tally\":{\"3\":\"program\",\"4\":\"preview\"}}]");
+
+		text = mqttmsg_state_encode(&s, &v, "desk", "b-1", rundown_hash(&r), sources);
+		cJSON_Delete(sources);
+	}
 	assert_non_null(text);
 	assert_int_equal(mqttmsg_state_peek(text, strlen(text), leader, sizeof(leader), boot, sizeof(boot),
 					    &seq, err, sizeof(err)), 0);
@@ -189,8 +194,15 @@ static void test_state_and_status_peek(void **state)
 	assert_non_null(strstr(text, "\"notes\":\"greet; today's three deals\""));
 	assert_non_null(strstr(text, "\"cue\":\"wrapup\""));
 	assert_non_null(strstr(text, "\"display\":\"00:42\""));
-	assert_int_equal(mqttmsg_state_decode(text, strlen(text), at_ms(18000), "b-1", &st, err,
+	assert_int_equal(mqttmsg_state_decode(text, strlen(text), at_ms(18000), "b-1", 4, &st, err,
 					      sizeof(err)), 0);
+	assert_int_equal(st.camera_tally, CUE_CAMERA_PREVIEW);
+	assert_int_equal(mqttmsg_state_decode(text, strlen(text), at_ms(18000), "b-1", 3, &st, err,
+					      sizeof(err)), 0);
+	assert_int_equal(st.camera_tally, CUE_CAMERA_PROGRAM);
+	assert_int_equal(mqttmsg_state_decode(text, strlen(text), at_ms(18000), "b-1", 9, &st, err,
+					      sizeof(err)), 0);
+	assert_int_equal(st.camera_tally, CUE_CAMERA_UNKNOWN);
 	assert_string_equal(st.leader, "desk");
 	assert_int_equal(st.show.phase, SHOW_LIVE);
 	assert_int_equal(st.show.seg, 0);
@@ -199,7 +211,7 @@ static void test_state_and_status_peek(void **state)
 	assert_int_equal(st.show.live_start_mono, s.live_start_mono);
 	free(text);
 	assert_int_equal(mqttmsg_state_decode("{\"leader\":\"x\",\"boot_id\":\"b\",\"seq\":1}", 34,
-					      at_ms(0), "b-1", &st, err, sizeof(err)), -1);
+					      at_ms(0), "b-1", -1, &st, err, sizeof(err)), -1);
 	assert_int_equal(mqttmsg_state_peek("{\"leader\":\"x\"}", 14, leader, sizeof(leader), boot,
 					    sizeof(boot), &seq, err, sizeof(err)), -1);
 	assert_int_equal(mqttmsg_status_peek("{\"status\":\"offline\",\"role\":\"leader\"}", 36, status,
