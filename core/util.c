@@ -456,3 +456,24 @@ void boot_id_read(char *buf, size_t len)
 	str_copy(buf, id ? str_trim(id) : "", len);
 	free(id);
 }
+
+bool hostport_parse(const char *text, char *host, size_t hostlen, int *port)
+{
+	const char *colon = strrchr(text, ':');
+	size_t n;
+	long long v;
+
+	if (!colon || !int_parse(colon + 1, 1, 65535, &v))
+		return false;
+	n = (size_t)(colon - text);
+	if (n >= 2 && text[0] == '[' && text[n - 1] == ']') {
+		text++;
+		n -= 2;
+	}
+	if (n == 0 || n >= hostlen)
+		return false;
+	memcpy(host, text, n);
+	host[n] = '\0';
+	*port = (int)v;
+	return true;
+}

@@ -55,6 +55,9 @@ bool utf8_valid(const char *s, size_t len);
 /* True when s is well-formed UTF-8 (no overlong form, surrogate or value
  * past U+10FFFF), whatever control characters it holds. */
 bool utf8_wellformed(const char *s, size_t len);
+/* "ADDRESS:PORT" ("[::1]:8080" for IPv6) split into its address and port;
+ * false when it is not that. */
+bool hostport_parse(const char *text, char *host, size_t hostlen, int *port);
 /* Index of name in names (ASCII case ignored), or -1. */
 int str_index(const char *const *names, size_t count, const char *name);
 /* Edit distance, for "did you mean" suggestions. */

@@ -547,25 +547,10 @@ static struct source_conf *source_section(struct conf_ctx *x, const char *name)
 /* "udp:ADDR:PORT" or "tcp:ADDR:PORT" ("[::1]" for IPv6). */
 static bool listen_parse(const char *value, struct source_conf *src)
 {
-	const char *addr = value + 4, *colon = strrchr(value, ':');
-	long long port;
-	size_t n;
-
-	if ((strncmp(value, "udp:", 4) != 0 && strncmp(value, "tcp:", 4) != 0) || colon <= addr ||
-	    !int_parse(colon + 1, 1, 65535, &port))
+	if (strncmp(value, "udp:", 4) != 0 && strncmp(value, "tcp:", 4) != 0)
 		return false;
-	n = (size_t)(colon - addr);
-	if (*addr == '[' && n >= 2 && addr[n - 1] == ']') {
-		addr++;
-		n -= 2;
-	}
-	if (n == 0 || n >= sizeof(src->host))
-		return false;
-	memcpy(src->host, addr, n);
-	src->host[n] = '\0';
 	src->tcp = value[0] == 't';
-	src->port = (int)port;
-	return true;
+	return hostport_parse(value + 4, src->host, sizeof(src->host), &src->port);
 }
 
 static void source_key(struct conf_ctx *x, struct source_conf *src, const char *name, const char *value)
@@ -850,10 +835,10 @@ int conf_load(struct conf *c, const char *path, const char *const *overrides, in
 			diag_add(d, path, src->line, "[source.%s]: a 3.1 address is 0 to 126", src->name);
 	}
 	if (*c->web.listen) {
-		const char *colon = strrchr(c->web.listen, ':');
-		long long port;
+		char host[128];
+		int port;
 
-		if (!colon || colon == c->web.listen || !int_parse(colon + 1, 1, 65535, &port))
+		if (!hostport_parse(c->web.listen, host, sizeof(host), &port))
 			diag_add(d, path, 0, "web.listen \"%s\" must be ADDRESS:PORT (127.0.0.1:8080, "
 				 "0.0.0.0:8080, [::]:8080)", c->web.listen);
 	}

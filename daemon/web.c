@@ -667,7 +667,8 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 int web_init(void)
 {
 	const struct conf *c = running.conf;
-	char host[128], *colon;
+	char host[128], port[8];
+	int port_number;
 	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_PASSIVE, .ai_socktype = SOCK_STREAM }, *ai;
 	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
@@ -675,14 +676,10 @@ int web_init(void)
 
 	if (!*c->web.listen)
 		return 0;
-	str_copy(host, c->web.listen, sizeof(host));
-	colon = strrchr(host, ':');
-	*colon = '\0';
-	if (host[0] == '[' && colon[-1] == ']') {
-		colon[-1] = '\0';
-		memmove(host, host + 1, strlen(host));
-	}
-	if ((rc = getaddrinfo(host, colon + 1, &hints, &ai)) != 0) {
+	if (!hostport_parse(c->web.listen, host, sizeof(host), &port_number))
+		return -1;	/* refused by the config's check already */
+	snprintf(port, sizeof(port), "%d", port_number);
+	if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
 		log_warnx("web: listen %s: %s", c->web.listen, gai_strerror(rc));
 		return -1;
 	}

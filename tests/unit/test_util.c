@@ -107,9 +107,29 @@ static void test_int_and_bool(void **state)
 	assert_false(bool_parse("maybe", &b));
 }
 
+static void test_hostport(void **state)
+{
+	char host[16];
+	int port;
+
+	(void)state;
+	assert_true(hostport_parse("127.0.0.1:8080", host, sizeof(host), &port));
+	assert_string_equal(host, "127.0.0.1");
+	assert_int_equal(port, 8080);
+	assert_true(hostport_parse("[::1]:9", host, sizeof(host), &port));
+	assert_string_equal(host, "::1");
+	assert_false(hostport_parse("nope", host, sizeof(host), &port));
+	assert_false(hostport_parse(":80", host, sizeof(host), &port));
+	assert_false(hostport_parse("h:0", host, sizeof(host), &port));
+	assert_false(hostport_parse("h:65536", host, sizeof(host), &port));
+	assert_false(hostport_parse("[]:80", host, sizeof(host), &port));
+	assert_false(hostport_parse("a-very-long-host-name:80", host, sizeof(host), &port));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hostport),
 		cmocka_unit_test(test_durations_parse),
 		cmocka_unit_test(test_durations_format),
 		cmocka_unit_test(test_utf8),
