@@ -459,6 +459,42 @@ def storage_status(name):
     return json.loads(onairctl(name, "status", "--json").stdout)["storage"]
 
 
+def tsl_to_tally():
+    """A TSL 3.1 packet on loopback → the camera box's tally line changed
+    (console, stamped with CLOCK_MONOTONIC by stamp as python's monotonic
+    clock reads it). User space only: the qemu bench's trace clock is not
+    used for this one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    show = write("tsl.conf", "[show]\nsegment = 30:00 | s\n")
+    onaird("tsl", show, "-o", "device.console.mode=lines", "-o", "source.sw.type=tsl31",
+           "-o", f"source.sw.listen=udp:127.0.0.1:{port}", "-o", "source.sw.camera=1", stamped=True)
+    if not wait_ready("tsl"):
+        return
+    rounds = {"full": 400, "quick": 100, "smoke": 20}[MODE]
+    sends = []
+    for i in range(rounds):
+        on = i % 2 == 0
+        sends.append((time.monotonic_ns(), "tally on" if on else "tally off"))
+        u.sendto(bytes([0x81, 0x01 if on else 0x00]) + b"CAM 1".ljust(16), ("127.0.0.1", port))
+        time.sleep(0.02)
+    time.sleep(0.3)
+    lines = stamped_lines(os.path.join(tmp, "tsl.out"), "| tally ")
+    took, j = [], 0
+    for sent, want in sends:
+        while j < len(lines) and (lines[j][0] < sent or want not in lines[j][1]):
+            j += 1
+        if j < len(lines):
+            took.append((lines[j][0] - sent) / 1e6)
+    if len(took) < rounds * 0.95:
+        problems.append(f"tsl: {len(took)} of {rounds} packets changed the tally line")
+    figure("tsl_to_tally", "TSL 3.1 packet → camera tally line", "onair", "ms",
+           f"UDP on loopback to a [source] with camera = 1, {rounds} packets flipping program/off "
+           "20 ms apart; console line stamped with CLOCK_MONOTONIC", **stats([round(t, 3) for t in took]))
+
+
 def web_pages():
     """The anchor view in Debian's chromium (tests/web/bench.js)."""
     setup = subprocess.run([os.path.join(SRC, "tests", "web", "setup.sh"), BUILD], capture_output=True, text=True)
@@ -881,6 +917,7 @@ def main():
     wake = {"onair standalone idle": idle, "onair standalone counting": acc, **watched}
     wakeups(wake)
     slow_storage()
+    tsl_to_tally()
     if MODE != "smoke":
         web_pages()
     if MODE == "full":
