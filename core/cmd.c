@@ -48,6 +48,14 @@ static const struct cmd_entry {
 	{ "selftest", CMD_SELFTEST, 0, ARG_NONE, "selftest [--json]", "the pre-live checklist (exit 1 on FAIL)", NULL },
 };
 
+static const struct cmd_entry *entry_of(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cmd_table); i++)
+		if (strcmp(cmd_table[i].name, name) == 0)
+			return &cmd_table[i];
+	return NULL;
+}
+
 void cmd_usage(FILE *f)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(cmd_table); i++)
@@ -114,19 +122,18 @@ int cmd_parse(const char *line, size_t len, struct cmd_request *req, char *err, 
 		if (n == (int)ARRAY_SIZE(words))
 			BAD("too many words");
 		words[n++] = w;
-		/* An override's reason and a message are the rest of the line,
-		 * spaces and all. */
-		if ((n == 2 && strcmp(words[0], "start") == 0 && strcmp(w, "--override") == 0) ||
-		    (n == 1 && strcmp(words[0], "say") == 0)) {
+		if (n == 1)
+			c = entry_of(w);
+		/* A message, and an override's reason, are the rest of the line,
+		 * spaces and all: the table says which words take one. */
+		if (c && ((n == 1 && c->arg == ARG_MESSAGE) ||
+			  (n == 2 && c->arg == ARG_OVERRIDE && strcmp(w, "--override") == 0))) {
 			rest = save && *save ? str_trim(save) : NULL;
 			break;
 		}
 	}
 	if (n == 0)
 		BAD("empty request");
-	for (size_t i = 0; i < ARRAY_SIZE(cmd_table); i++)
-		if (strcmp(cmd_table[i].name, words[0]) == 0)
-			c = &cmd_table[i];
 	if (!c)
 		BAD("unknown command \"%.32s\"", words[0]);
 	str_copy(req->word, c->name, sizeof(req->word));

@@ -197,10 +197,10 @@ static enum cue_cond running_cond(const struct show_state *s, const struct rundo
 								    : seg->overrun_count;
 	bool held = s->phase == SHOW_HOLD;
 	enum rhythm_cue rhythm;
-	int quota, max;
+	int quota;
 
 	show_remaining(s, r, now.mono, &remaining);
-	quota = show_promo_quota(r, sc, s->seg, &max);
+	quota = show_promo_quota(r, sc, s->seg, NULL);
 	if (s->aux_total_ms) {
 		out->aux = true;
 		countdown(out, s->aux_end_mono, now.mono, false, false);

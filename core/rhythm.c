@@ -174,7 +174,7 @@ bool rhythm_tick(struct show_state *s, const struct rundown *r, const struct sho
 		 struct onair_time now, struct show_events *out)
 {
 	bool changed = false;
-	int quota, max;
+	int quota;
 
 	if (s->phase != SHOW_LIVE && s->phase != SHOW_HOLD)
 		return false;
@@ -199,7 +199,7 @@ bool rhythm_tick(struct show_state *s, const struct rundown *r, const struct sho
 		window_arm(s, r, c, now.mono);
 		changed = true;
 	}
-	quota = show_promo_quota(r, c, s->seg, &max);
+	quota = show_promo_quota(r, c, s->seg, NULL);
 	while (s->phase == SHOW_LIVE && s->run[s->seg].promo_due < quota &&
 	       now.mono >= promo_due(s, r, c, quota, s->run[s->seg].promo_due + 1)) {
 		s->run[s->seg].promo_due++;
@@ -241,22 +241,18 @@ int rhythm_apply(struct show_state *s, const struct rundown *r, const struct sho
 		 char *err, size_t errlen)
 {
 	bool running = s->phase == SHOW_LIVE || s->phase == SHOW_HOLD;
-	int quota, max;
+	int quota;
 
+	if ((cmd->kind == SHOW_CMD_INTERACTION || cmd->kind == SHOW_CMD_PROMO) && !running) {
+		snprintf(err, errlen, "no segment is running");
+		return -1;
+	}
 	switch (cmd->kind) {
 	case SHOW_CMD_INTERACTION:
-		if (!running) {
-			snprintf(err, errlen, "no segment is running");
-			return -1;
-		}
 		interaction_done(s, r, c, now, out);
 		return 0;
 	case SHOW_CMD_PROMO:
-		if (!running) {
-			snprintf(err, errlen, "no segment is running");
-			return -1;
-		}
-		quota = show_promo_quota(r, c, s->seg, &max);
+		quota = show_promo_quota(r, c, s->seg, NULL);
 		s->run[s->seg].promo_calls++;
 		s->promo_said_mono = now.mono;
 		show_emit(out, SHOW_EV_PROMO_SAID, s->seg, s->run[s->seg].promo_calls, quota);

@@ -53,11 +53,6 @@ static struct {
 	int n;
 } s;
 
-static const char *tally_name(enum tsl_tally t)
-{
-	return tsl_tally_name(t);
-}
-
 static void bad_packet(struct source *src, const char *why)
 {
 	int64_t now = time_mono_ms();
@@ -122,7 +117,7 @@ static void display_seen(void *ctx, const struct tsl_display *d)
 	str_copy(slot->text, d->text, sizeof(slot->text));
 	slot->at = time_mono_ms();
 	if (changed) {
-		log_debug("source %s: %u %s \"%s\"", src->conf->name, d->index, tally_name(d->tally), d->text);
+		log_debug("source %s: %u %s \"%s\"", src->conf->name, d->index, tsl_tally_name(d->tally), d->text);
 		/* This box's lamp, and every camera box through the studio's state. */
 		running_publish();
 	}
@@ -311,7 +306,7 @@ void sources_status_json(cJSON *o)
 		for (int d = 0; d < SOURCE_DISPLAYS; d++)
 			if (src->seen[d].at) {
 				snprintf(key, sizeof(key), "%u", src->seen[d].index);
-				cJSON_AddStringToObject(tally, key, tally_name(src->seen[d].tally));
+				cJSON_AddStringToObject(tally, key, tsl_tally_name(src->seen[d].tally));
 			}
 		if (src->conf->camera >= 0) {
 			cJSON_AddNumberToObject(j, "camera", (double)src->conf->camera);

@@ -86,7 +86,8 @@ async function main() {
     ctl("say", "加快节奏");
     await page.waitForFunction(() => !document.getElementById("message").hidden &&
       document.getElementById("message-text").textContent === "加快节奏", { timeout: 5000 });
-    check(true, "onairctl say shows the message on the anchor view");
+    check(await page.$eval("#message-text", (e) => e.textContent) === "加快节奏",
+      "onairctl say shows the message on the anchor view");
     await page.screenshot({ path: path.join(out, "anchor-1920x1080.png") });
     // CJK glyphs, not boxes: each character draws differently, and unlike a
     // character no font has.
@@ -107,7 +108,8 @@ async function main() {
       "Chinese renders as glyphs (fonts-noto-cjk), not boxes", JSON.stringify(glyphs));
     ctl("ack");
     await page.waitForFunction(() => document.getElementById("message").hidden, { timeout: 5000 });
-    check(true, "onairctl ack takes the message off the anchor view");
+    check(await page.$eval("#message", (e) => e.hidden) && JSON.parse(ctl("status", "--json")).message.acked,
+      "onairctl ack takes the message off the anchor view");
     // Markup in a message is text on the page, never markup.
     const hostile = '<img src=x onerror="document.title=1"><b>bold</b>';
     ctl("say", hostile);
