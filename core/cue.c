@@ -16,7 +16,8 @@ static const char *const cue_lamp_names[] = { "tally", "cue" };
 static const char *const cue_cond_names[] = {
 	"idle", "scheduled", "late", "preroll", "live", "promo", "interaction", "wrapup",
 	"danger", "overrun", "hold", "standby", "acked", "go", "attention", "ended",
-	"link_lost", "stale", "refused", "storage", "interaction_closing", "push", "message"
+	"link_lost", "stale", "refused", "storage", "interaction_closing", "push", "message",
+	"stream_down", "stream_live", "stream_unknown"
 };
 
 _Static_assert(ARRAY_SIZE(cue_cond_names) == CUE_COND_COUNT, "condition names");
@@ -80,6 +81,12 @@ void cue_conf_defaults(struct cue_conf *c)
 		[CUE_COND_REFUSED] = { CUE_ON, CUE_RED },
 		[CUE_COND_STORAGE] = { CUE_FAST, CUE_MAGENTA },
 		[CUE_COND_MESSAGE] = { CUE_FAST, CUE_YELLOW },
+		/* The stream against the show: the last looks no other
+		 * condition has. Steady yellow is near steady amber (wrap-up)
+		 * on a cheap RGB lamp; docs/cues.md says to change it there. */
+		[CUE_COND_STREAM_DOWN] = { CUE_ON, CUE_YELLOW },
+		[CUE_COND_STREAM_LIVE] = { CUE_SLOW, CUE_AMBER },
+		[CUE_COND_STREAM_UNKNOWN] = { CUE_ON, CUE_CYAN },
 	};
 
 	memset(c, 0, sizeof(*c));
@@ -306,13 +313,27 @@ void cue_eval(const struct show_state *s, const struct rundown *r, const struct 
 	out->cond = cond;
 	lamp_set(&out->lamp[CUE_LAMP_TALLY], c->tally_look[s->phase], c, now, &out->next);
 	lamp_set(&out->lamp[CUE_LAMP_CUE], c->cue_look[cond], c, now, &out->next);
+	out->onair = out->lamp[CUE_LAMP_TALLY].pattern != CUE_OFF;
 	if (out->next <= now.mono)
 		out->next = now.mono + 1;
 }
 
+void cue_set_lamp(struct cue_output *out, enum cue_lamp_id lamp, struct cue_look look, const struct cue_conf *c,
+		  struct onair_time now)
+{
+	lamp_set(&out->lamp[lamp], look, c, now, &out->next);
+}
+
+void cue_set_cond(struct cue_output *out, enum cue_cond cond, const struct cue_conf *c, struct onair_time now)
+{
+	out->cond = cond;
+	lamp_set(&out->lamp[CUE_LAMP_CUE], c->cue_look[cond], c, now, &out->next);
+}
+
 bool cue_output_differs(const struct cue_output *a, const struct cue_output *b)
 {
-	if (a->cond != b->cond || a->aux != b->aux || strcmp(a->countdown, b->countdown) != 0)
+	if (a->cond != b->cond || a->aux != b->aux || a->onair != b->onair ||
+	    strcmp(a->countdown, b->countdown) != 0)
 		return true;
 	for (int i = 0; i < CUE_LAMP_COUNT; i++)
 		if (a->lamp[i].pattern != b->lamp[i].pattern || a->lamp[i].colour != b->lamp[i].colour ||

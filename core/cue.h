@@ -25,7 +25,8 @@ enum cue_cond {
 	CUE_COND_PROMO, CUE_COND_INTERACTION, CUE_COND_WRAPUP, CUE_COND_DANGER,
 	CUE_COND_OVERRUN, CUE_COND_HOLD, CUE_COND_STANDBY, CUE_COND_ACKED, CUE_COND_GO,
 	CUE_COND_ATTENTION, CUE_COND_ENDED, CUE_COND_LINK_LOST, CUE_COND_STALE, CUE_COND_REFUSED,
-	CUE_COND_STORAGE, CUE_COND_INTERACTION_CLOSING, CUE_COND_PUSH, CUE_COND_MESSAGE, CUE_COND_COUNT
+	CUE_COND_STORAGE, CUE_COND_INTERACTION_CLOSING, CUE_COND_PUSH, CUE_COND_MESSAGE,
+	CUE_COND_STREAM_DOWN, CUE_COND_STREAM_LIVE, CUE_COND_STREAM_UNKNOWN, CUE_COND_COUNT
 };
 
 struct cue_look {
@@ -61,6 +62,7 @@ struct cue_output {
 	bool counting;			/* countdown is a live figure */
 	int64_t countdown_ms;		/* the figure shown, negative on overrun */
 	bool aux;			/* an aux countdown has the display */
+	bool onair;			/* the ON AIR lamp: the show's tally, or the stream's truth */
 	int64_t next;			/* monotonic moment the output next changes */
 };
 
@@ -89,6 +91,11 @@ void cue_apply_storage(struct cue_output *out, const struct cue_conf *c, struct 
 void cue_apply_camera(struct cue_output *out, enum cue_camera cam, const struct cue_conf *c,
 		      struct onair_time now);
 const char *cue_camera_name(enum cue_camera cam);
+/* One lamp to a look, or the cue light to a condition's look, at now
+ * (for the overlays). */
+void cue_set_lamp(struct cue_output *out, enum cue_lamp_id lamp, struct cue_look look, const struct cue_conf *c,
+		  struct onair_time now);
+void cue_set_cond(struct cue_output *out, enum cue_cond cond, const struct cue_conf *c, struct onair_time now);
 /* True when the two outputs would look different to a person. */
 bool cue_output_differs(const struct cue_output *a, const struct cue_output *b);
 

@@ -477,3 +477,15 @@ bool hostport_parse(const char *text, char *host, size_t hostlen, int *port)
 	*port = (int)v;
 	return true;
 }
+
+char *secret_read(const char *path, unsigned int *mode)
+{
+	struct stat st;
+	size_t len;
+	char *text = file_read(path, 4096, &len);
+
+	*mode = text && stat(path, &st) == 0 ? (unsigned int)(st.st_mode & 0777) : 0;
+	if (text)
+		text[strcspn(text, "\r\n")] = '\0';
+	return text;
+}

@@ -70,6 +70,9 @@ bool bool_parse(const char *text, bool *out);
 /* Read a whole file (at most max bytes) into a NUL-terminated buffer. */
 char *file_read(const char *path, size_t max, size_t *len);
 /* Replace path atomically: write a temporary file, fsync, rename, fsync dir. */
+/* A one-line secret (a password file): its first line, NULL with errno;
+ * *mode is the file's permission bits, to warn when others may read it. */
+char *secret_read(const char *path, unsigned int *mode);
 int file_write_atomic(const char *path, const char *data, size_t len);
 /* Create a directory and its parents with the given mode. */
 int dir_create(const char *path, unsigned int mode);

@@ -263,6 +263,6 @@ static bool gate(char *why, size_t len)
 
 void checkrun_init(void)
 {
-	running_set_updated(schedule);
+	running_set_updated(0, schedule);
 	running_set_gate(gate);
 }

@@ -22,7 +22,7 @@
 enum conf_type {
 	T_STRING, T_PATH, T_SOCKET, T_DURATION, T_DURATION_MS, T_BOOL, T_LOGLEVEL, T_LOOK,
 	T_START, T_OVERRUN, T_SEGMENT, T_INT, T_ROLE, T_NAME, T_WINDOW, T_PROMO, T_TIME_OF_DAY,
-	T_REQUIRED, T_CANNED
+	T_REQUIRED, T_CANNED, T_ONAIR, T_UNKNOWN
 };
 
 struct conf_key {
@@ -54,6 +54,9 @@ static const struct conf_key conf_keys[] = {
 	K("show", "attention_time", T_DURATION, show.attention_ms, 1000, 600000),
 	K("show", "message_time", T_DURATION, show.message_ms, 5000, 3600000),
 	K("show", "end", T_TIME_OF_DAY, end, 0, 0),
+	K("show", "onair", T_ONAIR, truth.mode, 0, 0),
+	K("show", "stream_grace", T_DURATION, truth.grace_ms, 0, 600000),
+	K("show", "onair_unknown", T_UNKNOWN, truth.unknown_dark, 0, 0),
 	K("cue", "wrapup", T_DURATION, show.wrapup_ms, 0, 3600000),
 	K("cue", "danger", T_DURATION, show.danger_ms, 0, 3600000),
 	K("cue", "interaction", T_WINDOW, show.interaction_open_ms, 0, 24 * 3600000LL),
@@ -87,6 +90,9 @@ static const struct conf_key conf_keys[] = {
 	LOOK("stale", cue.cue_look[CUE_COND_STALE]),
 	LOOK("refused", cue.cue_look[CUE_COND_REFUSED]),
 	LOOK("storage", cue.cue_look[CUE_COND_STORAGE]),
+	LOOK("stream_down", cue.cue_look[CUE_COND_STREAM_DOWN]),
+	LOOK("stream_live", cue.cue_look[CUE_COND_STREAM_LIVE]),
+	LOOK("stream_unknown", cue.cue_look[CUE_COND_STREAM_UNKNOWN]),
 	LOOK("tally_standby", cue.tally_look[SHOW_STANDBY]),
 	LOOK("tally_preroll", cue.tally_look[SHOW_PREROLL]),
 	LOOK("tally_live", cue.tally_look[SHOW_LIVE]),
@@ -199,6 +205,7 @@ void conf_defaults(struct conf *c)
 	c->show.reminder_ms = 20000;
 	c->show.promo_spacing_ms = 30000;
 	c->show.message_ms = 120000;
+	c->truth.grace_ms = 5000;
 	str_copy(c->web.root, DATADIR "/onair/web", sizeof(c->web.root));
 	str_copy(c->web.language, "both", sizeof(c->web.language));
 	cue_conf_defaults(&c->cue);
@@ -409,6 +416,21 @@ static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *
 			diag_add(x->in.d, x->in.path, x->in.line, "%s.%s must be yes, no or auto",
 				 k->section, k->name);
 		return;
+	case T_ONAIR: {
+		int m = onair_mode_parse(value);
+
+		if (m < 0)
+			diag_add(x->in.d, x->in.path, x->in.line, "show.onair must be show, stream or both");
+		else
+			*(enum onair_mode *)field = (enum onair_mode)m;
+		return;
+	}
+	case T_UNKNOWN:
+		if (strcmp(value, "off") == 0 || strcmp(value, "show") == 0)
+			*(bool *)field = value[0] == 'o';
+		else
+			diag_add(x->in.d, x->in.path, x->in.line, "show.onair_unknown must be show or off");
+		return;
 	case T_OVERRUN:
 		if (strcasecmp(value, "count") == 0)
 			*(bool *)field = true;
@@ -515,7 +537,7 @@ static void device_key(struct conf_ctx *x, struct conf_device *dev, const char *
 	dev->kv[i].line = x->in.line;
 }
 
-static const char *const source_type_names[] = { "", "tsl31", "tsl5" };
+static const char *const source_type_names[] = { "", "tsl31", "tsl5", "obs" };
 
 const char *source_type_name(enum source_type t)
 {
@@ -544,9 +566,16 @@ static struct source_conf *source_section(struct conf_ctx *x, const char *name)
 	return &c->source[c->nsources++];
 }
 
-/* "udp:ADDR:PORT" or "tcp:ADDR:PORT" ("[::1]" for IPv6). */
+/* "udp:ADDR:PORT" or "tcp:ADDR:PORT" ("[::1]" for IPv6); OBS is reached
+ * at "ADDR:PORT" (or "ws://ADDR:PORT", as OBS's own dialog shows it). */
 static bool listen_parse(const char *value, struct source_conf *src)
 {
+	if (src->type == SOURCE_OBS) {
+		src->tcp = true;
+		if (strncmp(value, "ws://", 5) == 0)
+			value += 5;
+		return hostport_parse(value, src->host, sizeof(src->host), &src->port);
+	}
 	if (strncmp(value, "udp:", 4) != 0 && strncmp(value, "tcp:", 4) != 0)
 		return false;
 	src->tcp = value[0] == 't';
@@ -555,21 +584,51 @@ static bool listen_parse(const char *value, struct source_conf *src)
 
 static void source_key(struct conf_ctx *x, struct source_conf *src, const char *name, const char *value)
 {
-	static const char *const keys[] = { "type", "listen", "camera", "program_tally", "preview_tally", NULL };
+	static const char *const keys[] = { "type", "listen", "connect", "camera", "program_tally",
+					    "preview_tally", "password_file", "scene", NULL };
 	long long v;
 
 	if (strcmp(name, "type") == 0) {
-		int t = str_index(source_type_names + 1, 2, value);
+		int t = str_index(source_type_names + 1, 3, value);
 
 		if (t < 0)
-			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] type must be tsl31 or tsl5 "
-				 "(obs is not built yet)", src->name);
+			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] type must be tsl31, tsl5 or obs",
+				 src->name);
 		else
 			src->type = (enum source_type)(t + 1);
-	} else if (strcmp(name, "listen") == 0) {
-		if (!listen_parse(value, src))
-			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] listen \"%s\" must be "
-				 "udp:ADDRESS:PORT or tcp:ADDRESS:PORT", src->name, value);
+	} else if (strcmp(name, "listen") == 0 || strcmp(name, "connect") == 0) {
+		if ((strcmp(name, "connect") == 0) != (src->type == SOURCE_OBS))
+			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] %s: a TSL source listens "
+				 "(listen =), OBS is connected to (connect =), after type =", src->name, name);
+		else if (!listen_parse(value, src))
+			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] %s \"%s\" must be %s", src->name,
+				 name, value, src->type == SOURCE_OBS ? "ADDRESS:PORT (127.0.0.1:4455)" :
+				 "udp:ADDRESS:PORT or tcp:ADDRESS:PORT");
+	} else if (strcmp(name, "password_file") == 0) {
+		str_copy(src->password_file, value, sizeof(src->password_file));
+	} else if (strcmp(name, "scene") == 0) {
+		const char *bar = strchr(value, '|');
+		char num[24];
+
+		if (!bar || (size_t)(bar - value) >= sizeof(num)) {
+			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] scene \"%s\" must be "
+				 "CAMERA | SCENE NAME (1 | Camera 1)", src->name, value);
+			return;
+		}
+		memcpy(num, value, (size_t)(bar - value));
+		num[bar - value] = '\0';
+		if (!int_parse(str_trim(num), 0, 65535, &v) || !*str_trim((char *)bar + 1) ||
+		    strlen(str_trim((char *)bar + 1)) >= sizeof(src->scene[0].name))
+			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] scene \"%s\": the camera is 0 "
+				 "to 65535 and the scene's name 1 to 127 bytes", src->name, value);
+		else if (src->nscenes >= SOURCE_SCENES_MAX)
+			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s]: at most %d scenes", src->name,
+				 SOURCE_SCENES_MAX);
+		else {
+			src->scene[src->nscenes].camera = v;
+			str_copy(src->scene[src->nscenes++].name, str_trim((char *)bar + 1),
+				 sizeof(src->scene[0].name));
+		}
 	} else if (strcmp(name, "camera") == 0) {
 		if (!int_parse(value, 0, 65535, &v))
 			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] camera must be the tally "
@@ -823,13 +882,18 @@ int conf_load(struct conf *c, const char *path, const char *const *overrides, in
 		struct source_conf *src = &c->source[i];
 
 		if (src->type == SOURCE_NONE)
-			diag_add(d, path, src->line, "[source.%s] has no type (tsl31 or tsl5)", src->name);
+			diag_add(d, path, src->line, "[source.%s] has no type (tsl31, tsl5 or obs)", src->name);
 		if (!src->port) {
-			/* The listeners bind where configured; loopback unless told. */
+			/* The listeners bind where configured; loopback unless told.
+			 * 4455 is obs-websocket 5's own default. */
 			str_copy(src->host, "127.0.0.1", sizeof(src->host));
-			src->port = src->type == SOURCE_TSL31 ? 8900 : 8901;
+			src->port = src->type == SOURCE_TSL31 ? 8900 : src->type == SOURCE_OBS ? 4455 : 8901;
+			src->tcp = src->type == SOURCE_OBS;
 		}
-		if (src->tcp && src->type != SOURCE_TSL5)
+		if (src->type != SOURCE_OBS && (src->nscenes || *src->password_file))
+			diag_add(d, path, src->line, "[source.%s]: scene and password_file are for type = obs",
+				 src->name);
+		if (src->tcp && src->type == SOURCE_TSL31)
 			diag_add(d, path, src->line, "[source.%s]: TSL 3.1 is UDP only", src->name);
 		if (src->type == SOURCE_TSL31 && src->camera > 126)
 			diag_add(d, path, src->line, "[source.%s]: a 3.1 address is 0 to 126", src->name);
@@ -1006,6 +1070,12 @@ void conf_dump(const struct conf *c, FILE *f)
 		case T_OVERRUN:
 			fprintf(f, "%s = %s\n", k->name, *(const bool *)field ? "count" : "stop");
 			break;
+		case T_ONAIR:
+			fprintf(f, "%s = %s\n", k->name, onair_mode_name(*(const enum onair_mode *)field));
+			break;
+		case T_UNKNOWN:
+			fprintf(f, "%s = %s\n", k->name, *(const bool *)field ? "off" : "show");
+			break;
 		case T_WINDOW:
 			if (c->show.interaction_close_ms > c->show.interaction_open_ms)
 				fprintf(f, "%s = %lld-%lld\n", k->name, (long long)(c->show.interaction_open_ms / 1000),
@@ -1072,9 +1142,17 @@ void conf_dump(const struct conf *c, FILE *f)
 		const struct source_conf *src = &c->source[i];
 		bool v6 = strchr(src->host, ':') != NULL;
 
-		fprintf(f, "\n[source.%s]\ntype = %s\nlisten = %s:%s%s%s:%d\n", src->name,
-			source_type_name(src->type), src->tcp ? "tcp" : "udp", v6 ? "[" : "", src->host,
-			v6 ? "]" : "", src->port);
+		if (src->type == SOURCE_OBS)
+			fprintf(f, "\n[source.%s]\ntype = obs\nconnect = %s%s%s:%d\n", src->name, v6 ? "[" : "",
+				src->host, v6 ? "]" : "", src->port);
+		else
+			fprintf(f, "\n[source.%s]\ntype = %s\nlisten = %s:%s%s%s:%d\n", src->name,
+				source_type_name(src->type), src->tcp ? "tcp" : "udp", v6 ? "[" : "", src->host,
+				v6 ? "]" : "", src->port);
+		if (*src->password_file)
+			fprintf(f, "password_file = %s\n", src->password_file);
+		for (int k = 0; k < src->nscenes; k++)
+			fprintf(f, "scene = %lld | %s\n", src->scene[k].camera, src->scene[k].name);
 		if (src->camera >= 0)
 			fprintf(f, "camera = %lld\n", src->camera);
 		if (src->type == SOURCE_TSL31)

@@ -11,6 +11,7 @@
 #include "../core/cue.h"
 #include "../core/rundown.h"
 #include "../core/show.h"
+#include "../core/truth.h"
 
 #define CONF_MAX_DEVICES 16
 #define CONF_MAX_OVERRIDES 64
@@ -20,7 +21,12 @@ enum node_role { NODE_STANDALONE, NODE_LEADER, NODE_FOLLOWER };
 /* Tally sources: a vision switcher telling which camera is on program
  * and preview (docs/sources.md). */
 #define CONF_MAX_SOURCES 4
-enum source_type { SOURCE_NONE, SOURCE_TSL31, SOURCE_TSL5 };
+enum source_type { SOURCE_NONE, SOURCE_TSL31, SOURCE_TSL5, SOURCE_OBS };
+#define SOURCE_SCENES_MAX 16
+struct source_scene {
+	long long camera;
+	char name[128];
+};
 struct source_conf {
 	char name[32];
 	enum source_type type;
@@ -29,6 +35,9 @@ struct source_conf {
 	int port;
 	long long camera;		/* the index whose tally this box's lamp shows; -1 none */
 	int program_bit, preview_bit;	/* 3.1: which tally bit (1–4) means what */
+	char password_file[PATH_MAX];	/* obs: the obs-websocket password */
+	int nscenes;			/* obs: scene = N | NAME, camera N is on air in NAME */
+	struct source_scene scene[SOURCE_SCENES_MAX];
 	int line;			/* the [source.NAME] header */
 };
 
@@ -97,6 +106,7 @@ struct conf {
 	char end[16];			/* the show's planned end, "HH:MM[:SS]"; "" from the rundown */
 	struct show_conf show;		/* schedule_wall is filled by conf_schedule() */
 	struct cue_conf cue;
+	struct truth_conf truth;	/* what ON AIR follows ([show] onair) */
 	struct rundown rundown;
 	int ndevices;
 	struct conf_device device[CONF_MAX_DEVICES];
@@ -129,7 +139,7 @@ int64_t conf_schedule(const struct conf *c, int64_t now_wall);
 int64_t conf_show_end(const struct conf *c, int64_t from_wall);
 /* Rules that cannot be met (path:line: text), for --check and the log. */
 void conf_warnings(const struct conf *c, struct diag *w);
-/* "tsl31", "tsl5" */
+/* "tsl31", "tsl5", "obs" */
 const char *source_type_name(enum source_type t);
 /* The text of a canned message ([web] message = KEY | TEXT), or NULL. */
 const char *conf_canned(const struct conf *c, const char *key);

@@ -43,15 +43,11 @@ int mosq_load(char *err, size_t errlen)
 
 static char *read_password(const char *path)
 {
-	struct stat st;
-	size_t len;
-	char *text = file_read(path, 4096, &len);
+	unsigned int mode;
+	char *text = secret_read(path, &mode);
 
-	if (text && stat(path, &st) == 0 && (st.st_mode & 077))
-		log_warnx("mqtt: %s can be read by others than its owner (mode %03o): chmod 0400 it",
-			  path, (unsigned)(st.st_mode & 0777));
-	if (text)
-		text[strcspn(text, "\r\n")] = '\0';
+	if (mode & 077)
+		log_warnx("mqtt: %s can be read by others than its owner (mode %03o): chmod 0400 it", path, mode);
 	return text;
 }
 

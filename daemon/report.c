@@ -26,6 +26,7 @@ struct review_seg {
 	int promo_calls, promo_quota, promo_due, promo_ignored;
 	bool promo_waiting;		/* the latest call came due and is not said yet */
 	int interactions, missed, interaction_due;
+	int64_t outage_ms;		/* on the air with the stream down or unknown */
 	char by[32];
 };
 
@@ -63,10 +64,13 @@ struct review {
 		bool acked, expired;
 	} message[REVIEW_MESSAGES];
 	int bad;
+	/* The stream against the show (a tally source that tells it). */
+	int current_seg, outage_seg, noutages, ndisagreements;
+	int64_t outage_from, outage_total;
 	struct report_buf {
 		char *text;
 		size_t len, cap;
-	} presses, overrides;
+	} presses, overrides, stream;
 };
 
 static void put(struct report_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -154,6 +158,46 @@ static void add_dot(struct review *rv, int64_t wall, int seg, bool interaction)
 		rv->dot[rv->ndots++] = (struct review_dot){ wall, seg, interaction };
 }
 
+/* The open outage up to wall goes to the segment it happened in. */
+static void outage_cut(struct review *rv, int64_t wall)
+{
+	int64_t ms;
+
+	if (!rv->outage_from || wall < rv->outage_from)
+		return;
+	ms = wall - rv->outage_from;
+	if (rv->outage_seg >= 0 && rv->outage_seg < RUNDOWN_MAX_SEGMENTS)
+		rv->seg[rv->outage_seg].outage_ms += ms;
+	rv->outage_total += ms;
+	rv->outage_from = wall;
+}
+
+static void take_stream(struct review *rv, const char *ev, const cJSON *o, int64_t wall)
+{
+	if (strcmp(ev, "segment_start") == 0 || strcmp(ev, "segment_end") == 0) {
+		outage_cut(rv, wall);
+		rv->current_seg = ev[8] == 's' ? (int)(json_ms(o, "segment") - 1) : -1;
+		rv->outage_seg = rv->current_seg;
+	} else if (strcmp(ev, "outage") == 0) {
+		if (!rv->outage_from)
+			rv->noutages++;
+		outage_cut(rv, wall);
+		rv->outage_from = wall;
+		rv->outage_seg = rv->current_seg;
+		put(&rv->stream, "  %s outage begins (the stream is %s)\n", json_str(o, "time"),
+		    json_str(o, "detail"));
+	} else if (strcmp(ev, "outage_end") == 0) {
+		outage_cut(rv, wall);
+		rv->outage_from = 0;
+		put(&rv->stream, "  %s outage ends (%s)\n", json_str(o, "time"), json_str(o, "detail"));
+	} else if (strcmp(ev, "disagreement") == 0) {
+		rv->ndisagreements++;
+		put(&rv->stream, "  %s disagreement: %s\n", json_str(o, "time"), json_str(o, "detail"));
+	} else if (strcmp(ev, "disagreement_end") == 0) {
+		put(&rv->stream, "  %s agreed again (%s over)\n", json_str(o, "time"), json_str(o, "detail"));
+	}
+}
+
 static void take_event(struct review *rv, const cJSON *o)
 {
 	const char *ev = json_str(o, "event"), *src = json_str(o, "source");
@@ -162,6 +206,7 @@ static void take_event(struct review *rv, const cJSON *o)
 
 	if (wall > rv->last_wall)
 		rv->last_wall = wall;
+	take_stream(rv, ev, o, wall);
 	if (strcmp(ev, "rundown") == 0) {
 		take_rundown(rv, o);
 		return;
@@ -275,6 +320,7 @@ static struct review *review_read(const char *text, size_t len)
 
 	if (!rv)
 		return NULL;
+	rv->current_seg = rv->outage_seg = -1;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -287,6 +333,8 @@ static struct review *review_read(const char *text, size_t len)
 			rv->bad += n > 0;
 		cJSON_Delete(o);
 	}
+	/* An outage still open when the log stops lasted to its last line. */
+	outage_cut(rv, rv->end_wall ? rv->end_wall : rv->last_wall);
 	/* The stretch from the last interaction to the end counts too. */
 	if (rv->end_wall && rv->last_interaction_wall)
 		interaction_gap(rv, rv->end_wall);
@@ -473,6 +521,16 @@ static void write_text(struct report_buf *b, const struct review *rv)
 	}
 	if (rv->overrides.text)
 		put(b, "\nWent live past the self-test gate:\n%s", rv->overrides.text);
+	if (rv->stream.text) {
+		put(b, "\nThe stream: %d outage%s, %.1f s on the air with the stream down or unknown; "
+		    "%d disagreement%s with the show\n", rv->noutages, rv->noutages == 1 ? "" : "s",
+		    rv->outage_total / 1000.0, rv->ndisagreements, rv->ndisagreements == 1 ? "" : "s");
+		for (int i = 0; i < rv->nseg; i++)
+			if (rv->seg[i].outage_ms)
+				put(b, "  segment %d \"%s\": %.1f s of outage\n", i + 1, rv->seg[i].title,
+				    rv->seg[i].outage_ms / 1000.0);
+		put(b, "%s", rv->stream.text);
+	}
 	if (rv->bad)
 		put(b, "(%d unreadable log line%s skipped)\n", rv->bad, rv->bad == 1 ? "" : "s");
 	put(b, "\nWho pressed what (time,source,who,event,segment,reason or word):\n%s",
@@ -496,7 +554,7 @@ static void write_csv(struct report_buf *b, const struct review *rv)
 {
 	put(b, "segment,title,planned_s,actual_s,diff_s,holds,held_s,extended_s,started_by,kind,status,"
 	    "promo_calls,promo_quota,interactions,interactions_missed,reminders_shown,reminders_acted,"
-	    "reminders_ignored,marks\n");
+	    "reminders_ignored,marks,outage_s\n");
 	for (int i = 0; i < rv->nseg; i++) {
 		const struct review_seg *s = &rv->seg[i];
 		int marks = 0;
@@ -511,9 +569,9 @@ static void write_csv(struct report_buf *b, const struct review *rv)
 		    s->ended ? diff_of(s) / 1000.0 : 0.0, s->holds, s->held / 1000.0, s->extended / 1000.0,
 		    s->by);
 		put_csv_text(b, s->kind);
-		put(b, ",%s,%d,%d,%d,%d,%d,%d,%d,%d\n", seg_status(rv, i), s->promo_calls, s->promo_quota,
+		put(b, ",%s,%d,%d,%d,%d,%d,%d,%d,%d,%.1f\n", seg_status(rv, i), s->promo_calls, s->promo_quota,
 		    s->interactions, s->missed, reminders_shown(s),
-		    reminders_shown(s) - reminders_ignored(s), reminders_ignored(s), marks);
+		    reminders_shown(s) - reminders_ignored(s), reminders_ignored(s), marks, s->outage_ms / 1000.0);
 	}
 }
 
@@ -666,6 +724,7 @@ char *report_build(const char *text, size_t len, enum report_format format)
 		write_text(&b, rv);
 	free(rv->presses.text);
 	free(rv->overrides.text);
+	free(rv->stream.text);
 	free(rv);
 	if (!b.text)
 		put(&b, "%s", "");

@@ -19,7 +19,7 @@ struct running running = { .log.fd = -1 };
 static struct {
 	struct running_args args;
 	struct running_link link;
-	void (*updated)(struct onair_time now);
+	void (*updated[2])(struct onair_time now);
 	bool (*gate)(char *why, size_t len);
 	void (*viewed)(const struct show_view *v);
 	void (*camera)(struct cue_output *out, struct onair_time now);
@@ -71,9 +71,9 @@ void running_set_link(const struct running_link *link)
 	r.link = *link;
 }
 
-void running_set_updated(void (*updated)(struct onair_time now))
+void running_set_updated(int slot, void (*updated)(struct onair_time now))
 {
-	r.updated = updated;
+	r.updated[slot] = updated;
 }
 
 void running_set_gate(bool (*gate)(char *why, size_t len))
@@ -248,8 +248,9 @@ static void after_change(struct onair_time now, const struct show_events *timed,
 	if (changed && ((!journaled && running.role != NODE_FOLLOWER) || running.show.phase == SHOW_ENDED ||
 			now.mono - r.checkpoint_mono >= CHECKPOINT_MS))
 		save_state(now);
-	if (r.updated)
-		r.updated(now);
+	for (size_t i = 0; i < ARRAY_SIZE(r.updated); i++)
+		if (r.updated[i])
+			r.updated[i](now);
 }
 
 void running_update(void)

@@ -68,8 +68,9 @@ void running_start(void);
 void running_stop(void);
 void running_fini(void);
 void running_set_link(const struct running_link *link);
-/* Called after every update with its moment (the self-test's schedule). */
-void running_set_updated(void (*updated)(struct onair_time now));
+/* Called after every update with its moment, after the outputs: slot 0
+ * the self-test's schedule, slot 1 the sources' record of the stream. */
+void running_set_updated(int slot, void (*updated)(struct onair_time now));
 /* The gate before going live: false and why while a show may not start
  * (start --override goes past it, logged). */
 void running_set_gate(bool (*gate)(char *why, size_t len));

@@ -13,8 +13,10 @@
 
 #include "../core/log.h"
 #include "../core/loop.h"
+#include "../core/truth.h"
 #include "../core/tsl.h"
 #include "running.h"
+#include "source_obs.h"
 #include "sources.h"
 
 #define SOURCE_DISPLAYS 128	/* indexes remembered per source */
@@ -46,11 +48,25 @@ struct source {
 	int64_t bad_logged_mono;
 	char last_error[160];
 	bool heard;
+	struct obs_source *obs;		/* type = obs */
 };
+
+/* A change of the truth, written after the outputs (outputs first,
+ * storage after). */
+struct truth_note {
+	char what[24], detail[160];
+	struct onair_time at;
+};
+#define TRUTH_NOTES 8
 
 static struct {
 	struct source src[CONF_MAX_SOURCES];
 	int n;
+	struct truth truth;
+	int64_t truth_next;
+	struct loop_timer *truth_timer;
+	struct truth_note note[TRUTH_NOTES];
+	int nnotes;
 } s;
 
 static void bad_packet(struct source *src, const char *why)
@@ -71,6 +87,8 @@ static void bad_packet(struct source *src, const char *why)
 /* The camera this box is on, as the switcher last said. */
 static enum cue_camera camera_state(const struct source *src)
 {
+	if (src->obs)
+		return obs_source_camera(src->obs, src->conf->camera);
 	for (int i = 0; i < SOURCE_DISPLAYS; i++)
 		if (src->seen[i].at && src->seen[i].index == src->conf->camera) {
 			switch (src->seen[i].tally) {
@@ -86,13 +104,89 @@ static enum cue_camera camera_state(const struct source *src)
 	return CUE_CAMERA_UNKNOWN;
 }
 
-static void camera_overlay(struct cue_output *out, struct onair_time now)
+/* The stream as the first source that tells it (OBS) says. */
+static enum stream_fact stream_now(void)
 {
+	for (int i = 0; i < s.n; i++)
+		if (s.src[i].obs)
+			return obs_source_stream(s.src[i].obs);
+	return STREAM_NONE;
+}
+
+static void note(const char *what, const char *detail, struct onair_time now)
+{
+	if (s.nnotes < TRUTH_NOTES) {
+		str_copy(s.note[s.nnotes].what, what, sizeof(s.note[0].what));
+		str_copy(s.note[s.nnotes].detail, detail, sizeof(s.note[0].detail));
+		s.note[s.nnotes++].at = now;
+	}
+}
+
+static void truth_now(struct onair_time now)
+{
+	static const char *const meaning[] = {
+		"", "the show is live and the stream is not", "the stream is live and the show is not",
+	};
+	struct truth_change ch;
+	enum show_phase phase = running.show.phase;
+
+	s.truth_next = truth_update(&s.truth, &running.conf->truth, stream_now(), phase, now.mono, &ch);
+	if (ch.ended != AGREE)
+		note("disagreement_end", disagreement_name(ch.ended), now);
+	if (ch.began != AGREE) {
+		note("disagreement", disagreement_name(ch.began), now);
+		log_warnx("stream: %s (%s)", meaning[ch.began], disagreement_name(ch.began));
+	}
+	if (ch.outage_began)
+		note("outage", stream_fact_name(s.truth.stream), now);
+	if (ch.outage_ended)
+		note("outage_end", phase == SHOW_LIVE || phase == SHOW_HOLD ? "stream back" : "show off the air", now);
+}
+
+/* What the sources lay over the show: the stream's truth on ON AIR and
+ * the cue light, then a camera box's tally. */
+static void sources_overlay(struct cue_output *out, struct onair_time now)
+{
+	truth_now(now);
+	truth_apply(out, &s.truth, &running.conf->truth, running.show.phase, &running.conf->cue, now);
+	if (s.truth_next < out->next)
+		out->next = s.truth_next;
 	for (int i = 0; i < s.n; i++)
 		if (s.src[i].conf->camera >= 0) {
 			cue_apply_camera(out, camera_state(&s.src[i]), &running.conf->cue, now);
 			return;
 		}
+}
+
+/* After the outputs: the truth's changes to the logs. */
+static void sources_updated(struct onair_time now)
+{
+	truth_now(now);
+	for (int i = 0; i < s.nnotes; i++) {
+		if (strcmp(s.note[i].what, "disagreement_end") == 0 || strcmp(s.note[i].what, "outage_end") == 0)
+			log_info("stream: %s (%s)", s.note[i].what, s.note[i].detail);
+		else if (strcmp(s.note[i].what, "outage") == 0)
+			log_warnx("stream: outage begins: the show is on the air and the stream is %s",
+				  s.note[i].detail);
+		if (running.log.fd >= 0 &&
+		    showlog_note(&running.log, s.note[i].what, s.note[i].detail, s.note[i].at) < 0)
+			log_warn("showlog: write %s", running.log.path);
+	}
+	s.nnotes = 0;
+}
+
+static void obs_changed(void *ctx)
+{
+	(void)ctx;
+	/* Outputs first (the overlay brings the truth up to date), then the
+	 * studio's state, then the logs (the update hook). */
+	running_publish();
+}
+
+static void truth_tick(void *data)
+{
+	(void)data;
+	running_update();
 }
 
 static void display_seen(void *ctx, const struct tsl_display *d)
@@ -256,8 +350,8 @@ static int listen_on(struct source *src)
 
 void sources_init(void)
 {
-	bool camera = false;
-
+	truth_init(&s.truth);
+	s.nnotes = 0;
 	for (int i = 0; i < running.conf->nsources; i++) {
 		struct source *src = &s.src[s.n];
 
@@ -266,19 +360,33 @@ void sources_init(void)
 		src->fd = -1;
 		for (int p = 0; p < SOURCE_PEERS; p++)
 			src->peer[p].fd = -1;
-		if (listen_on(src) == 0) {
-			camera |= src->conf->camera >= 0;
+		if (src->conf->type == SOURCE_OBS) {
+			if ((src->obs = obs_source_open(src->conf, obs_changed, src)))
+				s.n++;
+		} else if (listen_on(src) == 0) {
 			s.n++;
 		}
 	}
-	if (camera)
-		running_set_camera(camera_overlay);
+	if (s.n) {
+		s.truth_timer = loop_timer_add(truth_tick, NULL);
+		running_set_camera(sources_overlay);
+		running_set_updated(1, sources_updated);
+	}
 }
 
 void sources_fini(void)
 {
 	running_set_camera(NULL);
+	running_set_updated(1, NULL);
+	if (s.truth_timer)
+		loop_timer_remove(s.truth_timer);
+	s.truth_timer = NULL;
 	for (int i = 0; i < s.n; i++) {
+		if (s.src[i].obs) {
+			obs_source_close(s.src[i].obs);
+			s.src[i].obs = NULL;
+			continue;
+		}
 		for (int p = 0; p < SOURCE_PEERS; p++)
 			if (s.src[i].peer[p].fd >= 0)
 				peer_close(&s.src[i].peer[p]);
@@ -292,10 +400,33 @@ void sources_status_json(cJSON *o)
 {
 	cJSON *list = cJSON_AddArrayToObject(o, "sources");
 
+	if (stream_now() != STREAM_NONE) {
+		cJSON *st = cJSON_AddObjectToObject(o, "stream");
+
+		cJSON_AddStringToObject(st, "onair", onair_mode_name(running.conf->truth.mode));
+		cJSON_AddStringToObject(st, "state", stream_fact_name(s.truth.stream));
+		cJSON_AddStringToObject(st, "disagreement", disagreement_name(s.truth.shown));
+		cJSON_AddBoolToObject(st, "outage", s.truth.outage_since != 0);
+	}
 	for (int i = 0; i < s.n; i++) {
 		const struct source *src = &s.src[i];
-		cJSON *j = cJSON_CreateObject(), *tally = cJSON_AddObjectToObject(j, "tally");
+		cJSON *j, *tally;
 		char listen[96], key[8];
+
+		if (src->obs) {
+			j = cJSON_CreateObject();
+			cJSON_AddStringToObject(j, "name", src->conf->name);
+			cJSON_AddStringToObject(j, "type", "obs");
+			obs_source_status(src->obs, j);
+			if (src->conf->camera >= 0) {
+				cJSON_AddNumberToObject(j, "camera", (double)src->conf->camera);
+				cJSON_AddStringToObject(j, "camera_tally", cue_camera_name(camera_state(src)));
+			}
+			cJSON_AddItemToArray(list, j);
+			continue;
+		}
+		j = cJSON_CreateObject();
+		tally = cJSON_AddObjectToObject(j, "tally");
 
 		snprintf(listen, sizeof(listen), "%s:%s:%d", src->conf->tcp ? "tcp" : "udp", src->conf->host,
 			 src->conf->port);

@@ -108,6 +108,8 @@ void viewjson_status(cJSON *o, const struct show_view *v)
 		cJSON_AddStringToObject(lamps, cue_lamp_name(i), cue_pattern_name(v->out.lamp[i].pattern));
 		cJSON_AddStringToObject(colours, cue_lamp_name(i), cue_colour_name(v->out.lamp[i].colour));
 	}
+	/* The ON AIR lamp: the show's tally, or the stream's truth (show.onair). */
+	cJSON_AddBoolToObject(o, "onair", v->out.onair);
 	viewjson_time(o, "scheduled_start", v->scheduled_start_wall);
 	viewjson_time(o, "show_started", v->show_started_wall);
 	viewjson_time(o, "now", v->at.wall);

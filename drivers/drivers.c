@@ -105,7 +105,7 @@ bool drv_role_lit(enum drv_role role, const struct cue_output *out)
 {
 	switch (role) {
 	case DRV_ROLE_TALLY: return out->lamp[CUE_LAMP_TALLY].lit;
-	case DRV_ROLE_ONAIR: return out->lamp[CUE_LAMP_TALLY].pattern != CUE_OFF;
+	case DRV_ROLE_ONAIR: return out->onair;
 	case DRV_ROLE_CUE: return out->lamp[CUE_LAMP_CUE].lit;
 	default: return false;
 	}

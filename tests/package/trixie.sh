@@ -35,7 +35,7 @@ cleanup
 # (perl-openssl-defaults by name: debootstrap does not resolve the virtual
 # perl-openssl-abi-3 that lintian's dependencies need).
 deps=build-essential,pkgconf,libinih-dev,libcjson-dev,libgpiod-dev,libusb-1.0-0-dev,libmosquitto-dev
-deps=$deps,libasound2-dev,libmicrohttpd-dev,libcmocka-dev,python3,python3-jsonschema,mosquitto,mosquitto-clients,openssl,debhelper,dpkg-dev
+deps=$deps,libasound2-dev,libmicrohttpd-dev,nettle-dev,libcmocka-dev,python3,python3-jsonschema,mosquitto,mosquitto-clients,openssl,debhelper,dpkg-dev
 deps=$deps,fakeroot,lintian,perl-openssl-defaults,procps,systemd
 # A cached root made with other packages is made again.
 [ -s "$base" ] && [ "$(cat "$base.deps" 2> /dev/null)" != "$deps" ] && rm -f "$base"

@@ -149,7 +149,7 @@ def hostile_packets_leave_the_show_alone(tmp):
 
 @test
 def bad_source_config_names_the_line(tmp):
-    for args, want in ((["-o", "source.x.type=obs2"], "type must be tsl31 or tsl5"),
+    for args, want in ((["-o", "source.x.type=obs2"], "type must be tsl31, tsl5 or obs"),
                        (["-o", "source.x.type=tsl31", "-o", "source.x.listen=tcp:127.0.0.1:9"], "3.1 is UDP only"),
                        (["-o", "source.x.type=tsl5", "-o", "source.x.listen=127.0.0.1:9"], "udp:ADDRESS:PORT"),
                        (["-o", "source.x.type=tsl31", "-o", "source.x.camera=200"], "0 to 126"),

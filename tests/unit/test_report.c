@@ -103,12 +103,12 @@ static void test_every_segment_and_the_rhythm(void **state)
 	(void)state;
 	print_message("%s\n%s", t, csv);
 	assert_non_null(strstr(t, "Show report: Sale"));
-	assert_non_null(strstr(csv, "3,\"Jacket\",120.0,0.0,0.0,0,0.0,0.0,,\"product\",skipped,0,3,0,0,0,0,0,0\n"));
+	assert_non_null(strstr(csv, "3,\"Jacket\",120.0,0.0,0.0,0,0.0,0.0,,\"product\",skipped,0,3,0,0,0,0,0,0,0.0\n"));
 	assert_non_null(strstr(csv, "5,\"Closing\",60.0,0.0,0.0,0,0.0,0.0,,\"closing\",unreached,"));
 	/* Thermos: one call said of three due (two ignored), one reminder for
 	 * an interaction that was missed, one mark. */
-	assert_non_null(strstr(csv, "2,\"Thermos\",120.0,130.0,10.0,0,0.0,0.0,pedal,\"product\",done,1,3,0,1,4,1,3,1\n"));
-	assert_non_null(strstr(csv, "4,\"Q&A <b>\",60.0,50.0,-10.0,0,0.0,0.0,pedal,\"interaction\",done,0,0,1,0,0,0,0,0\n"));
+	assert_non_null(strstr(csv, "2,\"Thermos\",120.0,130.0,10.0,0,0.0,0.0,pedal,\"product\",done,1,3,0,1,4,1,3,1,0.0\n"));
+	assert_non_null(strstr(csv, "4,\"Q&A <b>\",60.0,50.0,-10.0,0,0.0,0.0,pedal,\"interaction\",done,0,0,1,0,0,0,0,0,0.0\n"));
 	assert_non_null(strstr(t, "Promotion calls: 1 said against a quota of 6"));
 	assert_non_null(strstr(t, "Interactions: 1 done, 1 window missed; longest stretch without one 3:10 (from +0:00 to +3:10)"));
 	assert_non_null(strstr(t, "Reminders: 4 shown, 1 acted on, 3 ignored"));
@@ -152,6 +152,35 @@ static void test_empty(void **state)
 	free(t);
 }
 
+/* A stream outage from OBS, across a segment boundary: its seconds go to
+ * each segment it touched, one still open at the end lasts to the end. */
+static void test_stream_outages_per_segment(void **state)
+{
+	static const char log[] =
+		"{\"event\":\"segment_start\",\"segment\":1,\"title\":\"A\",\"planned_ms\":60000,\"wall_ms\":1000000}\n"
+		"{\"event\":\"outage\",\"detail\":\"down\",\"wall_ms\":1050000,\"time\":\"t1\"}\n"
+		"{\"event\":\"disagreement\",\"detail\":\"stream_down\",\"wall_ms\":1055000,\"time\":\"t2\"}\n"
+		"{\"event\":\"segment_end\",\"segment\":1,\"title\":\"A\",\"value_ms\":60000,\"planned_ms\":60000,\"wall_ms\":1060000}\n"
+		"{\"event\":\"segment_start\",\"segment\":2,\"title\":\"B\",\"planned_ms\":60000,\"wall_ms\":1060000}\n"
+		"{\"event\":\"outage_end\",\"detail\":\"stream back\",\"wall_ms\":1062500,\"time\":\"t3\"}\n"
+		"{\"event\":\"outage\",\"detail\":\"unknown\",\"wall_ms\":1100000,\"time\":\"t4\"}\n"
+		"{\"event\":\"segment_end\",\"segment\":2,\"title\":\"B\",\"value_ms\":44000,\"planned_ms\":60000,\"wall_ms\":1104000}\n"
+		"{\"event\":\"end\",\"wall_ms\":1104000}\n";
+	char *t = report_build(log, strlen(log), REPORT_TEXT);
+	char *csv = report_build(log, strlen(log), REPORT_CSV);
+
+	(void)state;
+	print_message("%s\n%s", t, csv);
+	assert_non_null(strstr(t, "The stream: 2 outages, 16.5 s on the air with the stream down or unknown; "
+				  "1 disagreement with the show"));
+	assert_non_null(strstr(t, "segment 1 \"A\": 10.0 s of outage"));
+	assert_non_null(strstr(t, "segment 2 \"B\": 6.5 s of outage"));
+	assert_non_null(strstr(csv, ",10.0\n"));
+	assert_non_null(strstr(csv, ",6.5\n"));
+	free(t);
+	free(csv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_every_segment_and_the_rhythm),
 		cmocka_unit_test(test_html_page),
+		cmocka_unit_test(test_stream_outages_per_segment),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);

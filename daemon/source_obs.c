@@ -1,0 +1,497 @@
+/* OBS through obs-websocket 5 (see source_obs.h). The socket is one more
+ * watch in the daemon's loop and one timer serves the backoff, the
+ * handshake's deadline and the liveness ping: nothing here blocks the
+ * lamps. The WebSocket framing is core/ws.c, the protocol core/obsws.c.
+ * Written here rather than on libwebsockets: the client needs one
+ * connection, text frames and ping, inside a loop that is not lws's, and
+ * every byte it parses is ours to bound and fuzz (tests/fuzz/fuzz_obs.c).
+ * obs-websocket 5 offers no TLS of its own, so none is spoken. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../core/log.h"
+#include "../core/loop.h"
+#include "../core/obsws.h"
+#include "../core/ws.h"
+#include "source_obs.h"
+
+#define BACKOFF_MIN_MS 1000
+#define BACKOFF_MAX_MS 30000
+#define AUTH_RETRY_MS 60000	/* a wrong password is not fixed by hammering */
+#define HANDSHAKE_MS 5000
+#define PING_MS 1000
+#define SILENT_MS 3000		/* nothing from OBS this long: it is gone */
+#define ANSWER_MAX 4096
+
+enum obs_state { OBS_WAITING, OBS_CONNECTING, OBS_UPGRADING, OBS_OPEN };
+
+struct obs_source {
+	const struct source_conf *conf;
+	void (*changed)(void *ctx);
+	void *ctx;
+	enum obs_state state;
+	int fd;
+	struct loop_watch *watch;
+	struct loop_timer *timer;
+	char key[WS_KEY_LEN + 1];
+	char answer[ANSWER_MAX];
+	size_t answer_len;
+	struct ws_reader reader;
+	struct obsws ws;
+	char *password;
+	int64_t backoff_ms, deadline, last_heard, next_ping;
+	char last_error[200], logged_error[200];
+	bool stop;		/* OBS asked not to come back (session kicked) */
+	/* A failure met inside the frame decoder, acted on when it returns
+	 * (the decoder must not be freed under itself). */
+	char pending[200];
+	int64_t pending_retry_ms;	/* -1: the backoff */
+};
+
+static void arm(struct obs_source *o)
+{
+	int64_t at = o->deadline;
+
+	if (o->state == OBS_OPEN && o->next_ping < at)
+		at = o->next_ping;
+	loop_timer_arm(o->timer, at);
+}
+
+/* Said once per distinct reason: a switched-off OBS is not a log flood. */
+static void set_error(struct obs_source *o, const char *why)
+{
+	str_copy(o->last_error, why, sizeof(o->last_error));
+	if (strcmp(o->logged_error, why) != 0) {
+		log_warnx("source %s: %s", o->conf->name, why);
+		str_copy(o->logged_error, why, sizeof(o->logged_error));
+	}
+}
+
+static void disconnect(struct obs_source *o, int64_t retry_ms)
+{
+	bool was_present = o->ws.identified;
+
+	if (o->watch)
+		loop_watch_remove(o->watch);
+	if (o->fd >= 0)
+		close(o->fd);
+	o->watch = NULL;
+	o->fd = -1;
+	ws_reader_free(&o->reader);
+	obsws_free(&o->ws);
+	o->state = OBS_WAITING;
+	o->deadline = o->stop ? NEVER : time_mono_ms() + retry_ms;
+	arm(o);
+	if (was_present) {
+		log_warnx("source %s: OBS is gone: the stream is unknown", o->conf->name);
+		o->changed(o->ctx);
+	}
+}
+
+static void fail(struct obs_source *o, const char *why)
+{
+	set_error(o, why);
+	disconnect(o, o->backoff_ms);
+	o->backoff_ms = o->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : o->backoff_ms * 2;
+}
+
+static void later(struct obs_source *o, const char *why, int64_t retry_ms);
+
+static int send_frame(struct obs_source *o, enum ws_opcode op, const void *data, size_t len)
+{
+	uint8_t frame[8192], mask[4];
+	int n;
+
+	if (getrandom(mask, sizeof(mask), 0) != sizeof(mask))
+		return -1;
+	n = ws_frame(frame, sizeof(frame), op, data, len, mask);
+	if (n < 0)
+		return -1;
+	/* Small frames on an idle socket: a short write means OBS is not reading. */
+	return send(o->fd, frame, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) == n ? 0 : -1;
+}
+
+static int flush_out(struct obs_source *o)
+{
+	for (int i = 0; i < o->ws.nout; i++) {
+		if (send_frame(o, WS_TEXT, o->ws.out[i], strlen(o->ws.out[i])) < 0) {
+			later(o, "could not send to OBS", -1);
+			return -1;
+		}
+		free(o->ws.out[i]);
+		o->ws.out[i] = NULL;
+	}
+	o->ws.nout = 0;
+	return 0;
+}
+
+static void later(struct obs_source *o, const char *why, int64_t retry_ms)
+{
+	if (*o->pending)
+		return;
+	str_copy(o->pending, why, sizeof(o->pending));
+	o->pending_retry_ms = retry_ms;
+}
+
+static void act_on_pending(struct obs_source *o)
+{
+	if (!*o->pending)
+		return;
+	if (o->pending_retry_ms < 0) {
+		fail(o, o->pending);
+	} else {
+		set_error(o, o->pending);
+		disconnect(o, o->pending_retry_ms);
+	}
+	o->pending[0] = '\0';
+}
+
+static void on_message(void *ctx, enum ws_opcode op, const uint8_t *data, size_t len)
+{
+	struct obs_source *o = ctx;
+	char err[200];
+	bool was = o->ws.identified;
+	int rc;
+
+	if (*o->pending)
+		return;		/* a failure earlier in this read: it closes */
+	switch (op) {
+	case WS_PING:
+		if (send_frame(o, WS_PONG, data, len) < 0)
+			later(o, "could not answer OBS's ping", -1);
+		return;
+	case WS_PONG:
+		return;
+	case WS_CLOSE: {
+		int code = ws_close_code(data, len);
+
+		if (code == OBSWS_AUTH_FAILED) {
+			later(o, "OBS refused the password (obs-websocket close code 4009): check "
+			      "password_file against Tools > WebSocket Server Settings", AUTH_RETRY_MS);
+		} else if (code == OBSWS_SESSION_INVALIDATED) {
+			o->stop = true;
+			later(o, "OBS closed this session from its session list (4011): not reconnecting "
+			      "until onaird is reloaded", 0);
+		} else {
+			snprintf(err, sizeof(err), "OBS closed the connection (code %d)", code);
+			later(o, err, -1);
+		}
+		return;
+	}
+	case WS_BINARY:
+		later(o, "OBS sent a binary message (MessagePack was not asked for)", -1);
+		return;
+	default:
+		break;
+	}
+	rc = obsws_message(&o->ws, (const char *)data, len, o->password, err, sizeof(err));
+	if (rc < 0) {
+		later(o, err, -1);
+		return;
+	}
+	if (flush_out(o) < 0)
+		return;
+	if (!was && o->ws.identified) {
+		o->backoff_ms = BACKOFF_MIN_MS;
+		o->last_error[0] = o->logged_error[0] = '\0';
+		log_info("source %s: OBS found (obs-websocket %s)", o->conf->name, o->ws.version);
+	}
+	if (rc > 0)
+		o->changed(o->ctx);
+}
+
+static void read_open(struct obs_source *o)
+{
+	uint8_t buf[16384];
+	char err[200];
+	ssize_t n = recv(o->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		fail(o, n == 0 ? "OBS closed the connection" : "the connection to OBS broke");
+		return;
+	}
+	o->last_heard = time_mono_ms();
+	if (ws_reader_feed(&o->reader, buf, (size_t)n, on_message, o, err, sizeof(err)) < 0) {
+		char why[240];
+
+		snprintf(why, sizeof(why), "a broken WebSocket stream from OBS: %s", err);
+		later(o, why, -1);
+	}
+	act_on_pending(o);
+}
+
+static void read_answer(struct obs_source *o)
+{
+	char err[200];
+	ssize_t n = recv(o->fd, o->answer + o->answer_len, sizeof(o->answer) - o->answer_len, MSG_DONTWAIT);
+	int header;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		fail(o, "the connection closed during the WebSocket handshake");
+		return;
+	}
+	o->answer_len += (size_t)n;
+	header = ws_response(o->answer, o->answer_len, o->key, err, sizeof(err));
+	if (header == 0)
+		return;
+	if (header < 0) {
+		fail(o, err);
+		return;
+	}
+	o->state = OBS_OPEN;
+	o->last_heard = time_mono_ms();
+	o->next_ping = o->last_heard + PING_MS;
+	o->deadline = o->last_heard + HANDSHAKE_MS;	/* until Identified */
+	arm(o);
+	ws_reader_init(&o->reader);
+	obsws_init(&o->ws);
+	/* Hello may have come in the same read as the 101. */
+	if ((size_t)header < o->answer_len &&
+	    ws_reader_feed(&o->reader, (const uint8_t *)o->answer + header, o->answer_len - (size_t)header,
+			   on_message, o, err, sizeof(err)) < 0)
+		later(o, err, -1);
+	act_on_pending(o);
+}
+
+static void upgrade(struct obs_source *o)
+{
+	uint8_t random16[16];
+	char request[512];
+	int n, soerr = 0;
+	socklen_t len = sizeof(soerr);
+
+	if (getsockopt(o->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0 || soerr) {
+		char why[200];
+
+		snprintf(why, sizeof(why), "cannot reach OBS at %s:%d: %s", o->conf->host, o->conf->port,
+			 strerror(soerr ? soerr : errno));
+		fail(o, why);
+		return;
+	}
+	if (getrandom(random16, sizeof(random16), 0) != sizeof(random16)) {
+		fail(o, "no random bytes for the WebSocket key");
+		return;
+	}
+	ws_key(random16, o->key);
+	n = ws_request(request, sizeof(request), o->conf->host, o->conf->port, "/", o->key, "obswebsocket.json");
+	if (n < 0 || send(o->fd, request, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
+		fail(o, "could not send the WebSocket handshake");
+		return;
+	}
+	o->state = OBS_UPGRADING;
+	o->answer_len = 0;
+	loop_watch_modify(o->watch, EPOLLIN);
+}
+
+static void ready(int fd, uint32_t events, void *data)
+{
+	struct obs_source *o = data;
+
+	(void)fd;
+	if (o->state == OBS_CONNECTING && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+		upgrade(o);
+	else if (o->state == OBS_UPGRADING)
+		read_answer(o);
+	else if (o->state == OBS_OPEN)
+		read_open(o);
+}
+
+static void connect_now(struct obs_source *o)
+{
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM }, *ai;
+	char port[8], why[200];
+	int rc;
+
+	free(o->password);
+	o->password = NULL;
+	if (*o->conf->password_file) {
+		unsigned int mode;
+
+		if (!(o->password = secret_read(o->conf->password_file, &mode))) {
+			snprintf(why, sizeof(why), "cannot read password_file %s: %s", o->conf->password_file,
+				 strerror(errno));
+			fail(o, why);
+			return;
+		}
+		if (mode & 077)
+			log_warnx("source %s: %s can be read by others than its owner (mode %03o): chmod 0400 it",
+				  o->conf->name, o->conf->password_file, mode);
+	}
+	snprintf(port, sizeof(port), "%d", o->conf->port);
+	/* An address, never a name: a resolver would block the lamps. */
+	if ((rc = getaddrinfo(o->conf->host, port, &hints, &ai)) != 0) {
+		snprintf(why, sizeof(why), "OBS's address %s: %s", o->conf->host, gai_strerror(rc));
+		fail(o, why);
+		return;
+	}
+	o->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (o->fd < 0 || (connect(o->fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS)) {
+		snprintf(why, sizeof(why), "cannot reach OBS at %s:%d: %s", o->conf->host, o->conf->port,
+			 strerror(errno));
+		freeaddrinfo(ai);
+		fail(o, why);
+		return;
+	}
+	freeaddrinfo(ai);
+	o->state = OBS_CONNECTING;
+	o->watch = loop_watch_add(o->fd, EPOLLOUT, ready, o);
+	o->deadline = time_mono_ms() + HANDSHAKE_MS;
+	arm(o);
+}
+
+static void tick(void *data)
+{
+	struct obs_source *o = data;
+	int64_t now = time_mono_ms();
+
+	switch (o->state) {
+	case OBS_WAITING:
+		if (now >= o->deadline)
+			connect_now(o);
+		else
+			arm(o);
+		return;
+	case OBS_CONNECTING:
+	case OBS_UPGRADING:
+		if (now >= o->deadline) {
+			char why[200];
+
+			snprintf(why, sizeof(why), "OBS at %s:%d did not answer within %d s", o->conf->host,
+				 o->conf->port, HANDSHAKE_MS / 1000);
+			fail(o, why);
+		} else {
+			arm(o);
+		}
+		return;
+	case OBS_OPEN:
+		if (!o->ws.identified && now >= o->deadline) {
+			fail(o, "OBS did not identify this client within 5 s");
+			return;
+		}
+		if (now - o->last_heard >= SILENT_MS) {
+			fail(o, "OBS went silent (no answer to a ping for 3 s)");
+			return;
+		}
+		if (now >= o->next_ping) {
+			if (send_frame(o, WS_PING, "onair", 5) < 0) {
+				fail(o, "could not ping OBS");
+				return;
+			}
+			o->next_ping = now + PING_MS;
+		}
+		if (o->ws.identified)
+			o->deadline = NEVER;
+		arm(o);
+		return;
+	}
+}
+
+struct obs_source *obs_source_open(const struct source_conf *c, void (*changed)(void *ctx), void *ctx)
+{
+	struct obs_source *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		return NULL;
+	o->conf = c;
+	o->changed = changed;
+	o->ctx = ctx;
+	o->fd = -1;
+	o->backoff_ms = BACKOFF_MIN_MS;
+	o->timer = loop_timer_add(tick, o);
+	ws_reader_init(&o->reader);
+	obsws_init(&o->ws);
+	log_info("source %s: OBS at ws://%s:%d%s", c->name, c->host, c->port,
+		 c->camera >= 0 ? " (this box's tally follows its camera's scene)" : "");
+	o->deadline = time_mono_ms();
+	connect_now(o);
+	return o;
+}
+
+void obs_source_close(struct obs_source *o)
+{
+	if (!o)
+		return;
+	o->changed = NULL;
+	if (o->watch)
+		loop_watch_remove(o->watch);
+	if (o->fd >= 0)
+		close(o->fd);
+	loop_timer_remove(o->timer);
+	ws_reader_free(&o->reader);
+	obsws_free(&o->ws);
+	free(o->password);
+	free(o);
+}
+
+bool obs_source_present(const struct obs_source *o)
+{
+	return o->ws.identified && o->ws.stream != OBSWS_UNKNOWN;
+}
+
+enum stream_fact obs_source_stream(const struct obs_source *o)
+{
+	if (!obs_source_present(o))
+		return STREAM_UNKNOWN;
+	return obsws_streaming(&o->ws) ? STREAM_LIVE : STREAM_DOWN;
+}
+
+enum cue_camera obs_source_camera(const struct obs_source *o, long long camera)
+{
+	bool mapped = false;
+
+	if (!o->ws.identified || !*o->ws.program_scene)
+		return CUE_CAMERA_UNKNOWN;
+	for (int i = 0; i < o->conf->nscenes; i++) {
+		if (o->conf->scene[i].camera != camera)
+			continue;
+		mapped = true;
+		if (strcmp(o->conf->scene[i].name, o->ws.program_scene) == 0)
+			return CUE_CAMERA_PROGRAM;
+	}
+	for (int i = 0; i < o->conf->nscenes; i++)
+		if (o->conf->scene[i].camera == camera && strcmp(o->conf->scene[i].name, o->ws.preview_scene) == 0)
+			return CUE_CAMERA_PREVIEW;
+	return mapped ? CUE_CAMERA_OFF : CUE_CAMERA_UNKNOWN;
+}
+
+void obs_source_status(const struct obs_source *o, cJSON *j)
+{
+	cJSON *tally = cJSON_AddObjectToObject(j, "tally");
+	char connect[96], key[24];
+
+	snprintf(connect, sizeof(connect), "%s:%d", o->conf->host, o->conf->port);
+	cJSON_AddStringToObject(j, "connect", connect);
+	cJSON_AddBoolToObject(j, "present", obs_source_present(o));
+	cJSON_AddStringToObject(j, "stream", stream_fact_name(obs_source_stream(o)));
+	if (obs_source_present(o)) {
+		cJSON_AddBoolToObject(j, "streaming", obsws_streaming(&o->ws));
+		cJSON_AddStringToObject(j, "stream_output", obsws_output_name(o->ws.stream));
+		cJSON_AddBoolToObject(j, "recording", o->ws.record == OBSWS_ACTIVE);
+		cJSON_AddStringToObject(j, "program_scene", o->ws.program_scene);
+		if (*o->ws.preview_scene)
+			cJSON_AddStringToObject(j, "preview_scene", o->ws.preview_scene);
+	}
+	/* Every mapped camera, as a TSL source writes its indexes: a camera
+	 * box following this studio reads the same object. */
+	for (int i = 0; i < o->conf->nscenes; i++) {
+		enum cue_camera cam = obs_source_camera(o, o->conf->scene[i].camera);
+
+		snprintf(key, sizeof(key), "%lld", o->conf->scene[i].camera);
+		if (cam != CUE_CAMERA_UNKNOWN && !cJSON_GetObjectItemCaseSensitive(tally, key))
+			cJSON_AddStringToObject(tally, key, cue_camera_name(cam));
+	}
+	if (*o->last_error)
+		cJSON_AddStringToObject(j, "last_error", o->last_error);
+}
