@@ -48,6 +48,7 @@ struct obs_source {
 	struct obsws ws;
 	char *password;
 	int64_t backoff_ms, deadline, last_heard, next_ping;
+	uint64_t connects;		/* attempts, for status: a loop would show */
 	char last_error[200], logged_error[200];
 	bool stop;		/* OBS asked not to come back (session kicked) */
 	/* A failure met inside the frame decoder, acted on when it returns
@@ -329,6 +330,7 @@ static void connect_now(struct obs_source *o)
 			log_warnx("source %s: %s can be read by others than its owner (mode %03o): chmod 0400 it",
 				  o->conf->name, o->conf->password_file, mode);
 	}
+	o->connects++;
 	snprintf(port, sizeof(port), "%d", o->conf->port);
 	/* An address, never a name: a resolver would block the lamps. */
 	if ((rc = getaddrinfo(o->conf->host, port, &hints, &ai)) != 0) {
@@ -492,6 +494,7 @@ void obs_source_status(const struct obs_source *o, cJSON *j)
 		if (cam != CUE_CAMERA_UNKNOWN && !cJSON_GetObjectItemCaseSensitive(tally, key))
 			cJSON_AddStringToObject(tally, key, cue_camera_name(cam));
 	}
+	cJSON_AddNumberToObject(j, "connects", (double)o->connects);
 	if (*o->last_error)
 		cJSON_AddStringToObject(j, "last_error", o->last_error);
 }

@@ -64,6 +64,13 @@ done
 # $build/web).
 suite "$build/browser.log" "browser tests" "$here/web/run.sh" "$build"
 
+# ON AIR against a real OBS (under Xvfb, streaming to nginx-rtmp), driven
+# by obs-websocket-js; plain and under the sanitizers. After the browser
+# suite: it installs the pinned npm packages.
+for b in "$build" "$build/san"; do
+	suite "$b/obs.log" "obs tests ($b)" python3 "$here/system/test_obs.py" "$b"
+done
+
 # The soak, short: 40 s on the plain build, 30 s under the sanitizers
 # (make soak runs it for minutes). Its seed is printed, to replay a failure.
 for b in "$build:40" "$build/san:30"; do

@@ -1,0 +1,361 @@
+#!/usr/bin/env python3
+"""ON AIR against a real OBS: Debian's OBS Studio under Xvfb (software
+OpenGL), obs-websocket with a password, a colour source in two scenes,
+streaming x264 at 160x90 to nginx's RTMP module on loopback. An outside
+client (obs-websocket-js from npm, pinned) starts and stops the stream and
+switches scenes; onaird's ON AIR, cue light and camera tally must follow
+within 500 ms of OBS's own events. Then nginx dies mid-stream (the outage
+and the disagreement logged and in the report), OBS dies ("unknown"
+within 3 s), and a wrong password is one clear error without a tight
+reconnect loop.
+Usage: test_obs.py BUILD"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from onairtest import (BUILD, SRC, Daemon, ctl, status, check, test, summary)  # noqa: E402
+
+MINIMAL = os.path.join(SRC, "configs", "minimal.conf")
+WEB_TEST = os.path.join(os.path.abspath(BUILD), "web-test")
+PASSWORD = "studio-secret-1"
+RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+figures = {}
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for(cond, seconds, what):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.005)
+    raise AssertionError(what)
+
+
+class Studio:
+    """Xvfb, nginx-rtmp and OBS with its own home folder."""
+
+    def __init__(self, tmp):
+        self.tmp = tmp
+        self.ws_port, self.rtmp_port = free_port(), free_port()
+        self.procs = {}
+        self.write_config()
+        self.start_x()
+        self.start_nginx()
+        self.start_obs()
+
+    def write_config(self):
+        home = os.path.join(self.tmp, "home")
+        cfg = os.path.join(home, ".config", "obs-studio")
+        os.makedirs(os.path.join(cfg, "basic", "scenes"))
+        os.makedirs(os.path.join(cfg, "basic", "profiles", "Onair"))
+        self.home = home
+        # OBS 29 (obs-websocket 5.1) keeps the server's settings in global.ini.
+        with open(os.path.join(cfg, "global.ini"), "w") as f:
+            f.write("[General]\nFirstRun=true\nEnableAutoUpdates=false\nConfirmOnExit=false\n"
+                    "[Basic]\nProfile=Onair\nProfileDir=Onair\nSceneCollection=Onair\n"
+                    "SceneCollectionFile=Onair\n"
+                    f"[OBSWebSocket]\nFirstLoad=false\nServerEnabled=true\nServerPort={self.ws_port}\n"
+                    f"AlertsEnabled=false\nAuthRequired=true\nServerPassword={PASSWORD}\n")
+        with open(os.path.join(cfg, "basic", "profiles", "Onair", "basic.ini"), "w") as f:
+            f.write("[General]\nName=Onair\n[Video]\nBaseCX=160\nBaseCY=90\nOutputCX=160\n"
+                    "OutputCY=90\nFPSType=0\nFPSCommon=10\n[Output]\nMode=Simple\n"
+                    "[SimpleOutput]\nVBitrate=100\nABitrate=32\nStreamEncoder=x264\n"
+                    "RecEncoder=x264\nPreset=ultrafast\n")
+        with open(os.path.join(cfg, "basic", "profiles", "Onair", "service.json"), "w") as f:
+            json.dump({"type": "rtmp_custom", "settings": {
+                "server": f"rtmp://127.0.0.1:{self.rtmp_port}/live", "key": "studio"}}, f)
+        with open(os.path.join(cfg, "basic", "scenes", "Onair.json"), "w") as f:
+            json.dump({"name": "Onair", "current_scene": "Camera 1", "current_program_scene": "Camera 1",
+                       "scene_order": [{"name": "Camera 1"}, {"name": "Camera 2"}],
+                       "sources": [
+                           {"id": "color_source_v3", "name": "Red",
+                            "settings": {"color": 4278190335, "width": 160, "height": 90}},
+                           {"id": "scene", "name": "Camera 1",
+                            "settings": {"items": [{"name": "Red", "id": 1, "visible": True}],
+                                         "id_counter": 1}},
+                           {"id": "scene", "name": "Camera 2", "settings": {"items": [], "id_counter": 0}}],
+                       "transitions": [], "current_transition": "Cut", "transition_duration": 0}, f)
+
+    def spawn(self, name, args, env=None):
+        out = open(os.path.join(self.tmp, name + ".log"), "ab")
+        self.procs[name] = subprocess.Popen(args, stdout=out, stderr=out, stdin=subprocess.DEVNULL,
+                                            env=env, start_new_session=True)
+
+    def start_x(self):
+        r, w = os.pipe()
+        out = open(os.path.join(self.tmp, "xvfb.log"), "ab")
+        self.procs["xvfb"] = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1024x768x24",
+                                               "-nolisten", "tcp"], pass_fds=(w,), stdout=out, stderr=out,
+                                              start_new_session=True)
+        os.close(w)
+        display = b""
+        while not display.endswith(b"\n"):
+            chunk = os.read(r, 16)
+            if not chunk:
+                raise AssertionError("Xvfb did not start: see " + out.name)
+            display += chunk
+        os.close(r)
+        self.display = ":" + display.decode().strip()
+
+    def start_nginx(self):
+        conf = os.path.join(self.tmp, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"load_module {RTMP_MODULE};\ndaemon off;\npid {self.tmp}/nginx.pid;\n"
+                    f"error_log {self.tmp}/nginx-error.log info;\nevents {{ worker_connections 64; }}\n"
+                    f"rtmp {{ server {{ listen 127.0.0.1:{self.rtmp_port}; "
+                    "application live { live on; record off; } } }\n")
+        self.spawn("nginx", ["nginx", "-c", conf, "-e", os.path.join(self.tmp, "nginx-error.log")])
+        wait_for(lambda: port_open(self.rtmp_port), 10, "nginx-rtmp did not listen")
+
+    def start_obs(self):
+        env = dict(os.environ, HOME=self.home, DISPLAY=self.display, LIBGL_ALWAYS_SOFTWARE="1",
+                   QT_QPA_PLATFORM="xcb")
+        self.spawn("obs", ["obs", "--multi", "--disable-updater", "--disable-shutdown-check", "--minimize-to-tray"],
+                   env=env)
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            if self.procs["obs"].poll() is not None:
+                break
+            if port_open(self.ws_port):
+                return
+            time.sleep(0.2)
+        raise OBSCannotStart(tail(os.path.join(self.tmp, "obs.log")))
+
+    def kill(self, name):
+        p = self.procs.get(name)
+        if p and p.poll() is None:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+
+    def stop(self):
+        for name in ("obs", "nginx", "xvfb"):
+            self.kill(name)
+
+
+class OBSCannotStart(Exception):
+    pass
+
+
+def port_open(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+def tail(path, n=15):
+    try:
+        with open(path, "rb") as f:
+            return "\n".join(f.read().decode("utf-8", "replace").splitlines()[-n:])
+    except OSError:
+        return "(no log)"
+
+
+class ObsClient:
+    """tests/web/obs-ctl.js: obs-websocket-js driving OBS."""
+
+    def __init__(self, studio):
+        self.p = subprocess.Popen(["node", os.path.join(WEB_TEST, "obs-ctl.js"),
+                                   f"ws://127.0.0.1:{studio.ws_port}", PASSWORD],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        line = json.loads(self.p.stdout.readline() or "{}")
+        check(line.get("ready"), "obs-websocket-js could not connect: %s" % line)
+
+    def until(self, pred, seconds=20):
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            line = self.p.stdout.readline()
+            if not line:
+                break
+            msg = json.loads(line)
+            if pred(msg):
+                return msg
+        raise AssertionError("OBS did not send the awaited event")
+
+    def send(self, cmd):
+        self.p.stdin.write(cmd + "\n")
+
+    def stream_event(self, state):
+        return self.until(lambda m: m.get("event") == "StreamStateChanged" and
+                          m["data"]["outputState"] == state)
+
+    def close(self):
+        try:
+            self.send("quit")
+            self.p.wait(timeout=5)
+        except Exception:
+            self.p.kill()
+
+
+def now_ms():
+    return time.time() * 1000.0
+
+
+def stream(d):
+    return status(d).get("stream", {})
+
+
+def obs_source(d):
+    return [s for s in status(d)["sources"] if s["type"] == "obs"][0]
+
+
+def daemon(tmp, studio, *extra, password=PASSWORD):
+    pw = os.path.join(tmp, "obs-password")
+    with open(pw, "w") as f:
+        f.write(password + "\n")
+    os.chmod(pw, 0o600)
+    return Daemon(tmp, MINIMAL, "-o", "source.obs.type=obs",
+                  "-o", f"source.obs.connect=127.0.0.1:{studio.ws_port}", "-o", f"source.obs.password_file={pw}",
+                  "-o", "source.obs.scene=1 | Camera 1", "-o", "source.obs.scene=2 | Camera 2", *extra)
+
+
+def seen_after(d, cond, event_at, what, limit_ms=500):
+    """Poll onaird until cond; the delay from OBS's own event (its wall
+    time as obs-websocket-js received it) must be under limit_ms."""
+    wait_for(lambda: cond(status(d)), 3, what)
+    delay = now_ms() - event_at
+    check(delay < limit_ms, "%s %.0f ms after OBS's event (limit %d)" % (what, delay, limit_ms))
+    return delay
+
+
+def preflight():
+    missing = [t for t in ("obs", "Xvfb", "nginx", "node") if not shutil.which(t)]
+    if not os.path.exists(RTMP_MODULE):
+        missing.append("libnginx-mod-rtmp")
+    if not missing:
+        # The pinned obs-websocket-js (tests/web/package-lock.json) into BUILD/web-test.
+        setup = subprocess.run([os.path.join(SRC, "tests", "web", "setup.sh"), BUILD], capture_output=True,
+                               text=True)
+        if setup.returncode != 0 or not os.path.exists(os.path.join(WEB_TEST, "node_modules", "obs-websocket-js")):
+            missing.append("obs-websocket-js (tests/web/setup.sh: %s)" % setup.stdout.strip()[-300:])
+    if missing:
+        print("FAIL obs tests: %s not installed (run ./install-packages)" % ", ".join(missing))
+        print("obs (%s): 0 passed, 1 failed" % os.path.basename(BUILD))
+        sys.exit(1)
+    # OBS must be able to start here; where it truly cannot, say why.
+    probe = tempfile.mkdtemp(prefix="onair-obs-probe.")
+    studio = None
+    try:
+        studio = Studio(probe)
+    except OBSCannotStart as e:
+        print("SKIP obs tests: OBS Studio did not start under Xvfb on this machine; its log ends:\n" + str(e))
+        sys.exit(0)
+    finally:
+        if studio:
+            studio.stop()
+        shutil.rmtree(probe, ignore_errors=True)
+
+
+preflight()
+
+
+@test
+def a_the_stream_drives_on_air(tmp):
+    studio = Studio(tmp)
+    client = d = None
+    try:
+        d = daemon(tmp, studio, "-o", "show.onair=stream", "-o", "source.obs.camera=2",
+                   "-o", "show.stream_grace=1")
+        wait_for(lambda: obs_source(d)["present"], 10, "OBS never found: " + d.log())
+        check("OBS found (obs-websocket" in d.log(), "finding OBS is not logged")
+        s = status(d)
+        check(s["stream"]["state"] == "down" and not s["onair"], s["stream"])
+        check(obs_source(d)["program_scene"] == "Camera 1" and obs_source(d)["camera_tally"] == "off",
+              obs_source(d))
+        client = ObsClient(studio)
+        delays = []
+        for _ in range(3):
+            client.send("start")
+            ev = client.stream_event("OBS_WEBSOCKET_OUTPUT_STARTED")
+            delays.append(seen_after(d, lambda s: s["onair"] and s["stream"]["state"] == "live", ev["at"],
+                                     "ON AIR lit"))
+            client.send("stop")
+            ev = client.stream_event("OBS_WEBSOCKET_OUTPUT_STOPPED")
+            delays.append(seen_after(d, lambda s: not s["onair"] and s["stream"]["state"] == "down", ev["at"],
+                                     "ON AIR dark"))
+        figures["stream_event_to_onair_ms"] = sorted(delays)
+        client.send("scene Camera 2")
+        ev = client.until(lambda m: m.get("event") == "CurrentProgramSceneChanged")
+        seen_after(d, lambda s: [x for x in s["sources"] if x["type"] == "obs"][0]["camera_tally"] == "program",
+                   ev["at"], "camera 2's tally on program")
+        check(obs_source(d)["tally"] == {"1": "off", "2": "program"}, obs_source(d)["tally"])
+        # Live while the show stands by: after the grace, the alarm look.
+        client.send("start")
+        client.stream_event("OBS_WEBSOCKET_OUTPUT_STARTED")
+        wait_for(lambda: stream(d)["disagreement"] == "stream_live", 3, "no stream_live disagreement")
+        check(status(d)["cue"] == "stream_live", status(d)["cue"])
+        # The show goes live: they agree. Then nginx dies mid-stream.
+        check(ctl(d, "start", "--override", "obs test")[0] == 0, "start refused")
+        wait_for(lambda: status(d)["state"] == "live", 15, "the show never went live")
+        wait_for(lambda: stream(d)["disagreement"] == "none", 3, "still disagreeing once live")
+        studio.kill("nginx")
+        ev = client.until(lambda m: m.get("event") == "StreamStateChanged" and
+                          m["data"]["outputState"] in ("OBS_WEBSOCKET_OUTPUT_RECONNECTING",
+                                                       "OBS_WEBSOCKET_OUTPUT_STOPPED"))
+        seen_after(d, lambda s: s["stream"]["outage"] and not s["onair"], ev["at"], "the outage")
+        wait_for(lambda: stream(d)["disagreement"] == "stream_down", 3, "no stream_down disagreement")
+        check(status(d)["cue"] == "stream_down", status(d)["cue"])
+        time.sleep(1.0)
+        # OBS dies: unknown within 3 s, never "off air".
+        killed = now_ms()
+        studio.kill("obs")
+        wait_for(lambda: stream(d)["state"] == "unknown", 3, "OBS's death not seen within 3 s")
+        figures["obs_killed_to_unknown_ms"] = round(now_ms() - killed)
+        check(status(d)["onair"], "ON AIR went dark on an unknown stream (onair_unknown = show)")
+        check(ctl(d, "end")[0] == 0, "end refused")
+        rc, out, _ = ctl(d, "report")
+        check(rc == 0 and "The stream: 1 outage" in out and "disagreement: stream_down" in out and
+              "s of outage" in out, out)
+        rc, csv, _ = ctl(d, "report", "--csv")
+        check(csv.splitlines()[0].endswith(",outage_s"), csv)
+        check(any(float(line.rsplit(",", 1)[1]) >= 1.0 for line in csv.splitlines()[1:2]), csv)
+        log = d.log()
+        check("stream: the stream is live and the show is not" in log, "stream_live not logged")
+        check("outage begins" in log, "the outage is not logged")
+    finally:
+        if client:
+            client.p.kill()
+        studio.stop()
+        if d:
+            d.stop()
+
+
+@test
+def b_a_wrong_password_is_one_clear_error(tmp):
+    studio = Studio(tmp)
+    d = None
+    try:
+        d = daemon(tmp, studio, password="not-the-password")
+        wait_for(lambda: "4009" in obs_source(d).get("last_error", ""), 10, "no password error: " + d.log())
+        time.sleep(4)
+        src = obs_source(d)
+        check(not src["present"] and src["stream"] == "unknown", src)
+        check(src["connects"] == 1, "reconnected %d times in 4 s after a wrong password" % src["connects"])
+        check(d.log().count("OBS refused the password") == 1, d.log())
+        check(d.proc.poll() is None, "onaird died")
+    finally:
+        studio.stop()
+        if d:
+            d.stop()
+
+
+if figures:
+    print("figures: " + json.dumps(figures))
+summary("obs")
