@@ -12,6 +12,12 @@ const char *disagreement_name(enum disagreement d) { return disagreement_names[d
 const char *stream_fact_name(enum stream_fact s) { return stream_names[s]; }
 const char *onair_mode_name(enum onair_mode m) { return mode_names[m]; }
 int onair_mode_parse(const char *text) { return str_index(mode_names, ARRAY_SIZE(mode_names), text); }
+int stream_fact_parse(const char *text) { return text ? str_index(stream_names, ARRAY_SIZE(stream_names), text) : -1; }
+
+int disagreement_parse(const char *text)
+{
+	return text ? str_index(disagreement_names, ARRAY_SIZE(disagreement_names), text) : -1;
+}
 
 void truth_init(struct truth *t)
 {

@@ -57,5 +57,8 @@ const char *disagreement_name(enum disagreement d);
 const char *stream_fact_name(enum stream_fact s);
 const char *onair_mode_name(enum onair_mode m);
 int onair_mode_parse(const char *text);
+/* The names back (NULL or unknown: -1), as a follower reads them. */
+int stream_fact_parse(const char *text);
+int disagreement_parse(const char *text);
 
 #endif

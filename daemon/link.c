@@ -30,6 +30,7 @@ static struct {
 	struct loop_timer *heartbeat;
 	uint64_t sent, received, rejected;
 	enum cue_camera camera_tally;	/* follower: its camera, from the leader's sources */
+	struct truth stream;		/* follower: the leader's stream and its disagreement */
 } l;
 
 /* What a message handler gets: the topic without the studio prefix, the
@@ -92,9 +93,7 @@ static void publish_view(const struct show_view *v, int qos)
 
 		sources_status_json(tmp);
 		state = mqttmsg_state_encode(&running.show, v, conf()->node_name, running.boot_id,
-					     rundown_hash(&conf()->rundown),
-					     cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(tmp, "sources"))
-						     ? cJSON_GetObjectItemCaseSensitive(tmp, "sources") : NULL);
+					     rundown_hash(&conf()->rundown), tmp);
 		cJSON_Delete(tmp);
 	}
 	if (state && mqtt_publish("state", state, true, qos, 0))
@@ -191,6 +190,7 @@ static void overlay(struct cue_output *out, struct onair_time now)
 		return;
 	/* A camera box: its camera's tally as the leader's switcher says,
 	 * under the link's own looks (a silent leader's tally may lie). */
+	truth_apply(out, &l.stream, &conf()->truth, running.show.phase, &conf()->cue, now);
 	if (conf()->camera >= 0)
 		cue_apply_camera(out, l.camera_tally, &conf()->cue, now);
 	cue_apply_link(out, follower_link(now.mono, &out->next), l.refused_until, &conf()->cue, now);
@@ -333,6 +333,8 @@ static void follow_state(const struct link_msg *msg)
 	l.lease.heard_mono = now.mono;
 	l.lease.leader_offline = false;
 	l.camera_tally = st.camera_tally;
+	l.stream.stream = st.stream;
+	l.stream.shown = st.disagreement;
 	running_follow(&st.show, now);
 }
 

@@ -188,7 +188,7 @@ char *mqttmsg_cmd_encode(const struct show_cmd *cmd, const char *from, const cha
 }
 
 char *mqttmsg_state_encode(const struct show_state *s, const struct show_view *v, const char *leader,
-			   const char *boot_id, uint32_t rundown_hash, const cJSON *sources)
+			   const char *boot_id, uint32_t rundown_hash, const cJSON *facts)
 {
 	cJSON *o = cJSON_CreateObject();
 
@@ -206,9 +206,14 @@ char *mqttmsg_state_encode(const struct show_state *s, const struct show_view *v
 		cJSON_AddNullToObject(o, "remaining_ms");
 		cJSON_AddNullToObject(o, "segment_end");
 	}
-	/* The switcher's tally as the leader hears it, for the camera boxes. */
-	if (sources)
-		cJSON_AddItemToObject(o, "sources", cJSON_Duplicate(sources, true));
+	/* The switcher's tally and the stream as the leader hears them, for
+	 * the camera boxes and every follower's ON AIR. */
+	for (const char *const *key = (const char *const[]){ "sources", "stream", NULL }; *key; key++) {
+		const cJSON *fact = cJSON_GetObjectItemCaseSensitive(facts, *key);
+
+		if (fact && !(cJSON_IsArray(fact) && cJSON_GetArraySize(fact) == 0))
+			cJSON_AddItemToObject(o, *key, cJSON_Duplicate(fact, true));
+	}
 	return print(o);
 }
 
@@ -361,6 +366,15 @@ int mqttmsg_state_decode(const char *payload, size_t len, struct onair_time now,
 	if (persist_read(o, &st->show, now, boot_id, &st->rundown_hash, err, errlen) < 0)
 		goto out;
 	st->camera_tally = camera >= 0 ? camera_in(o, camera) : CUE_CAMERA_UNKNOWN;
+	s = cJSON_GetObjectItemCaseSensitive(o, "stream");
+	if (cJSON_IsObject(s)) {
+		int fact = stream_fact_parse(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "state")));
+		int dis = disagreement_parse(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "disagreement")));
+
+		/* A stream the follower cannot read is one it does not know. */
+		st->stream = fact > STREAM_NONE ? (enum stream_fact)fact : STREAM_UNKNOWN;
+		st->disagreement = dis > 0 ? (enum disagreement)dis : AGREE;
+	}
 	rc = 0;
 out:
 	cJSON_Delete(o);

@@ -10,6 +10,7 @@
 #include <cJSON.h>
 
 #include "../core/cue.h"
+#include "../core/truth.h"
 #include "../core/show.h"
 #include "../core/view.h"
 
@@ -34,9 +35,10 @@ char *mqttmsg_cmd_encode(const struct show_cmd *cmd, const char *from, const cha
 
 /* The leader's state, built once from the show and its view: the show's
  * fields with both clocks and the boot id (as the state file has them),
- * then what a dashboard reads without computing it (malloc'd JSON). */
+ * then what a dashboard reads without computing it, then the sources'
+ * "sources" and "stream" from facts (NULL: none) (malloc'd JSON). */
 char *mqttmsg_state_encode(const struct show_state *s, const struct show_view *v, const char *leader,
-			   const char *boot_id, uint32_t rundown_hash, const cJSON *sources);
+			   const char *boot_id, uint32_t rundown_hash, const cJSON *facts);
 struct mqttmsg_state {
 	char leader[64];
 	char boot_id[64];
@@ -44,6 +46,8 @@ struct mqttmsg_state {
 	struct show_state show;		/* on this box's clocks */
 	uint32_t rundown_hash;
 	enum cue_camera camera_tally;	/* the leader's sources on the camera asked for */
+	enum stream_fact stream;	/* the leader's stream (NONE: it has no stream source) */
+	enum disagreement disagreement;	/* as the leader shows it, past its grace */
 };
 /* A state, parsed once: who sent it and the show it carries. -1 and a
  * reason when it is not a valid state. */

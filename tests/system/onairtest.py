@@ -152,3 +152,47 @@ def write(tmp, name, text):
 def summary(name):
     print(f"{name} ({os.path.basename(BUILD)}): {results['passed']} passed, {results['failed']} failed")
     sys.exit(1 if results["failed"] else 0)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+class Broker:
+    """A real mosquitto on 127.0.0.1, a free port, for the studio's boxes."""
+
+    def __init__(self, tmp):
+        self.port = free_port()
+        self.conf = write(tmp, "mosquitto.conf",
+                          f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                          "set_tcp_nodelay true\n")
+        self.log = open(os.path.join(tmp, "mosquitto.log"), "ab")
+        self.start()
+
+    def start(self):
+        self.proc = subprocess.Popen(["mosquitto", "-c", self.conf], stdout=self.log, stderr=self.log)
+        deadline = time.monotonic() + 5
+        while not port_open(self.port):
+            if time.monotonic() > deadline:
+                raise AssertionError("broker did not listen")
+            time.sleep(0.05)
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait()
+
+    def pub(self, topic, payload, *extra):
+        subprocess.run(["mosquitto_pub", "-p", str(self.port), "-t", topic, "-m", payload, *extra],
+                       check=True, timeout=10)
+
+    def retained(self, topic):
+        p = subprocess.run(["mosquitto_sub", "-p", str(self.port), "-t", topic, "-C", "1", "-W", "3"],
+                           capture_output=True, timeout=10)
+        return p.stdout.decode().strip()

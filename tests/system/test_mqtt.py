@@ -14,7 +14,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from onairtest import SRC, Daemon, ctl, status, check, test, write, summary  # noqa: E402
+from onairtest import SRC, Broker, Daemon, ctl, free_port, status, check, test, write, summary  # noqa: E402
 
 MINIMAL = os.path.join(SRC, "configs", "minimal.conf")
 
@@ -22,44 +22,6 @@ if not shutil.which("mosquitto") or not shutil.which("mosquitto_pub"):
     print("SKIP mqtt: mosquitto and mosquitto-clients are not installed")
     print("mqtt: 0 passed, 0 failed, 1 skipped")
     sys.exit(0)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Broker:
-    def __init__(self, tmp):
-        self.port = free_port()
-        self.conf = write(tmp, "mosquitto.conf",
-                          f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-                          "set_tcp_nodelay true\n")
-        self.log = open(os.path.join(tmp, "mosquitto.log"), "ab")
-        self.start()
-
-    def start(self):
-        self.proc = subprocess.Popen(["mosquitto", "-c", self.conf], stdout=self.log, stderr=self.log)
-        wait_for(lambda: port_open(self.port), 5, "broker did not listen")
-
-    def kill9(self):
-        self.proc.kill()
-        self.proc.wait()
-
-    def pub(self, topic, payload, *extra):
-        subprocess.run(["mosquitto_pub", "-p", str(self.port), "-t", topic, "-m", payload, *extra],
-                       check=True, timeout=10)
-
-    def retained(self, topic):
-        p = subprocess.run(["mosquitto_sub", "-p", str(self.port), "-t", topic, "-C", "1", "-W", "3"],
-                           capture_output=True, timeout=10)
-        return p.stdout.decode().strip()
-
-
-def port_open(port):
-    with socket.socket() as s:
-        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def wait_for(cond, seconds, what):

@@ -13,28 +13,19 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from onairtest import (BUILD, SRC, Daemon, ctl, status, check, test, summary)  # noqa: E402
+from onairtest import (BUILD, SRC, Broker, Daemon, ctl, free_port, port_open, status, check, test, summary)  # noqa: E402
 
 MINIMAL = os.path.join(SRC, "configs", "minimal.conf")
 WEB_TEST = os.path.join(os.path.abspath(BUILD), "web-test")
 PASSWORD = "studio-secret-1"
 RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
 figures = {}
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def wait_for(cond, seconds, what):
@@ -152,14 +143,6 @@ class OBSCannotStart(Exception):
     pass
 
 
-def port_open(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-        return True
-    except OSError:
-        return False
-
-
 def tail(path, n=15):
     try:
         with open(path, "rb") as f:
@@ -236,7 +219,7 @@ def seen_after(d, cond, event_at, what, limit_ms=500):
 
 
 def preflight():
-    missing = [t for t in ("obs", "Xvfb", "nginx", "node") if not shutil.which(t)]
+    missing = [t for t in ("obs", "Xvfb", "nginx", "node", "mosquitto") if not shutil.which(t)]
     if not os.path.exists(RTMP_MODULE):
         missing.append("libnginx-mod-rtmp")
     if not missing:
@@ -354,6 +337,45 @@ def b_a_wrong_password_is_one_clear_error(tmp):
         studio.stop()
         if d:
             d.stop()
+
+
+@test
+def c_every_box_takes_the_stream_from_the_leader(tmp):
+    """One OBS connection, through the leader; a follower's ON AIR and a
+    camera box's tally follow it within one MQTT hop."""
+    studio = Studio(tmp)
+    broker = Broker(tmp)
+    client = leader = cam = None
+    mqtt = ["-o", "mqtt.host=127.0.0.1", "-o", f"mqtt.port={broker.port}", "-o", "mqtt.heartbeat=1",
+            "-o", "mqtt.lease=3", "-o", "show.onair=stream"]
+    try:
+        os.makedirs(os.path.join(tmp, "desk"))
+        os.makedirs(os.path.join(tmp, "cam2"))
+        leader = daemon(os.path.join(tmp, "desk"), studio, "-o", "node.name=desk", "-o", "node.role=leader",
+                        *mqtt)
+        cam = Daemon(os.path.join(tmp, "cam2"), MINIMAL, "-o", "node.name=cam2", "-o", "node.role=follower",
+                     "-o", "node.camera=2", *mqtt)
+        wait_for(lambda: status(cam)["node"]["link"] == "ok" and status(cam).get("onair") is False and
+                 [x for x in status(leader)["sources"] if x["present"]], 10, "the studio never came up")
+        client = ObsClient(studio)
+        delays = []
+        for cmd, state, lit in (("start", "OBS_WEBSOCKET_OUTPUT_STARTED", True),
+                                ("stop", "OBS_WEBSOCKET_OUTPUT_STOPPED", False)):
+            client.send(cmd)
+            ev = client.stream_event(state)
+            delays.append(seen_after(cam, lambda s, lit=lit: s["onair"] is lit, ev["at"], "the follower's ON AIR"))
+        figures["follower_stream_event_to_onair_ms"] = sorted(delays)
+        client.send("scene Camera 2")
+        ev = client.until(lambda m: m.get("event") == "CurrentProgramSceneChanged")
+        seen_after(cam, lambda s: s["lamps"]["tally"] == "on", ev["at"], "the camera box's tally")
+    finally:
+        if client:
+            client.p.kill()
+        studio.stop()
+        for d in (leader, cam):
+            if d:
+                d.stop()
+        broker.kill9()
 
 
 if figures:
