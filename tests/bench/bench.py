@@ -406,7 +406,7 @@ def accuracy(t_start):
 
 
 def hardware_bench():
-    p = subprocess.run([os.path.join(SRC, "tests", "hil", "run.sh"), BUILD, "b_input_latency"],
+    p = subprocess.run([os.path.join(SRC, "tests", "hil", "run.sh"), BUILD, "b_input_latency", "b_tsl_latency"],
                        capture_output=True, timeout=900)
     log = p.stdout.decode("utf-8", "replace")
     with open(os.path.join(BUILD, "bench-hil.log"), "w") as f:
@@ -415,7 +415,8 @@ def hardware_bench():
     for m in re.finditer(r"hil: measure (.+?): p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms over (\d+)",
                          log):
         found += 1
-        figure("vm_" + ("pedal" if "pedal" in m.group(1) else "button"), m.group(1), "onair", "ms",
+        figure("vm_" + ("pedal" if "pedal" in m.group(1) else "tsl" if "TSL" in m.group(1) else "button"),
+               m.group(1), "onair", "ms",
                "inside the qemu VM (TCG, no KVM): a trace mark before the input, the tally's "
                "gpio_value event after it, on the kernel's trace clock",
                p50=float(m.group(2)), p99=float(m.group(3)), max=float(m.group(4)),
@@ -425,7 +426,7 @@ def hardware_bench():
         figure("vm_display_hold", "longest loop hold by a display refresh", "onair", "ms",
                "the MAX7219 driver's own counter, in the VM during the latency runs",
                value=float(m.group(1)))
-    if p.returncode != 0 or found < 2:
+    if p.returncode != 0 or found < 3:
         problems.append("hardware bench: " + (log.strip().splitlines() or ["no output"])[-1])
 
 
@@ -493,6 +494,70 @@ def tsl_to_tally():
     figure("tsl_to_tally", "TSL 3.1 packet → camera tally line", "onair", "ms",
            f"UDP on loopback to a [source] with camera = 1, {rounds} packets flipping program/off "
            "20 ms apart; console line stamped with CLOCK_MONOTONIC", **stats([round(t, 3) for t in took]))
+
+
+def obs_to_onair():
+    """OBS's StreamStateChanged → the ON AIR line of a box with onair =
+    stream. The event's moment is when an outside client (obs-websocket-js,
+    beside onaird on the same OBS) received it, wall ms turned to
+    CLOCK_MONOTONIC with an offset read here; the line is stamped. Both
+    hear OBS's broadcast at about the same moment, so a figure near zero
+    (even below it) is onaird keeping up with OBS, not a clock error."""
+    from obsstudio import OBSCannotStart, ObsClient, PASSWORD, Studio  # noqa: E402
+    setup = subprocess.run([os.path.join(SRC, "tests", "web", "setup.sh"), BUILD], capture_output=True, text=True)
+    if setup.returncode != 0:
+        problems.append("obs: " + (setup.stdout.strip().splitlines() or ["setup failed"])[-1])
+        return
+    home = os.path.join(tmp, "obs-studio")
+    os.makedirs(home)
+    try:
+        studio = Studio(home)
+    except OBSCannotStart as e:
+        problems.append("obs: OBS Studio did not start; its log ends: " + str(e)[-300:])
+        return
+    client = None
+    try:
+        pw = write("obs-password", PASSWORD + "\n")
+        onaird("obs", write("obs.conf", "[show]\nsegment = 30:00 | s\n"), "-o", "device.console.mode=lines",
+               "-o", "source.obs.type=obs", "-o", f"source.obs.connect=127.0.0.1:{studio.ws_port}",
+               "-o", f"source.obs.password_file={pw}", "-o", "show.onair=stream", stamped=True)
+        wait_ready("obs")
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not status_of("obs")["sources"][0].get("present"):
+            time.sleep(0.05)
+        client = ObsClient(studio, os.path.join(BUILD, "web-test"))
+        rounds = {"full": 20, "quick": 6, "smoke": 3}[MODE]
+        events = []
+        for _ in range(rounds):
+            for cmd, state, want in (("start", "OBS_WEBSOCKET_OUTPUT_STARTED", "tally on"),
+                                     ("stop", "OBS_WEBSOCKET_OUTPUT_STOPPING", "tally off")):
+                client.send(cmd)
+                events.append((client.stream_event(state)["at"], want))
+                # Stopping is when the stream goes down (ON AIR goes dark
+                # then); the next start waits for the output to be stopped.
+                if cmd == "stop":
+                    client.stream_event("OBS_WEBSOCKET_OUTPUT_STOPPED")
+        offset_ns = time.time_ns() - time.monotonic_ns()
+        time.sleep(0.3)
+        lines = stamped_lines(os.path.join(tmp, "obs.out"), "| tally ")
+        took, j = [], 0
+        for at_ms, want in events:
+            at = int(at_ms * 1e6) - offset_ns
+            while j < len(lines) and (lines[j][0] < at - 200e6 or want not in lines[j][1]):
+                j += 1
+            if j < len(lines):
+                took.append((lines[j][0] - at) / 1e6)
+                j += 1
+        if len(took) < len(events):
+            problems.append(f"obs: {len(took)} of {len(events)} stream changes reached the ON AIR line")
+        figure("obs_to_onair", "OBS StreamStateChanged → ON AIR line", "onair", "ms",
+               f"a real OBS (Xvfb, x264 to nginx-rtmp on loopback), {rounds} start/stop pairs by "
+               "obs-websocket-js; from the client's receipt of OBS's event to onaird's stamped console "
+               "line (below zero: onaird first)", **stats([round(t, 3) for t in took]))
+    finally:
+        if client:
+            client.p.kill()
+        studio.stop()
 
 
 def web_pages():
@@ -918,6 +983,7 @@ def main():
     wakeups(wake)
     slow_storage()
     tsl_to_tally()
+    obs_to_onair()
     if MODE != "smoke":
         web_pages()
     if MODE == "full":

@@ -8,13 +8,21 @@
  *   double taps at human speed, as an operator's thumb or foot makes them:
  *   down at 0, up at 80, down at 200, up at 280 ms, then a rest of 600 ms.
  * Or: latency zlp FILE
- *   one write of no bytes: a HID gadget sends it as a zero-length packet. */
+ *   one write of no bytes: a HID gadget sends it as a zero-length packet.
+ * Or: latency udp COUNT INTERVAL_MS PORT DOWN UP
+ *   as the first form, but DOWN and UP are datagrams to 127.0.0.1:PORT (a
+ *   switcher's TSL packets). */
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+static int udp_fd = -1;
+static struct sockaddr_in udp_to;
 
 static size_t decode(const char *arg, unsigned char *buf, size_t max)
 {
@@ -42,9 +50,13 @@ static void pause_ms(long ms)
 
 static int put(const char *path, const unsigned char *buf, size_t len)
 {
-	int fd = open(path, O_WRONLY);
+	int fd;
 	ssize_t n;
 
+	if (udp_fd >= 0)
+		return sendto(udp_fd, buf, len, 0, (const struct sockaddr *)&udp_to, sizeof(udp_to)) ==
+		       (ssize_t)len ? 0 : -1;
+	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return -1;
 	n = write(fd, buf, len);
@@ -98,6 +110,14 @@ int main(int argc, char **argv)
 		return put(argv[2], down, 0) < 0;
 	if (argc == 6 && strcmp(argv[1], "taps") == 0)
 		return taps(atol(argv[2]), argv[3], argv[4], argv[5]);
+	if (argc == 7 && strcmp(argv[1], "udp") == 0) {
+		udp_fd = socket(AF_INET, SOCK_DGRAM, 0);
+		udp_to.sin_family = AF_INET;
+		udp_to.sin_port = htons((unsigned short)atoi(argv[4]));
+		udp_to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		argv++;
+		argc--;
+	}
 	if (argc != 6)
 		return 2;
 	count = atoi(argv[1]);

@@ -178,10 +178,12 @@ static void test_state_and_status_peek(void **state)
 	cue_eval(&s, &r, &sc, &cc, at_ms(18000), &out);
 	view_build(&v, &s, &r, &sc, "evening sale", &out, at_ms(18000));
 	{
-		cJSON *sources = cJSON_Parse("[{\"name\":\"sw\",\"tally\":{\"3\":\"program\",\"4\":\"preview\"}}]");
+		cJSON *facts = cJSON_Parse("{\"sources\":[{\"name\":\"sw\",\"tally\":{\"3\":\"program\","
+					   "\"4\":\"preview\"}}],\"stream\":{\"onair\":\"stream\",\"state\":\"down\","
+					   "\"disagreement\":\"stream_down\",\"outage\":true}}");
 
-		text = mqttmsg_state_encode(&s, &v, "desk", "b-1", rundown_hash(&r), sources);
-		cJSON_Delete(sources);
+		text = mqttmsg_state_encode(&s, &v, "desk", "b-1", rundown_hash(&r), facts);
+		cJSON_Delete(facts);
 	}
 	assert_non_null(text);
 	assert_int_equal(mqttmsg_state_peek(text, strlen(text), leader, sizeof(leader), boot, sizeof(boot),
@@ -197,6 +199,9 @@ static void test_state_and_status_peek(void **state)
 	assert_int_equal(mqttmsg_state_decode(text, strlen(text), at_ms(18000), "b-1", 4, &st, err,
 					      sizeof(err)), 0);
 	assert_int_equal(st.camera_tally, CUE_CAMERA_PREVIEW);
+	/* Every follower's ON AIR reads the leader's stream. */
+	assert_int_equal(st.stream, STREAM_DOWN);
+	assert_int_equal(st.disagreement, DISAGREE_STREAM_DOWN);
 	assert_int_equal(mqttmsg_state_decode(text, strlen(text), at_ms(18000), "b-1", 3, &st, err,
 					      sizeof(err)), 0);
 	assert_int_equal(st.camera_tally, CUE_CAMERA_PROGRAM);

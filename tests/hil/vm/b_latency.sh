@@ -51,3 +51,20 @@ input_latency() {
 	wait $DAEMON 2> /dev/null
 	slowdisk_off
 }
+
+# A switcher's TSL 3.1 packet on loopback → the camera box's tally line
+# (address 1 on program, then off), state on tmpfs.
+b_tsl_latency() {
+	daemon_start /hil/latency.conf -o source.sw.type=tsl31 -o source.sw.listen=udp:127.0.0.1:8900 \
+		-o source.sw.camera=1 || return
+	# Settle the camera's state (unknown flashes) before tracing.
+	/hil/bin/latency udp 1 100 8900 813020202020202020202020202020202020 813020202020202020202020202020202020 ||
+		fail "latency helper"
+	usleep 200000
+	trace_start
+	/hil/bin/latency udp "$PRESSES" 100 8900 813120202020202020202020202020202020 \
+		813020202020202020202020202020202020 || fail "latency helper"
+	latency_stats "TSL 3.1 packet → camera tally line"
+	kill -TERM $DAEMON 2> /dev/null
+	wait $DAEMON 2> /dev/null
+}
