@@ -585,7 +585,7 @@ static bool listen_parse(const char *value, struct source_conf *src)
 static void source_key(struct conf_ctx *x, struct source_conf *src, const char *name, const char *value)
 {
 	static const char *const keys[] = { "type", "listen", "connect", "camera", "program_tally",
-					    "preview_tally", "password_file", "scene", NULL };
+					    "preview_tally", "password_file", "scene", "silence", NULL };
 	long long v;
 
 	if (strcmp(name, "type") == 0) {
@@ -606,6 +606,14 @@ static void source_key(struct conf_ctx *x, struct source_conf *src, const char *
 				 "udp:ADDRESS:PORT or tcp:ADDRESS:PORT");
 	} else if (strcmp(name, "password_file") == 0) {
 		str_copy(src->password_file, value, sizeof(src->password_file));
+	} else if (strcmp(name, "silence") == 0) {
+		int64_t ms;
+
+		if (!duration_parse(value, false, &ms) || ms < 0 || ms > 3600000)
+			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] silence \"%s\" must be a duration "
+				 "up to 1:00:00 (0: never)", src->name, value);
+		else
+			src->silence_ms = ms;
 	} else if (strcmp(name, "scene") == 0) {
 		const char *bar = strchr(value, '|');
 		char num[24];
@@ -890,6 +898,9 @@ int conf_load(struct conf *c, const char *path, const char *const *overrides, in
 			src->port = src->type == SOURCE_TSL31 ? 8900 : src->type == SOURCE_OBS ? 4455 : 8901;
 			src->tcp = src->type == SOURCE_OBS;
 		}
+		if (src->type == SOURCE_OBS && src->silence_ms)
+			diag_add(d, path, src->line, "[source.%s]: silence is for TSL sources (OBS is pinged)",
+				 src->name);
 		if (src->type != SOURCE_OBS && (src->nscenes || *src->password_file))
 			diag_add(d, path, src->line, "[source.%s]: scene and password_file are for type = obs",
 				 src->name);
@@ -1153,6 +1164,8 @@ void conf_dump(const struct conf *c, FILE *f)
 			fprintf(f, "password_file = %s\n", src->password_file);
 		for (int k = 0; k < src->nscenes; k++)
 			fprintf(f, "scene = %lld | %s\n", src->scene[k].camera, src->scene[k].name);
+		if (src->silence_ms)
+			fprintf(f, "silence = %lld\n", (long long)(src->silence_ms / 1000));
 		if (src->camera >= 0)
 			fprintf(f, "camera = %lld\n", src->camera);
 		if (src->type == SOURCE_TSL31)

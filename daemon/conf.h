@@ -36,6 +36,7 @@ struct source_conf {
 	long long camera;		/* the index whose tally this box's lamp shows; -1 none */
 	int program_bit, preview_bit;	/* 3.1: which tally bit (1–4) means what */
 	char password_file[PATH_MAX];	/* obs: the obs-websocket password */
+	int64_t silence_ms;		/* TSL: no packet this long = the switcher is gone; 0 never */
 	int nscenes;			/* obs: scene = N | NAME, camera N is on air in NAME */
 	struct source_scene scene[SOURCE_SCENES_MAX];
 	int line;			/* the [source.NAME] header */

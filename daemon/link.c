@@ -601,4 +601,12 @@ void link_status_json(cJSON *o)
 	cJSON_AddNumberToObject(n, "sent", (double)l.sent);
 	cJSON_AddNumberToObject(n, "received", (double)l.received);
 	cJSON_AddNumberToObject(n, "rejected", (double)l.rejected);
+	/* A camera box following the leader's switcher (its own source, if
+	 * any, has said so already). */
+	if (running.role == NODE_FOLLOWER && conf()->camera >= 0 && !cJSON_HasObjectItem(o, "camera")) {
+		cJSON *cam = cJSON_AddObjectToObject(o, "camera");
+
+		cJSON_AddNumberToObject(cam, "index", (double)conf()->camera);
+		cJSON_AddStringToObject(cam, "tally", cue_camera_name(l.camera_tally));
+	}
 }

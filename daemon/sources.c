@@ -48,6 +48,8 @@ struct source {
 	int64_t bad_logged_mono;
 	char last_error[160];
 	bool heard;
+	int64_t heard_mono;		/* the last good packet */
+	struct loop_timer *silence;	/* source.silence: a switcher that stops talking */
 	struct obs_source *obs;		/* type = obs */
 };
 
@@ -217,6 +219,39 @@ static void display_seen(void *ctx, const struct tsl_display *d)
 	}
 }
 
+/* The switcher is gone (silent past source.silence): every camera it
+ * spoke of is unknown, never off. */
+static void switcher_gone(struct source *src, const char *why)
+{
+	if (!src->heard)
+		return;
+	log_warnx("source %s: %s: its cameras are unknown", src->conf->name, why);
+	src->heard = false;
+	for (int i = 0; i < SOURCE_DISPLAYS; i++)
+		src->seen[i].at = 0;
+	running_publish();
+}
+
+static void silence_expired(void *data)
+{
+	struct source *src = data;
+
+	if (src->heard && time_mono_ms() - src->heard_mono >= src->conf->silence_ms)
+		switcher_gone(src, "the switcher fell silent");
+}
+
+static void heard_now(struct source *src)
+{
+	src->heard_mono = time_mono_ms();
+	if (src->silence)
+		loop_timer_arm(src->silence, src->heard_mono + src->conf->silence_ms);
+	if (!src->heard) {
+		src->heard = true;
+		log_info("source %s: the switcher is heard", src->conf->name);
+		running_redraw();
+	}
+}
+
 static void packet(struct source *src, const uint8_t *buf, size_t len)
 {
 	struct tsl_display d;
@@ -233,11 +268,7 @@ static void packet(struct source *src, const uint8_t *buf, size_t len)
 		bad_packet(src, err);
 		return;
 	}
-	if (!src->heard) {
-		src->heard = true;
-		log_info("source %s: the switcher is heard", src->conf->name);
-		running_redraw();
-	}
+	heard_now(src);
 }
 
 static void udp_ready(int fd, uint32_t events, void *data)
@@ -268,6 +299,7 @@ static void peer_close(struct peer *p)
 	p->watch = NULL;
 }
 
+
 static void peer_ready(int fd, uint32_t events, void *data)
 {
 	struct peer *p = data;
@@ -280,6 +312,8 @@ static void peer_ready(int fd, uint32_t events, void *data)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
+		/* Not "gone": senders such as tsl-umd-v5 connect once a packet.
+		 * source.silence decides that. */
 		peer_close(p);
 		return;
 	}
@@ -287,11 +321,8 @@ static void peer_ready(int fd, uint32_t events, void *data)
 	bad = tsl5_stream_feed(&p->stream, buf, (size_t)n, display_seen, p->src, err, sizeof(err));
 	if (bad)
 		bad_packet(p->src, err);
-	if (!p->src->heard && bad == 0) {
-		p->src->heard = true;
-		log_info("source %s: the switcher is heard", p->src->conf->name);
-		running_redraw();
-	}
+	if (bad == 0)
+		heard_now(p->src);
 }
 
 static void tcp_accept(int fd, uint32_t events, void *data)
@@ -364,6 +395,8 @@ void sources_init(void)
 			if ((src->obs = obs_source_open(src->conf, obs_changed, src)))
 				s.n++;
 		} else if (listen_on(src) == 0) {
+			if (src->conf->silence_ms > 0)
+				src->silence = loop_timer_add(silence_expired, src);
 			s.n++;
 		}
 	}
@@ -387,6 +420,9 @@ void sources_fini(void)
 			s.src[i].obs = NULL;
 			continue;
 		}
+		if (s.src[i].silence)
+			loop_timer_remove(s.src[i].silence);
+		s.src[i].silence = NULL;
 		for (int p = 0; p < SOURCE_PEERS; p++)
 			if (s.src[i].peer[p].fd >= 0)
 				peer_close(&s.src[i].peer[p]);
@@ -448,5 +484,33 @@ void sources_status_json(cJSON *o)
 		if (*src->last_error)
 			cJSON_AddStringToObject(j, "last_error", src->last_error);
 		cJSON_AddItemToArray(list, j);
+	}
+}
+
+void sources_camera_json(cJSON *o)
+{
+	for (int i = 0; i < s.n; i++) {
+		const struct source *src = &s.src[i];
+		cJSON *cam;
+
+		if (src->conf->camera < 0)
+			continue;
+		cam = cJSON_AddObjectToObject(o, "camera");
+		cJSON_AddNumberToObject(cam, "index", (double)src->conf->camera);
+		cJSON_AddStringToObject(cam, "tally", cue_camera_name(camera_state(src)));
+		if (src->obs) {
+			for (int k = 0; k < src->conf->nscenes; k++)
+				if (src->conf->scene[k].camera == src->conf->camera) {
+					cJSON_AddStringToObject(cam, "text", src->conf->scene[k].name);
+					break;
+				}
+		} else {
+			for (int d = 0; d < SOURCE_DISPLAYS; d++)
+				if (src->seen[d].at && src->seen[d].index == src->conf->camera && *src->seen[d].text) {
+					cJSON_AddStringToObject(cam, "text", src->seen[d].text);
+					break;
+				}
+		}
+		return;
 	}
 }

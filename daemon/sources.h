@@ -14,5 +14,8 @@ void sources_fini(void);
 /* "sources": [{name, type, listen, present, tally: {"INDEX": "program"…},
  * camera, camera_tally}] for status. */
 void sources_status_json(cJSON *o);
+/* "camera": {index, tally, text} for the anchor's screen when a source of
+ * this box follows its camera (text: the switcher's label, or OBS's scene). */
+void sources_camera_json(cJSON *o);
 
 #endif

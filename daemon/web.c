@@ -24,6 +24,7 @@
 #include "../core/loop.h"
 #include "link.h"
 #include "running.h"
+#include "sources.h"
 #include "viewjson.h"
 #include "web.h"
 
@@ -155,6 +156,7 @@ static cJSON *view_json(const struct show_view *v)
 		cJSON_AddItemToArray(canned, m);
 	}
 	viewjson_devices(o, false);
+	sources_camera_json(o);
 	link_status_json(o);
 	return o;
 }

@@ -12,8 +12,17 @@ onair.ontick = (c) => {
 
 onair.onview = (v) => {
   const lang = v.language;
-  $("tally").textContent = v.lamps.tally === "on" ? "ON AIR 直播中" : "OFF AIR";
-  $("tally").className = "tally" + (v.lamps.tally === "on" ? " on" : "");
+  // ON AIR as the lamp says it: the show's phase, or the real stream.
+  $("tally").textContent = v.onair ? "ON AIR 直播中" : "OFF AIR";
+  $("tally").className = "tally" + (v.onair ? " on" : "");
+  // A camera box: the switcher's label for this camera and its tally.
+  const cam = v.camera;
+  $("camera").hidden = !cam;
+  if (cam) {
+    $("camera").textContent = (cam.text || (lang === "en" ? "Camera " : "机位 ") + cam.index) +
+      (cam.tally === "program" ? " ●" : cam.tally === "preview" ? " ○" : "");
+    $("camera").className = "camera " + cam.tally;
+  }
   $("segno").textContent = v.segment ? v.segment + " / " + v.segments : "";
   $("clock").textContent = onair.clockText(v, lang);
   $("title").textContent = v.title || v.show;

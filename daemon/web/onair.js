@@ -21,6 +21,8 @@ onair.words = {
   acked: ["已准备", "Ready"], go: ["开始", "GO"], attention: ["看导播", "Look at ops"],
   ended: ["已下播", "Ended"], link_lost: ["网络断开", "Link lost"], stale: ["主控无响应", "Leader silent"],
   refused: ["未执行", "Refused"], storage: ["存储故障", "Storage fault"], message: ["新消息", "Message"],
+  stream_down: ["推流中断", "Stream down"], stream_live: ["已在推流", "Stream is live"],
+  stream_unknown: ["推流状态未知", "Stream unknown"],
 };
 
 onair.say = (key, language) => {

@@ -42,8 +42,8 @@ function drawRundown(v) {
 onair.ontick = (c) => { $("countdown").textContent = c.text; };
 
 onair.onview = (v) => {
-  $("tally").textContent = v.lamps.tally === "on" ? "ON AIR" : "OFF AIR";
-  $("tally").className = "tally" + (v.lamps.tally === "on" ? " on" : "");
+  $("tally").textContent = v.onair ? "ON AIR" : "OFF AIR";
+  $("tally").className = "tally" + (v.onair ? " on" : "");
   $("cue").textContent = onair.say(v.cue, v.language);
   $("cue").className = onair.colourClass(v);
   $("title").textContent = (v.segment ? v.segment + "/" + v.segments + " " : "") + (v.title || v.show);

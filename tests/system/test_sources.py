@@ -5,12 +5,14 @@ onair did not write) over UDP and TCP, and hostile traffic: short, long,
 wrong-length and DLE-flooded packets, a flood of datagrams from many
 ports. The camera box's tally follows its camera; the show is untouched.
 Usage: test_sources.py BUILD"""
+import json
 import os
 import socket
 import struct
 import subprocess
 import sys
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from onairtest import (BUILD, SRC, Daemon, ctl, status, check, test, summary)  # noqa: E402
@@ -143,6 +145,29 @@ def hostile_packets_leave_the_show_alone(tmp):
         # A good packet after all that is still read.
         u.sendto(tsl31(1, 0x01, "CAM 1"), ("127.0.0.1", v31))
         wait_for(lambda: source(d, "c")["camera_tally"] == "program", 2, "a good packet after the flood")
+    finally:
+        d.stop()
+
+
+@test
+def a_switcher_that_goes_away_is_unknown_and_its_label_reaches_the_anchor(tmp):
+    """A switcher silent past source.silence leaves its cameras unknown
+    (never off); the camera's label is on the anchor view."""
+    port, web = free_port(), free_port(socket.SOCK_STREAM)
+    d = Daemon(tmp, MINIMAL, "-o", "source.sw.type=tsl31", "-o", f"source.sw.listen=udp:127.0.0.1:{port}",
+               "-o", "source.sw.camera=3", "-o", "source.sw.silence=1", "-o", f"web.listen=127.0.0.1:{web}")
+    try:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.sendto(tsl31(3, 0x31, "CAM 3 WIDE"), ("127.0.0.1", port))
+        wait_for(lambda: source(d, "sw")["camera_tally"] == "program", 2, "never program")
+        view = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{web}/view.json", timeout=5).read())
+        check(view["camera"] == {"index": 3, "tally": "program", "text": "CAM 3 WIDE"}, view.get("camera"))
+        t0 = time.monotonic()
+        wait_for(lambda: source(d, "sw")["camera_tally"] == "unknown", 3, "a silent switcher stayed known")
+        took = time.monotonic() - t0
+        check(0.7 < took < 2.0, f"unknown after {took:.2f} s of a 1 s silence")
+        check(not source(d, "sw")["present"] and status(d)["lamps"]["tally"] == "fast", status(d)["lamps"])
+        check("the switcher fell silent" in d.log(), "the silence is not logged")
     finally:
         d.stop()
 

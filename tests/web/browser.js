@@ -41,6 +41,7 @@ async function main() {
     "-o", "device.console.mode=lines", "-o", "show.preroll=0", "-o", `web.listen=127.0.0.1:${port}`,
     "-o", `web.root=${path.join(src, "daemon", "web")}`, "-o", `web.token_file=${path.join(tmp, "token")}`,
     "-o", "web.message=speed_up | 加快节奏 Speed up",
+    "-o", "source.sw.type=tsl31", "-o", `source.sw.listen=udp:127.0.0.1:${port + 1}`, "-o", "source.sw.camera=2",
   ], { stdio: ["ignore", fs.openSync(path.join(tmp, "onaird.out"), "w"), "inherit"] });
   const ctl = (...args) => execFileSync(path.join(build, "onairctl"), args,
     { env: { ...process.env, ONAIR_SOCKET: sock } }).toString();
@@ -67,6 +68,18 @@ async function main() {
     const box = Math.ceil(status.remaining_ms / 1000);
     check(Math.abs(m * 60 + s - box) <= 1, "the anchor view shows the box's remaining time",
       `page ${shown}, box ${status.remaining_ms} ms`);
+
+    // ON AIR as the lamp says it, and the switcher's label for this camera.
+    check(await page.$eval("#tally", (e) => e.textContent) === "ON AIR 直播中", "ON AIR shows while live");
+    const tsl = require("dgram").createSocket("udp4");
+    // TSL 3.1: address 2, tally bit 1 (program), 16 ASCII characters.
+    await new Promise((done) => tsl.send(Buffer.concat([Buffer.from([0x82, 0x31]),
+      Buffer.from("CAM 2 WIDE".padEnd(16))]), port + 1, "127.0.0.1", done));
+    tsl.close();
+    await page.waitForFunction(() => !document.getElementById("camera").hidden, { timeout: 5000 });
+    const camera = await page.$eval("#camera", (e) => ({ text: e.textContent, cls: e.className }));
+    check(camera.text === "CAM 2 WIDE ●" && camera.cls === "camera program",
+      "the camera's label from the switcher, red on program", JSON.stringify(camera));
 
     // next → the title on the page, timed from before the command to the
     // moment the page's own observer saw the title change (same clock).
