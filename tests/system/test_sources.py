@@ -5,12 +5,15 @@ onair did not write) over UDP and TCP, and hostile traffic: short, long,
 wrong-length and DLE-flooded packets, a flood of datagrams from many
 ports. The camera box's tally follows its camera; the show is untouched.
 Usage: test_sources.py BUILD"""
+import base64
+import hashlib
 import json
 import os
 import socket
 import struct
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -168,6 +171,74 @@ def a_switcher_that_goes_away_is_unknown_and_its_label_reaches_the_anchor(tmp):
         check(0.7 < took < 2.0, f"unknown after {took:.2f} s of a 1 s silence")
         check(not source(d, "sw")["present"] and status(d)["lamps"]["tally"] == "fast", status(d)["lamps"])
         check("the switcher fell silent" in d.log(), "the silence is not logged")
+    finally:
+        d.stop()
+
+
+def hostile_ws_server(port_holder, replies):
+    """A server that answers the WebSocket handshake correctly and then
+    sends what OBS never would; each connection gets the next reply."""
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    port_holder.append(srv.getsockname()[1])
+    accepted = []
+
+    def serve():
+        for reply in replies:
+            try:
+                c, _ = srv.accept()
+            except OSError:
+                return
+            accepted.append(time.monotonic())
+            req = b""
+            while b"\r\n\r\n" not in req:
+                chunk = c.recv(4096)
+                if not chunk:
+                    break
+                req += chunk
+            key = [line.split(b":", 1)[1].strip() for line in req.split(b"\r\n")
+                   if line.lower().startswith(b"sec-websocket-key:")]
+            accept = base64.b64encode(hashlib.sha1(key[0] + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+            c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                      b"Sec-WebSocket-Accept: " + accept + b"\r\n\r\n" + reply)
+            time.sleep(0.3)
+            c.close()
+        srv.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return accepted
+
+
+@test
+def a_hostile_obs_is_refused_and_the_show_goes_on(tmp):
+    """What OBS never sends: a frame over the size limit, a masked frame,
+    text that is not obs-websocket's, a Hello asking for a password none
+    is configured for. Each is a clear error, the next try waits longer,
+    and the show is untouched."""
+    replies = [b"\x81\x7f" + (1 << 40).to_bytes(8, "big"),
+               b"\x81\x85abcd" + bytes(x ^ y for x, y in zip(b"hello", b"abcdabcd")),
+               b"\x81\x05hello",
+               b"\x81" + bytes([len(b'{"op":0,"d":{"rpcVersion":1,"authentication":{"salt":"a","challenge":"b"}}}')]) +
+               b'{"op":0,"d":{"rpcVersion":1,"authentication":{"salt":"a","challenge":"b"}}}']
+    port = []
+    accepted = hostile_ws_server(port, replies)
+    d = Daemon(tmp, MINIMAL, "-o", "source.obs.type=obs", "-o", f"source.obs.connect=127.0.0.1:{port[0]}")
+    try:
+        ctl(d, "goto", "1")
+        seq = status(d)["seq"]
+        errors = []
+        for want in ("256 KiB", "masked", "not obs-websocket", "password"):
+            wait_for(lambda want=want: want in ([x for x in status(d)["sources"] if x["name"] == "obs"][0]
+                                                .get("last_error", "")), 12, f"no error naming {want}")
+            errors.append(want)
+        check(d.proc.poll() is None, "onaird died")
+        check(status(d)["seq"] == seq and status(d)["stream"]["state"] == "unknown", status(d)["stream"])
+        gaps = [b - a for a, b in zip(accepted, accepted[1:])]
+        check(all(g2 > g1 * 1.5 for g1, g2 in zip(gaps, gaps[1:])), f"no backoff between tries: {gaps}")
+        for want in errors:
+            check(d.log().count(want) >= 1, f"{want} not in the log")
     finally:
         d.stop()
 
