@@ -53,7 +53,7 @@ ALL_CFLAGS := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -DSYSCONFDI
 CORE_SRC := core/util.c core/log.c core/loop.c core/rundown.c core/rhythm.c core/tsl.c core/inifile.c core/board.c \
 	core/show.c core/cue.c core/truth.c core/ws.c core/obsws.c core/gesture.c core/cmd.c core/view.c core/lease.c
 DRIVER_SRC := drivers/drivers.c drivers/console.c drivers/input.c drivers/gpio.c \
-	$(GPIOLINE) drivers/sevenseg.c drivers/display.c drivers/tm1637.c \
+	$(GPIOLINE) drivers/gpioline_names.c drivers/sevenseg.c drivers/display.c drivers/tm1637.c \
 	drivers/max7219.c drivers/usbhost.c drivers/pedalreport.c drivers/pedal.c drivers/blink1.c \
 	drivers/hidrelay.c
 DAEMON_SRC := daemon/conf.c daemon/persist.c daemon/showlog.c daemon/report.c daemon/ctl.c daemon/notify.c \

@@ -437,9 +437,11 @@ void obs_source_close(struct obs_source *o)
 	free(o);
 }
 
+/* Present once OBS has answered what it was asked at connection: the
+ * stream's state and the program scene (OBS always has one). */
 bool obs_source_present(const struct obs_source *o)
 {
-	return o->ws.identified && o->ws.stream != OBSWS_UNKNOWN;
+	return o->ws.identified && o->ws.stream != OBSWS_UNKNOWN && *o->ws.program_scene;
 }
 
 enum stream_fact obs_source_stream(const struct obs_source *o)

@@ -37,4 +37,11 @@ const char *gpioline_describe(const struct gpioline *l);
 /* Release the line (an output keeps the level it was last given). */
 void gpioline_close(struct gpioline *l);
 
+/* For a line not found on a chip: the names the chip does have, as a
+ * person checks them against the board file ("GPIO0", "GPIO1", … (54
+ * lines)). name_at gives line i's name or NULL (gpioline_names.c; each
+ * backend brings its own name_at). */
+typedef const char *(*gpioline_name_at)(void *ctx, unsigned int i);
+void gpioline_names(char *buf, size_t len, unsigned int count, gpioline_name_at name_at, void *ctx);
+
 #endif

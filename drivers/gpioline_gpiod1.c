@@ -33,6 +33,13 @@ static int request_flags(const struct board_spec *spec, enum gpioline_mode mode)
 
 #define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); goto fail; } while (0)
 
+static const char *name_at(void *ctx, unsigned int i)
+{
+	struct gpiod_line *line = gpiod_chip_get_line(ctx, i);
+
+	return line ? gpiod_line_name(line) : NULL;
+}
+
 struct gpioline *gpioline_open(const struct board_spec *spec, enum gpioline_mode mode, int initial,
 			       const char *consumer, char *err, size_t errlen)
 {
@@ -58,9 +65,13 @@ struct gpioline *gpioline_open(const struct board_spec *spec, enum gpioline_mode
 		} else {
 			l->line = gpiod_chip_find_line(l->chip, spec->line);
 		}
-		if (!l->line)
-			BAD("gpio chip \"%s\" (%s) has no line named \"%s\"", spec->chip,
-			    gpiod_chip_name(l->chip), spec->line);
+		if (!l->line) {
+			char names[256];
+
+			gpioline_names(names, sizeof(names), gpiod_chip_num_lines(l->chip), name_at, l->chip);
+			BAD("gpio chip \"%s\" (%s) has no line named \"%s\"; its lines are %s", spec->chip,
+			    gpiod_chip_name(l->chip), spec->line, names);
+		}
 	} else {
 		if (int_parse(spec->line, 0, INT_MAX, &off))
 			BAD("line %s needs a chip: write CHIP:%s or name a board", spec->line,

@@ -122,6 +122,29 @@ static struct gpiod_line_settings *settings_for(const struct board_spec *spec, e
 
 #define BAD(...) do { snprintf(err, errlen, __VA_ARGS__); goto fail; } while (0)
 
+static const char *name_at(void *ctx, unsigned int i)
+{
+	static char name[64];
+	struct gpiod_line_info *info = gpiod_chip_get_line_info(ctx, i);
+	const char *n = info ? gpiod_line_info_get_name(info) : NULL;
+
+	/* The info owns its name: keep a copy past its free. */
+	str_copy(name, n ? n : "", sizeof(name));
+	if (info)
+		gpiod_line_info_free(info);
+	return name;
+}
+
+static unsigned int chip_lines(struct gpiod_chip *chip)
+{
+	struct gpiod_chip_info *ci = gpiod_chip_get_info(chip);
+	unsigned int n = ci ? (unsigned int)gpiod_chip_info_get_num_lines(ci) : 0;
+
+	if (ci)
+		gpiod_chip_info_free(ci);
+	return n;
+}
+
 struct gpioline *gpioline_open(const struct board_spec *spec, enum gpioline_mode mode, int initial,
 			       const char *consumer, char *err, size_t errlen)
 {
@@ -141,18 +164,19 @@ struct gpioline *gpioline_open(const struct board_spec *spec, enum gpioline_mode
 		if (!each_chip(chip_named, spec->chip, &l->chip))
 			BAD("gpio chip \"%s\": no such chip", spec->chip);
 		if (int_parse(spec->line, 0, INT_MAX, &want)) {
-			struct gpiod_chip_info *ci = gpiod_chip_get_info(l->chip);
-			long long n = ci ? (long long)gpiod_chip_info_get_num_lines(ci) : 0;
+			long long n = chip_lines(l->chip);
 
-			if (ci)
-				gpiod_chip_info_free(ci);
 			if (want >= n)
 				BAD("gpio chip \"%s\" has %lld lines; there is no line %lld", spec->chip, n, want);
 			l->offset = (unsigned)want;
 		} else if ((off = gpiod_chip_get_line_offset_from_name(l->chip, spec->line)) >= 0) {
 			l->offset = (unsigned)off;
 		} else {
-			BAD("gpio chip \"%s\" has no line named \"%s\"", spec->chip, spec->line);
+			char names[256];
+
+			gpioline_names(names, sizeof(names), chip_lines(l->chip), name_at, l->chip);
+			BAD("gpio chip \"%s\" has no line named \"%s\"; its lines are %s", spec->chip, spec->line,
+			    names);
 		}
 	} else {
 		if (int_parse(spec->line, 0, INT_MAX, &want))

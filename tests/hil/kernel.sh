@@ -1,28 +1,34 @@
 #!/bin/bash
-# Fetch the kernel that Debian's linux-image-amd64 points at (downloaded and
-# unpacked, never installed) and build gpio-sim for it as an out-of-tree
-# module, since Debian does not build it. Cached under BUILD/hil/kernel-VER.
+# Fetch the kernel that Debian's linux-image-amd64 (or, with HIL_ARCH=arm64,
+# linux-image-arm64) points at (downloaded and unpacked, never installed)
+# and build gpio-sim for it as an out-of-tree module, since Debian does not
+# build it: for arm64 with the cross compiler, the arm64 headers and the
+# host's own kbuild tools. Cached under BUILD/hil/kernel-VER.
 # Prints that folder; exit 77 with a reason when the packages cannot be had.
-# Usage: tests/hil/kernel.sh BUILD
+# Usage: [HIL_ARCH=arm64] tests/hil/kernel.sh BUILD
 set -euo pipefail
 build=$(realpath "$1")
+arch=${HIL_ARCH:-amd64}
 cannot() { echo "$*" >&2; exit 77; }
 
-[ "$(uname -m)" = x86_64 ] || cannot "the bench boots an amd64 kernel; this machine is $(uname -m)"
-img=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
-[ -n "$img" ] || cannot "apt-cache does not know linux-image-amd64 (run apt-get update)"
+[ "$(uname -m)" = x86_64 ] || cannot "the bench runs on an amd64 machine; this one is $(uname -m)"
+img=$(apt-cache depends "linux-image-$arch:$arch" 2>/dev/null |
+	awk '/Depends: linux-image-[0-9]/ { sub(/:.*/, "", $2); print $2; exit }')
+[ -n "$img" ] || cannot "apt-cache does not know linux-image-$arch (run apt-get update; dpkg --add-architecture $arch)"
 kver=${img#linux-image-}
-pkgver=$(apt-cache show "$img" | awk '/^Version:/ { print $2; exit }')
+pkgver=$(apt-cache show "$img:$arch" | awk '/^Version:/ { print $2; exit }')
 dir=$build/hil/kernel-$kver
 if [ -e "$dir/ready" ]; then echo "$dir"; exit 0; fi
 
 rm -rf "$dir"
 mkdir -p "$dir/deb" "$dir/root" "$dir/gpio-sim"
-common=$(apt-cache depends "linux-headers-$kver" | awk '/Depends: linux-headers-.*-common/ { print $2; exit }')
-kbuild=$(apt-cache depends "linux-headers-$kver" | awk '/Depends: linux-kbuild-/ { print $2; exit }')
+# A foreign arch's dependencies show as <name:arch> with the name below.
+common=$(apt-cache depends "linux-headers-$kver:$arch" | grep -o 'linux-headers-[^ :<>]*-common' | head -n 1)
+kbuild=$(apt-cache depends "linux-headers-$kver:$arch" | grep -o 'linux-kbuild-[0-9.]*' | head -n 1)
 source=linux-source-${kbuild#linux-kbuild-}
-echo "hil: fetching $img $pkgver and what gpio-sim needs to build" >&2
-(cd "$dir/deb" && apt-get download -q "$img=$pkgver" "linux-headers-$kver=$pkgver" \
+echo "hil: fetching $img $pkgver ($arch) and what gpio-sim needs to build" >&2
+# kbuild's tools run here: the host's own build of them, whatever the arch.
+(cd "$dir/deb" && apt-get download -q "$img:$arch=$pkgver" "linux-headers-$kver:$arch=$pkgver" \
 	"$common=$pkgver" "$kbuild=$pkgver" "$source=$pkgver" >&2) ||
 	cannot "apt-get download of $img $pkgver failed"
 for deb in "$dir"/deb/linux-{image,headers,kbuild}-*.deb; do dpkg -x "$deb" "$dir/root"; done
@@ -43,7 +49,9 @@ grep -q 'handle_simple_irq(irq_to_desc(irqnum));' "$dir/gpio-sim/irq_sim.c" ||
 	{ echo "hil: irq_sim.c of $src has changed; the patch does not apply" >&2; exit 1; }
 sed -i 's/handle_simple_irq(irq_to_desc(irqnum));/generic_handle_irq(irqnum);/' "$dir/gpio-sim/irq_sim.c"
 printf 'obj-m := gpio-sim-oot.o\ngpio-sim-oot-y := gpio-sim.o irq_sim.o\n' > "$dir/gpio-sim/Kbuild"
-make -s -C "$hdr" M="$dir/gpio-sim" modules >&2 2> >(grep -v 'Skipping BTF' >&2)
+cross=()
+[ "$arch" = arm64 ] && cross=(ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-)
+make -s -C "$hdr" M="$dir/gpio-sim" "${cross[@]}" modules >&2 2> >(grep -v 'Skipping BTF' >&2)
 cp "$dir/root/boot/vmlinuz-$kver" "$dir/vmlinuz"
 rm -rf "$dir/deb"
 echo "$kver" > "$dir/ready"

@@ -2,21 +2,51 @@
 # The hardware-in-the-loop bench: boots Debian's own kernel in qemu with
 # gpio-sim, runs the daemon from BUILD inside it against the simulated
 # devices and prints "hil: N passed, N failed, N skipped".
-# Usage: tests/hil/run.sh BUILD [test …]
+# With HIL_ARCH=arm64: Debian's arm64 kernel under qemu-system-aarch64
+# (virt, cortex-a72, TCG), an arm64 busybox, and the onaird the arm64 .deb
+# ships (BUILD/pkg/arm64-root, unpacked by the package suite).
+# Usage: [HIL_ARCH=arm64] tests/hil/run.sh BUILD [test …]
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(realpath "$1")
 shift
 tests=$(IFS=,; echo "$*")
+arch=${HIL_ARCH:-amd64}
 out=$build/hil
+[ "$arch" = amd64 ] || out=$build/hil/$arch
 mkdir -p "$out"
 
 skip() { echo "SKIP hil: $*"; echo "hil: 0 passed, 0 failed, 1 skipped"; exit 0; }
 # Debian has these tools on every architecture: their absence is a missing
 # install step, not a reason to skip.
 missing() { echo "FAIL hil: $* is not installed: run ./install-packages"; echo "hil: 0 passed, 1 failed, 0 skipped"; exit 1; }
-command -v qemu-system-x86_64 > /dev/null || missing "qemu-system-x86_64 (qemu-system-x86)"
-[ -x /bin/busybox ] || missing "busybox (busybox-static)"
+if [ "$arch" = arm64 ]; then
+	qemu=(qemu-system-aarch64 -M virt -cpu cortex-a72)
+	console=ttyAMA0
+	cc=aarch64-linux-gnu-gcc
+	pkgconfig=aarch64-linux-gnu-pkg-config
+	command -v qemu-system-aarch64 > /dev/null || missing "qemu-system-aarch64 (qemu-system-arm)"
+	command -v $cc > /dev/null || missing "$cc (crossbuild-essential-arm64)"
+	[ -x "$build/pkg/arm64-root/usr/sbin/onaird" ] ||
+		{ echo "FAIL hil: no arm64 package unpacked in $build/pkg/arm64-root (the package suite makes it)"
+		  echo "hil: 0 passed, 1 failed, 0 skipped"; exit 1; }
+	# An arm64 busybox, downloaded once (the host's is amd64).
+	busybox=$build/hil/busybox-arm64/bin/busybox
+	if [ ! -x "$busybox" ]; then
+		rm -rf "$build/hil/busybox-arm64" && mkdir -p "$build/hil/busybox-arm64/deb"
+		(cd "$build/hil/busybox-arm64/deb" && apt-get download -q busybox-static:arm64 > /dev/null 2>&1) &&
+			dpkg -x "$build"/hil/busybox-arm64/deb/busybox-static_*.deb "$build/hil/busybox-arm64" ||
+			skip "busybox-static:arm64 cannot be had"
+	fi
+else
+	qemu=(qemu-system-x86_64)
+	console=ttyS0
+	cc=${CC:-cc}
+	pkgconfig=pkg-config
+	busybox=/bin/busybox
+	command -v qemu-system-x86_64 > /dev/null || missing "qemu-system-x86_64 (qemu-system-x86)"
+	[ -x /bin/busybox ] || missing "busybox (busybox-static)"
+fi
 command -v cpio > /dev/null || missing cpio
 kdir=$("$here/kernel.sh" "$build")
 rc=$?
@@ -27,19 +57,19 @@ kver=$(cat "$kdir/ready")
 stage=$out/stage
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,hil/bin,hil/boards,proc,sys,dev,tmp,run,lib/modules/"$kver"/extra}
-cp /bin/busybox "$stage/bin/busybox"
+cp "$busybox" "$stage/bin/busybox"
 install -m 755 "$here/init" "$stage/init"
 cp "$here"/vm/* "$stage/hil/"
 cp "$here/../../boards/sim.conf" "$stage/hil/boards/"
 cp "$kdir/gpio-sim/gpio-sim-oot.ko" "$stage/lib/modules/$kver/extra/"
 
 # The latency helper, static so it needs nothing in the VM.
-${CC:-cc} -O2 -static -o "$stage/hil/bin/latency" "$here/latency.c" ||
+$cc -O2 -static -o "$stage/hil/bin/latency" "$here/latency.c" ||
 	{ echo "FAIL hil: cannot build the latency helper"; echo "hil: 0 passed, 1 failed, 0 skipped"; exit 1; }
 
 # The signal player for the audio checks, with its libraries (below) and
 # the ALSA configuration alsa-lib needs to find a card by name.
-${CC:-cc} -O2 -o "$stage/hil/bin/tone" "$here/tone.c" $(pkg-config --cflags --libs alsa) -lm ||
+$cc -O2 -o "$stage/hil/bin/tone" "$here/tone.c" $($pkgconfig --cflags --libs alsa) -lm ||
 	{ echo "FAIL hil: cannot build the tone helper"; echo "hil: 0 passed, 1 failed, 0 skipped"; exit 1; }
 mkdir -p "$stage/usr/share/alsa"
 cp -r /usr/share/alsa/alsa.conf /usr/share/alsa/cards /usr/share/alsa/pcm "$stage/usr/share/alsa/"
@@ -69,7 +99,32 @@ dmsetup=$(command -v dmsetup || echo /sbin/dmsetup)
 # libraries come from that root and it runs under that root's loader.
 daemon_dir=$build
 [ -n "${HIL_DAEMON_ROOT:-}" ] && daemon_dir=$HIL_DAEMON_ROOT$HIL_DAEMON_DIR
+if [ "$arch" = arm64 ]; then
+	cp "$build/pkg/arm64-root/usr/sbin/onaird" "$build/pkg/arm64-root/usr/bin/onairctl" "$stage/hil/bin/"
+	rm -f "$stage/hil/bin/dmsetup"
+	# No ldd for a foreign arch: the NEEDED entries, found in the arm64
+	# library folders, and theirs, and the loader.
+	arm64_libs() {
+		local f lib path
+		for f in "$@"; do
+			for lib in $(readelf -d "$f" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+				for path in /lib/aarch64-linux-gnu /usr/lib/aarch64-linux-gnu; do
+					[ -e "$path/$lib" ] || continue
+					[ -e "$stage$path/$lib" ] && break
+					mkdir -p "$stage$path"
+					cp -L "$path/$lib" "$stage$path/$lib"
+					arm64_libs "$path/$lib"
+					break
+				done
+			done
+		done
+	}
+	arm64_libs "$stage/hil/bin/onaird" "$stage/hil/bin/onairctl" "$stage/hil/bin/tone"
+	mkdir -p "$stage/lib"
+	cp -L /lib/ld-linux-aarch64.so.1 "$stage/lib/"
+fi
 for b in onaird onairctl tone dmsetup; do
+	[ "$arch" = arm64 ] && break
 	case $b in onaird | onairctl) from=$daemon_dir ;; *) from=$build ;; esac
 	[ -e "$from/$b" ] && cp "$from/$b" "$stage/hil/bin/"
 	[ -e "$stage/hil/bin/$b" ] || continue
@@ -96,11 +151,11 @@ done
 (cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initramfs.gz"
 # The power-cut test boots this initramfs itself, with a disk.
 [ -n "${HIL_BUILD_ONLY:-}" ] && { echo "$kdir"; exit 0; }
-echo "hil: booting $kver in qemu (TCG)"
+echo "hil: booting $kver in qemu (TCG, $arch)"
 start=$(date +%s)
-timeout "${HIL_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nographic -no-reboot \
+timeout "${HIL_TIMEOUT:-300}" "${qemu[@]}" -accel tcg -m 512 -smp 1 -nographic -no-reboot \
 	-kernel "$kdir/vmlinuz" -initrd "$out/initramfs.gz" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=3 onair.tests=$tests onair.soak_rounds=${SOAK_ROUNDS:-12}" \
+	-append "console=$console panic=-1 quiet loglevel=3 onair.tests=$tests onair.soak_rounds=${SOAK_ROUNDS:-12}" \
 	< /dev/null > "$out/console.log" 2>&1
 qrc=$?
 # The firmware's escape sequences may share a line with the first result.
