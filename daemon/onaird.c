@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <glob.h>
 #include <limits.h>
 #include <malloc.h>
 #include <signal.h>
@@ -139,6 +140,44 @@ static void usage(FILE *f)
 		   "  -d, --debug         log debug messages\n", SYSCONFDIR);
 }
 
+/* --check on the box itself: every GPIO line the config names, looked up
+ * on this machine's chips (not taken). A warning, not an error: the daemon
+ * starts without a device it cannot open, and a config is often checked
+ * on another machine. */
+static void check_lines_here(const struct conf *c)
+{
+	struct diag w = { 0 };
+	int missing = 0, lines = 0;
+	glob_t chips;
+
+	for (int i = 0; i < c->ndevices; i++) {
+		char why[160];
+		const struct drv_ops *ops = drv_find(c->device[i].driver, why, sizeof(why));
+
+		lines += ops ? ops->nline_keys : 0;
+	}
+	if (!lines)
+		return;
+	if (glob("/dev/gpiochip*", 0, NULL, &chips) != 0) {
+		fprintf(stderr, "onaird: no GPIO chips on this machine: the config's lines were not looked up\n");
+		return;
+	}
+	globfree(&chips);
+	for (int i = 0; i < c->ndevices; i++) {
+		char why[160];
+		const struct drv_ops *ops = drv_find(c->device[i].driver, why, sizeof(why));
+
+		if (ops && ops->nline_keys)
+			missing += drv_probe_lines(&c->device[i], ops, *c->board.path ? &c->board : NULL, c->path, &w);
+	}
+	for (size_t i = 0; i < w.count; i++)
+		fprintf(stderr, "onaird: warning: %s\n", w.lines[i]);
+	if (missing)
+		fprintf(stderr, "onaird: warning: %d GPIO line%s not found on this machine (see above)\n", missing,
+			missing == 1 ? " is" : "s are");
+	diag_free(&w);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -214,6 +253,7 @@ int main(int argc, char **argv)
 			free(c);
 			return 1;
 		}
+		check_lines_here(c);
 		printf("configuration OK (%d segments, %d device%s)\n", c->rundown.count,
 		       c->ndevices, c->ndevices == 1 ? "" : "s");
 		free(c);

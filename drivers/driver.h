@@ -47,6 +47,9 @@ struct drv;	/* a driver's own per-instance state */
 struct drv_ops {
 	const char *name;
 	const char *const *keys;	/* keys the driver accepts besides "driver" */
+	/* The keys that name GPIO lines (for --check's look at the machine). */
+	const char *const *line_keys;
+	int nline_keys;
 	/* Parse the section without touching hardware and throw the result
 	 * away (for --check); board may be NULL. open parses the same way. */
 	int (*check)(const struct conf_device *dev, const struct board *board, const char *path,
@@ -75,6 +78,10 @@ extern const struct drv_ops pedal_driver_ops;
 extern const struct drv_ops blink1_driver_ops;
 extern const struct drv_ops hidrelay_driver_ops;
 
+/* --check on the machine itself: is every GPIO line of the section there
+ * (looked up, not taken)? What is missing goes to w, with the names found. */
+int drv_probe_lines(const struct conf_device *dev, const struct drv_ops *ops, const struct board *board,
+		    const char *path, struct diag *w);
 /* Find a driver by name; NULL with a message in why. */
 const struct drv_ops *drv_find(const char *name, char *why, size_t len);
 /* The value of key in a device section, or NULL. */

@@ -77,6 +77,25 @@ int drv_line_parse(const struct conf_device *dev, const struct board *board, con
 	return 0;
 }
 
+int drv_probe_lines(const struct conf_device *dev, const struct drv_ops *ops, const struct board *board,
+		    const char *path, struct diag *w)
+{
+	int missing = 0;
+
+	for (int i = 0; i < ops->nline_keys; i++) {
+		struct drv_line l;
+		char err[300];
+
+		if (drv_line_parse(dev, board, ops->line_keys[i], path, w, &l) < 0 || !l.set)
+			continue;
+		if (gpioline_probe(&l.spec, err, sizeof(err)) < 0) {
+			diag_add(w, path, l.line, "[device.%s] %s: %s", dev->name, ops->line_keys[i], err);
+			missing++;
+		}
+	}
+	return missing;
+}
+
 struct gpioline *drv_line_request(const struct drv_line *l, const char *device, const char *key,
 				  enum gpioline_mode mode, int initial, const char *path,
 				  struct diag *d)

@@ -18,6 +18,10 @@ static const char *const out_keys[OUT_COUNT] = {
 	"tally", "onair", "cue", "cue_red", "cue_green", "cue_blue", "cue_amber",
 };
 
+static const char *const gpio_line_keys[] = {
+	"tally", "onair", "cue", "cue_red", "cue_green", "cue_blue", "cue_amber", "button",
+};
+
 static const char *const gpio_keys[] = {
 	"tally", "onair", "cue", "cue_red", "cue_green", "cue_blue", "cue_amber", "chip",
 	"button", "press", "long", "double", "debounce_ms", "long_ms", "double_ms", NULL,
@@ -257,6 +261,8 @@ static void gpio_close(struct drv *g)
 const struct drv_ops gpio_driver_ops = {
 	.name = "gpio",
 	.keys = gpio_keys,
+	.line_keys = gpio_line_keys,
+	.nline_keys = ARRAY_SIZE(gpio_line_keys),
 	.check = gpio_check,
 	.open = gpio_open,
 	.render = gpio_render,

@@ -23,6 +23,9 @@ struct gpioline;
 /* Find and request the line; -1-like NULL with a reason naming chip and line. */
 struct gpioline *gpioline_open(const struct board_spec *spec, enum gpioline_mode mode, int initial,
 			       const char *consumer, char *err, size_t errlen);
+/* Is the line there (chip by label, line by name)? Looked up, not
+ * requested: 0, or -1 with the same reason gpioline_open would give. */
+int gpioline_probe(const struct board_spec *spec, char *err, size_t errlen);
 /* Set an output; 0 or -1 with errno. */
 int gpioline_set(struct gpioline *l, int value);
 /* Read the logical level; 0/1 or -1 with errno. */

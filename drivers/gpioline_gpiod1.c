@@ -40,19 +40,13 @@ static const char *name_at(void *ctx, unsigned int i)
 	return line ? gpiod_line_name(line) : NULL;
 }
 
-struct gpioline *gpioline_open(const struct board_spec *spec, enum gpioline_mode mode, int initial,
-			       const char *consumer, char *err, size_t errlen)
+/* The chip by label, name or path (a chip's number moves between
+ * kernels) and the line by name or offset, into l; -1 and why. */
+static int line_find(const struct board_spec *spec, struct gpioline *l, char *err, size_t errlen)
 {
-	struct gpioline *l = calloc(1, sizeof(*l));
 	long long off;
-	int rc;
 
-	if (!l) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
 	if (*spec->chip) {
-		/* Label, name or path: a chip's number moves between kernels. */
 		l->chip = gpiod_chip_open_lookup(spec->chip);
 		if (!l->chip)
 			BAD("gpio chip \"%s\": %s", spec->chip,
@@ -81,6 +75,33 @@ struct gpioline *gpioline_open(const struct board_spec *spec, enum gpioline_mode
 			BAD("no gpio chip has a line named \"%s\"", spec->line);
 		l->chip = gpiod_line_get_chip(l->line);
 	}
+	return 0;
+fail:
+	return -1;
+}
+
+int gpioline_probe(const struct board_spec *spec, char *err, size_t errlen)
+{
+	struct gpioline l = { 0 };
+	int rc = line_find(spec, &l, err, errlen);
+
+	if (l.chip)
+		gpiod_chip_close(l.chip);
+	return rc;
+}
+
+struct gpioline *gpioline_open(const struct board_spec *spec, enum gpioline_mode mode, int initial,
+			       const char *consumer, char *err, size_t errlen)
+{
+	struct gpioline *l = calloc(1, sizeof(*l));
+	int rc;
+
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (line_find(spec, l, err, errlen) < 0)
+		goto fail;
 	snprintf(l->desc, sizeof(l->desc), "%s line %u%s%s%s", gpiod_chip_name(l->chip),
 		 gpiod_line_offset(l->line), gpiod_line_name(l->line) ? " (" : "",
 		 gpiod_line_name(l->line) ? gpiod_line_name(l->line) : "",

@@ -145,22 +145,14 @@ static unsigned int chip_lines(struct gpiod_chip *chip)
 	return n;
 }
 
-struct gpioline *gpioline_open(const struct board_spec *spec, enum gpioline_mode mode, int initial,
-			       const char *consumer, char *err, size_t errlen)
+/* The chip by label, name or path (a chip's number moves between
+ * kernels) and the line by name or offset, into l; -1 and why. */
+static int line_find(const struct board_spec *spec, struct gpioline *l, char *err, size_t errlen)
 {
-	struct gpioline *l = calloc(1, sizeof(*l));
-	struct gpiod_line_settings *settings = NULL;
-	struct gpiod_line_config *lines = NULL;
-	struct gpiod_request_config *req = NULL;
 	long long want;
 	int off;
 
-	if (!l) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
 	if (*spec->chip) {
-		/* Label, name or path: a chip's number moves between kernels. */
 		if (!each_chip(chip_named, spec->chip, &l->chip))
 			BAD("gpio chip \"%s\": no such chip", spec->chip);
 		if (int_parse(spec->line, 0, INT_MAX, &want)) {
@@ -185,6 +177,35 @@ struct gpioline *gpioline_open(const struct board_spec *spec, enum gpioline_mode
 			BAD("no gpio chip has a line named \"%s\"", spec->line);
 		l->offset = (unsigned)gpiod_chip_get_line_offset_from_name(l->chip, spec->line);
 	}
+	return 0;
+fail:
+	return -1;
+}
+
+int gpioline_probe(const struct board_spec *spec, char *err, size_t errlen)
+{
+	struct gpioline l = { 0 };
+	int rc = line_find(spec, &l, err, errlen);
+
+	if (l.chip)
+		gpiod_chip_close(l.chip);
+	return rc;
+}
+
+struct gpioline *gpioline_open(const struct board_spec *spec, enum gpioline_mode mode, int initial,
+			       const char *consumer, char *err, size_t errlen)
+{
+	struct gpioline *l = calloc(1, sizeof(*l));
+	struct gpiod_line_settings *settings = NULL;
+	struct gpiod_line_config *lines = NULL;
+	struct gpiod_request_config *req = NULL;
+
+	if (!l) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (line_find(spec, l, err, errlen) < 0)
+		goto fail;
 	describe(l);
 
 	if (!(settings = settings_for(spec, mode, initial)) || !(lines = gpiod_line_config_new()) ||

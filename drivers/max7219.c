@@ -87,6 +87,8 @@ static struct drv *max7219_open(const struct conf_device *dev, struct drv_host *
 const struct drv_ops max7219_driver_ops = {
 	.name = "max7219",
 	.keys = max7219_keys,
+	.line_keys = max7219_lines,
+	.nline_keys = ARRAY_SIZE(max7219_lines),
 	.check = max7219_check,
 	.open = max7219_open,
 	.render = display_render,

@@ -96,6 +96,8 @@ static struct drv *tm1637_open(const struct conf_device *dev, struct drv_host *h
 const struct drv_ops tm1637_driver_ops = {
 	.name = "tm1637",
 	.keys = tm1637_keys,
+	.line_keys = tm1637_lines,
+	.nline_keys = ARRAY_SIZE(tm1637_lines),
 	.check = tm1637_check,
 	.open = tm1637_open,
 	.render = display_render,

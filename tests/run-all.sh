@@ -131,6 +131,13 @@ suite "$build/trixie.log" "trixie" "$here/package/trixie.sh" "$build"
 
 # The hardware-in-the-loop bench: the plain build inside a qemu VM.
 suite "$build/hil.log" "hil bench" "$here/hil/run.sh" "$build"
+# The same bench on arm64: Debian's arm64 kernel under qemu-system-aarch64
+# and the onaird of the arm64 package (the package suite unpacked it). The
+# soak and the slow-disk tests stay on amd64 (no arm64 dmsetup in the VM).
+arm64_tests=$(sed -n 's/^\(t_[a-z0-9_]*\)() {$/\1/p' "$here"/hil/vm/t_*.sh |
+	grep -v -e '^t_soak_hardware$' -e '^t_no_press_lost_on_a_slow_disk$')
+# shellcheck disable=SC2086 # one word per test
+suite "$build/hil-arm64.log" "hil bench (arm64)" env HIL_ARCH=arm64 HIL_TIMEOUT=900 "$here/hil/run.sh" "$build" $arm64_tests
 # Power cuts in the same VM, on a disk written through to this machine's.
 suite "$build/powercut.log" "power cuts" "$here/hil/powercut.sh" "$build" "${POWERCUT_ROUNDS:-20}"
 

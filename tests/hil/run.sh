@@ -60,7 +60,7 @@ mkdir -p "$stage"/{bin,hil/bin,hil/boards,proc,sys,dev,tmp,run,lib/modules/"$kve
 cp "$busybox" "$stage/bin/busybox"
 install -m 755 "$here/init" "$stage/init"
 cp "$here"/vm/* "$stage/hil/"
-cp "$here/../../boards/sim.conf" "$stage/hil/boards/"
+cp "$here/../../boards/sim.conf" "$here/../../boards/rpi5.conf" "$stage/hil/boards/"
 cp "$kdir/gpio-sim/gpio-sim-oot.ko" "$stage/lib/modules/$kver/extra/"
 
 # The latency helper, static so it needs nothing in the VM.

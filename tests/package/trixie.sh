@@ -100,7 +100,9 @@ done
 HIL_DAEMON_ROOT=$root HIL_DAEMON_DIR=/src/onair/build "$src/tests/hil/run.sh" "$build" \
 	t_outputs_safe_at_start_and_exit t_button_press_advances_the_show t_long_press_holds_and_resumes \
 	t_bounce_is_one_press t_missing_line_and_chip_leave_the_rest_working t_check_names_bad_flags \
-	t_line_in_use_is_reported t_displays_follow_the_show t_overrun_shows_a_minus > "$work/hil.log" 2>&1
+	t_line_in_use_is_reported t_displays_follow_the_show t_overrun_shows_a_minus \
+	t_the_pi5_board_finds_its_chip_by_label t_a_pi_whose_lines_are_named_otherwise_is_told_the_names \
+	> "$work/hil.log" 2>&1
 sed 's/^hil/trixie hil/' "$work/hil.log"
 count "$work/hil.log"
 

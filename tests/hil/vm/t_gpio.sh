@@ -111,3 +111,53 @@ t_line_in_use_is_reported() {
 	grep -q 'in use by "onair-lamps"' /tmp/second/log || fail "$(cat /tmp/second/log)"
 	alive
 }
+
+# A second simulated chip that looks like a Pi 5's: label pinctrl-rp1 and
+# line names NAME0…NAME27. Its number is whatever the kernel gives it (not
+# 0: onair-sim came first), as the RP1's moved between kernels.
+pi5_create() { # NAME-PREFIX
+	mkdir -p /sys/kernel/config/gpio-sim/pi5/bank0
+	echo pinctrl-rp1 > /sys/kernel/config/gpio-sim/pi5/bank0/label
+	echo 28 > /sys/kernel/config/gpio-sim/pi5/bank0/num_lines
+	i=0
+	while [ $i -lt 28 ]; do
+		mkdir /sys/kernel/config/gpio-sim/pi5/bank0/line$i
+		echo "$1$i" > /sys/kernel/config/gpio-sim/pi5/bank0/line$i/name
+		i=$((i + 1))
+	done
+	echo 1 > /sys/kernel/config/gpio-sim/pi5/live
+	PI5=/sys/devices/platform/$(cat /sys/kernel/config/gpio-sim/pi5/dev_name)/$(cat /sys/kernel/config/gpio-sim/pi5/bank0/chip_name)
+	PI5CHIP=$(cat /sys/kernel/config/gpio-sim/pi5/bank0/chip_name)
+}
+
+pi5_remove() {
+	echo 0 > /sys/kernel/config/gpio-sim/pi5/live
+	rmdir /sys/kernel/config/gpio-sim/pi5/bank0/line* /sys/kernel/config/gpio-sim/pi5/bank0 \
+		/sys/kernel/config/gpio-sim/pi5
+}
+
+t_the_pi5_board_finds_its_chip_by_label() {
+	pi5_create GPIO
+	[ "$PI5CHIP" != gpiochip0 ] || fail "the Pi 5-like chip is gpiochip0: the test shows nothing"
+	printf '[daemon]\nboard = /hil/boards/rpi5.conf\n[show]\npreroll = 0\nsegment = 1:00 | one\n[device.lamps]\ndriver = gpio\ntally = tally\n[selftest]\nrequired = no\n' > /tmp/pi5.conf
+	daemon_start /tmp/pi5.conf || { pi5_remove; return 1; }
+	grep -q "$PI5CHIP line 17 (GPIO17)" "$D/log" || $CTL --json status | grep -q "$PI5CHIP line 17" ||
+		fail "the tally is not on $PI5CHIP line 17: $(cat "$D/log")"
+	$CTL start > /dev/null
+	n=30
+	while [ $n -gt 0 ] && [ "$(cat "$PI5/sim_gpio17/value")" != 1 ]; do usleep 100000; n=$((n - 1)); done
+	[ "$(cat "$PI5/sim_gpio17/value")" = 1 ] || fail "GPIO17 of $PI5CHIP did not light"
+	[ "$(line 17)" = 0 ] || fail "onair-sim's GPIO17 lit instead"
+	daemon_stop
+	pi5_remove
+}
+
+t_a_pi_whose_lines_are_named_otherwise_is_told_the_names() {
+	pi5_create PIN
+	printf '[daemon]\nboard = /hil/boards/rpi5.conf\n[show]\nsegment = 1:00 | one\n[device.lamps]\ndriver = gpio\ntally = tally\n' > /tmp/pi5.conf
+	out=$(/hil/bin/onaird -c /tmp/pi5.conf --check 2>&1)
+	echo "$out" | grep -q 'has no line named "GPIO17"; its lines are "PIN0", "PIN1"' ||
+		fail "--check does not name the lines it found: $out"
+	echo "$out" | grep -q '(28 lines)' || fail "--check does not say how many lines: $out"
+	pi5_remove
+}
