@@ -24,7 +24,7 @@ static const char *const gpio_line_keys[] = {
 
 static const char *const gpio_keys[] = {
 	"tally", "onair", "cue", "cue_red", "cue_green", "cue_blue", "cue_amber", "chip",
-	"button", "press", "long", "double", "debounce_ms", "long_ms", "double_ms", NULL,
+	"button", "press", "long", "double", "debounce_ms", "long_ms", "double_ms", "debounce", NULL,
 };
 
 struct drv {
@@ -43,6 +43,7 @@ struct gpio_opts {
 	struct drv_line button;
 	struct gesture_conf timing;
 	struct input_map map;
+	bool kernel_debounce;		/* debounce = kernel: the kernel's debouncer (libgpiod 2) */
 };
 
 static int gpio_parse(const struct conf_device *dev, const struct board *board, const char *path,
@@ -60,9 +61,16 @@ static int gpio_parse(const struct conf_device *dev, const struct board *board, 
 		rc |= drv_line_parse(dev, board, "button", path, d, &o->button);
 		rc |= input_parse_map(dev, "", "next", SHOW_SRC_BUTTON, path, d, &o->map);
 		rc |= input_parse_timing(dev, path, d, &o->timing);
+		if (drv_key(dev, "debounce")) {
+			o->kernel_debounce = strcmp(drv_key(dev, "debounce"), "kernel") == 0;
+			if (!o->kernel_debounce && strcmp(drv_key(dev, "debounce"), "driver") != 0) {
+				diag_add(d, path, drv_key_line(dev, "debounce"), "debounce must be driver or kernel");
+				rc = -1;
+			}
+		}
 	} else {
 		static const char *const button_only[] = { "press", "long", "double",
-							   "debounce_ms", "long_ms", "double_ms" };
+							   "debounce_ms", "long_ms", "double_ms", "debounce" };
 
 		for (size_t i = 0; i < ARRAY_SIZE(button_only); i++)
 			if (drv_key(dev, button_only[i])) {
@@ -160,6 +168,20 @@ static struct drv *gpio_open(const struct conf_device *dev, struct drv_host *hos
 					       host->config_path, d)))
 			goto fail;
 		snprintf(who, sizeof(who), "button %s", dev->name);
+		/* The kernel's debouncer reports an edge only once the line has
+		 * held it for the period: no bounce reaches us, but every press
+		 * arrives that much later (the driver's own debounce acts on
+		 * the first edge). Where the kernel cannot, the driver does. */
+		if (o.kernel_debounce && o.timing.debounce_ms > 0) {
+			if (gpioline_set_debounce(g->in, (unsigned int)o.timing.debounce_ms * 1000) == 0) {
+				log_info("device %s: button: the kernel debounces (%lld ms)", dev->name,
+					 (long long)o.timing.debounce_ms);
+				o.timing.debounce_ms = 0;
+			} else {
+				log_warnx("device %s: button: the kernel cannot debounce here (%s): onaird does",
+					  dev->name, errno == ENOTSUP ? "libgpiod 1.6 has no debounce" : strerror(errno));
+			}
+		}
 		if (!input_setup(&g->button, &o.timing, &o.map, who, host))
 			log_warnx("device %s: button: every gesture is \"none\"; presses are only counted",
 				  dev->name);

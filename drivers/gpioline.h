@@ -26,6 +26,10 @@ struct gpioline *gpioline_open(const struct board_spec *spec, enum gpioline_mode
 /* Is the line there (chip by label, line by name)? Looked up, not
  * requested: 0, or -1 with the same reason gpioline_open would give. */
 int gpioline_probe(const struct board_spec *spec, char *err, size_t errlen);
+/* Ask the kernel to debounce an input (uAPI v2, libgpiod 2: the kernel
+ * reports an edge once the line has held it for us). 0, or -1 with errno
+ * (ENOTSUP on libgpiod 1.6, or what the kernel said). */
+int gpioline_set_debounce(struct gpioline *l, unsigned int us);
 /* Set an output; 0 or -1 with errno. */
 int gpioline_set(struct gpioline *l, int value);
 /* Read the logical level; 0/1 or -1 with errno. */

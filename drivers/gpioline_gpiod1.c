@@ -128,6 +128,15 @@ fail:
 	return NULL;
 }
 
+int gpioline_set_debounce(struct gpioline *l, unsigned int us)
+{
+	/* uAPI v1 has no debounce: the driver debounces on the edges' stamps. */
+	(void)l;
+	(void)us;
+	errno = ENOTSUP;
+	return -1;
+}
+
 int gpioline_set(struct gpioline *l, int value)
 {
 	return gpiod_line_set_value(l->line, value);

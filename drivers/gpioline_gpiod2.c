@@ -20,6 +20,8 @@ struct gpioline {
 	struct gpiod_line_request *request;
 	struct gpiod_edge_event_buffer *events;
 	unsigned int offset;
+	struct board_spec spec;		/* kept to reconfigure the request */
+	enum gpioline_mode mode;
 	char desc[96];
 };
 
@@ -206,6 +208,8 @@ struct gpioline *gpioline_open(const struct board_spec *spec, enum gpioline_mode
 	}
 	if (line_find(spec, l, err, errlen) < 0)
 		goto fail;
+	l->spec = *spec;
+	l->mode = mode;
 	describe(l);
 
 	if (!(settings = settings_for(spec, mode, initial)) || !(lines = gpiod_line_config_new()) ||
@@ -244,6 +248,24 @@ fail:
 		gpiod_chip_close(l->chip);
 	free(l);
 	return NULL;
+}
+
+int gpioline_set_debounce(struct gpioline *l, unsigned int us)
+{
+	struct gpiod_line_settings *settings = settings_for(&l->spec, l->mode, 0);
+	struct gpiod_line_config *lines = gpiod_line_config_new();
+	int rc = -1;
+
+	if (settings && lines) {
+		gpiod_line_settings_set_debounce_period_us(settings, us);
+		if (gpiod_line_config_add_line_settings(lines, &l->offset, 1, settings) == 0)
+			rc = gpiod_line_request_reconfigure_lines(l->request, lines);
+	}
+	if (settings)
+		gpiod_line_settings_free(settings);
+	if (lines)
+		gpiod_line_config_free(lines);
+	return rc;
 }
 
 int gpioline_set(struct gpioline *l, int value)

@@ -102,6 +102,7 @@ HIL_DAEMON_ROOT=$root HIL_DAEMON_DIR=/src/onair/build "$src/tests/hil/run.sh" "$
 	t_bounce_is_one_press t_missing_line_and_chip_leave_the_rest_working t_check_names_bad_flags \
 	t_line_in_use_is_reported t_displays_follow_the_show t_overrun_shows_a_minus \
 	t_the_pi5_board_finds_its_chip_by_label t_a_pi_whose_lines_are_named_otherwise_is_told_the_names \
+	t_debounce_by_the_kernel_where_it_can b_kernel_debounce_latency b_input_latency \
 	> "$work/hil.log" 2>&1
 sed 's/^hil/trixie hil/' "$work/hil.log"
 count "$work/hil.log"

@@ -55,6 +55,13 @@ int gpioline_probe(const struct board_spec *spec, char *err, size_t errlen)
 	return 0;
 }
 
+int gpioline_set_debounce(struct gpioline *l, unsigned int us)
+{
+	(void)l;
+	(void)us;
+	return 0;
+}
+
 int gpioline_set(struct gpioline *l, int value)
 {
 	l->value = value;

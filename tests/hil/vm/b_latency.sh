@@ -71,3 +71,17 @@ b_tsl_latency() {
 	kill -TERM $DAEMON 2> /dev/null
 	wait $DAEMON 2> /dev/null
 }
+
+# The button with the kernel's debouncer (debounce = kernel): every press
+# reaches the tally only once the line has held for debounce_ms.
+b_kernel_debounce_latency() {
+	daemon_start /hil/latency.conf -o device.next.debounce=kernel || return
+	grep -q "the kernel debounces" "$D/log" || echo "HIL measure (this onaird debounces itself: libgpiod 1.6)"
+	$CTL start > /dev/null
+	wait_line $TALLY 1 || return
+	trace_start
+	/hil/bin/latency "$PRESSES" 100 "$SIM/sim_gpio$NEXT/pull" =pull-down =pull-up || fail "latency helper"
+	latency_stats "button edge → tally line, debounce = kernel"
+	kill -TERM $DAEMON 2> /dev/null
+	wait $DAEMON 2> /dev/null
+}

@@ -161,3 +161,29 @@ t_a_pi_whose_lines_are_named_otherwise_is_told_the_names() {
 	echo "$out" | grep -q '(28 lines)' || fail "--check does not say how many lines: $out"
 	pi5_remove
 }
+
+# debounce = kernel: with libgpiod 2 the kernel's debouncer (gpio-sim has
+# none of its own: gpiolib's software one in the kernel) takes the bounce;
+# with libgpiod 1.6 onaird says it cannot and debounces itself. Either way
+# chatter is one press.
+t_debounce_by_the_kernel_where_it_can() {
+	daemon_start /hil/gpio.conf -o device.next.debounce=kernel || return
+	if grep -q "button: the kernel debounces (20 ms)" "$D/log"; then
+		echo "HIL measure debounce: by the kernel (libgpiod 2)"
+	elif grep -q "the kernel cannot debounce here (libgpiod 1.6 has no debounce): onaird does" "$D/log"; then
+		echo "HIL measure debounce: by onaird (libgpiod 1.6)"
+	else
+		fail "neither the kernel nor onaird says it debounces: $(grep button "$D/log")"
+	fi
+	$CTL start > /dev/null
+	wait_status segment 1 || return
+	n=$SIM/sim_gpio$NEXT/pull
+	echo pull-down > $n; echo pull-up > $n; echo pull-down > $n; echo pull-up > $n
+	echo pull-down > $n; echo pull-up > $n; echo pull-down > $n
+	usleep 100000
+	release $NEXT
+	wait_status segment 2 || return
+	usleep 500000
+	[ "$(status_field segment)" = 2 ] || fail "bounces stepped the show more than once"
+	daemon_stop
+}
