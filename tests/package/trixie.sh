@@ -37,8 +37,18 @@ cleanup
 deps=build-essential,pkgconf,libinih-dev,libcjson-dev,libgpiod-dev,libusb-1.0-0-dev,libmosquitto-dev
 deps=$deps,libasound2-dev,libmicrohttpd-dev,nettle-dev,libcmocka-dev,python3,python3-jsonschema,mosquitto,mosquitto-clients,openssl,debhelper,dpkg-dev
 deps=$deps,fakeroot,lintian,perl-openssl-defaults,procps,systemd
+# The arm64 package for today's Raspberry Pi OS, cross-built in the same
+# root (debootstrap installs only the root's own arch: apt adds these).
+cross="crossbuild-essential-arm64 qemu-user libinih-dev:arm64 libcjson-dev:arm64 libgpiod-dev:arm64
+	libusb-1.0-0-dev:arm64 libmosquitto-dev:arm64 libasound2-dev:arm64 libmicrohttpd-dev:arm64
+	nettle-dev:arm64 libcmocka-dev:arm64"
+in_root() {
+	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+		DEBIAN_FRONTEND=noninteractive "$@"
+}
 # A cached root made with other packages is made again.
-[ -s "$base" ] && [ "$(cat "$base.deps" 2> /dev/null)" != "$deps" ] && rm -f "$base"
+key=$(printf '%s %s' "$deps" "$cross" | tr -s ' \t\n' ' ')
+[ -s "$base" ] && [ "$(cat "$base.deps" 2> /dev/null)" != "$key" ] && rm -f "$base"
 if [ ! -s "$base" ]; then
 	if ! debootstrap --variant=minbase --include="$deps" trixie "$root" "$mirror" \
 		> "$work/debootstrap.log" 2>&1; then
@@ -46,17 +56,25 @@ if [ ! -s "$base" ]; then
 		fail "debootstrap of a Debian 13 root (log: $work/debootstrap.log)"
 		finish
 	fi
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	mount -t proc proc "$root/proc"
+	# shellcheck disable=SC2086 # one word per package
+	if ! { in_root dpkg --add-architecture arm64 && in_root apt-get update &&
+		in_root apt-get install -y --no-install-recommends $cross; } > "$work/cross.log" 2>&1; then
+		umount "$root/proc"
+		tail -n 20 "$work/cross.log"
+		fail "the arm64 cross toolchain and libraries in the trixie root (log: $work/cross.log)"
+		finish
+	fi
+	in_root apt-get clean
+	umount "$root/proc"
 	tar -C "$root" -cf "$base" .
-	echo "$deps" > "$base.deps"
+	echo "$key" > "$base.deps"
 	rm -rf "$root"
 fi
 mkdir -p "$root" && tar -C "$root" -xf "$base"
 mount -t proc proc "$root/proc"
 mount --bind /dev "$root/dev"
-in_root() {
-	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-		DEBIAN_FRONTEND=noninteractive "$@"
-}
 # The tree as git sees it, so what is tested is what would be committed.
 copy_tree "$src" "$root/src/onair"
 
@@ -147,6 +165,34 @@ if in_root dpkg -P onair > "$work/purge.log" 2>&1 && [ ! -e "$root/etc/onair" ] 
 else
 	cat "$work/purge.log"
 	fail "purge in trixie"
+fi
+
+# The same package for arm64 (a Raspberry Pi on today's Raspberry Pi OS),
+# cross-built here; its unit tests run under qemu-aarch64 in the build.
+rm -rf "$root/src/onair/debian/build"
+if in_root sh -c 'cd /src/onair && dpkg-buildpackage -us -uc -b -aarm64 -Pcross -j2' > "$work/build-arm64.log" 2>&1; then
+	adeb=/src/onair_${version}_arm64.deb
+	tests=$(grep -c 'PASS debian/build/tests/test_' "$work/build-arm64.log")
+	adepends=$(in_root dpkg-deb -f "$adeb" Depends)
+	rm -rf "$root/tmp/arm64" && in_root dpkg-deb -x "$adeb" /tmp/arm64
+	if [ "$tests" -gt 0 ] && echo "$adepends" | grep -q 'libgpiod3' &&
+		readelf -h "$root/tmp/arm64/usr/sbin/onaird" | grep -q AArch64 &&
+		in_root qemu-aarch64 /tmp/arm64/usr/sbin/onaird --version | grep -q "${version%%[-+]*}"; then
+		pass "onair_${version}_arm64.deb cross-built in trixie: $tests unit test programs passed under qemu-aarch64, Depends $adepends, its onaird runs"
+	else
+		fail "the trixie arm64 package: $tests unit tests, Depends $adepends (log: $work/build-arm64.log)"
+	fi
+	if in_root lintian --fail-on error --suppress-tags bad-distribution-in-changes-file \
+		"/src/onair_${version}_arm64.changes" > "$work/lintian-arm64.log" 2>&1; then
+		pass "lintian (trixie's) finds no error in the arm64 package"
+	else
+		grep '^E:' "$work/lintian-arm64.log"
+		fail "lintian errors in the trixie arm64 package"
+	fi
+	cp "$root$adeb" "$work/"
+else
+	tail -n 30 "$work/build-arm64.log"
+	fail "cross build of the trixie arm64 package (log: $work/build-arm64.log)"
 fi
 
 # The hardened unit as trixie's systemd-analyze scores it: exposure <= 2.0.
