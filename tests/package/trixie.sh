@@ -41,7 +41,7 @@ deps=$deps,fakeroot,lintian,perl-openssl-defaults,procps,systemd
 # root (debootstrap installs only the root's own arch: apt adds these).
 cross="crossbuild-essential-arm64 qemu-user libinih-dev:arm64 libcjson-dev:arm64 libgpiod-dev:arm64
 	libusb-1.0-0-dev:arm64 libmosquitto-dev:arm64 libasound2-dev:arm64 libmicrohttpd-dev:arm64
-	nettle-dev:arm64 libcmocka-dev:arm64"
+	nettle-dev:arm64 libcmocka-dev:arm64 pkgconf:arm64"
 in_root() {
 	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
 		DEBIAN_FRONTEND=noninteractive "$@"
