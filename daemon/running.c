@@ -22,7 +22,7 @@ static struct {
 	void (*updated[2])(struct onair_time now);
 	bool (*gate)(char *why, size_t len);
 	void (*viewed)(const struct show_view *v);
-	void (*camera)(struct cue_output *out, struct onair_time now);
+	void (*sources)(struct cue_output *out, struct onair_time now);
 	struct loop_timer *timer;
 	bool rendered;
 	int64_t log_show_wall;	/* the show whose log is open */
@@ -86,9 +86,9 @@ void running_set_viewed(void (*viewed)(const struct show_view *v))
 	r.viewed = viewed;
 }
 
-void running_set_camera(void (*camera)(struct cue_output *out, struct onair_time now))
+void running_set_sources(void (*sources)(struct cue_output *out, struct onair_time now))
 {
-	r.camera = camera;
+	r.sources = sources;
 }
 
 void running_publish(void)
@@ -195,8 +195,8 @@ void running_view_at(struct onair_time now, struct show_view *v)
 	cue_eval(&running.show, &c->rundown, &c->show, &c->cue, now, &out);
 	if (r.link.overlay)
 		r.link.overlay(&out, now);
-	if (r.camera)
-		r.camera(&out, now);
+	if (r.sources)
+		r.sources(&out, now);
 	if (r.storage_failing)
 		cue_apply_storage(&out, &c->cue, now);
 	view_build(v, &running.show, &c->rundown, &c->show, c->title, &out, now);

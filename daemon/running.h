@@ -77,8 +77,9 @@ void running_set_gate(bool (*gate)(char *why, size_t len));
 /* Every snapshot the outputs were brought up to date with (the screens
  * decide themselves what is a change for them). */
 void running_set_viewed(void (*viewed)(const struct show_view *v));
-/* A camera box's tally: laid over the outputs (a tally source). */
-void running_set_camera(void (*camera)(struct cue_output *out, struct onair_time now));
+/* What the tally sources lay over the outputs: the stream's truth on ON AIR
+ * and the cue light, a camera box's tally. */
+void running_set_sources(void (*sources)(struct cue_output *out, struct onair_time now));
 /* Something the studio's state carries changed outside the show (a
  * source's tally): outputs first, then the state to the studio. */
 void running_publish(void);

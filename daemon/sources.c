@@ -65,8 +65,7 @@ static struct {
 	struct source src[CONF_MAX_SOURCES];
 	int n;
 	struct truth truth;
-	int64_t truth_next;
-	struct loop_timer *truth_timer;
+	int64_t truth_next;		/* the grace's end: the overlay's deadline */
 	struct truth_note note[TRUTH_NOTES];
 	int nnotes;
 } s;
@@ -185,11 +184,7 @@ static void obs_changed(void *ctx)
 	running_publish();
 }
 
-static void truth_tick(void *data)
-{
-	(void)data;
-	running_update();
-}
+
 
 static void display_seen(void *ctx, const struct tsl_display *d)
 {
@@ -401,19 +396,15 @@ void sources_init(void)
 		}
 	}
 	if (s.n) {
-		s.truth_timer = loop_timer_add(truth_tick, NULL);
-		running_set_camera(sources_overlay);
+		running_set_sources(sources_overlay);
 		running_set_updated(1, sources_updated);
 	}
 }
 
 void sources_fini(void)
 {
-	running_set_camera(NULL);
+	running_set_sources(NULL);
 	running_set_updated(1, NULL);
-	if (s.truth_timer)
-		loop_timer_remove(s.truth_timer);
-	s.truth_timer = NULL;
 	for (int i = 0; i < s.n; i++) {
 		if (s.src[i].obs) {
 			obs_source_close(s.src[i].obs);
