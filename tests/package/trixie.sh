@@ -169,6 +169,24 @@ else
 	cat "$work/install.log" "$work/check.log"
 	fail "install in trixie"
 fi
+# Upgrade, as on bookworm: the technician's edit to the config is kept
+# (the new default beside it), a show log is untouched.
+in_root sh -c "echo '; edited by the technician' >> /etc/onair/onair.conf; mkdir -p /var/lib/onair/shows; echo '{}' > /var/lib/onair/shows/kept.jsonl"
+next=$work/next
+rm -rf "$next" && dpkg-deb -R "$work/$(basename "$deb")" "$next"
+sed -i "s/^Version: .*/Version: $version+upgrade1/" "$next/DEBIAN/control"
+echo "; a new default in the next version" >> "$next/etc/onair/onair.conf"
+(cd "$next" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | sort -z | xargs -0 md5sum) > "$next/DEBIAN/md5sums"
+dpkg-deb -b --root-owner-group "$next" "$root/tmp/onair-next.deb" > /dev/null
+if in_root dpkg -i --force-confdef --force-confold /tmp/onair-next.deb > "$work/upgrade.log" 2>&1 &&
+	[ "$(in_root dpkg-query -W -f='${Version}' onair)" = "$version+upgrade1" ] &&
+	grep -q 'edited by the technician' "$root/etc/onair/onair.conf" &&
+	grep -q 'a new default' "$root/etc/onair/onair.conf.dpkg-dist" && [ -f "$root/var/lib/onair/shows/kept.jsonl" ]; then
+	pass "dpkg -i upgrades in trixie to $version+upgrade1: the edited config kept, the new one as .dpkg-dist, show logs kept"
+else
+	cat "$work/upgrade.log"
+	fail "upgrade in trixie"
+fi
 if in_root dpkg -P onair > "$work/purge.log" 2>&1 && [ ! -e "$root/etc/onair" ] && [ ! -e "$root/usr/sbin/onaird" ]; then
 	pass "dpkg -P in trixie leaves no /etc/onair and no onaird"
 else
