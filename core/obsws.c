@@ -214,10 +214,6 @@ static bool event(struct obsws *o, const cJSON *d)
 
 	if (!type)
 		return false;
-	if (strcmp(type, "ExitStarted") == 0) {
-		o->exiting = true;
-		return false;
-	}
 	if (!cJSON_IsObject(data))
 		return false;
 	if (strcmp(type, "StreamStateChanged") == 0)

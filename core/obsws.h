@@ -25,7 +25,6 @@ struct obsws {
 	char program_scene[OBSWS_NAME_MAX];
 	char preview_scene[OBSWS_NAME_MAX];	/* "" outside studio mode */
 	char version[32];			/* obs-websocket's, from Hello */
-	bool exiting;				/* OBS said it is shutting down */
 	/* Messages to send, in order (each malloc'd text). */
 	char *out[OBSWS_OUT_MAX];
 	int nout;

@@ -67,7 +67,6 @@ int64_t truth_update(struct truth *t, const struct truth_conf *c, enum stream_fa
 		if (now_mono - t->raw_since < c->grace_ms)
 			return t->raw_since + c->grace_ms;
 		t->shown = raw;
-		t->shown_since = now_mono;
 		ch->began = raw;
 	}
 	return NEVER;

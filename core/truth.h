@@ -31,7 +31,6 @@ struct truth {
 	enum disagreement raw;		/* as of the last update */
 	int64_t raw_since;		/* monotonic */
 	enum disagreement shown;	/* past the grace: on the lamps, in the log */
-	int64_t shown_since;
 	int64_t outage_since;		/* the stream went down (or unknown) while the show was live; 0 none */
 };
 
