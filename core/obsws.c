@@ -103,13 +103,10 @@ static int bool_of(const cJSON *obj, const char *key)
 static bool set_name(char *dst, const char *src)
 {
 	char clean[OBSWS_NAME_MAX];
-	size_t n = 0;
 
-	/* A scene name is shown and logged: no control characters. */
-	for (const char *p = src; *p && n + 1 < sizeof(clean); p++)
-		if ((unsigned char)*p >= 0x20 && *p != 0x7f)
-			clean[n++] = *p;
-	clean[n] = '\0';
+	/* A scene name is shown, logged and sent to every box: whole
+	 * characters only, no control characters. */
+	text_copy(clean, src, sizeof(clean));
 	if (strcmp(dst, clean) == 0)
 		return false;
 	strcpy(dst, clean);

@@ -207,45 +207,90 @@ bool utf8_valid(const char *s, size_t len)
 	return utf8_wellformed(s, len);
 }
 
+/* The length of the well-formed UTF-8 sequence at p (1 for ASCII), or 0
+ * when the bytes there are not one (a stray continuation byte, an overlong
+ * form, a surrogate, a value past U+10FFFF, or a sequence cut short). */
+static size_t utf8_seq(const unsigned char *p, size_t avail)
+{
+	unsigned c = *p, cp;
+	size_t extra;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF) {
+		extra = 1;
+		cp = c & 0x1F;
+	} else if (c >= 0xE0 && c <= 0xEF) {
+		extra = 2;
+		cp = c & 0x0F;
+	} else if (c >= 0xF0 && c <= 0xF4) {
+		extra = 3;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (avail <= extra)
+		return 0;
+	for (size_t i = 1; i <= extra; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3F);
+	}
+	if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+	    (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return extra + 1;
+}
+
 bool utf8_wellformed(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 
 	while (p < end) {
-		unsigned c = *p;
-		int extra;
-		unsigned cp;
+		size_t n = utf8_seq(p, (size_t)(end - p));
 
-		if (c < 0x80) {
-			p++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF) {
-			extra = 1;
-			cp = c & 0x1F;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			extra = 2;
-			cp = c & 0x0F;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			extra = 3;
-			cp = c & 0x07;
-		} else {
+		if (!n)
 			return false;
-		}
-		if (end - p <= extra)
-			return false;
-		for (int i = 1; i <= extra; i++) {
-			if ((p[i] & 0xC0) != 0x80)
-				return false;
-			cp = cp << 6 | (p[i] & 0x3F);
-		}
-		/* Overlong forms, surrogates and values past U+10FFFF. */
-		if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-		    (cp >= 0xD800 && cp <= 0xDFFF))
-			return false;
-		p += extra + 1;
+		p += n;
 	}
 	return true;
+}
+
+static size_t copy_whole(char *dst, const char *src, size_t size, bool controls)
+{
+	const unsigned char *p = (const unsigned char *)src;
+	size_t o = 0, avail = strlen(src);
+
+	if (size == 0)
+		return 0;
+	while (avail) {
+		size_t n = utf8_seq(p, avail);
+
+		if (!n) {		/* not text: left out */
+			p++, avail--;
+			continue;
+		}
+		if (!controls && n == 1 && (*p < 0x20 || *p == 0x7F)) {
+			p++, avail--;
+			continue;
+		}
+		if (o + n >= size)	/* whole characters only */
+			break;
+		memcpy(dst + o, p, n);
+		o += n, p += n, avail -= n;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+size_t text_copy(char *dst, const char *src, size_t size)
+{
+	return copy_whole(dst, src, size, false);
+}
+
+size_t utf8_copy(char *dst, const char *src, size_t size)
+{
+	return copy_whole(dst, src, size, true);
 }
 
 int str_index(const char *const *names, size_t count, const char *name)

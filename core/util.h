@@ -55,6 +55,12 @@ bool utf8_valid(const char *s, size_t len);
 /* True when s is well-formed UTF-8 (no overlong form, surrogate or value
  * past U+10FFFF), whatever control characters it holds. */
 bool utf8_wellformed(const char *s, size_t len);
+/* Copy text that came from outside (a switcher, OBS, a peer) to be shown,
+ * logged and sent on: malformed UTF-8 and control characters are left out
+ * and the copy is cut on a character boundary. Returns its length. */
+size_t text_copy(char *dst, const char *src, size_t size);
+/* The same, keeping control characters (a note's line breaks). */
+size_t utf8_copy(char *dst, const char *src, size_t size);
 /* "ADDRESS:PORT" ("[::1]:8080" for IPv6) split into its address and port;
  * false when it is not that. */
 bool hostport_parse(const char *text, char *host, size_t hostlen, int *port);

@@ -17,6 +17,7 @@
 
 #include "../core/log.h"
 #include "../core/loop.h"
+#include "../core/jsontext.h"
 #include "checkrun.h"
 #include "checks.h"
 #include "ctl.h"
@@ -79,9 +80,9 @@ static char *selftest_response(const struct selftest *t, char **report_out)
 	}
 	cJSON_AddNumberToObject(o, "proto", CTL_PROTO);
 	cJSON_AddBoolToObject(o, "ok", 1);
-	cJSON_AddStringToObject(o, "verdict", selftest_verdict_name(selftest_verdict(t)));
+	json_add_text(o, "verdict", selftest_verdict_name(selftest_verdict(t)));
 	cJSON_AddItemToObject(o, "report", report ? cJSON_Parse(report) : cJSON_CreateNull());
-	cJSON_AddStringToObject(o, "table", table ? table : "");
+	json_add_text(o, "table", table ? table : "");
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	free(table);

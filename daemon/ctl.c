@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "../core/log.h"
 #include "../core/loop.h"
+#include "../core/jsontext.h"
 
 #define CTL_MAX_CLIENTS 32
 #define CTL_OUT_MAX (4 * 1024 * 1024)
@@ -32,7 +33,7 @@ char *ctl_error_response(const char *reason)
 
 	cJSON_AddNumberToObject(o, "proto", CTL_PROTO);
 	cJSON_AddBoolToObject(o, "ok", 0);
-	cJSON_AddStringToObject(o, "error", reason);
+	json_add_text(o, "error", reason);
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return text;

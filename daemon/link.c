@@ -8,6 +8,7 @@
 #include "../core/lease.h"
 #include "../core/log.h"
 #include "../core/loop.h"
+#include "../core/jsontext.h"
 #include "checkrun.h"
 #include "link.h"
 #include "mqtt.h"
@@ -62,10 +63,10 @@ static char *node_status(bool online)
 	cJSON *o = cJSON_CreateObject();
 	char *text;
 
-	cJSON_AddStringToObject(o, "node", conf()->node_name);
-	cJSON_AddStringToObject(o, "role", role_name(running.role));
-	cJSON_AddStringToObject(o, "status", online ? "online" : "offline");
-	cJSON_AddStringToObject(o, "version", ONAIR_VERSION);
+	json_add_text(o, "node", conf()->node_name);
+	json_add_text(o, "role", role_name(running.role));
+	json_add_text(o, "status", online ? "online" : "offline");
+	json_add_text(o, "version", ONAIR_VERSION);
 	if (online)
 		viewjson_devices(o, false);
 	text = cJSON_PrintUnformatted(o);
@@ -206,10 +207,10 @@ static void pressed(const struct show_cmd *cmd, const char *who)
 		return;
 	cmd_text(cmd, line, sizeof(line));
 	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "node", conf()->node_name);
-	cJSON_AddStringToObject(o, "source", show_source_name(cmd->source));
-	cJSON_AddStringToObject(o, "who", who);
-	cJSON_AddStringToObject(o, "cmd", line);
+	json_add_text(o, "node", conf()->node_name);
+	json_add_text(o, "source", show_source_name(cmd->source));
+	json_add_text(o, "who", who);
+	json_add_text(o, "cmd", line);
 	cJSON_AddNumberToObject(o, "wall_ms", (double)time_now().wall);
 	event = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
@@ -592,12 +593,12 @@ void link_status_json(cJSON *o)
 		return;
 	n = cJSON_AddObjectToObject(o, "node");
 	link = running.role == NODE_FOLLOWER ? follower_link(time_mono_ms(), &next) : CUE_LINK_OK;
-	cJSON_AddStringToObject(n, "name", conf()->node_name);
-	cJSON_AddStringToObject(n, "studio", conf()->studio);
-	cJSON_AddStringToObject(n, "role", role_name(running.role));
+	json_add_text(n, "name", conf()->node_name);
+	json_add_text(n, "studio", conf()->studio);
+	json_add_text(n, "role", role_name(running.role));
 	cJSON_AddBoolToObject(n, "connected", mqtt_connected());
-	cJSON_AddStringToObject(n, "leader", running.role == NODE_LEADER ? conf()->node_name : l.leader);
-	cJSON_AddStringToObject(n, "link", lease_link_name(link));
+	json_add_text(n, "leader", running.role == NODE_LEADER ? conf()->node_name : l.leader);
+	json_add_text(n, "link", lease_link_name(link));
 	cJSON_AddNumberToObject(n, "sent", (double)l.sent);
 	cJSON_AddNumberToObject(n, "received", (double)l.received);
 	cJSON_AddNumberToObject(n, "rejected", (double)l.rejected);
@@ -607,6 +608,6 @@ void link_status_json(cJSON *o)
 		cJSON *cam = cJSON_AddObjectToObject(o, "camera");
 
 		cJSON_AddNumberToObject(cam, "index", (double)conf()->camera);
-		cJSON_AddStringToObject(cam, "tally", cue_camera_name(l.camera_tally));
+		json_add_text(cam, "tally", cue_camera_name(l.camera_tally));
 	}
 }

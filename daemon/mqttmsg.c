@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../core/cmd.h"
+#include "../core/jsontext.h"
 #include "mqttmsg.h"
 #include "persist.h"
 #include "viewjson.h"
@@ -32,7 +33,7 @@ static bool get_string(const cJSON *o, const char *key, char *buf, size_t len, b
 /* JSON allows tab, newline and carriage return between tokens (a file sent
  * with mosquitto_pub -f ends in one; Node-RED pretty-prints); any other
  * control character is not JSON. */
-static bool json_text(const char *s, size_t len)
+static bool json_controls_ok(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -66,7 +67,7 @@ static cJSON *parse_object(const char *payload, size_t len, const char *what, ch
 		snprintf(err, errlen, "payload of %zu bytes is over the %d-byte limit", len, MQTTMSG_MAX);
 		return NULL;
 	}
-	if (!json_text(payload, len)) {
+	if (!json_controls_ok(payload, len)) {
 		snprintf(err, errlen, "payload has a control character that JSON does not allow");
 		return NULL;
 	}
@@ -178,11 +179,11 @@ char *mqttmsg_cmd_encode(const struct show_cmd *cmd, const char *from, const cha
 	space = strchr(line, ' ');
 	if (space)
 		*space++ = '\0';
-	cJSON_AddStringToObject(o, "cmd", line);
+	json_add_text(o, "cmd", line);
 	if (space)
-		cJSON_AddStringToObject(o, "arg", space);
-	cJSON_AddStringToObject(o, "from", from);
-	cJSON_AddStringToObject(o, "id", id);
+		json_add_text(o, "arg", space);
+	json_add_text(o, "from", from);
+	json_add_text(o, "id", id);
 	cJSON_AddNumberToObject(o, "sent_wall", (double)sent_wall);
 	return print(o);
 }
@@ -193,8 +194,8 @@ char *mqttmsg_state_encode(const struct show_state *s, const struct show_view *v
 	cJSON *o = cJSON_CreateObject();
 
 	persist_fields(o, s, v->at, boot_id, rundown_hash);
-	cJSON_AddStringToObject(o, "leader", leader);
-	cJSON_AddStringToObject(o, "show", v->show_title);
+	json_add_text(o, "leader", leader);
+	json_add_text(o, "show", v->show_title);
 	viewjson_words(o, v);
 	cJSON_AddNumberToObject(o, "planned_ms", (double)v->planned_ms);
 	cJSON_AddNumberToObject(o, "sent_wall", (double)v->at.wall);
@@ -265,9 +266,9 @@ static void ha_component(cJSON *cmps, const char *id, const char *platform, cons
 	char uid[200];
 
 	snprintf(uid, sizeof(uid), "onair_%s_%s_%s", studio, node, id);
-	cJSON_AddStringToObject(c, "p", platform);
-	cJSON_AddStringToObject(c, "name", name);
-	cJSON_AddStringToObject(c, "unique_id", uid);
+	json_add_text(c, "p", platform);
+	json_add_text(c, "name", name);
+	json_add_text(c, "unique_id", uid);
 }
 
 char *mqttmsg_ha_discovery(const char *prefix, const char *studio, const char *node,
@@ -279,45 +280,45 @@ char *mqttmsg_ha_discovery(const char *prefix, const char *studio, const char *n
 	snprintf(ident, sizeof(ident), "onair_%s_%s", studio, node);
 	dev = cJSON_AddObjectToObject(o, "dev");
 	ids = cJSON_AddArrayToObject(dev, "ids");
-	cJSON_AddItemToArray(ids, cJSON_CreateString(ident));
+	cJSON_AddItemToArray(ids, json_text(ident));
 	snprintf(topic, sizeof(topic), "onair %s", studio);
-	cJSON_AddStringToObject(dev, "name", topic);
-	cJSON_AddStringToObject(dev, "mf", "onair");
-	cJSON_AddStringToObject(dev, "sw", version);
+	json_add_text(dev, "name", topic);
+	json_add_text(dev, "mf", "onair");
+	json_add_text(dev, "sw", version);
 	origin = cJSON_AddObjectToObject(o, "o");
-	cJSON_AddStringToObject(origin, "name", "onair");
-	cJSON_AddStringToObject(origin, "sw", version);
+	json_add_text(origin, "name", "onair");
+	json_add_text(origin, "sw", version);
 	snprintf(topic, sizeof(topic), "%sstate", prefix);
-	cJSON_AddStringToObject(o, "state_topic", topic);
+	json_add_text(o, "state_topic", topic);
 	snprintf(topic, sizeof(topic), "%snode/%s/status", prefix, node);
-	cJSON_AddStringToObject(o, "availability_topic", topic);
-	cJSON_AddStringToObject(o, "availability_template", "{{ value_json.status }}");
-	cJSON_AddStringToObject(o, "payload_available", "online");
-	cJSON_AddStringToObject(o, "payload_not_available", "offline");
+	json_add_text(o, "availability_topic", topic);
+	json_add_text(o, "availability_template", "{{ value_json.status }}");
+	json_add_text(o, "payload_available", "online");
+	json_add_text(o, "payload_not_available", "offline");
 	cmps = cJSON_AddObjectToObject(o, "cmps");
 	ha_component(cmps, "tally", "binary_sensor", "Tally", node, studio);
 	c = cJSON_GetObjectItem(cmps, "tally");
-	cJSON_AddStringToObject(c, "value_template",
+	json_add_text(c, "value_template",
 				"{{ 'ON' if value_json.phase in ['live', 'hold'] else 'OFF' }}");
 	ha_component(cmps, "segment", "sensor", "Segment", node, studio);
-	cJSON_AddStringToObject(cJSON_GetObjectItem(cmps, "segment"), "value_template",
+	json_add_text(cJSON_GetObjectItem(cmps, "segment"), "value_template",
 				"{{ value_json.segment + 1 if value_json.phase in ['live', 'hold'] else 0 }}");
 	ha_component(cmps, "title", "sensor", "Segment title", node, studio);
-	cJSON_AddStringToObject(cJSON_GetObjectItem(cmps, "title"), "value_template",
+	json_add_text(cJSON_GetObjectItem(cmps, "title"), "value_template",
 				"{{ value_json.title }}");
 	ha_component(cmps, "segment_end", "sensor", "Segment ends", node, studio);
 	c = cJSON_GetObjectItem(cmps, "segment_end");
-	cJSON_AddStringToObject(c, "device_class", "timestamp");
-	cJSON_AddStringToObject(c, "value_template", "{{ value_json.segment_end or None }}");
+	json_add_text(c, "device_class", "timestamp");
+	json_add_text(c, "value_template", "{{ value_json.segment_end or None }}");
 	snprintf(topic, sizeof(topic), "%scmd", prefix);
 	ha_component(cmps, "next", "button", "Next segment", node, studio);
 	c = cJSON_GetObjectItem(cmps, "next");
-	cJSON_AddStringToObject(c, "command_topic", topic);
-	cJSON_AddStringToObject(c, "payload_press", "{\"cmd\":\"next\",\"from\":\"homeassistant\"}");
+	json_add_text(c, "command_topic", topic);
+	json_add_text(c, "payload_press", "{\"cmd\":\"next\",\"from\":\"homeassistant\"}");
 	ha_component(cmps, "hold", "button", "Hold / resume", node, studio);
 	c = cJSON_GetObjectItem(cmps, "hold");
-	cJSON_AddStringToObject(c, "command_topic", topic);
-	cJSON_AddStringToObject(c, "payload_press",
+	json_add_text(c, "command_topic", topic);
+	json_add_text(c, "payload_press",
 				"{\"cmd\":\"hold-toggle\",\"from\":\"homeassistant\"}");
 	return print(o);
 }
@@ -387,10 +388,10 @@ char *mqttmsg_ok_encode(const char *id, bool recorded)
 
 	cJSON_AddBoolToObject(o, "ok", true);
 	if (id && *id)
-		cJSON_AddStringToObject(o, "id", id);
+		json_add_text(o, "id", id);
 	if (!recorded) {
 		cJSON_AddBoolToObject(o, "recorded", false);
-		cJSON_AddStringToObject(o, "warning", "applied, but not recorded: the box cannot write its "
+		json_add_text(o, "warning", "applied, but not recorded: the box cannot write its "
 					"show log (see its status)");
 	}
 	return print(o);
@@ -402,11 +403,11 @@ char *mqttmsg_error_encode(const char *node, const char *reason, const char *top
 
 	/* As the control protocol answers a refusal: a tool checks "ok". */
 	cJSON_AddBoolToObject(o, "ok", false);
-	cJSON_AddStringToObject(o, "node", node);
-	cJSON_AddStringToObject(o, "error", reason);
-	cJSON_AddStringToObject(o, "topic", topic);
+	json_add_text(o, "node", node);
+	json_add_text(o, "error", reason);
+	json_add_text(o, "topic", topic);
 	if (id && *id)
-		cJSON_AddStringToObject(o, "id", id);
+		json_add_text(o, "id", id);
 	return print(o);
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "persist.h"
+#include "../core/jsontext.h"
 
 #define PERSIST_VERSION 1
 #define PERSIST_FILE_MAX (256 * 1024)
@@ -54,14 +55,14 @@ void persist_fields(cJSON *o, const struct show_state *s, struct onair_time now,
 	cJSON *runs;
 
 	add_int(o, "version", PERSIST_VERSION);
-	cJSON_AddStringToObject(o, "boot_id", boot_id);
+	json_add_text(o, "boot_id", boot_id);
 	add_int(o, "saved_mono", now.mono);
 	add_int(o, "saved_wall", now.wall);
 	add_int(o, "rundown_hash", rundown_hash);
-	cJSON_AddStringToObject(o, "phase", show_phase_name(s->phase));
+	json_add_text(o, "phase", show_phase_name(s->phase));
 	add_int(o, "segment", s->seg);
 	add_int(o, "seq", (int64_t)s->seq);
-	cJSON_AddStringToObject(o, "call", show_call_name(s->call));
+	json_add_text(o, "call", show_call_name(s->call));
 	for (size_t i = 0; i < ARRAY_SIZE(persist_moments); i++)
 		add_int(o, persist_moments[i].name,
 			*(const int64_t *)((const char *)s + persist_moments[i].offset));
@@ -70,7 +71,7 @@ void persist_fields(cJSON *o, const struct show_state *s, struct onair_time now,
 			*(const int64_t *)((const char *)s + persist_rhythm_moments[i].offset));
 	cJSON_AddBoolToObject(o, "interaction_open", s->interaction_open);
 	cJSON_AddBoolToObject(o, "interaction_pending", s->interaction_pending);
-	cJSON_AddStringToObject(o, "message_text", s->message);
+	json_add_text(o, "message_text", s->message);
 	add_int(o, "message_id", s->message_id);
 	runs = cJSON_AddArrayToObject(o, "runs");
 	for (int i = 0; i < RUNDOWN_MAX_SEGMENTS; i++) {

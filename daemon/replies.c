@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../core/loop.h"
+#include "../core/jsontext.h"
 #include "checkrun.h"
 #include "link.h"
 #include "replies.h"
@@ -27,7 +28,7 @@ static void storage_json(cJSON *o)
 	store_counts(&syncs, &bytes, &batches);
 	cJSON_AddBoolToObject(st, "recording", !f.failing);
 	if (f.failing) {
-		cJSON_AddStringToObject(st, "error", strerror(f.err));
+		json_add_text(st, "error", strerror(f.err));
 		viewjson_time(st, "failing_since", f.since_wall);
 		cJSON_AddNumberToObject(st, "held", (double)f.held);
 	}
@@ -54,7 +55,7 @@ static cJSON *status_json(void)
 	viewjson_devices(o, true);
 	link_status_json(o);
 	sources_status_json(o);
-	cJSON_AddStringToObject(o, "log", running.log.fd >= 0 ? running.log.path : "");
+	json_add_text(o, "log", running.log.fd >= 0 ? running.log.path : "");
 	storage_json(o);
 	cJSON_AddNumberToObject(o, "wakeups", (double)loop_wakeups());
 	return o;
@@ -67,7 +68,7 @@ static char *text_response(char *text)
 
 	cJSON_AddNumberToObject(o, "proto", CTL_PROTO);
 	cJSON_AddBoolToObject(o, "ok", 1);
-	cJSON_AddStringToObject(o, "text", text ? text : "");
+	json_add_text(o, "text", text ? text : "");
 	free(text);
 	json = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
@@ -187,7 +188,7 @@ static char *not_recorded(char *json)
 	snprintf(warning, sizeof(warning), "applied, but not recorded: the show log and state cannot be "
 		 "written (%s); it is held and written when the disk works again", strerror(f.err));
 	cJSON_AddBoolToObject(o, "recorded", 0);
-	cJSON_AddStringToObject(o, "warning", warning);
+	json_add_text(o, "warning", warning);
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	free(json);
@@ -254,7 +255,7 @@ char *replies_handle(const struct cmd_request *req, const char *who, void *data)
 		o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "proto", CTL_PROTO);
 		cJSON_AddBoolToObject(o, "ok", 1);
-		cJSON_AddStringToObject(o, "version", ONAIR_VERSION);
+		json_add_text(o, "version", ONAIR_VERSION);
 		break;
 	default:
 		return ctl_error_response("unknown request");

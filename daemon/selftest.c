@@ -6,6 +6,7 @@
 
 #include "selftest.h"
 #include "../core/util.h"
+#include "../core/jsontext.h"
 
 static const char *const verdict_names[] = { "PASS", "WARN", "FAIL" };
 
@@ -94,25 +95,25 @@ char *selftest_json(const struct selftest *t, const char *node, const char *time
 	cJSON *o = cJSON_CreateObject(), *checks;
 	char *text;
 
-	cJSON_AddStringToObject(o, "verdict", verdict_names[selftest_verdict(t)]);
-	cJSON_AddStringToObject(o, "node", node);
-	cJSON_AddStringToObject(o, "time", time);
-	cJSON_AddStringToObject(o, "rms_convention", "AES17");
+	json_add_text(o, "verdict", verdict_names[selftest_verdict(t)]);
+	json_add_text(o, "node", node);
+	json_add_text(o, "time", time);
+	json_add_text(o, "rms_convention", "AES17");
 	checks = cJSON_AddArrayToObject(o, "checks");
 	for (int i = 0; i < t->count; i++) {
 		const struct selftest_check *c = &t->check[i];
 		cJSON *j = cJSON_CreateObject(), *values = cJSON_CreateObject();
 
-		cJSON_AddStringToObject(j, "name", c->name);
-		cJSON_AddStringToObject(j, "verdict", verdict_names[c->verdict]);
-		cJSON_AddStringToObject(j, "reason", c->reason);
+		json_add_text(j, "name", c->name);
+		json_add_text(j, "verdict", verdict_names[c->verdict]);
+		json_add_text(j, "reason", c->reason);
 		if (*c->hint)
-			cJSON_AddStringToObject(j, "hint", c->hint);
+			json_add_text(j, "hint", c->hint);
 		for (int v = 0; v < c->nvalues; v++) {
 			const struct selftest_value *val = &c->value[v];
 
 			if (*val->text)
-				cJSON_AddStringToObject(values, val->name, val->text);
+				json_add_text(values, val->name, val->text);
 			else if (isfinite(val->number))
 				cJSON_AddNumberToObject(values, val->name, val->number);
 			else

@@ -16,6 +16,7 @@
 
 #include "showlog.h"
 #include "store.h"
+#include "../core/jsontext.h"
 
 int showlog_open(struct showlog *log, const char *state_dir, int64_t show_start_wall)
 {
@@ -66,7 +67,7 @@ static int showlog_write(struct showlog *log, cJSON *o, struct onair_time now)
 	size_t len;
 
 	time_format_wall(now.wall, stamp, sizeof(stamp));
-	cJSON_AddStringToObject(o, "time", stamp);
+	json_add_text(o, "time", stamp);
 	cJSON_AddNumberToObject(o, "wall_ms", (double)now.wall);
 	cJSON_AddNumberToObject(o, "mono_ms", (double)now.mono);
 	text = cJSON_PrintUnformatted(o);
@@ -91,11 +92,11 @@ int showlog_event(struct showlog *log, const struct show_event *ev, const struct
 {
 	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(o, "event", show_event_name(ev->kind));
+	json_add_text(o, "event", show_event_name(ev->kind));
 	cJSON_AddNumberToObject(o, "seq", (double)seq);
 	if (ev->seg >= 0 && ev->seg < r->count) {
 		cJSON_AddNumberToObject(o, "segment", ev->seg + 1);
-		cJSON_AddStringToObject(o, "title", r->seg[ev->seg].title);
+		json_add_text(o, "title", r->seg[ev->seg].title);
 		/* planned is the segment's time (extensions in) for these two;
 		 * for a promotion call it is the quota, written as such below. */
 		bool timed = ev->kind == SHOW_EV_SEG_END || ev->kind == SHOW_EV_EXTEND;
@@ -104,7 +105,7 @@ int showlog_event(struct showlog *log, const struct show_event *ev, const struct
 										: r->seg[ev->seg].planned_ms));
 	}
 	if (ev->kind == SHOW_EV_PREROLL) {
-		cJSON_AddStringToObject(o, "show", show_title);
+		json_add_text(o, "show", show_title);
 		cJSON_AddNumberToObject(o, "segments", r->count);
 	}
 	cJSON_AddNumberToObject(o, "value_ms", (double)ev->value);
@@ -115,9 +116,9 @@ int showlog_event(struct showlog *log, const struct show_event *ev, const struct
 	if (ev->kind == SHOW_EV_MESSAGE_ACK || ev->kind == SHOW_EV_MESSAGE_EXPIRED)
 		cJSON_AddNumberToObject(o, "message_id", (double)ev->planned);
 	if (*ev->text)
-		cJSON_AddStringToObject(o, "text", ev->text);
-	cJSON_AddStringToObject(o, "source", show_source_name(src));
-	cJSON_AddStringToObject(o, "who", who ? who : "");
+		json_add_text(o, "text", ev->text);
+	json_add_text(o, "source", show_source_name(src));
+	json_add_text(o, "who", who ? who : "");
 	if (state)
 		cJSON_AddItemToObject(o, "state", state);
 	return showlog_write(log, o, now);
@@ -128,11 +129,11 @@ int showlog_rejected(struct showlog *log, const char *command, const char *reaso
 {
 	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(o, "event", "rejected");
-	cJSON_AddStringToObject(o, "command", command);
-	cJSON_AddStringToObject(o, "reason", reason);
-	cJSON_AddStringToObject(o, "source", show_source_name(src));
-	cJSON_AddStringToObject(o, "who", who ? who : "");
+	json_add_text(o, "event", "rejected");
+	json_add_text(o, "command", command);
+	json_add_text(o, "reason", reason);
+	json_add_text(o, "source", show_source_name(src));
+	json_add_text(o, "who", who ? who : "");
 	return showlog_write(log, o, now);
 }
 
@@ -141,14 +142,14 @@ int showlog_rundown(struct showlog *log, const struct rundown *r, const struct s
 {
 	cJSON *o = cJSON_CreateObject(), *segs = cJSON_AddArrayToObject(o, "segments");
 
-	cJSON_AddStringToObject(o, "event", "rundown");
-	cJSON_AddStringToObject(o, "show", show_title);
+	json_add_text(o, "event", "rundown");
+	json_add_text(o, "show", show_title);
 	cJSON_AddNumberToObject(o, "planned_end_wall", (double)planned_end_wall);
 	for (int i = 0; i < r->count; i++) {
 		cJSON *seg = cJSON_CreateObject();
 
-		cJSON_AddStringToObject(seg, "title", r->seg[i].title);
-		cJSON_AddStringToObject(seg, "kind", r->seg[i].kind);
+		json_add_text(seg, "title", r->seg[i].title);
+		json_add_text(seg, "kind", r->seg[i].kind);
 		cJSON_AddNumberToObject(seg, "planned_ms", (double)r->seg[i].planned_ms);
 		cJSON_AddNumberToObject(seg, "promo_quota", show_promo_quota(r, sc, i, NULL));
 		cJSON_AddItemToArray(segs, seg);
@@ -160,7 +161,7 @@ int showlog_note(struct showlog *log, const char *what, const char *detail, stru
 {
 	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(o, "event", what);
-	cJSON_AddStringToObject(o, "detail", detail);
+	json_add_text(o, "event", what);
+	json_add_text(o, "detail", detail);
 	return showlog_write(log, o, now);
 }

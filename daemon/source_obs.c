@@ -21,6 +21,7 @@
 #include "../core/loop.h"
 #include "../core/obsws.h"
 #include "../core/ws.h"
+#include "../core/jsontext.h"
 #include "source_obs.h"
 
 #define BACKOFF_MIN_MS 1000
@@ -476,16 +477,16 @@ void obs_source_status(const struct obs_source *o, cJSON *j)
 	char connect[96], key[24];
 
 	snprintf(connect, sizeof(connect), "%s:%d", o->conf->host, o->conf->port);
-	cJSON_AddStringToObject(j, "connect", connect);
+	json_add_text(j, "connect", connect);
 	cJSON_AddBoolToObject(j, "present", obs_source_present(o));
-	cJSON_AddStringToObject(j, "stream", stream_fact_name(obs_source_stream(o)));
+	json_add_text(j, "stream", stream_fact_name(obs_source_stream(o)));
 	if (obs_source_present(o)) {
 		cJSON_AddBoolToObject(j, "streaming", obsws_streaming(&o->ws));
-		cJSON_AddStringToObject(j, "stream_output", obsws_output_name(o->ws.stream));
+		json_add_text(j, "stream_output", obsws_output_name(o->ws.stream));
 		cJSON_AddBoolToObject(j, "recording", o->ws.record == OBSWS_ACTIVE);
-		cJSON_AddStringToObject(j, "program_scene", o->ws.program_scene);
+		json_add_text(j, "program_scene", o->ws.program_scene);
 		if (*o->ws.preview_scene)
-			cJSON_AddStringToObject(j, "preview_scene", o->ws.preview_scene);
+			json_add_text(j, "preview_scene", o->ws.preview_scene);
 	}
 	/* Every mapped camera, as a TSL source writes its indexes: a camera
 	 * box following this studio reads the same object. */
@@ -494,9 +495,9 @@ void obs_source_status(const struct obs_source *o, cJSON *j)
 
 		snprintf(key, sizeof(key), "%lld", o->conf->scene[i].camera);
 		if (cam != CUE_CAMERA_UNKNOWN && !cJSON_GetObjectItemCaseSensitive(tally, key))
-			cJSON_AddStringToObject(tally, key, cue_camera_name(cam));
+			json_add_text(tally, key, cue_camera_name(cam));
 	}
 	cJSON_AddNumberToObject(j, "connects", (double)o->connects);
 	if (*o->last_error)
-		cJSON_AddStringToObject(j, "last_error", o->last_error);
+		json_add_text(j, "last_error", o->last_error);
 }

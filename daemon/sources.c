@@ -15,6 +15,7 @@
 #include "../core/loop.h"
 #include "../core/truth.h"
 #include "../core/tsl.h"
+#include "../core/jsontext.h"
 #include "running.h"
 #include "source_obs.h"
 #include "sources.h"
@@ -430,9 +431,9 @@ void sources_status_json(cJSON *o)
 	if (stream_now() != STREAM_NONE) {
 		cJSON *st = cJSON_AddObjectToObject(o, "stream");
 
-		cJSON_AddStringToObject(st, "onair", onair_mode_name(running.conf->truth.mode));
-		cJSON_AddStringToObject(st, "state", stream_fact_name(s.truth.stream));
-		cJSON_AddStringToObject(st, "disagreement", disagreement_name(s.truth.shown));
+		json_add_text(st, "onair", onair_mode_name(running.conf->truth.mode));
+		json_add_text(st, "state", stream_fact_name(s.truth.stream));
+		json_add_text(st, "disagreement", disagreement_name(s.truth.shown));
 		cJSON_AddBoolToObject(st, "outage", s.truth.outage_since != 0);
 	}
 	for (int i = 0; i < s.n; i++) {
@@ -442,12 +443,12 @@ void sources_status_json(cJSON *o)
 
 		if (src->obs) {
 			j = cJSON_CreateObject();
-			cJSON_AddStringToObject(j, "name", src->conf->name);
-			cJSON_AddStringToObject(j, "type", "obs");
+			json_add_text(j, "name", src->conf->name);
+			json_add_text(j, "type", "obs");
 			obs_source_status(src->obs, j);
 			if (src->conf->camera >= 0) {
 				cJSON_AddNumberToObject(j, "camera", (double)src->conf->camera);
-				cJSON_AddStringToObject(j, "camera_tally", cue_camera_name(camera_state(src)));
+				json_add_text(j, "camera_tally", cue_camera_name(camera_state(src)));
 			}
 			cJSON_AddItemToArray(list, j);
 			continue;
@@ -457,23 +458,23 @@ void sources_status_json(cJSON *o)
 
 		snprintf(listen, sizeof(listen), "%s:%s:%d", src->conf->tcp ? "tcp" : "udp", src->conf->host,
 			 src->conf->port);
-		cJSON_AddStringToObject(j, "name", src->conf->name);
-		cJSON_AddStringToObject(j, "type", source_type_name(src->conf->type));
-		cJSON_AddStringToObject(j, "listen", listen);
+		json_add_text(j, "name", src->conf->name);
+		json_add_text(j, "type", source_type_name(src->conf->type));
+		json_add_text(j, "listen", listen);
 		cJSON_AddBoolToObject(j, "present", src->heard);
 		for (int d = 0; d < SOURCE_DISPLAYS; d++)
 			if (src->seen[d].at) {
 				snprintf(key, sizeof(key), "%u", src->seen[d].index);
-				cJSON_AddStringToObject(tally, key, tsl_tally_name(src->seen[d].tally));
+				json_add_text(tally, key, tsl_tally_name(src->seen[d].tally));
 			}
 		if (src->conf->camera >= 0) {
 			cJSON_AddNumberToObject(j, "camera", (double)src->conf->camera);
-			cJSON_AddStringToObject(j, "camera_tally", cue_camera_name(camera_state(src)));
+			json_add_text(j, "camera_tally", cue_camera_name(camera_state(src)));
 		}
 		cJSON_AddNumberToObject(j, "packets", (double)src->packets);
 		cJSON_AddNumberToObject(j, "bad_packets", (double)src->bad);
 		if (*src->last_error)
-			cJSON_AddStringToObject(j, "last_error", src->last_error);
+			json_add_text(j, "last_error", src->last_error);
 		cJSON_AddItemToArray(list, j);
 	}
 }
@@ -488,17 +489,17 @@ void sources_camera_json(cJSON *o)
 			continue;
 		cam = cJSON_AddObjectToObject(o, "camera");
 		cJSON_AddNumberToObject(cam, "index", (double)src->conf->camera);
-		cJSON_AddStringToObject(cam, "tally", cue_camera_name(camera_state(src)));
+		json_add_text(cam, "tally", cue_camera_name(camera_state(src)));
 		if (src->obs) {
 			for (int k = 0; k < src->conf->nscenes; k++)
 				if (src->conf->scene[k].camera == src->conf->camera) {
-					cJSON_AddStringToObject(cam, "text", src->conf->scene[k].name);
+					json_add_text(cam, "text", src->conf->scene[k].name);
 					break;
 				}
 		} else {
 			for (int d = 0; d < SOURCE_DISPLAYS; d++)
 				if (src->seen[d].at && src->seen[d].index == src->conf->camera && *src->seen[d].text) {
-					cJSON_AddStringToObject(cam, "text", src->seen[d].text);
+					json_add_text(cam, "text", src->seen[d].text);
 					break;
 				}
 		}

@@ -1,6 +1,7 @@
 /* The show view as JSON (see viewjson.h). */
 #include "running.h"
 #include "viewjson.h"
+#include "../core/jsontext.h"
 
 void viewjson_time(cJSON *o, const char *name, int64_t wall)
 {
@@ -11,16 +12,16 @@ void viewjson_time(cJSON *o, const char *name, int64_t wall)
 		return;
 	}
 	time_format_wall(wall, buf, sizeof(buf));
-	cJSON_AddStringToObject(o, name, buf);
+	json_add_text(o, name, buf);
 }
 
 void viewjson_words(cJSON *o, const struct show_view *v)
 {
-	cJSON_AddStringToObject(o, "title", v->title);
-	cJSON_AddStringToObject(o, "next_title", v->next_title);
-	cJSON_AddStringToObject(o, "notes", v->notes);
-	cJSON_AddStringToObject(o, "cue", view_cue_word(v));
-	cJSON_AddStringToObject(o, "display", v->out.countdown);
+	json_add_text(o, "title", v->title);
+	json_add_text(o, "next_title", v->next_title);
+	json_add_text(o, "notes", v->notes);
+	json_add_text(o, "cue", view_cue_word(v));
+	json_add_text(o, "display", v->out.countdown);
 	viewjson_rhythm(o, v);
 }
 
@@ -58,7 +59,7 @@ void viewjson_rhythm(cJSON *o, const struct show_view *v)
 		cJSON *m = cJSON_AddObjectToObject(o, "message");
 
 		cJSON_AddNumberToObject(m, "id", v->message_id);
-		cJSON_AddStringToObject(m, "text", v->message);
+		json_add_text(m, "text", v->message);
 		cJSON_AddBoolToObject(m, "standing", v->message_standing);
 		viewjson_time(m, "since", v->message_since_wall);
 		viewjson_time(m, "expires", v->message_expires_wall);
@@ -72,12 +73,12 @@ void viewjson_status(cJSON *o, const struct show_view *v)
 {
 	cJSON *lamps, *colours;
 
-	cJSON_AddStringToObject(o, "state", show_phase_name(v->phase));
-	cJSON_AddStringToObject(o, "show", v->show_title);
+	json_add_text(o, "state", show_phase_name(v->phase));
+	json_add_text(o, "show", v->show_title);
 	cJSON_AddNumberToObject(o, "segment", v->segment);
 	cJSON_AddNumberToObject(o, "segments", v->segments);
 	viewjson_words(o, v);
-	cJSON_AddStringToObject(o, "kind", v->kind);
+	json_add_text(o, "kind", v->kind);
 	if (v->timed) {
 		cJSON_AddNumberToObject(o, "remaining_ms", (double)v->remaining_ms);
 		cJSON_AddNumberToObject(o, "planned_ms", (double)v->planned_ms);
@@ -98,15 +99,15 @@ void viewjson_status(cJSON *o, const struct show_view *v)
 	} else {
 		cJSON_AddNullToObject(o, "aux");
 	}
-	cJSON_AddStringToObject(o, "countdown", v->out.countdown);
-	cJSON_AddStringToObject(o, "call", show_call_name(v->call));
+	json_add_text(o, "countdown", v->out.countdown);
+	json_add_text(o, "call", show_call_name(v->call));
 	if (v->call != SHOW_CALL_NONE)
 		cJSON_AddNumberToObject(o, "call_age_ms", (double)v->call_age_ms);
 	lamps = cJSON_AddObjectToObject(o, "lamps");
 	colours = cJSON_AddObjectToObject(o, "lamp_colours");
 	for (int i = 0; i < CUE_LAMP_COUNT; i++) {
-		cJSON_AddStringToObject(lamps, cue_lamp_name(i), cue_pattern_name(v->out.lamp[i].pattern));
-		cJSON_AddStringToObject(colours, cue_lamp_name(i), cue_colour_name(v->out.lamp[i].colour));
+		json_add_text(lamps, cue_lamp_name(i), cue_pattern_name(v->out.lamp[i].pattern));
+		json_add_text(colours, cue_lamp_name(i), cue_colour_name(v->out.lamp[i].colour));
 	}
 	/* The ON AIR lamp: the show's tally, or the stream's truth (show.onair). */
 	cJSON_AddBoolToObject(o, "onair", v->out.onair);
@@ -127,10 +128,10 @@ void viewjson_devices(cJSON *o, bool described)
 		bool present;
 
 		d->ops->describe(d->drv, desc, sizeof(desc), &present);
-		cJSON_AddStringToObject(dev, "name", d->name);
-		cJSON_AddStringToObject(dev, "driver", d->ops->name);
+		json_add_text(dev, "name", d->name);
+		json_add_text(dev, "driver", d->ops->name);
 		if (described)
-			cJSON_AddStringToObject(dev, "description", desc);
+			json_add_text(dev, "description", desc);
 		cJSON_AddBoolToObject(dev, "present", present);
 		cJSON_AddItemToArray(devs, dev);
 	}

@@ -22,6 +22,7 @@
 #include "../core/cmd.h"
 #include "../core/log.h"
 #include "../core/loop.h"
+#include "../core/jsontext.h"
 #include "link.h"
 #include "running.h"
 #include "sources.h"
@@ -117,7 +118,7 @@ static MHD_RESULT reply_error(struct MHD_Connection *c, unsigned status, const c
 	cJSON *o = cJSON_CreateObject();
 
 	cJSON_AddBoolToObject(o, "ok", 0);
-	cJSON_AddStringToObject(o, "error", error);
+	json_add_text(o, "error", error);
 	return reply_json(c, status, o);
 }
 
@@ -144,15 +145,15 @@ static cJSON *view_json(const struct show_view *v)
 		/* Whether the display counts past zero, so the page does too. */
 		cJSON_AddBoolToObject(o, "counts_negative", own == RUNDOWN_INHERIT ? c->cue.overrun_count : own);
 	}
-	cJSON_AddStringToObject(o, "language", c->web.language);
+	json_add_text(o, "language", c->web.language);
 	cJSON_AddBoolToObject(o, "anchor_ack", c->web.anchor_ack);
 	cJSON_AddBoolToObject(o, "ops_token", *w.token != '\0');
 	canned = cJSON_AddArrayToObject(o, "canned");
 	for (int i = 0; i < c->web.ncanned; i++) {
 		cJSON *m = cJSON_CreateObject();
 
-		cJSON_AddStringToObject(m, "key", c->web.canned[i].key);
-		cJSON_AddStringToObject(m, "text", c->web.canned[i].text);
+		json_add_text(m, "key", c->web.canned[i].key);
+		json_add_text(m, "text", c->web.canned[i].text);
 		cJSON_AddItemToArray(canned, m);
 	}
 	viewjson_devices(o, false);
@@ -567,8 +568,8 @@ static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, c
 			const struct rundown_segment *sg = &running.conf->rundown.seg[i];
 			cJSON *seg = cJSON_CreateObject();
 
-			cJSON_AddStringToObject(seg, "title", sg->title);
-			cJSON_AddStringToObject(seg, "kind", sg->kind);
+			json_add_text(seg, "title", sg->title);
+			json_add_text(seg, "kind", sg->kind);
 			cJSON_AddNumberToObject(seg, "planned_ms", (double)sg->planned_ms);
 			cJSON_AddItemToArray(segs, seg);
 		}

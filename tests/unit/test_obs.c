@@ -119,6 +119,19 @@ static void test_obs_auth_and_state(void **state)
 	assert_int_equal(M("{\"op\":5,\"d\":{\"eventType\":\"SceneNameChanged\",\"eventData\":"
 			   "{\"oldSceneName\":\"Cam 1\",\"sceneName\":\"Wide\"}}}"), 1);
 	assert_string_equal(o.program_scene, "Wide");
+	/* 49 Chinese characters (147 bytes) into a 128-byte name: cut after
+	 * the 42nd character, never inside one. */
+	{
+		char ev[512], name[160] = "";
+
+		for (int i = 0; i < 49; i++)
+			strcat(name, "镜");
+		snprintf(ev, sizeof(ev), "{\"op\":5,\"d\":{\"eventType\":\"CurrentProgramSceneChanged\","
+			 "\"eventData\":{\"sceneName\":\"%s\"}}}", name);
+		assert_int_equal(M(ev), 1);
+		assert_int_equal(strlen(o.program_scene), 42 * 3);
+		assert_true(utf8_wellformed(o.program_scene, strlen(o.program_scene)));
+	}
 	assert_int_equal(M("[1,2]"), -1);
 	assert_int_equal(M("{\"op\":0,\"d\":{}}"), -1);		/* a second Hello */
 	obsws_free(&o);

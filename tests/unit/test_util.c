@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "../../core/jsontext.h"
 
 static void test_durations_parse(void **state)
 {
@@ -59,6 +60,52 @@ static void test_utf8(void **state)
 	assert_false(utf8_valid("\xBA", 1));			/* a lone continuation */
 	assert_false(utf8_valid("a\0b", 3));			/* NUL inside */
 	assert_false(utf8_valid("\xFF", 1));
+}
+
+/* Every cut of a text of 3- and 4-byte characters, at every size, is whole
+ * characters and valid UTF-8. */
+static void test_text_cut_on_character_boundaries(void **state)
+{
+	const char *mixed = "直播间\xF0\x9F\x8E\xA4主播a讲解\xF0\x9F\x9B\x92";
+	char buf[64];
+
+	(void)state;
+	for (size_t size = 1; size <= strlen(mixed) + 1; size++) {
+		size_t n;
+
+		str_copy(buf, mixed, size);
+		assert_true(utf8_wellformed(buf, strlen(buf)));
+		assert_memory_equal(buf, mixed, strlen(buf));
+		n = text_copy(buf, mixed, size);
+		assert_int_equal(n, strlen(buf));
+		assert_true(utf8_wellformed(buf, n));
+		assert_memory_equal(buf, mixed, n);
+		/* Never shorter than a whole character less than the room. */
+		assert_true(n + 4 >= size - 1 || n == strlen(mixed));
+	}
+	/* Malformed bytes and control characters from a peer are left out;
+	 * utf8_copy keeps a note's line break. */
+	text_copy(buf, "A\xE4\xBA\x01" "B\xFF\xC0\xAF产\n", sizeof(buf));
+	assert_string_equal(buf, "AB产");
+	utf8_copy(buf, "A\xE4\xBA\nB", sizeof(buf));
+	assert_string_equal(buf, "A\nB");
+}
+
+/* Whatever a buffer holds, what goes into JSON is valid UTF-8. */
+static void test_json_text_is_utf8(void **state)
+{
+	cJSON *o = cJSON_CreateObject();
+	char cut[8], *text;
+
+	(void)state;
+	memcpy(cut, "产品\xE4\xBA", 8);	/* a third character cut after two bytes */
+	json_add_text(o, "t", cut);
+	json_add_text(o, "u", "\xF0\x9F\x8E\xA4 ok");
+	text = cJSON_PrintUnformatted(o);
+	assert_string_equal(text, "{\"t\":\"产品\",\"u\":\"\xF0\x9F\x8E\xA4 ok\"}");
+	assert_true(utf8_wellformed(text, strlen(text)));
+	free(text);
+	cJSON_Delete(o);
 }
 
 static void test_atomic_write_replaces_whole(void **state)
@@ -133,6 +180,8 @@ int main(void)
 		cmocka_unit_test(test_durations_parse),
 		cmocka_unit_test(test_durations_format),
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_text_cut_on_character_boundaries),
+		cmocka_unit_test(test_json_text_is_utf8),
 		cmocka_unit_test(test_atomic_write_replaces_whole),
 		cmocka_unit_test(test_int_and_bool),
 	};
