@@ -264,6 +264,6 @@ static bool gate(char *why, size_t len)
 
 void checkrun_init(void)
 {
-	running_set_updated(0, schedule);
+	running_observe(RUNNING_UPDATED, schedule);
 	running_set_gate(gate);
 }

@@ -29,8 +29,14 @@ static struct {
 	char claim_said[64];	/* the last claimant to the lead that was logged */
 	bool ha_id_said;
 	struct loop_timer *heartbeat;
+	struct loop_timer *coalesce;	/* leader: the newest state after a burst */
+	int64_t state_sent_mono;
+	size_t state_bytes, state_bytes_max;
+	uint64_t state_oversize;
+	int64_t oversize_said_mono;
 	uint64_t sent, received, rejected;
 	enum cue_camera camera_tally;	/* follower: its camera, from the leader's sources */
+	char camera_label[MQTTMSG_LABEL_MAX];	/* follower: the switcher's label for it */
 	struct truth stream;		/* follower: the leader's stream and its disagreement */
 } l;
 
@@ -83,29 +89,70 @@ static void publish_status(void)
 	free(text);
 }
 
+/* A burst of changes (a switcher's flood, OBS's events) is one state per
+ * this gap, the newest; a single change goes out at once. */
+#define STATE_GAP_MS 50
+#define OVERSIZE_LOG_MS 60000
+
 static void publish_view(const struct show_view *v, int qos)
 {
+	cJSON *facts;
 	char *state;
+	size_t len;
+	int64_t now = time_mono_ms();
 
 	if (running.role != NODE_LEADER || !mqtt_connected())
 		return;
-	{
-		cJSON *tmp = cJSON_CreateObject();
-
-		sources_status_json(tmp);
-		state = mqttmsg_state_encode(&running.show, v, conf()->node_name, running.boot_id,
-					     rundown_hash(&conf()->rundown), tmp);
-		cJSON_Delete(tmp);
+	facts = cJSON_CreateObject();
+	sources_state_json(facts, MQTTMSG_CAMERAS, MQTTMSG_LABEL_MAX);
+	state = mqttmsg_state_encode(&running.show, v, conf()->node_name, running.boot_id,
+				     rundown_hash(&conf()->rundown), facts);
+	cJSON_Delete(facts);
+	if (!state)
+		return;
+	len = strlen(state);
+	l.state_bytes = len;
+	if (len > l.state_bytes_max)
+		l.state_bytes_max = len;
+	/* Followers would refuse it and go stale: say so, loudly, rather
+	 * than send it. The state is bounded well below this (docs/mqtt.md). */
+	if (len > MQTTMSG_STATE_MAX) {
+		l.state_oversize++;
+		if (!l.oversize_said_mono || now - l.oversize_said_mono >= OVERSIZE_LOG_MS) {
+			log_warnx("mqtt: the studio's state is %zu bytes, over the %d bytes followers take: "
+				  "not sent (%llu so far)", len, MQTTMSG_STATE_MAX,
+				  (unsigned long long)l.state_oversize);
+			l.oversize_said_mono = now;
+		}
+		free(state);
+		return;
 	}
-	if (state && mqtt_publish("state", state, true, qos, 0))
+	if (mqtt_publish("state", state, true, qos, 0)) {
 		l.sent++;
+		l.state_sent_mono = now;
+	}
 	free(state);
 }
 
+static void coalesced(void *data)
+{
+	struct show_view v;
+
+	(void)data;
+	running_view_at(time_now(), &v);
+	publish_view(&v, 1);
+}
+
 /* The show changed: the snapshot the devices just got goes to the studio,
- * at QoS 1. */
+ * at QoS 1, or the newest one a gap after the last. */
 static void publish_state(void)
 {
+	int64_t now = time_mono_ms();
+
+	if (l.state_sent_mono && now - l.state_sent_mono < STATE_GAP_MS) {
+		loop_timer_arm(l.coalesce, l.state_sent_mono + STATE_GAP_MS);
+		return;
+	}
 	publish_view(&running.view, 1);
 }
 
@@ -334,6 +381,7 @@ static void follow_state(const struct link_msg *msg)
 	l.lease.heard_mono = now.mono;
 	l.lease.leader_offline = false;
 	l.camera_tally = st.camera_tally;
+	str_copy(l.camera_label, st.camera_label, sizeof(l.camera_label));
 	l.stream.stream = st.stream;
 	l.stream.shown = st.disagreement;
 	running_follow(&st.show, now);
@@ -547,6 +595,7 @@ void link_init(void)
 		return;
 	running_set_link(&hooks);
 	l.heartbeat = loop_timer_add(heartbeat, NULL);
+	l.coalesce = loop_timer_add(coalesced, NULL);
 	l.lease.down_since = time_mono_ms();
 	will = node_status(false);
 	if (mqtt_init(c, will, &handlers) < 0)
@@ -580,7 +629,8 @@ void link_fini(void)
 	mqtt_fini(bye);
 	free(bye);
 	loop_timer_remove(l.heartbeat);
-	l.heartbeat = NULL;
+	loop_timer_remove(l.coalesce);
+	l.heartbeat = l.coalesce = NULL;
 }
 
 void link_status_json(cJSON *o)
@@ -602,6 +652,12 @@ void link_status_json(cJSON *o)
 	cJSON_AddNumberToObject(n, "sent", (double)l.sent);
 	cJSON_AddNumberToObject(n, "received", (double)l.received);
 	cJSON_AddNumberToObject(n, "rejected", (double)l.rejected);
+	if (running.role == NODE_LEADER) {
+		cJSON_AddNumberToObject(n, "state_bytes", (double)l.state_bytes);
+		cJSON_AddNumberToObject(n, "state_bytes_max", (double)l.state_bytes_max);
+		cJSON_AddNumberToObject(n, "state_limit", MQTTMSG_STATE_MAX);
+		cJSON_AddNumberToObject(n, "state_oversize", (double)l.state_oversize);
+	}
 	/* A camera box following the leader's switcher (its own source, if
 	 * any, has said so already). */
 	if (running.role == NODE_FOLLOWER && conf()->camera >= 0 && !cJSON_HasObjectItem(o, "camera")) {
@@ -609,5 +665,7 @@ void link_status_json(cJSON *o)
 
 		cJSON_AddNumberToObject(cam, "index", (double)conf()->camera);
 		json_add_text(cam, "tally", cue_camera_name(l.camera_tally));
+		if (*l.camera_label)
+			json_add_text(cam, "text", l.camera_label);
 	}
 }

@@ -57,14 +57,14 @@ static const char *duplicate_key(const cJSON *o)
 
 /* Every payload passes the same gate: size, UTF-8, one JSON object and
  * nothing after it, no name twice, no NUL inside a string. */
-static cJSON *parse_object(const char *payload, size_t len, const char *what, char *err,
-			   size_t errlen)
+static cJSON *parse_sized(const char *payload, size_t len, size_t max, const char *what, char *err,
+			  size_t errlen)
 {
 	const char *end = NULL, *dup;
 	cJSON *o;
 
-	if (len > MQTTMSG_MAX) {
-		snprintf(err, errlen, "payload of %zu bytes is over the %d-byte limit", len, MQTTMSG_MAX);
+	if (len > max) {
+		snprintf(err, errlen, "payload of %zu bytes is over the %zu-byte limit", len, max);
 		return NULL;
 	}
 	if (!json_controls_ok(payload, len)) {
@@ -98,6 +98,11 @@ static cJSON *parse_object(const char *payload, size_t len, const char *what, ch
 		return NULL;
 	}
 	return o;
+}
+
+static cJSON *parse_object(const char *payload, size_t len, const char *what, char *err, size_t errlen)
+{
+	return parse_sized(payload, len, MQTTMSG_MAX, what, err, errlen);
 }
 
 int mqttmsg_parse_cmd(const char *payload, size_t len, int64_t now_wall, int64_t max_age_ms,
@@ -193,7 +198,8 @@ char *mqttmsg_state_encode(const struct show_state *s, const struct show_view *v
 {
 	cJSON *o = cJSON_CreateObject();
 
-	persist_fields(o, s, v->at, boot_id, rundown_hash);
+	persist_fields(o, s, v->at, boot_id, rundown_hash, PERSIST_RUNS_CURRENT);
+	cJSON_AddNumberToObject(o, "schema", MQTTMSG_STATE_SCHEMA);
 	json_add_text(o, "leader", leader);
 	json_add_text(o, "show", v->show_title);
 	viewjson_words(o, v);
@@ -209,34 +215,47 @@ char *mqttmsg_state_encode(const struct show_state *s, const struct show_view *v
 	}
 	/* The switcher's tally and the stream as the leader hears them, for
 	 * the camera boxes and every follower's ON AIR. */
-	for (const char *const *key = (const char *const[]){ "sources", "stream", NULL }; *key; key++) {
+	for (const char *const *key = (const char *const[]){ "cameras", "stream", NULL }; *key; key++) {
 		const cJSON *fact = cJSON_GetObjectItemCaseSensitive(facts, *key);
 
-		if (fact && !(cJSON_IsArray(fact) && cJSON_GetArraySize(fact) == 0))
+		if (fact && !(cJSON_IsObject(fact) && cJSON_GetArraySize(fact) == 0))
 			cJSON_AddItemToObject(o, *key, cJSON_Duplicate(fact, true));
 	}
 	return print(o);
 }
 
-/* What the leader's sources say of one camera: the first that knows it. */
-static enum cue_camera camera_in(const cJSON *o, long long camera)
+/* What the leader's sources say of one camera and its label: "cameras"
+ * (schema 2), or the first source that knows it in a schema 1 leader's
+ * "sources". */
+static enum cue_camera camera_in(const cJSON *o, long long camera, char *label, size_t labellen)
 {
-	const cJSON *src;
+	const cJSON *src, *cam, *t = NULL;
 	char key[24];
 
+	label[0] = '\0';
 	snprintf(key, sizeof(key), "%lld", camera);
-	cJSON_ArrayForEach(src, cJSON_GetObjectItemCaseSensitive(o, "sources")) {
-		const cJSON *t = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(src, "tally"), key);
+	cam = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "cameras"), key);
+	if (cam) {
+		const cJSON *l = cJSON_GetObjectItemCaseSensitive(cam, "label");
 
-		if (!cJSON_IsString(t))
-			continue;
-		if (strcmp(t->valuestring, "program") == 0 || strcmp(t->valuestring, "both") == 0)
-			return CUE_CAMERA_PROGRAM;
-		if (strcmp(t->valuestring, "preview") == 0)
-			return CUE_CAMERA_PREVIEW;
-		if (strcmp(t->valuestring, "off") == 0)
-			return CUE_CAMERA_OFF;
+		t = cJSON_GetObjectItemCaseSensitive(cam, "tally");
+		if (cJSON_IsString(l))
+			text_copy(label, l->valuestring, labellen);
+	} else {
+		cJSON_ArrayForEach(src, cJSON_GetObjectItemCaseSensitive(o, "sources")) {
+			t = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(src, "tally"), key);
+			if (cJSON_IsString(t))
+				break;
+		}
 	}
+	if (!cJSON_IsString(t))
+		return CUE_CAMERA_UNKNOWN;
+	if (strcmp(t->valuestring, "program") == 0 || strcmp(t->valuestring, "both") == 0)
+		return CUE_CAMERA_PROGRAM;
+	if (strcmp(t->valuestring, "preview") == 0)
+		return CUE_CAMERA_PREVIEW;
+	if (strcmp(t->valuestring, "off") == 0)
+		return CUE_CAMERA_OFF;
 	return CUE_CAMERA_UNKNOWN;
 }
 
@@ -331,7 +350,7 @@ int mqttmsg_state_peek(const char *payload, size_t len, char *leader, size_t lea
 	bool bad = false;
 	int rc = -1;
 
-	if (!(o = parse_object(payload, len, "state", err, errlen)))
+	if (!(o = parse_sized(payload, len, MQTTMSG_STATE_MAX, "state", err, errlen)))
 		goto out;
 	if (!get_string(o, "leader", leader, leader_len, &bad) ||
 	    !get_string(o, "boot_id", boot_id, boot_len, &bad) || bad)
@@ -355,7 +374,7 @@ int mqttmsg_state_decode(const char *payload, size_t len, struct onair_time now,
 	int rc = -1;
 
 	memset(st, 0, sizeof(*st));
-	if (!(o = parse_object(payload, len, "state", err, errlen)))
+	if (!(o = parse_sized(payload, len, MQTTMSG_STATE_MAX, "state", err, errlen)))
 		goto out;
 	if (!get_string(o, "leader", st->leader, sizeof(st->leader), &bad) ||
 	    !get_string(o, "boot_id", st->boot_id, sizeof(st->boot_id), &bad) || bad)
@@ -366,7 +385,8 @@ int mqttmsg_state_decode(const char *payload, size_t len, struct onair_time now,
 	st->seq = (uint64_t)s->valuedouble;
 	if (persist_read(o, &st->show, now, boot_id, &st->rundown_hash, err, errlen) < 0)
 		goto out;
-	st->camera_tally = camera >= 0 ? camera_in(o, camera) : CUE_CAMERA_UNKNOWN;
+	st->camera_tally = camera >= 0 ? camera_in(o, camera, st->camera_label, sizeof(st->camera_label))
+				       : CUE_CAMERA_UNKNOWN;
 	s = cJSON_GetObjectItemCaseSensitive(o, "stream");
 	if (cJSON_IsObject(s)) {
 		int fact = stream_fact_parse(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(s, "state")));

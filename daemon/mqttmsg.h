@@ -14,7 +14,15 @@
 #include "../core/show.h"
 #include "../core/view.h"
 
-#define MQTTMSG_MAX 8192	/* larger payloads are refused unread */
+#define MQTTMSG_MAX 8192	/* larger commands and reports are refused unread */
+/* The studio's state is bounded by what it carries (docs/mqtt.md: the
+ * texts at their longest, MQTTMSG_CAMERAS cameras, the running segment
+ * only): about 17 KB at its largest (tests/unit/test_mqttmsg.c); a follower
+ * takes four times that. */
+#define MQTTMSG_STATE_MAX 65536
+#define MQTTMSG_STATE_SCHEMA 2
+#define MQTTMSG_CAMERAS 128	/* cameras the state names at most */
+#define MQTTMSG_LABEL_MAX 64	/* a camera's label in the state, in bytes */
 
 struct mqttmsg_cmd {
 	struct show_cmd cmd;
@@ -34,9 +42,10 @@ char *mqttmsg_cmd_encode(const struct show_cmd *cmd, const char *from, const cha
 			 int64_t sent_wall);
 
 /* The leader's state, built once from the show and its view: the show's
- * fields with both clocks and the boot id (as the state file has them),
- * then what a dashboard reads without computing it, then the sources'
- * "sources" and "stream" from facts (NULL: none) (malloc'd JSON). */
+ * fields with both clocks and the boot id (as the state file has them, but
+ * only the running segment's run), then what a dashboard reads without
+ * computing it, then the sources' "cameras" and "stream" from facts (NULL:
+ * none) (malloc'd JSON). Its size is bounded whatever the show's length. */
 char *mqttmsg_state_encode(const struct show_state *s, const struct show_view *v, const char *leader,
 			   const char *boot_id, uint32_t rundown_hash, const cJSON *facts);
 struct mqttmsg_state {
@@ -46,6 +55,7 @@ struct mqttmsg_state {
 	struct show_state show;		/* on this box's clocks */
 	uint32_t rundown_hash;
 	enum cue_camera camera_tally;	/* the leader's sources on the camera asked for */
+	char camera_label[MQTTMSG_LABEL_MAX];	/* the switcher's label for it, "" when none */
 	enum stream_fact stream;	/* the leader's stream (NONE: it has no stream source) */
 	enum disagreement disagreement;	/* as the leader shows it, past its grace */
 };

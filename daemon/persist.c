@@ -49,10 +49,26 @@ static void add_int(cJSON *o, const char *name, int64_t v)
 	cJSON_AddNumberToObject(o, name, (double)v);
 }
 
+static void add_run(cJSON *runs, const struct show_state *s, int i)
+{
+	const struct show_seg_run *run = &s->run[i];
+	cJSON *r = cJSON_CreateObject();
+
+	add_int(r, "segment", i);
+	add_int(r, "start_mono", run->start_mono);
+	add_int(r, "start_wall", run->start_wall);
+	add_int(r, "held_ms", run->held_ms);
+	add_int(r, "extend_ms", run->extend_ms);
+	add_int(r, "promo_calls", run->promo_calls);
+	add_int(r, "promo_due", run->promo_due);
+	cJSON_AddItemToArray(runs, r);
+}
+
 void persist_fields(cJSON *o, const struct show_state *s, struct onair_time now, const char *boot_id,
-		    uint32_t rundown_hash)
+		    uint32_t rundown_hash, enum persist_runs which)
 {
 	cJSON *runs;
+	int64_t later_extend = 0;
 
 	add_int(o, "version", PERSIST_VERSION);
 	json_add_text(o, "boot_id", boot_id);
@@ -74,22 +90,18 @@ void persist_fields(cJSON *o, const struct show_state *s, struct onair_time now,
 	json_add_text(o, "message_text", s->message);
 	add_int(o, "message_id", s->message_id);
 	runs = cJSON_AddArrayToObject(o, "runs");
-	for (int i = 0; i < RUNDOWN_MAX_SEGMENTS; i++) {
-		const struct show_seg_run *run = &s->run[i];
-		cJSON *r;
-
-		if (!run->visited)
-			continue;
-		r = cJSON_CreateObject();
-		add_int(r, "segment", i);
-		add_int(r, "start_mono", run->start_mono);
-		add_int(r, "start_wall", run->start_wall);
-		add_int(r, "held_ms", run->held_ms);
-		add_int(r, "extend_ms", run->extend_ms);
-		add_int(r, "promo_calls", run->promo_calls);
-		add_int(r, "promo_due", run->promo_due);
-		cJSON_AddItemToArray(runs, r);
+	if (which == PERSIST_RUNS_ALL) {
+		for (int i = 0; i < RUNDOWN_MAX_SEGMENTS; i++)
+			if (s->run[i].visited)
+				add_run(runs, s, i);
+		return;
 	}
+	if (s->seg >= 0 && s->run[s->seg].visited)
+		add_run(runs, s, s->seg);
+	for (int i = s->seg + 1; i < RUNDOWN_MAX_SEGMENTS; i++)
+		if (s->run[i].visited)
+			later_extend += s->run[i].extend_ms;
+	add_int(o, "later_extend_ms", later_extend);
 }
 
 char *persist_encode(const struct show_state *s, struct onair_time now, const char *boot_id,
@@ -98,7 +110,7 @@ char *persist_encode(const struct show_state *s, struct onair_time now, const ch
 	cJSON *o = cJSON_CreateObject();
 	char *text;
 
-	persist_fields(o, s, now, boot_id, rundown_hash);
+	persist_fields(o, s, now, boot_id, rundown_hash, PERSIST_RUNS_ALL);
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return text;
@@ -194,6 +206,15 @@ int persist_read(const cJSON *o, struct show_state *out, struct onair_time now, 
 	}
 	if ((s.phase == SHOW_LIVE || s.phase == SHOW_HOLD) && !s.run[s.seg].visited)
 		BAD("the running segment has no start time");
+	/* The studio's state sums the later segments' extensions (all the
+	 * show clock needs of them) onto the one after the running one, which
+	 * no follower visits: it only follows. */
+	if (cJSON_GetObjectItemCaseSensitive(o, "later_extend_ms")) {
+		if (!get_int(o, "later_extend_ms", -MOMENT_MAX, MOMENT_MAX, &v))
+			BAD("bad \"later_extend_ms\"");
+		if (s.seg + 1 < RUNDOWN_MAX_SEGMENTS && !s.run[s.seg + 1].visited)
+			s.run[s.seg + 1].extend_ms = v;
+	}
 	item = cJSON_GetObjectItemCaseSensitive(o, "boot_id");
 	if (!cJSON_IsString(item))
 		BAD("bad \"boot_id\"");

@@ -13,9 +13,15 @@
 /* Encode the state as JSON (malloc'd); now and boot_id anchor its clocks. */
 char *persist_encode(const struct show_state *s, struct onair_time now, const char *boot_id,
 		     uint32_t rundown_hash);
+/* Which segments' runs go with the fields: every one visited (the state
+ * file and the journal, which resume, "prev" and the review read), or
+ * only what a follower's outputs need, bounded whatever the show's length:
+ * the running segment's run and the extensions of the segments after it,
+ * summed (the studio's state). */
+enum persist_runs { PERSIST_RUNS_ALL, PERSIST_RUNS_CURRENT };
 /* The same fields added to an object of the caller's (the MQTT state). */
 void persist_fields(cJSON *o, const struct show_state *s, struct onair_time now, const char *boot_id,
-		    uint32_t rundown_hash);
+		    uint32_t rundown_hash, enum persist_runs runs);
 /* Read them from a parsed object, as persist_decode does. */
 int persist_read(const cJSON *o, struct show_state *s, struct onair_time now, const char *boot_id,
 		 uint32_t *rundown_hash, char *err, size_t errlen);

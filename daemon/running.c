@@ -19,7 +19,8 @@ struct running running = { .log.fd = -1 };
 static struct {
 	struct running_args args;
 	struct running_link link;
-	void (*updated[2])(struct onair_time now);
+#define RUNNING_OBSERVERS 8
+	running_observer observer[RUNNING_EVENTS][RUNNING_OBSERVERS];
 	bool (*gate)(char *why, size_t len);
 	void (*viewed)(const struct show_view *v);
 	void (*sources)(struct cue_output *out, struct onair_time now);
@@ -71,9 +72,31 @@ void running_set_link(const struct running_link *link)
 	r.link = *link;
 }
 
-void running_set_updated(int slot, void (*updated)(struct onair_time now))
+void running_observe(enum running_event ev, running_observer fn)
 {
-	r.updated[slot] = updated;
+	for (int i = 0; i < RUNNING_OBSERVERS; i++)
+		if (!r.observer[ev][i] || r.observer[ev][i] == fn) {
+			r.observer[ev][i] = fn;
+			return;
+		}
+	log_fatalx("running: more than %d observers of one event", RUNNING_OBSERVERS);
+}
+
+void running_unobserve(enum running_event ev, running_observer fn)
+{
+	for (int i = 0; i < RUNNING_OBSERVERS; i++)
+		if (r.observer[ev][i] == fn) {
+			memmove(&r.observer[ev][i], &r.observer[ev][i + 1],
+				sizeof(fn) * (size_t)(RUNNING_OBSERVERS - i - 1));
+			r.observer[ev][RUNNING_OBSERVERS - 1] = NULL;
+			return;
+		}
+}
+
+static void notify(enum running_event ev, struct onair_time now)
+{
+	for (int i = 0; i < RUNNING_OBSERVERS && r.observer[ev][i]; i++)
+		r.observer[ev][i](now);
 }
 
 void running_set_gate(bool (*gate)(char *why, size_t len))
@@ -168,7 +191,8 @@ static bool record(const struct show_events *ev, enum show_source src, const cha
 			}
 		}
 		if (journal && i == ev->count - 1 && running.log.fd >= 0 && (state = cJSON_CreateObject())) {
-			persist_fields(state, &running.show, now, running.boot_id, rundown_hash(&c->rundown));
+			persist_fields(state, &running.show, now, running.boot_id, rundown_hash(&c->rundown),
+				       PERSIST_RUNS_ALL);
 			journaled = true;
 		}
 		if (running.log.fd >= 0 &&
@@ -248,9 +272,7 @@ static void after_change(struct onair_time now, const struct show_events *timed,
 	if (changed && ((!journaled && running.role != NODE_FOLLOWER) || running.show.phase == SHOW_ENDED ||
 			now.mono - r.checkpoint_mono >= CHECKPOINT_MS))
 		save_state(now);
-	for (size_t i = 0; i < ARRAY_SIZE(r.updated); i++)
-		if (r.updated[i])
-			r.updated[i](now);
+	notify(RUNNING_UPDATED, now);
 }
 
 void running_update(void)
@@ -578,6 +600,7 @@ int running_reload(char *err, size_t errlen)
 	log_info("reload: config %s and rundown (%d segments) loaded", c->path, c->rundown.count);
 	if (running.log.fd >= 0)
 		showlog_note(&running.log, "reload", c->path, time_now());
+	notify(RUNNING_RELOADED, time_now());
 	running_redraw();
 	return 0;
 }

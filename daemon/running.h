@@ -68,9 +68,14 @@ void running_start(void);
 void running_stop(void);
 void running_fini(void);
 void running_set_link(const struct running_link *link);
-/* Called after every update with its moment, after the outputs: slot 0
- * the self-test's schedule, slot 1 the sources' record of the stream. */
-void running_set_updated(int slot, void (*updated)(struct onair_time now));
+/* What a module above may observe: every update, after the outputs (the
+ * self-test's schedule, the sources' record of the stream); a reload that
+ * took a new config, once running.conf is the new one (the sources merge
+ * it into their own copies). */
+enum running_event { RUNNING_UPDATED, RUNNING_RELOADED, RUNNING_EVENTS };
+typedef void (*running_observer)(struct onair_time now);
+void running_observe(enum running_event ev, running_observer fn);
+void running_unobserve(enum running_event ev, running_observer fn);
 /* The gate before going live: false and why while a show may not start
  * (start --override goes past it, logged). */
 void running_set_gate(bool (*gate)(char *why, size_t len));

@@ -39,7 +39,7 @@ struct peer {
 };
 
 struct source {
-	const struct source_conf *conf;
+	struct source_conf conf;	/* its own copy: a reload frees the config */
 	int fd;
 	struct loop_watch *watch;
 	struct peer peer[SOURCE_PEERS];
@@ -63,7 +63,7 @@ struct truth_note {
 #define TRUTH_NOTES 8
 
 static struct {
-	struct source src[CONF_MAX_SOURCES];
+	struct source *src[CONF_MAX_SOURCES];	/* each allocated: callbacks hold it */
 	int n;
 	struct truth truth;
 	int64_t truth_next;		/* the grace's end: the overlay's deadline */
@@ -79,30 +79,35 @@ static void bad_packet(struct source *src, const char *why)
 	src->bad_unlogged++;
 	str_copy(src->last_error, why, sizeof(src->last_error));
 	if (now - src->bad_logged_mono >= BAD_LOG_MS) {
-		log_warnx("source %s: %llu bad packet%s (last: %s)", src->conf->name,
+		log_warnx("source %s: %llu bad packet%s (last: %s)", src->conf.name,
 			  (unsigned long long)src->bad_unlogged, src->bad_unlogged == 1 ? "" : "s", why);
 		src->bad_logged_mono = now;
 		src->bad_unlogged = 0;
 	}
 }
 
+static enum cue_camera tsl_camera(enum tsl_tally t)
+{
+	switch (t) {
+	case TSL_PROGRAM:
+	case TSL_BOTH:
+		return CUE_CAMERA_PROGRAM;
+	case TSL_PREVIEW:
+		return CUE_CAMERA_PREVIEW;
+	case TSL_OFF:
+		break;
+	}
+	return CUE_CAMERA_OFF;
+}
+
 /* The camera this box is on, as the switcher last said. */
 static enum cue_camera camera_state(const struct source *src)
 {
 	if (src->obs)
-		return obs_source_camera(src->obs, src->conf->camera);
+		return obs_source_camera(src->obs, src->conf.camera);
 	for (int i = 0; i < SOURCE_DISPLAYS; i++)
-		if (src->seen[i].at && src->seen[i].index == src->conf->camera) {
-			switch (src->seen[i].tally) {
-			case TSL_PROGRAM:
-			case TSL_BOTH:
-				return CUE_CAMERA_PROGRAM;
-			case TSL_PREVIEW:
-				return CUE_CAMERA_PREVIEW;
-			case TSL_OFF:
-				return CUE_CAMERA_OFF;
-			}
-		}
+		if (src->seen[i].at && src->seen[i].index == src->conf.camera)
+			return tsl_camera(src->seen[i].tally);
 	return CUE_CAMERA_UNKNOWN;
 }
 
@@ -110,8 +115,8 @@ static enum cue_camera camera_state(const struct source *src)
 static enum stream_fact stream_now(void)
 {
 	for (int i = 0; i < s.n; i++)
-		if (s.src[i].obs)
-			return obs_source_stream(s.src[i].obs);
+		if (s.src[i]->obs)
+			return obs_source_stream(s.src[i]->obs);
 	return STREAM_NONE;
 }
 
@@ -154,8 +159,8 @@ static void sources_overlay(struct cue_output *out, struct onair_time now)
 	if (s.truth_next < out->next)
 		out->next = s.truth_next;
 	for (int i = 0; i < s.n; i++)
-		if (s.src[i].conf->camera >= 0) {
-			cue_apply_camera(out, camera_state(&s.src[i]), &running.conf->cue, now);
+		if (s.src[i]->conf.camera >= 0) {
+			cue_apply_camera(out, camera_state(s.src[i]), &running.conf->cue, now);
 			return;
 		}
 }
@@ -163,6 +168,8 @@ static void sources_overlay(struct cue_output *out, struct onair_time now)
 /* After the outputs: the truth's changes to the logs. */
 static void sources_updated(struct onair_time now)
 {
+	if (!s.n)
+		return;
 	truth_now(now);
 	for (int i = 0; i < s.nnotes; i++) {
 		if (strcmp(s.note[i].what, "disagreement_end") == 0 || strcmp(s.note[i].what, "outage_end") == 0)
@@ -209,7 +216,7 @@ static void display_seen(void *ctx, const struct tsl_display *d)
 	str_copy(slot->text, d->text, sizeof(slot->text));
 	slot->at = time_mono_ms();
 	if (changed) {
-		log_debug("source %s: %u %s \"%s\"", src->conf->name, d->index, tsl_tally_name(d->tally), d->text);
+		log_debug("source %s: %u %s \"%s\"", src->conf.name, d->index, tsl_tally_name(d->tally), d->text);
 		/* This box's lamp, and every camera box through the studio's state. */
 		running_publish();
 	}
@@ -221,7 +228,7 @@ static void switcher_gone(struct source *src, const char *why)
 {
 	if (!src->heard)
 		return;
-	log_warnx("source %s: %s: its cameras are unknown", src->conf->name, why);
+	log_warnx("source %s: %s: its cameras are unknown", src->conf.name, why);
 	src->heard = false;
 	for (int i = 0; i < SOURCE_DISPLAYS; i++)
 		src->seen[i].at = 0;
@@ -232,7 +239,7 @@ static void silence_expired(void *data)
 {
 	struct source *src = data;
 
-	if (src->heard && time_mono_ms() - src->heard_mono >= src->conf->silence_ms)
+	if (src->heard && time_mono_ms() - src->heard_mono >= src->conf.silence_ms)
 		switcher_gone(src, "the switcher fell silent");
 }
 
@@ -240,10 +247,10 @@ static void heard_now(struct source *src)
 {
 	src->heard_mono = time_mono_ms();
 	if (src->silence)
-		loop_timer_arm(src->silence, src->heard_mono + src->conf->silence_ms);
+		loop_timer_arm(src->silence, src->heard_mono + src->conf.silence_ms);
 	if (!src->heard) {
 		src->heard = true;
-		log_info("source %s: the switcher is heard", src->conf->name);
+		log_info("source %s: the switcher is heard", src->conf.name);
 		running_redraw();
 	}
 }
@@ -254,8 +261,8 @@ static void packet(struct source *src, const uint8_t *buf, size_t len)
 	char err[160];
 
 	src->packets++;
-	if (src->conf->type == SOURCE_TSL31) {
-		if (tsl31_parse(buf, len, src->conf->program_bit, src->conf->preview_bit, &d, err, sizeof(err)) < 0) {
+	if (src->conf.type == SOURCE_TSL31) {
+		if (tsl31_parse(buf, len, src->conf.program_bit, src->conf.preview_bit, &d, err, sizeof(err)) < 0) {
 			bad_packet(src, err);
 			return;
 		}
@@ -346,7 +353,7 @@ static void tcp_accept(int fd, uint32_t events, void *data)
 
 static int listen_on(struct source *src)
 {
-	const struct source_conf *c = src->conf;
+	const struct source_conf *c = &src->conf;
 	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_PASSIVE,
 				  .ai_socktype = c->tcp ? SOCK_STREAM : SOCK_DGRAM }, *ai;
 	char port[8];
@@ -375,79 +382,212 @@ static int listen_on(struct source *src)
 	return 0;
 }
 
+static bool source_open(struct source *src)
+{
+	src->fd = -1;
+	for (int p = 0; p < SOURCE_PEERS; p++)
+		src->peer[p].fd = -1;
+	if (src->conf.type == SOURCE_OBS)
+		return (src->obs = obs_source_open(&src->conf, obs_changed, src)) != NULL;
+	if (listen_on(src) < 0)
+		return false;
+	if (src->conf.silence_ms > 0)
+		src->silence = loop_timer_add(silence_expired, src);
+	return true;
+}
+
+static void source_close(struct source *src)
+{
+	if (src->obs) {
+		obs_source_close(src->obs);
+		src->obs = NULL;
+		return;
+	}
+	if (src->silence)
+		loop_timer_remove(src->silence);
+	src->silence = NULL;
+	for (int p = 0; p < SOURCE_PEERS; p++)
+		if (src->peer[p].fd >= 0)
+			peer_close(&src->peer[p]);
+	loop_watch_remove(src->watch);
+	close(src->fd);
+}
+
+/* A source of this config, opened, or NULL (logged) when it cannot be. */
+static struct source *source_new(const struct source_conf *c)
+{
+	struct source *src = calloc(1, sizeof(*src));
+
+	if (!src) {
+		log_warnx("source %s: out of memory", c->name);
+		return NULL;
+	}
+	src->conf = *c;
+	if (!source_open(src)) {
+		free(src);
+		return NULL;
+	}
+	return src;
+}
+
+static void hooks_follow_sources(void)
+{
+	running_set_sources(s.n ? sources_overlay : NULL);
+}
+
+/* Unchanged when everything but where it was written is the same. */
+static bool same_source(const struct source_conf *a, const struct source_conf *b)
+{
+	struct source_conf x = *a, y = *b;
+
+	x.line = y.line = 0;
+	return memcmp(&x, &y, sizeof(x)) == 0;
+}
+
+/* After a reload: unchanged sources keep their connections and what they
+ * heard; changed and removed ones close, changed and new ones open. */
+static void sources_reloaded(struct onair_time now)
+{
+	const struct conf *c = running.conf;
+	bool kept[CONF_MAX_SOURCES] = { false };
+	int n = 0, opened = 0, closed = 0;
+
+	(void)now;
+	for (int i = 0; i < s.n; i++) {
+		struct source *src = s.src[i];
+		int k;
+
+		for (k = 0; k < c->nsources; k++)
+			if (!kept[k] && same_source(&c->source[k], &src->conf))
+				break;
+		if (k < c->nsources) {
+			kept[k] = true;
+			s.src[n++] = src;
+			continue;
+		}
+		log_info("reload: source %s %s", src->conf.name, "closed (changed or removed)");
+		source_close(src);
+		free(src);
+		closed++;
+	}
+	s.n = n;
+	for (int k = 0; k < c->nsources; k++) {
+		struct source *src;
+
+		if (kept[k] || !(src = source_new(&c->source[k])))
+			continue;
+		s.src[s.n++] = src;
+		opened++;
+	}
+	if (opened || closed)
+		log_info("reload: %d source%s kept, %d opened, %d closed", s.n - opened, s.n - opened == 1 ? "" : "s",
+			 opened, closed);
+	hooks_follow_sources();	/* the reload redraws every output next */
+}
+
 void sources_init(void)
 {
 	truth_init(&s.truth);
 	s.nnotes = 0;
+	s.n = 0;
 	for (int i = 0; i < running.conf->nsources; i++) {
-		struct source *src = &s.src[s.n];
+		struct source *src = source_new(&running.conf->source[i]);
 
-		memset(src, 0, sizeof(*src));
-		src->conf = &running.conf->source[i];
-		src->fd = -1;
-		for (int p = 0; p < SOURCE_PEERS; p++)
-			src->peer[p].fd = -1;
-		if (src->conf->type == SOURCE_OBS) {
-			if ((src->obs = obs_source_open(src->conf, obs_changed, src)))
-				s.n++;
-		} else if (listen_on(src) == 0) {
-			if (src->conf->silence_ms > 0)
-				src->silence = loop_timer_add(silence_expired, src);
-			s.n++;
-		}
+		if (src)
+			s.src[s.n++] = src;
 	}
-	if (s.n) {
-		running_set_sources(sources_overlay);
-		running_set_updated(1, sources_updated);
-	}
+	hooks_follow_sources();
+	running_observe(RUNNING_UPDATED, sources_updated);
+	running_observe(RUNNING_RELOADED, sources_reloaded);
 }
 
 void sources_fini(void)
 {
 	running_set_sources(NULL);
-	running_set_updated(1, NULL);
+	running_unobserve(RUNNING_UPDATED, sources_updated);
+	running_unobserve(RUNNING_RELOADED, sources_reloaded);
 	for (int i = 0; i < s.n; i++) {
-		if (s.src[i].obs) {
-			obs_source_close(s.src[i].obs);
-			s.src[i].obs = NULL;
-			continue;
-		}
-		if (s.src[i].silence)
-			loop_timer_remove(s.src[i].silence);
-		s.src[i].silence = NULL;
-		for (int p = 0; p < SOURCE_PEERS; p++)
-			if (s.src[i].peer[p].fd >= 0)
-				peer_close(&s.src[i].peer[p]);
-		loop_watch_remove(s.src[i].watch);
-		close(s.src[i].fd);
+		source_close(s.src[i]);
+		free(s.src[i]);
 	}
 	s.n = 0;
+}
+
+static void stream_json(cJSON *o)
+{
+	cJSON *st;
+
+	if (stream_now() == STREAM_NONE)
+		return;
+	st = cJSON_AddObjectToObject(o, "stream");
+	json_add_text(st, "onair", onair_mode_name(running.conf->truth.mode));
+	json_add_text(st, "state", stream_fact_name(s.truth.stream));
+	json_add_text(st, "disagreement", disagreement_name(s.truth.shown));
+	cJSON_AddBoolToObject(st, "outage", s.truth.outage_since != 0);
+}
+
+/* One camera into "cameras", unless a source before has named it or the
+ * object is full. */
+static void camera_entry(cJSON *cams, int *n, int max, size_t label_max, long long index,
+			 enum cue_camera tally, const char *label)
+{
+	char key[24], cut[256];
+	cJSON *cam;
+
+	snprintf(key, sizeof(key), "%lld", index);
+	if (*n >= max || cJSON_HasObjectItem(cams, key))
+		return;
+	cam = cJSON_AddObjectToObject(cams, key);
+	json_add_text(cam, "tally", cue_camera_name(tally));
+	if (label && *label && (tally == CUE_CAMERA_PROGRAM || tally == CUE_CAMERA_PREVIEW)) {
+		text_copy(cut, label, label_max < sizeof(cut) ? label_max : sizeof(cut));
+		json_add_text(cam, "label", cut);
+	}
+	(*n)++;
+}
+
+void sources_state_json(cJSON *o, int max_cameras, size_t label_max)
+{
+	cJSON *cams = cJSON_AddObjectToObject(o, "cameras");
+	int n = 0;
+
+	stream_json(o);
+	for (int i = 0; i < s.n; i++) {
+		const struct source *src = s.src[i];
+
+		if (src->obs) {
+			for (int k = 0; k < src->conf.nscenes; k++) {
+				long long cam = src->conf.scene[k].camera;
+
+				camera_entry(cams, &n, max_cameras, label_max, cam,
+					     obs_source_camera(src->obs, cam), src->conf.scene[k].name);
+			}
+			continue;
+		}
+		for (int d = 0; d < SOURCE_DISPLAYS; d++)
+			if (src->seen[d].at)
+				camera_entry(cams, &n, max_cameras, label_max, src->seen[d].index,
+					     tsl_camera(src->seen[d].tally), src->seen[d].text);
+	}
 }
 
 void sources_status_json(cJSON *o)
 {
 	cJSON *list = cJSON_AddArrayToObject(o, "sources");
 
-	if (stream_now() != STREAM_NONE) {
-		cJSON *st = cJSON_AddObjectToObject(o, "stream");
-
-		json_add_text(st, "onair", onair_mode_name(running.conf->truth.mode));
-		json_add_text(st, "state", stream_fact_name(s.truth.stream));
-		json_add_text(st, "disagreement", disagreement_name(s.truth.shown));
-		cJSON_AddBoolToObject(st, "outage", s.truth.outage_since != 0);
-	}
+	stream_json(o);
 	for (int i = 0; i < s.n; i++) {
-		const struct source *src = &s.src[i];
+		const struct source *src = s.src[i];
 		cJSON *j, *tally;
 		char listen[96], key[8];
 
 		if (src->obs) {
 			j = cJSON_CreateObject();
-			json_add_text(j, "name", src->conf->name);
+			json_add_text(j, "name", src->conf.name);
 			json_add_text(j, "type", "obs");
 			obs_source_status(src->obs, j);
-			if (src->conf->camera >= 0) {
-				cJSON_AddNumberToObject(j, "camera", (double)src->conf->camera);
+			if (src->conf.camera >= 0) {
+				cJSON_AddNumberToObject(j, "camera", (double)src->conf.camera);
 				json_add_text(j, "camera_tally", cue_camera_name(camera_state(src)));
 			}
 			cJSON_AddItemToArray(list, j);
@@ -456,10 +596,10 @@ void sources_status_json(cJSON *o)
 		j = cJSON_CreateObject();
 		tally = cJSON_AddObjectToObject(j, "tally");
 
-		snprintf(listen, sizeof(listen), "%s:%s:%d", src->conf->tcp ? "tcp" : "udp", src->conf->host,
-			 src->conf->port);
-		json_add_text(j, "name", src->conf->name);
-		json_add_text(j, "type", source_type_name(src->conf->type));
+		snprintf(listen, sizeof(listen), "%s:%s:%d", src->conf.tcp ? "tcp" : "udp", src->conf.host,
+			 src->conf.port);
+		json_add_text(j, "name", src->conf.name);
+		json_add_text(j, "type", source_type_name(src->conf.type));
 		json_add_text(j, "listen", listen);
 		cJSON_AddBoolToObject(j, "present", src->heard);
 		for (int d = 0; d < SOURCE_DISPLAYS; d++)
@@ -467,8 +607,8 @@ void sources_status_json(cJSON *o)
 				snprintf(key, sizeof(key), "%u", src->seen[d].index);
 				json_add_text(tally, key, tsl_tally_name(src->seen[d].tally));
 			}
-		if (src->conf->camera >= 0) {
-			cJSON_AddNumberToObject(j, "camera", (double)src->conf->camera);
+		if (src->conf.camera >= 0) {
+			cJSON_AddNumberToObject(j, "camera", (double)src->conf.camera);
 			json_add_text(j, "camera_tally", cue_camera_name(camera_state(src)));
 		}
 		cJSON_AddNumberToObject(j, "packets", (double)src->packets);
@@ -482,23 +622,23 @@ void sources_status_json(cJSON *o)
 void sources_camera_json(cJSON *o)
 {
 	for (int i = 0; i < s.n; i++) {
-		const struct source *src = &s.src[i];
+		const struct source *src = s.src[i];
 		cJSON *cam;
 
-		if (src->conf->camera < 0)
+		if (src->conf.camera < 0)
 			continue;
 		cam = cJSON_AddObjectToObject(o, "camera");
-		cJSON_AddNumberToObject(cam, "index", (double)src->conf->camera);
+		cJSON_AddNumberToObject(cam, "index", (double)src->conf.camera);
 		json_add_text(cam, "tally", cue_camera_name(camera_state(src)));
 		if (src->obs) {
-			for (int k = 0; k < src->conf->nscenes; k++)
-				if (src->conf->scene[k].camera == src->conf->camera) {
-					json_add_text(cam, "text", src->conf->scene[k].name);
+			for (int k = 0; k < src->conf.nscenes; k++)
+				if (src->conf.scene[k].camera == src->conf.camera) {
+					json_add_text(cam, "text", src->conf.scene[k].name);
 					break;
 				}
 		} else {
 			for (int d = 0; d < SOURCE_DISPLAYS; d++)
-				if (src->seen[d].at && src->seen[d].index == src->conf->camera && *src->seen[d].text) {
+				if (src->seen[d].at && src->seen[d].index == src->conf.camera && *src->seen[d].text) {
 					json_add_text(cam, "text", src->seen[d].text);
 					break;
 				}

@@ -14,6 +14,11 @@ void sources_fini(void);
 /* "sources": [{name, type, listen, present, tally: {"INDEX": "program"…},
  * camera, camera_tally}] for status. */
 void sources_status_json(cJSON *o);
+/* What the studio's state carries of the sources, bounded: "cameras":
+ * {"INDEX": {tally, label}} (at most MQTTMSG_CAMERAS of them, the first
+ * source that knows a camera deciding; a label only for a camera on
+ * program or preview, cut on a character boundary) and the "stream". */
+void sources_state_json(cJSON *o, int max_cameras, size_t label_max);
 /* "camera": {index, tally, text} for the anchor's screen when a source of
  * this box follows its camera (text: the switcher's label, or OBS's scene). */
 void sources_camera_json(cJSON *o);

@@ -162,10 +162,64 @@ def a_camera_box_takes_its_tally_from_the_leaders_switcher(tmp):
             u.sendto(bytes([0x80 + 3, bits]) + b"CAM 3".ljust(16), ("127.0.0.1", port))
             wait_for(lambda lamp=lamp: status(cam)["lamps"]["tally"] == lamp, 3, f"camera box never {lamp}")
             check(time.monotonic() - t0 < 1, f"{lamp} took {time.monotonic() - t0:.2f} s")
+            if lamp == "on":
+                # The switcher's label travels with the tally to the camera box.
+                check(status(cam)["camera"].get("text") == "CAM 3", status(cam).get("camera"))
         state = json.loads(b.retained("onair/studio/state"))
-        check(state["sources"][0]["tally"] == {"3": "off"}, state.get("sources"))
+        check(state["cameras"] == {"3": {"tally": "off"}}, state.get("cameras"))
+        check(state["schema"] == 2 and "sources" not in state, sorted(state))
         # The leader's own tally still follows the show.
         check(status(leader)["lamps"]["tally"] == "off", status(leader)["lamps"])
+    finally:
+        stop_all(leader, cam)
+        b.kill9()
+
+
+@test
+def a_long_show_with_a_busy_switcher_keeps_every_follower(tmp):
+    """Issue 25.1: past segment 59 of a long rundown (or 41 with a switcher
+    of 128 displays) followers refused the state and went stale. 120
+    segments visited, each title 170 characters of Chinese (the most a title takes), a TSL 5.0
+    switcher naming 128 displays with Chinese labels: the follower keeps
+    following, the state stays far under the limit."""
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    port = u.getsockname()[1]
+    u.close()
+    title = ("直播带货商品" * 40)[:167]
+    rows = "\n".join(f"{title}{i},0:30" for i in range(120))
+    rundown = write(tmp, "long.csv", "title,duration\n" + rows + "\n")
+    b = Broker(tmp)
+    extra = ("-o", f"show.rundown={rundown}")
+    leader = node(tmp, b, "desk", "leader", *extra, "-o", "source.sw.type=tsl5",
+                  "-o", f"source.sw.listen=udp:127.0.0.1:{port}")
+    cam = node(tmp, b, "cam7", "follower", *extra, "-o", "node.camera=7")
+    try:
+        wait_for(lambda: link(cam) == "ok", 5, "never heard the leader")
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        for index in range(1, 129):
+            text = ("机位" + str(index) + "号全景特写镜头").encode("utf-16-le")
+            # TSL 5.0: PBC, version, flags (UTF-16LE text), screen, then one
+            # display message: index, control (tally 1: program on 7,
+            # preview on every other), length, text.
+            ctrl = 0x01 if index == 7 else 0x02
+            msg = index.to_bytes(2, "little") + ctrl.to_bytes(2, "little") + len(text).to_bytes(2, "little") + text
+            body = bytes([0, 1]) + (0).to_bytes(2, "little") + msg
+            u.sendto(len(body).to_bytes(2, "little") + body, ("127.0.0.1", port))
+        wait_for(lambda: status(cam)["lamps"]["tally"] == "on", 5, "camera 7 never on program")
+        for seg in range(1, 121):
+            check(ctl(leader, "goto", str(seg))[0] == 0, f"goto {seg}")
+        wait_for(lambda: status(cam)["segment"] == 120, 5, "the follower did not reach segment 120")
+        state = b.retained("onair/studio/state")
+        size = len(state.encode())
+        check(size < 16384, f"state of {size} bytes")
+        json.loads(state)
+        time.sleep(4)  # past the lease: a refused state would show as stale by now
+        check(link(cam) == "ok", status(cam)["node"])
+        check(status(cam)["node"]["rejected"] == 0, status(cam)["node"])
+        node_ = status(leader)["node"]
+        check(node_["state_oversize"] == 0 and node_["state_bytes_max"] < 16384, node_)
+        print(f"  state after 120 segments and 128 displays: {size} bytes")
     finally:
         stop_all(leader, cam)
         b.kill9()

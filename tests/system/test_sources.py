@@ -9,6 +9,7 @@ import base64
 import hashlib
 import json
 import os
+import signal
 import socket
 import struct
 import subprocess
@@ -71,6 +72,61 @@ def a_camera_box_follows_tsl31(tmp):
         s = source(d, "switcher")
         check(s["present"] and s["tally"] == {"3": "both", "4": "preview"}, s)
         check(status(d)["state"] == "standby", "a tally packet changed the show")
+    finally:
+        d.stop()
+
+
+@test
+def a_reload_keeps_a_tally_source_and_reopens_a_changed_one(tmp):
+    """Issue 24: a reload freed the config the sources pointed into (a
+    SIGSEGV, heap-use-after-free under the sanitizers). Unchanged, the
+    source keeps its connection and what it heard; changed, it reopens
+    where the new config says; removed, it closes. onairctl reload and
+    SIGHUP (systemctl reload) alike, the lamp observed across each."""
+    with open(MINIMAL, encoding="utf-8") as f:
+        base = f.read()
+    first, second = free_port(), free_port()
+    conf = os.path.join(tmp, "onair.conf")
+
+    def write_conf(port):
+        text = base + ("" if port is None else
+                       f"\n[source.sw]\ntype = tsl31\nlisten = udp:127.0.0.1:{port}\ncamera = 3\n")
+        with open(conf, "w", encoding="utf-8") as f:
+            f.write(text)
+
+    write_conf(first)
+    d = Daemon(tmp, conf)
+    try:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.sendto(tsl31(3, 0x01, "CAM 3"), ("127.0.0.1", first))
+        wait_for(lambda: status(d)["lamps"]["tally"] == "on", 2, "camera 3 never on program")
+        packets = source(d, "sw")["packets"]
+        for how in ("onairctl", "SIGHUP"):
+            if how == "onairctl":
+                check(ctl(d, "reload")[0] == 0, "reload refused")
+            else:
+                d.proc.send_signal(signal.SIGHUP)
+                wait_for(lambda: d.log().count("reload: config") >= 2, 3, "SIGHUP did not reload")
+            check(d.proc.poll() is None, "onaird died on reload: " + d.log()[-2000:])
+            st = status(d)
+            check(st["lamps"]["tally"] == "on", (how, st["lamps"]))
+            check(source(d, "sw")["packets"] == packets and source(d, "sw")["present"], source(d, "sw"))
+        # Changed: the new port listens, the old one is closed.
+        write_conf(second)
+        check(ctl(d, "reload")[0] == 0, "reload refused")
+        check("reload: source sw closed" in d.log(), d.log()[-1500:])
+        wait_for(lambda: status(d)["lamps"]["tally"] == "fast", 2, "a reopened source still claims to know")
+        u.sendto(tsl31(3, 0x02, "CAM 3"), ("127.0.0.1", first))
+        time.sleep(0.3)
+        check(source(d, "sw")["packets"] == 0, "the old port still listens")
+        u.sendto(tsl31(3, 0x02, "CAM 3"), ("127.0.0.1", second))
+        wait_for(lambda: status(d)["lamps"]["tally"] == "slow", 2, "the new port does not listen")
+        # Removed: no source, the lamp follows the show again (standby: dark).
+        write_conf(None)
+        check(ctl(d, "reload")[0] == 0, "reload refused")
+        wait_for(lambda: status(d)["sources"] == [], 2, "the removed source is still listed")
+        check(status(d)["lamps"]["tally"] == "off", status(d)["lamps"])
+        check(d.proc.poll() is None, "onaird died")
     finally:
         d.stop()
 

@@ -178,8 +178,8 @@ static void test_state_and_status_peek(void **state)
 	cue_eval(&s, &r, &sc, &cc, at_ms(18000), &out);
 	view_build(&v, &s, &r, &sc, "evening sale", &out, at_ms(18000));
 	{
-		cJSON *facts = cJSON_Parse("{\"sources\":[{\"name\":\"sw\",\"tally\":{\"3\":\"program\","
-					   "\"4\":\"preview\"}}],\"stream\":{\"onair\":\"stream\",\"state\":\"down\","
+		cJSON *facts = cJSON_Parse("{\"cameras\":{\"3\":{\"tally\":\"program\",\"label\":\"CAM 3\"},"
+					   "\"4\":{\"tally\":\"preview\"}},\"stream\":{\"onair\":\"stream\",\"state\":\"down\","
 					   "\"disagreement\":\"stream_down\",\"outage\":true}}");
 
 		text = mqttmsg_state_encode(&s, &v, "desk", "b-1", rundown_hash(&r), facts);
@@ -205,6 +205,7 @@ static void test_state_and_status_peek(void **state)
 	assert_int_equal(mqttmsg_state_decode(text, strlen(text), at_ms(18000), "b-1", 3, &st, err,
 					      sizeof(err)), 0);
 	assert_int_equal(st.camera_tally, CUE_CAMERA_PROGRAM);
+	assert_string_equal(st.camera_label, "CAM 3");
 	assert_int_equal(mqttmsg_state_decode(text, strlen(text), at_ms(18000), "b-1", 9, &st, err,
 					      sizeof(err)), 0);
 	assert_int_equal(st.camera_tally, CUE_CAMERA_UNKNOWN);
@@ -224,6 +225,102 @@ static void test_state_and_status_peek(void **state)
 	assert_string_equal(status, "offline");
 	assert_string_equal(role, "leader");
 	assert_int_equal(mqttmsg_status_peek("offline", 7, status, sizeof(status), role, sizeof(role)), -1);
+}
+
+/* A four-hour show that visits every segment of the longest rundown, with
+ * the longest texts in 3- and 4-byte characters and a switcher naming the
+ * most cameras: the state stays far under what a follower takes, is valid
+ * UTF-8, and the follower's show clock is the leader's. */
+static void test_state_is_bounded_in_a_long_show(void **state)
+{
+	static struct rundown r;
+	static struct show_view v;
+	static struct mqttmsg_state st;
+	struct show_conf sc = show_conf_test();
+	struct cue_conf cc;
+	static struct show_state s;
+	struct show_events ev;
+	struct show_clock leader_clock, follower_clock;
+	struct cue_output out;
+	cJSON *facts, *cams;
+	char *text, title[RUNDOWN_TITLE_MAX] = "", label[96] = "";
+	int64_t t = 0;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	while (strlen(title) + 4 < sizeof(title))
+		strcat(title, strlen(title) % 7 ? "\xF0\x9F\x9B\x92" : "货");
+	for (int i = 0; i < RUNDOWN_MAX_SEGMENTS; i++) {
+		rundown_add(&r, "", 240000);
+		str_copy(r.seg[i].title, title, sizeof(r.seg[i].title));
+		while (strlen(r.seg[i].notes) + 3 < sizeof(r.seg[i].notes))
+			strcat(r.seg[i].notes, "讲");
+	}
+	cue_conf_defaults(&cc);
+	show_init(&s);
+	for (int i = 1; i <= RUNDOWN_MAX_SEGMENTS; i++, t += 60000) {
+		struct show_cmd go = { .kind = SHOW_CMD_GOTO, .arg = i, .source = SHOW_SRC_PEDAL };
+		struct show_cmd ext = { .kind = SHOW_CMD_EXTEND, .arg = 30000, .source = SHOW_SRC_PEDAL };
+
+		assert_int_equal(show_apply(&s, &r, &sc, &go, at_ms(t), &ev, err, sizeof(err)), 0);
+		assert_int_equal(show_apply(&s, &r, &sc, &ext, at_ms(t + 1000), &ev, err, sizeof(err)), 0);
+	}
+	/* Back to the middle: later segments carry their extensions. */
+	{
+		struct show_cmd go = { .kind = SHOW_CMD_GOTO, .arg = 100, .source = SHOW_SRC_PEDAL };
+
+		assert_int_equal(show_apply(&s, &r, &sc, &go, at_ms(t), &ev, err, sizeof(err)), 0);
+	}
+	str_copy(s.message, title, sizeof(s.message));
+	cue_eval(&s, &r, &sc, &cc, at_ms(t + 5000), &out);
+	view_build(&v, &s, &r, &sc, title, &out, at_ms(t + 5000));
+	facts = cJSON_CreateObject();
+	cams = cJSON_AddObjectToObject(facts, "cameras");
+	while (strlen(label) + 4 < MQTTMSG_LABEL_MAX)
+		strcat(label, "\xF0\x9F\x8E\xA5");
+	for (int i = 0; i < MQTTMSG_CAMERAS; i++) {
+		char key[16];
+		cJSON *c;
+
+		snprintf(key, sizeof(key), "%d", 60000 + i);
+		c = cJSON_AddObjectToObject(cams, key);
+		cJSON_AddStringToObject(c, "tally", "program");
+		cJSON_AddStringToObject(c, "label", label);
+	}
+	text = mqttmsg_state_encode(&s, &v, "desk", "b-1", rundown_hash(&r), facts);
+	cJSON_Delete(facts);
+	assert_non_null(text);
+	if (strlen(text) > 24 * 1024)
+		fail_msg("a long show's state is %zu bytes", strlen(text));
+	print_message("a long show's state: %zu bytes (limit %d)\n", strlen(text), MQTTMSG_STATE_MAX);
+	assert_true(strlen(text) * 2 < MQTTMSG_STATE_MAX);
+	assert_true(utf8_wellformed(text, strlen(text)));
+	assert_int_equal(mqttmsg_state_decode(text, strlen(text), at_ms(t + 5000), "b-1", 60005, &st, err,
+					      sizeof(err)), 0);
+	assert_int_equal(st.camera_tally, CUE_CAMERA_PROGRAM);
+	assert_true(utf8_wellformed(st.camera_label, strlen(st.camera_label)));
+	assert_int_equal(st.show.seg, 99);
+	assert_true(show_clock(&s, &r, &sc, at_ms(t + 5000), &leader_clock));
+	assert_true(show_clock(&st.show, &r, &sc, at_ms(t + 5000), &follower_clock));
+	assert_int_equal(follower_clock.expected_end_wall, leader_clock.expected_end_wall);
+	free(text);
+}
+
+/* A schema 1 leader (before 0.2) names cameras inside "sources". */
+static void test_state_from_an_older_leader(void **state)
+{
+	static struct mqttmsg_state st;
+	const char *old = "{\"version\":1,\"boot_id\":\"b-1\",\"saved_mono\":1000000,\"saved_wall\":1795300000000,"
+			  "\"rundown_hash\":1,\"phase\":\"standby\",\"segment\":-1,\"seq\":3,\"call\":\"none\","
+			  "\"show_start_wall\":0,\"live_start_mono\":0,\"preroll_end_mono\":0,\"preroll_end_wall\":0,"
+			  "\"hold_since_mono\":0,\"hold_since_wall\":0,\"aux_end_mono\":0,\"aux_end_wall\":0,"
+			  "\"aux_total_ms\":0,\"call_since_mono\":0,\"attention_until_mono\":0,"
+			  "\"interaction_base_mono\":0,\"runs\":[],\"leader\":\"desk\","
+			  "\"sources\":[{\"name\":\"sw\",\"tally\":{\"2\":\"preview\"}}]}";
+
+	(void)state;
+	assert_int_equal(mqttmsg_state_decode(old, strlen(old), at_ms(0), "b-1", 2, &st, err, sizeof(err)), 0);
+	assert_int_equal(st.camera_tally, CUE_CAMERA_PREVIEW);
 }
 
 static void test_homeassistant_discovery(void **state)
@@ -274,6 +371,8 @@ int main(void)
 		cmocka_unit_test(test_round_trip_of_a_forwarded_press),
 		cmocka_unit_test(test_answers_carry_the_command_id),
 		cmocka_unit_test(test_state_and_status_peek),
+		cmocka_unit_test(test_state_is_bounded_in_a_long_show),
+		cmocka_unit_test(test_state_from_an_older_leader),
 		cmocka_unit_test(test_homeassistant_discovery),
 	};
 
