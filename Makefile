@@ -1,8 +1,8 @@
 # onair: plain Makefile. PREFIX, DESTDIR, SYSCONFDIR and CC may be overridden.
-# Builds go to $(BUILD); "make check" builds warning-free (-Werror) with gcc
-# and clang and runs every test, plain and under AddressSanitizer +
-# UndefinedBehaviorSanitizer (gcc's and clang's, fatal), then a short run of
-# every fuzzer.
+# Builds go to $(BUILD); "make check" is the fast loop (minutes), "make
+# check-all" builds warning-free (-Werror) with gcc and clang and runs every
+# test, plain and under AddressSanitizer + UndefinedBehaviorSanitizer (gcc's
+# and clang's, fatal), then a short run of every fuzzer.
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -130,28 +130,41 @@ run: all
 		$(BUILD)/onaird -c configs/studio.conf --safe-outputs
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# The fast loop, after every change: the layers, every unit test and the
+# system suites (daemon, MQTT against a real mosquitto, web API, tally
+# sources) on the plain -Werror build, and a few seconds of every fuzzer.
+# A few minutes on 2 cores from a built tree.
 check:
+	WERROR=1 $(MAKE) --no-print-directory -j$(JOBS) all unit
+	$(MAKE) --no-print-directory -j$(JOBS) fuzzers
+	tests/run-all.sh $(BUILD) quick
+
+# The whole world, what CI runs: the three builds (plain, gcc's and clang's
+# sanitizers) with every suite, the pages in Chromium, a real OBS, the
+# soaks, the packages, Debian 13, the hardware bench (amd64 and arm64),
+# the power cuts and every fuzzer.
+check-all:
 	WERROR=1 $(MAKE) --no-print-directory -j$(JOBS) all unit
 	WERROR=1 $(MAKE) --no-print-directory -j$(JOBS) BUILD=$(BUILD)/san SAN=1 all unit
 	WERROR=1 $(MAKE) --no-print-directory -j$(JOBS) BUILD=$(BUILD)/clang CC=$(CLANG) SAN=1 all unit
 	$(MAKE) --no-print-directory -j$(JOBS) fuzzers $(BENCH_TOOLS)
-	tests/run-all.sh $(BUILD)
+	tests/run-all.sh $(BUILD) all
 
 # The Debian packages (amd64, and arm64 cross-built on amd64) with lintian
-# and install/upgrade/purge in a debootstrapped root (part of check).
+# and install/upgrade/purge in a debootstrapped root (part of check-all).
 check-package:
 	tests/package/run.sh $(BUILD)
 
 # The soak: a leader and followers on a local broker under random commands
 # and faults for SOAK_SECONDS, then the VM's hardware soak for SOAK_ROUNDS.
-# make check runs a short version of both.
+# make check-all runs a short version of both.
 SOAK_SECONDS ?= 600
 SOAK_ROUNDS ?= 400
 soak: all
 	python3 tests/soak/soak.py $(BUILD) --seconds $(SOAK_SECONDS)
 	SOAK_ROUNDS=$(SOAK_ROUNDS) HIL_TIMEOUT=1200 tests/hil/run.sh $(BUILD) t_soak_hardware
 
-# The hardware-in-the-loop bench alone (part of check).
+# The hardware-in-the-loop bench alone (part of check-all).
 check-hil: all
 	tests/hil/run.sh $(BUILD)
 
@@ -212,7 +225,7 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all unit unit-run fuzzers run check check-package check-hil soak bench fuzz install clean
+.PHONY: all unit unit-run fuzzers run check check-all check-package check-hil soak bench fuzz install clean
 # Only the compiler's own dependency files: build/ also holds roots and
 # node_modules, where a file may end in .d (a root's /usr/sbin/invoke-rc.d).
 -include $(shell find $(addprefix $(BUILD)/,core drivers daemon tests fuzzobj fuzz) -name '*.d' -type f -print 2>/dev/null)

@@ -1,10 +1,13 @@
 #!/bin/sh
-# Every test of "make check": unit tests and system tests on the plain build
-# and on the sanitizer build, the hardware bench in qemu, then a short run
-# of every fuzzer. Prints one
-# closing line with the counts. Usage: tests/run-all.sh BUILD
+# The tests of "make check" (quick: the layers, the unit tests and the
+# system suites on the plain build, a fuzz smoke) or of "make check-all"
+# (all: the same on the plain and both sanitizer builds, then the pages,
+# OBS, the soaks, the packages, Debian 13, the hardware bench and the
+# fuzzers). Prints one closing line with the counts.
+# Usage: tests/run-all.sh BUILD [quick|all]
 set -u
 build=$1
+mode=${2:-all}
 here=$(dirname "$0")
 SUITE=check
 . "$here/lib.sh"
@@ -43,7 +46,9 @@ suite "$build/layers.log" "layers" "$here/layers.sh"
 # Three builds: plain, gcc's sanitizers, clang's (whose UBSan also checks
 # float-to-integer casts, which gcc's lacks); the storage suite, which
 # preloads a slow-sync shim, runs on the first two.
-for b in "$build" "$build/san" "$build/clang"; do
+builds="$build"
+[ "$mode" = all ] && builds="$build $build/san $build/clang"
+for b in $builds; do
 	for t in "$b"/tests/test_*; do
 		case "$t" in *.log) continue ;; esac
 		"$t" > "$t.log" 2>&1
@@ -56,9 +61,30 @@ for b in "$build" "$build/san" "$build/clang"; do
 	suite "$b/mqtt.log" "mqtt tests ($b)" python3 "$here/system/test_mqtt.py" "$b"
 	suite "$b/web.log" "web tests ($b)" python3 "$here/system/test_web.py" "$b"
 	suite "$b/sources.log" "source tests ($b)" python3 "$here/system/test_sources.py" "$b"
-	[ "$b" = "$build/clang" ] ||
+	[ "$mode" = quick ] || [ "$b" = "$build/clang" ] ||
 		suite "$b/storage.log" "storage tests ($b)" python3 "$here/system/test_storage.py" "$b"
 done
+
+fuzz_smoke() {
+	if [ -x "$build/fuzz/fuzz_conf" ]; then
+		"$here/fuzz/run.sh" "$build" "$1" > "$build/fuzz/smoke.log" 2>&1
+		rc=$?
+		cat "$build/fuzz/smoke.log"
+		passed=$((passed + $(grep -c '^PASS' "$build/fuzz/smoke.log")))
+		failed=$((failed + $(grep -c '^FAIL' "$build/fuzz/smoke.log")))
+		[ $rc -ne 0 ] && ! grep -q '^FAIL' "$build/fuzz/smoke.log" && suite_failed "fuzz smoke (exit $rc)"
+	else
+		echo "SKIP fuzz smoke: clang with libFuzzer is not installed"
+		skipped=$((skipped + 1))
+	fi
+}
+
+if [ "$mode" = quick ]; then
+	fuzz_smoke "${FUZZ_SMOKE_SECONDS:-3}"
+	echo "check: $passed passed, $failed failed, $skipped skipped"
+	[ $failed -eq 0 ]
+	exit
+fi
 
 # The anchor view and the ops page in Debian's chromium (screenshots in
 # $build/web).
@@ -141,17 +167,7 @@ suite "$build/hil-arm64.log" "hil bench (arm64)" env HIL_ARCH=arm64 HIL_TIMEOUT=
 # Power cuts in the same VM, on a disk written through to this machine's.
 suite "$build/powercut.log" "power cuts" "$here/hil/powercut.sh" "$build" "${POWERCUT_ROUNDS:-20}"
 
-if [ -x "$build/fuzz/fuzz_conf" ]; then
-	"$here/fuzz/run.sh" "$build" "${FUZZ_SMOKE_SECONDS:-8}" > "$build/fuzz/smoke.log" 2>&1
-	rc=$?
-	cat "$build/fuzz/smoke.log"
-	passed=$((passed + $(grep -c '^PASS' "$build/fuzz/smoke.log")))
-	failed=$((failed + $(grep -c '^FAIL' "$build/fuzz/smoke.log")))
-	[ $rc -ne 0 ] && ! grep -q '^FAIL' "$build/fuzz/smoke.log" && suite_failed "fuzz smoke (exit $rc)"
-else
-	echo "SKIP fuzz smoke: clang with libFuzzer is not installed"
-	skipped=$((skipped + 1))
-fi
+fuzz_smoke "${FUZZ_SMOKE_SECONDS:-8}"
 
 echo "check: $passed passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ]
