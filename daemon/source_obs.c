@@ -1,4 +1,6 @@
-/* OBS through obs-websocket 5 (see source_obs.h). The socket is one more
+/* A tally source that is OBS Studio, through obs-websocket 5: it reports
+ * facts (streaming, recording, the program and preview scenes) and the
+ * registry and the truth engine decide what the lamps show. The socket is one more
  * watch in the daemon's loop and one timer serves the backoff, the
  * handshake's deadline and the liveness ping: nothing here blocks the
  * lamps. The WebSocket framing is core/ws.c, the protocol core/obsws.c.
@@ -22,7 +24,7 @@
 #include "../core/obsws.h"
 #include "../core/ws.h"
 #include "../core/jsontext.h"
-#include "source_obs.h"
+#include "source.h"
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 30000
@@ -401,7 +403,7 @@ static void tick(void *data)
 	}
 }
 
-struct obs_source *obs_source_open(const struct source_conf *c, void (*changed)(void *ctx), void *ctx)
+static struct obs_source *obs_source_open(const struct source_conf *c, void (*changed)(void *ctx), void *ctx)
 {
 	struct obs_source *o = calloc(1, sizeof(*o));
 
@@ -422,7 +424,7 @@ struct obs_source *obs_source_open(const struct source_conf *c, void (*changed)(
 	return o;
 }
 
-void obs_source_close(struct obs_source *o)
+static void obs_source_close(struct obs_source *o)
 {
 	if (!o)
 		return;
@@ -440,19 +442,19 @@ void obs_source_close(struct obs_source *o)
 
 /* Present once OBS has answered what it was asked at connection: the
  * stream's state and the program scene (OBS always has one). */
-bool obs_source_present(const struct obs_source *o)
+static bool obs_source_present(const struct obs_source *o)
 {
 	return o->ws.identified && o->ws.stream != OBSWS_UNKNOWN && *o->ws.program_scene;
 }
 
-enum stream_fact obs_source_stream(const struct obs_source *o)
+static enum stream_fact obs_source_stream(const struct obs_source *o)
 {
 	if (!obs_source_present(o))
 		return STREAM_UNKNOWN;
 	return obsws_streaming(&o->ws) ? STREAM_LIVE : STREAM_DOWN;
 }
 
-enum cue_camera obs_source_camera(const struct obs_source *o, long long camera)
+static enum cue_camera obs_source_camera(const struct obs_source *o, long long camera)
 {
 	bool mapped = false;
 
@@ -471,7 +473,7 @@ enum cue_camera obs_source_camera(const struct obs_source *o, long long camera)
 	return mapped ? CUE_CAMERA_OFF : CUE_CAMERA_UNKNOWN;
 }
 
-void obs_source_status(const struct obs_source *o, cJSON *j)
+static void obs_source_status(const struct obs_source *o, cJSON *j)
 {
 	cJSON *tally = cJSON_AddObjectToObject(j, "tally");
 	char connect[96], key[24];
@@ -501,3 +503,43 @@ void obs_source_status(const struct obs_source *o, cJSON *j)
 	if (*o->last_error)
 		json_add_text(j, "last_error", o->last_error);
 }
+
+static const char *obs_label(const struct obs_source *o, long long camera)
+{
+	for (int k = 0; k < o->conf->nscenes; k++)
+		if (o->conf->scene[k].camera == camera)
+			return o->conf->scene[k].name;
+	return "";
+}
+
+static void obs_each_camera(const struct obs_source *o, source_camera_fn fn, void *ctx)
+{
+	for (int k = 0; k < o->conf->nscenes; k++) {
+		long long cam = o->conf->scene[k].camera;
+
+		fn(ctx, cam, obs_source_camera(o, cam), o->conf->scene[k].name);
+	}
+}
+
+/* The interface's signatures, on this kind's own struct. */
+#define O(inst) ((struct obs_source *)(inst))
+#define CO(inst) ((const struct obs_source *)(inst))
+static struct source_inst *ops_open(const struct source_conf *c, void (*changed)(void *), void *ctx)
+{
+	return (struct source_inst *)obs_source_open(c, changed, ctx);
+}
+static void ops_close(struct source_inst *s) { obs_source_close(O(s)); }
+static bool ops_present(const struct source_inst *s) { return obs_source_present(CO(s)); }
+static enum stream_fact ops_stream(const struct source_inst *s) { return obs_source_stream(CO(s)); }
+static enum cue_camera ops_camera(const struct source_inst *s, long long c) { return obs_source_camera(CO(s), c); }
+static const char *ops_label(const struct source_inst *s, long long c) { return obs_label(CO(s), c); }
+static void ops_each_camera(const struct source_inst *s, source_camera_fn fn, void *ctx)
+{
+	obs_each_camera(CO(s), fn, ctx);
+}
+static void ops_status(const struct source_inst *s, cJSON *j) { obs_source_status(CO(s), j); }
+
+const struct source_ops source_obs_ops = {
+	SOURCE_OBS, ops_open, ops_close, ops_present, ops_stream, ops_camera, ops_label, ops_each_camera,
+	ops_status,
+};

@@ -1,57 +1,29 @@
-/* Tally sources (see sources.h). Each listener is a socket in the daemon's
- * own loop; packets are decoded by core/tsl.c. A bad packet changes
- * nothing and is counted; the log says so at most once per 10 s a source. */
+/* The tally sources' registry (see sources.h): one instance per
+ * [source.NAME], of the kind its type names (source.h); the registry
+ * combines what they say without knowing their kind: the stream's truth
+ * from the first that tells a stream, a camera from the first that knows
+ * it. */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include "../core/log.h"
-#include "../core/loop.h"
-#include "../core/truth.h"
-#include "../core/tsl.h"
 #include "../core/jsontext.h"
+#include "../core/log.h"
+#include "../core/truth.h"
 #include "running.h"
-#include "source_obs.h"
+#include "source.h"
 #include "sources.h"
 
-#define SOURCE_DISPLAYS 128	/* indexes remembered per source */
-#define SOURCE_PEERS 4		/* TCP senders at once */
-#define BAD_LOG_MS 10000
-
-struct display_seen {
-	uint16_t index;
-	enum tsl_tally tally;
-	char text[TSL_TEXT_MAX];
-	int64_t at;			/* monotonic; 0 = slot unused */
-};
-
-struct peer {
-	int fd;
-	struct loop_watch *watch;
-	struct tsl5_stream stream;
-	struct source *src;
+/* The kinds, by the type a section names. */
+static const struct source_ops *const kinds[] = {
+	&source_tsl31_ops, &source_tsl5_ops, &source_obs_ops,
 };
 
 struct source {
 	struct source_conf conf;	/* its own copy: a reload frees the config */
-	int fd;
-	struct loop_watch *watch;
-	struct peer peer[SOURCE_PEERS];
-	struct display_seen seen[SOURCE_DISPLAYS];
-	uint64_t packets, bad;
-	uint64_t bad_unlogged;
-	int64_t bad_logged_mono;
-	char last_error[160];
-	bool heard;
-	int64_t heard_mono;		/* the last good packet */
-	struct loop_timer *silence;	/* source.silence: a switcher that stops talking */
-	struct obs_source *obs;		/* type = obs */
+	const struct source_ops *ops;
+	struct source_inst *inst;
 };
 
 /* A change of the truth, written after the outputs (outputs first,
@@ -63,7 +35,7 @@ struct truth_note {
 #define TRUTH_NOTES 8
 
 static struct {
-	struct source *src[CONF_MAX_SOURCES];	/* each allocated: callbacks hold it */
+	struct source *src[CONF_MAX_SOURCES];	/* each allocated: instances hold it */
 	int n;
 	struct truth truth;
 	int64_t truth_next;		/* the grace's end: the overlay's deadline */
@@ -71,52 +43,21 @@ static struct {
 	int nnotes;
 } s;
 
-static void bad_packet(struct source *src, const char *why)
-{
-	int64_t now = time_mono_ms();
-
-	src->bad++;
-	src->bad_unlogged++;
-	str_copy(src->last_error, why, sizeof(src->last_error));
-	if (now - src->bad_logged_mono >= BAD_LOG_MS) {
-		log_warnx("source %s: %llu bad packet%s (last: %s)", src->conf.name,
-			  (unsigned long long)src->bad_unlogged, src->bad_unlogged == 1 ? "" : "s", why);
-		src->bad_logged_mono = now;
-		src->bad_unlogged = 0;
-	}
-}
-
-static enum cue_camera tsl_camera(enum tsl_tally t)
-{
-	switch (t) {
-	case TSL_PROGRAM:
-	case TSL_BOTH:
-		return CUE_CAMERA_PROGRAM;
-	case TSL_PREVIEW:
-		return CUE_CAMERA_PREVIEW;
-	case TSL_OFF:
-		break;
-	}
-	return CUE_CAMERA_OFF;
-}
-
-/* The camera this box is on, as the switcher last said. */
+/* The camera this box is on, as the source says. */
 static enum cue_camera camera_state(const struct source *src)
 {
-	if (src->obs)
-		return obs_source_camera(src->obs, src->conf.camera);
-	for (int i = 0; i < SOURCE_DISPLAYS; i++)
-		if (src->seen[i].at && src->seen[i].index == src->conf.camera)
-			return tsl_camera(src->seen[i].tally);
-	return CUE_CAMERA_UNKNOWN;
+	return src->ops->camera(src->inst, src->conf.camera);
 }
 
-/* The stream as the first source that tells it (OBS) says. */
+/* The stream as the first source that tells one says. */
 static enum stream_fact stream_now(void)
 {
-	for (int i = 0; i < s.n; i++)
-		if (s.src[i]->obs)
-			return obs_source_stream(s.src[i]->obs);
+	for (int i = 0; i < s.n; i++) {
+		enum stream_fact f = s.src[i]->ops->stream(s.src[i]->inst);
+
+		if (f != STREAM_NONE)
+			return f;
+	}
 	return STREAM_NONE;
 }
 
@@ -184,7 +125,7 @@ static void sources_updated(struct onair_time now)
 	s.nnotes = 0;
 }
 
-static void obs_changed(void *ctx)
+static void source_changed(void *ctx)
 {
 	(void)ctx;
 	/* Outputs first (the overlay brings the truth up to date), then the
@@ -192,242 +133,36 @@ static void obs_changed(void *ctx)
 	running_publish();
 }
 
-
-
-static void display_seen(void *ctx, const struct tsl_display *d)
-{
-	struct source *src = ctx;
-	struct display_seen *slot = NULL, *oldest = &src->seen[0];
-	bool changed;
-
-	for (int i = 0; i < SOURCE_DISPLAYS && !slot; i++) {
-		if (src->seen[i].at && src->seen[i].index == d->index)
-			slot = &src->seen[i];
-		else if (src->seen[i].at < oldest->at)
-			oldest = &src->seen[i];
-	}
-	if (!slot) {
-		slot = oldest;	/* an unused slot has at 0: the oldest */
-		slot->at = 0;
-	}
-	changed = !slot->at || slot->tally != d->tally;
-	slot->index = d->index;
-	slot->tally = d->tally;
-	str_copy(slot->text, d->text, sizeof(slot->text));
-	slot->at = time_mono_ms();
-	if (changed) {
-		log_debug("source %s: %u %s \"%s\"", src->conf.name, d->index, tsl_tally_name(d->tally), d->text);
-		/* This box's lamp, and every camera box through the studio's state. */
-		running_publish();
-	}
-}
-
-/* The switcher is gone (silent past source.silence): every camera it
- * spoke of is unknown, never off. */
-static void switcher_gone(struct source *src, const char *why)
-{
-	if (!src->heard)
-		return;
-	log_warnx("source %s: %s: its cameras are unknown", src->conf.name, why);
-	src->heard = false;
-	for (int i = 0; i < SOURCE_DISPLAYS; i++)
-		src->seen[i].at = 0;
-	running_publish();
-}
-
-static void silence_expired(void *data)
-{
-	struct source *src = data;
-
-	if (src->heard && time_mono_ms() - src->heard_mono >= src->conf.silence_ms)
-		switcher_gone(src, "the switcher fell silent");
-}
-
-static void heard_now(struct source *src)
-{
-	src->heard_mono = time_mono_ms();
-	if (src->silence)
-		loop_timer_arm(src->silence, src->heard_mono + src->conf.silence_ms);
-	if (!src->heard) {
-		src->heard = true;
-		log_info("source %s: the switcher is heard", src->conf.name);
-		running_redraw();
-	}
-}
-
-static void packet(struct source *src, const uint8_t *buf, size_t len)
-{
-	struct tsl_display d;
-	char err[160];
-
-	src->packets++;
-	if (src->conf.type == SOURCE_TSL31) {
-		if (tsl31_parse(buf, len, src->conf.program_bit, src->conf.preview_bit, &d, err, sizeof(err)) < 0) {
-			bad_packet(src, err);
-			return;
-		}
-		display_seen(src, &d);
-	} else if (tsl5_parse(buf, len, display_seen, src, err, sizeof(err)) < 0) {
-		bad_packet(src, err);
-		return;
-	}
-	heard_now(src);
-}
-
-static void udp_ready(int fd, uint32_t events, void *data)
-{
-	struct source *src = data;
-	uint8_t buf[TSL5_PACKET_MAX * 2 + 4];
-
-	(void)events;
-	/* A bounded batch: a flood of datagrams cannot keep the loop here. */
-	for (int i = 0; i < 64; i++) {
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
-
-		if (n < 0)
-			return;
-		if ((size_t)n > sizeof(buf)) {
-			bad_packet(src, "a datagram over 4 KiB");
-			continue;
-		}
-		packet(src, buf, (size_t)n);
-	}
-}
-
-static void peer_close(struct peer *p)
-{
-	loop_watch_remove(p->watch);
-	close(p->fd);
-	p->fd = -1;
-	p->watch = NULL;
-}
-
-
-static void peer_ready(int fd, uint32_t events, void *data)
-{
-	struct peer *p = data;
-	uint8_t buf[4096];
-	char err[160];
-	ssize_t n = read(fd, buf, sizeof(buf));
-	int bad;
-
-	(void)events;
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		/* Not "gone": senders such as tsl-umd-v5 connect once a packet.
-		 * source.silence decides that. */
-		peer_close(p);
-		return;
-	}
-	p->src->packets++;
-	bad = tsl5_stream_feed(&p->stream, buf, (size_t)n, display_seen, p->src, err, sizeof(err));
-	if (bad)
-		bad_packet(p->src, err);
-	if (bad == 0)
-		heard_now(p->src);
-}
-
-static void tcp_accept(int fd, uint32_t events, void *data)
-{
-	struct source *src = data;
-	struct peer *p = NULL;
-	int c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-
-	(void)events;
-	if (c < 0)
-		return;
-	for (int i = 0; i < SOURCE_PEERS && !p; i++)
-		if (src->peer[i].fd < 0)
-			p = &src->peer[i];
-	if (!p) {
-		bad_packet(src, "more than 4 senders connected at once");
-		close(c);
-		return;
-	}
-	p->fd = c;
-	p->src = src;
-	tsl5_stream_init(&p->stream);
-	p->watch = loop_watch_add(c, EPOLLIN, peer_ready, p);
-}
-
-static int listen_on(struct source *src)
-{
-	const struct source_conf *c = &src->conf;
-	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_PASSIVE,
-				  .ai_socktype = c->tcp ? SOCK_STREAM : SOCK_DGRAM }, *ai;
-	char port[8];
-	int fd, one = 1, rc;
-
-	snprintf(port, sizeof(port), "%d", c->port);
-	if ((rc = getaddrinfo(c->host, port, &hints, &ai)) != 0) {
-		log_warnx("source %s: listen %s:%d: %s", c->name, c->host, c->port, gai_strerror(rc));
-		return -1;
-	}
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd >= 0)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || (c->tcp && listen(fd, 8) < 0)) {
-		log_warn("source %s: listen on %s:%s:%d", c->name, c->tcp ? "tcp" : "udp", c->host, c->port);
-		if (fd >= 0)
-			close(fd);
-		freeaddrinfo(ai);
-		return -1;
-	}
-	freeaddrinfo(ai);
-	src->fd = fd;
-	src->watch = loop_watch_add(fd, EPOLLIN, c->tcp ? tcp_accept : udp_ready, src);
-	log_info("source %s: %s on %s:%s:%d%s", c->name, source_type_name(c->type), c->tcp ? "tcp" : "udp",
-		 c->host, c->port, c->camera >= 0 ? " (this box's tally follows its camera)" : "");
-	return 0;
-}
-
-static bool source_open(struct source *src)
-{
-	src->fd = -1;
-	for (int p = 0; p < SOURCE_PEERS; p++)
-		src->peer[p].fd = -1;
-	if (src->conf.type == SOURCE_OBS)
-		return (src->obs = obs_source_open(&src->conf, obs_changed, src)) != NULL;
-	if (listen_on(src) < 0)
-		return false;
-	if (src->conf.silence_ms > 0)
-		src->silence = loop_timer_add(silence_expired, src);
-	return true;
-}
-
-static void source_close(struct source *src)
-{
-	if (src->obs) {
-		obs_source_close(src->obs);
-		src->obs = NULL;
-		return;
-	}
-	if (src->silence)
-		loop_timer_remove(src->silence);
-	src->silence = NULL;
-	for (int p = 0; p < SOURCE_PEERS; p++)
-		if (src->peer[p].fd >= 0)
-			peer_close(&src->peer[p]);
-	loop_watch_remove(src->watch);
-	close(src->fd);
-}
-
 /* A source of this config, opened, or NULL (logged) when it cannot be. */
 static struct source *source_new(const struct source_conf *c)
 {
-	struct source *src = calloc(1, sizeof(*src));
+	struct source *src;
+	const struct source_ops *ops = NULL;
 
-	if (!src) {
+	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++)
+		if (kinds[k]->type == c->type)
+			ops = kinds[k];
+	if (!ops) {
+		log_warnx("source %s: type %s is not compiled in", c->name, source_type_name(c->type));
+		return NULL;
+	}
+	if (!(src = calloc(1, sizeof(*src)))) {
 		log_warnx("source %s: out of memory", c->name);
 		return NULL;
 	}
 	src->conf = *c;
-	if (!source_open(src)) {
+	src->ops = ops;
+	if (!(src->inst = ops->open(&src->conf, source_changed, src))) {
 		free(src);
 		return NULL;
 	}
 	return src;
+}
+
+static void source_free(struct source *src)
+{
+	src->ops->close(src->inst);
+	free(src);
 }
 
 static void hooks_follow_sources(void)
@@ -465,9 +200,8 @@ static void sources_reloaded(struct onair_time now)
 			s.src[n++] = src;
 			continue;
 		}
-		log_info("reload: source %s %s", src->conf.name, "closed (changed or removed)");
-		source_close(src);
-		free(src);
+		log_info("reload: source %s closed (changed or removed)", src->conf.name);
+		source_free(src);
 		closed++;
 	}
 	s.n = n;
@@ -506,10 +240,8 @@ void sources_fini(void)
 	running_set_sources(NULL);
 	running_unobserve(RUNNING_UPDATED, sources_updated);
 	running_unobserve(RUNNING_RELOADED, sources_reloaded);
-	for (int i = 0; i < s.n; i++) {
-		source_close(s.src[i]);
-		free(s.src[i]);
-	}
+	for (int i = 0; i < s.n; i++)
+		source_free(s.src[i]);
 	s.n = 0;
 }
 
@@ -526,49 +258,39 @@ static void stream_json(cJSON *o)
 	cJSON_AddBoolToObject(st, "outage", s.truth.outage_since != 0);
 }
 
+struct cameras {
+	cJSON *obj;
+	int n, max;
+	size_t label_max;
+};
+
 /* One camera into "cameras", unless a source before has named it or the
  * object is full. */
-static void camera_entry(cJSON *cams, int *n, int max, size_t label_max, long long index,
-			 enum cue_camera tally, const char *label)
+static void camera_entry(void *ctx, long long index, enum cue_camera tally, const char *label)
 {
+	struct cameras *c = ctx;
 	char key[24], cut[256];
 	cJSON *cam;
 
 	snprintf(key, sizeof(key), "%lld", index);
-	if (*n >= max || cJSON_HasObjectItem(cams, key))
+	if (c->n >= c->max || tally == CUE_CAMERA_UNKNOWN || cJSON_HasObjectItem(c->obj, key))
 		return;
-	cam = cJSON_AddObjectToObject(cams, key);
+	cam = cJSON_AddObjectToObject(c->obj, key);
 	json_add_text(cam, "tally", cue_camera_name(tally));
 	if (label && *label && (tally == CUE_CAMERA_PROGRAM || tally == CUE_CAMERA_PREVIEW)) {
-		text_copy(cut, label, label_max < sizeof(cut) ? label_max : sizeof(cut));
+		text_copy(cut, label, c->label_max < sizeof(cut) ? c->label_max : sizeof(cut));
 		json_add_text(cam, "label", cut);
 	}
-	(*n)++;
+	c->n++;
 }
 
 void sources_state_json(cJSON *o, int max_cameras, size_t label_max)
 {
-	cJSON *cams = cJSON_AddObjectToObject(o, "cameras");
-	int n = 0;
+	struct cameras c = { cJSON_AddObjectToObject(o, "cameras"), 0, max_cameras, label_max };
 
 	stream_json(o);
-	for (int i = 0; i < s.n; i++) {
-		const struct source *src = s.src[i];
-
-		if (src->obs) {
-			for (int k = 0; k < src->conf.nscenes; k++) {
-				long long cam = src->conf.scene[k].camera;
-
-				camera_entry(cams, &n, max_cameras, label_max, cam,
-					     obs_source_camera(src->obs, cam), src->conf.scene[k].name);
-			}
-			continue;
-		}
-		for (int d = 0; d < SOURCE_DISPLAYS; d++)
-			if (src->seen[d].at)
-				camera_entry(cams, &n, max_cameras, label_max, src->seen[d].index,
-					     tsl_camera(src->seen[d].tally), src->seen[d].text);
-	}
+	for (int i = 0; i < s.n; i++)
+		s.src[i]->ops->each_camera(s.src[i]->inst, camera_entry, &c);
 }
 
 void sources_status_json(cJSON *o)
@@ -578,43 +300,15 @@ void sources_status_json(cJSON *o)
 	stream_json(o);
 	for (int i = 0; i < s.n; i++) {
 		const struct source *src = s.src[i];
-		cJSON *j, *tally;
-		char listen[96], key[8];
+		cJSON *j = cJSON_CreateObject();
 
-		if (src->obs) {
-			j = cJSON_CreateObject();
-			json_add_text(j, "name", src->conf.name);
-			json_add_text(j, "type", "obs");
-			obs_source_status(src->obs, j);
-			if (src->conf.camera >= 0) {
-				cJSON_AddNumberToObject(j, "camera", (double)src->conf.camera);
-				json_add_text(j, "camera_tally", cue_camera_name(camera_state(src)));
-			}
-			cJSON_AddItemToArray(list, j);
-			continue;
-		}
-		j = cJSON_CreateObject();
-		tally = cJSON_AddObjectToObject(j, "tally");
-
-		snprintf(listen, sizeof(listen), "%s:%s:%d", src->conf.tcp ? "tcp" : "udp", src->conf.host,
-			 src->conf.port);
 		json_add_text(j, "name", src->conf.name);
 		json_add_text(j, "type", source_type_name(src->conf.type));
-		json_add_text(j, "listen", listen);
-		cJSON_AddBoolToObject(j, "present", src->heard);
-		for (int d = 0; d < SOURCE_DISPLAYS; d++)
-			if (src->seen[d].at) {
-				snprintf(key, sizeof(key), "%u", src->seen[d].index);
-				json_add_text(tally, key, tsl_tally_name(src->seen[d].tally));
-			}
+		src->ops->status(src->inst, j);
 		if (src->conf.camera >= 0) {
 			cJSON_AddNumberToObject(j, "camera", (double)src->conf.camera);
 			json_add_text(j, "camera_tally", cue_camera_name(camera_state(src)));
 		}
-		cJSON_AddNumberToObject(j, "packets", (double)src->packets);
-		cJSON_AddNumberToObject(j, "bad_packets", (double)src->bad);
-		if (*src->last_error)
-			json_add_text(j, "last_error", src->last_error);
 		cJSON_AddItemToArray(list, j);
 	}
 }
@@ -623,6 +317,7 @@ void sources_camera_json(cJSON *o)
 {
 	for (int i = 0; i < s.n; i++) {
 		const struct source *src = s.src[i];
+		const char *label;
 		cJSON *cam;
 
 		if (src->conf.camera < 0)
@@ -630,19 +325,9 @@ void sources_camera_json(cJSON *o)
 		cam = cJSON_AddObjectToObject(o, "camera");
 		cJSON_AddNumberToObject(cam, "index", (double)src->conf.camera);
 		json_add_text(cam, "tally", cue_camera_name(camera_state(src)));
-		if (src->obs) {
-			for (int k = 0; k < src->conf.nscenes; k++)
-				if (src->conf.scene[k].camera == src->conf.camera) {
-					json_add_text(cam, "text", src->conf.scene[k].name);
-					break;
-				}
-		} else {
-			for (int d = 0; d < SOURCE_DISPLAYS; d++)
-				if (src->seen[d].at && src->seen[d].index == src->conf.camera && *src->seen[d].text) {
-					json_add_text(cam, "text", src->seen[d].text);
-					break;
-				}
-		}
+		label = src->ops->label(src->inst, src->conf.camera);
+		if (*label)
+			json_add_text(cam, "text", label);
 		return;
 	}
 }

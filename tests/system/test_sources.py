@@ -163,6 +163,42 @@ def tsl5_from_the_tsl_umd_v5_library(tmp):
 
 
 @test
+def idle_tcp_connections_do_not_lock_the_switcher_out(tmp):
+    """Issue 25.6: four connections that send nothing kept the switcher
+    (here the tsl-umd-v5 library) out for a minute. The quietest gives way
+    to a new sender, and a connection silent for 10 s is closed."""
+    setup = subprocess.run([os.path.join(SRC, "tests", "web", "setup.sh"), BUILD], capture_output=True, text=True)
+    check(setup.returncode == 0, setup.stdout + setup.stderr)
+    tcp = free_port(socket.SOCK_STREAM)
+    d = Daemon(tmp, MINIMAL, "-o", "source.sw.type=tsl5", "-o", f"source.sw.listen=tcp:127.0.0.1:{tcp}",
+               "-o", "source.sw.camera=7")
+    idle = []
+    try:
+        for _ in range(6):
+            c = socket.create_connection(("127.0.0.1", tcp))
+            idle.append(c)
+        time.sleep(0.3)
+        t0 = time.monotonic()
+        send_v5("tcp", tcp, 7, 1, "CAM 7")
+        wait_for(lambda: source(d, "sw")["camera_tally"] == "program", 3, "the switcher was locked out")
+        print(f"  the switcher's tally after six idle connections: {time.monotonic() - t0:.2f} s")
+        check(source(d, "sw")["peers_closed"] >= 3, source(d, "sw"))
+        # The strangers still connected are closed once silent for 10 s.
+        time.sleep(11)
+        for c in idle:
+            c.settimeout(2)
+            try:
+                check(c.recv(1) == b"", "an idle connection is still open after 10 s")
+            except ConnectionResetError:
+                pass
+        check(d.proc.poll() is None and status(d)["state"] == "standby", "the show was touched")
+    finally:
+        for c in idle:
+            c.close()
+        d.stop()
+
+
+@test
 def hostile_packets_leave_the_show_alone(tmp):
     udp, tcp, v31 = free_port(), free_port(socket.SOCK_STREAM), free_port()
     d = Daemon(tmp, MINIMAL, "-o", "source.a.type=tsl5", "-o", f"source.a.listen=udp:127.0.0.1:{udp}",

@@ -1,0 +1,47 @@
+/* The tally source interface: one file per kind of source (a switcher's
+ * protocol, OBS, a contact closure), each exporting one const struct
+ * source_ops. An instance owns what it keeps (the registry hands it a
+ * copy of its section that lives as long as the instance) and reports
+ * facts; the registry (sources.c) combines them without knowing the kind.
+ * Adding a kind is its file, its row in sources.c's table and its tests. */
+#ifndef ONAIR_SOURCE_H
+#define ONAIR_SOURCE_H
+
+#include <cJSON.h>
+#include <stdbool.h>
+
+#include "../core/cue.h"
+#include "../core/truth.h"
+#include "conf.h"
+
+struct source_inst;	/* a kind's own per-instance state */
+
+/* A camera the instance knows, with its label ("" when none). */
+typedef void (*source_camera_fn)(void *ctx, long long camera, enum cue_camera tally, const char *label);
+
+struct source_ops {
+	enum source_type type;
+	/* Start listening or connecting; NULL (logged) when it cannot. c
+	 * outlives the instance. changed(ctx) is called after any fact that
+	 * a lamp or the studio's state may show has changed. */
+	struct source_inst *(*open)(const struct source_conf *c, void (*changed)(void *ctx), void *ctx);
+	void (*close)(struct source_inst *s);
+	/* Heard from the switcher (or connected and answered) now. */
+	bool (*present)(const struct source_inst *s);
+	/* The stream as it tells it; STREAM_NONE for a kind that does not. */
+	enum stream_fact (*stream)(const struct source_inst *s);
+	/* What it says of one camera: unknown when it has not said. */
+	enum cue_camera (*camera)(const struct source_inst *s, long long camera);
+	/* The switcher's label for a camera, "" when none. */
+	const char *(*label)(const struct source_inst *s, long long camera);
+	/* Every camera it has said something of. */
+	void (*each_camera)(const struct source_inst *s, source_camera_fn fn, void *ctx);
+	/* Its own fields for status (the registry writes name, type, camera). */
+	void (*status)(const struct source_inst *s, cJSON *j);
+};
+
+extern const struct source_ops source_tsl31_ops;
+extern const struct source_ops source_tsl5_ops;
+extern const struct source_ops source_obs_ops;
+
+#endif
