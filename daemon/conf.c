@@ -13,6 +13,7 @@
 
 #include "conf.h"
 #include "audio.h"
+#include "source.h"
 #include "../core/inifile.h"
 #include "../core/log.h"
 #include "../core/rhythm.h"
@@ -537,13 +538,6 @@ static void device_key(struct conf_ctx *x, struct conf_device *dev, const char *
 	dev->kv[i].line = x->in.line;
 }
 
-static const char *const source_type_names[] = { "", "tsl31", "tsl5", "obs" };
-
-const char *source_type_name(enum source_type t)
-{
-	return source_type_names[t];
-}
-
 static struct source_conf *source_section(struct conf_ctx *x, const char *name)
 {
 	struct conf *c = x->c;
@@ -560,106 +554,68 @@ static struct source_conf *source_section(struct conf_ctx *x, const char *name)
 		diag_add(x->in.d, x->in.path, x->in.line, "too many sources (at most %d)", CONF_MAX_SOURCES);
 		return NULL;
 	}
-	c->source[c->nsources] = (struct source_conf){ .camera = -1, .program_bit = 1, .preview_bit = 2,
+	c->source[c->nsources] = (struct source_conf){ .camera = -1,
 						       .line = x->in.section_line ? x->in.section_line : x->in.line };
 	str_copy(c->source[c->nsources].name, name, sizeof(c->source[0].name));
 	return &c->source[c->nsources++];
 }
 
-/* "udp:ADDR:PORT" or "tcp:ADDR:PORT" ("[::1]" for IPv6); OBS is reached
- * at "ADDR:PORT" (or "ws://ADDR:PORT", as OBS's own dialog shows it). */
-static bool listen_parse(const char *value, struct source_conf *src)
-{
-	if (src->type == SOURCE_OBS) {
-		src->tcp = true;
-		if (strncmp(value, "ws://", 5) == 0)
-			value += 5;
-		return hostport_parse(value, src->host, sizeof(src->host), &src->port);
-	}
-	if (strncmp(value, "udp:", 4) != 0 && strncmp(value, "tcp:", 4) != 0)
-		return false;
-	src->tcp = value[0] == 't';
-	return hostport_parse(value + 4, src->host, sizeof(src->host), &src->port);
-}
-
+/* The registry's keys here; the rest kept as written for the kind, in
+ * order: source_settle leaves one of each key but the kind's repeatable
+ * ones (scene = lines accumulate; a key written again wins, as does -o
+ * over the file). */
 static void source_key(struct conf_ctx *x, struct source_conf *src, const char *name, const char *value)
 {
-	static const char *const keys[] = { "type", "listen", "connect", "camera", "program_tally",
-					    "preview_tally", "password_file", "scene", "silence", NULL };
 	long long v;
+	int i = src->nkeys;
 
 	if (strcmp(name, "type") == 0) {
-		int t = str_index(source_type_names + 1, 3, value);
-
-		if (t < 0)
-			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] type must be tsl31, tsl5 or obs",
-				 src->name);
+		if (strlen(value) >= sizeof(src->type) || !source_kind(value))
+			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] type must be %s", src->name,
+				 source_kind_names());
 		else
-			src->type = (enum source_type)(t + 1);
-	} else if (strcmp(name, "listen") == 0 || strcmp(name, "connect") == 0) {
-		if ((strcmp(name, "connect") == 0) != (src->type == SOURCE_OBS))
-			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] %s: a TSL source listens "
-				 "(listen =), OBS is connected to (connect =), after type =", src->name, name);
-		else if (!listen_parse(value, src))
-			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] %s \"%s\" must be %s", src->name,
-				 name, value, src->type == SOURCE_OBS ? "ADDRESS:PORT (127.0.0.1:4455)" :
-				 "udp:ADDRESS:PORT or tcp:ADDRESS:PORT");
-	} else if (strcmp(name, "password_file") == 0) {
-		str_copy(src->password_file, value, sizeof(src->password_file));
-	} else if (strcmp(name, "silence") == 0) {
-		int64_t ms;
-
-		if (!duration_parse(value, false, &ms) || ms < 0 || ms > 3600000)
-			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] silence \"%s\" must be a duration "
-				 "up to 1:00:00 (0: never)", src->name, value);
-		else
-			src->silence_ms = ms;
-	} else if (strcmp(name, "scene") == 0) {
-		const char *bar = strchr(value, '|');
-		char num[24];
-
-		if (!bar || (size_t)(bar - value) >= sizeof(num)) {
-			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] scene \"%s\" must be "
-				 "CAMERA | SCENE NAME (1 | Camera 1)", src->name, value);
-			return;
-		}
-		memcpy(num, value, (size_t)(bar - value));
-		num[bar - value] = '\0';
-		if (!int_parse(str_trim(num), 0, 65535, &v) || !*str_trim((char *)bar + 1) ||
-		    strlen(str_trim((char *)bar + 1)) >= sizeof(src->scene[0].name))
-			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] scene \"%s\": the camera is 0 "
-				 "to 65535 and the scene's name 1 to 127 bytes", src->name, value);
-		else if (src->nscenes >= SOURCE_SCENES_MAX)
-			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s]: at most %d scenes", src->name,
-				 SOURCE_SCENES_MAX);
-		else {
-			src->scene[src->nscenes].camera = v;
-			str_copy(src->scene[src->nscenes++].name, str_trim((char *)bar + 1),
-				 sizeof(src->scene[0].name));
-		}
-	} else if (strcmp(name, "camera") == 0) {
+			str_copy(src->type, value, sizeof(src->type));
+		return;
+	}
+	if (strcmp(name, "camera") == 0) {
 		if (!int_parse(value, 0, 65535, &v))
 			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] camera must be the tally "
 				 "index 0 to 65535 (3.1: 0 to 126)", src->name);
 		else
 			src->camera = v;
-	} else if (strcmp(name, "program_tally") == 0 || strcmp(name, "preview_tally") == 0) {
-		if (!int_parse(value, 1, 4, &v))
-			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] %s must be 1 to 4", src->name, name);
-		else if (strcmp(name, "program_tally") == 0)
-			src->program_bit = (int)v;
-		else
-			src->preview_bit = (int)v;
-	} else {
-		const char *best = NULL;
-		int best_d = 4;
-
-		for (int i = 0; keys[i]; i++)
-			if (str_distance(name, keys[i]) < best_d)
-				best_d = str_distance(name, keys[i]), best = keys[i];
-		diag_add(x->in.d, x->in.path, x->in.line, "unknown key \"%s\" in [source.%s]%s%s%s", name,
-			 src->name, best ? "; did you mean \"" : "", best ? best : "", best ? "\"?" : "");
+		return;
 	}
+	if (strlen(name) >= sizeof(src->kv[0].key) || strlen(value) >= sizeof(src->kv[0].value)) {
+		diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] %.32s: the value is over %zu bytes",
+			 src->name, name, sizeof(src->kv[0].value) - 1);
+		return;
+	}
+	if (src->nkeys >= SOURCE_KEYS_MAX) {
+		diag_add(x->in.d, x->in.path, x->in.line, "too many keys in [source.%s]", src->name);
+		return;
+	}
+	src->nkeys++;
+	str_copy(src->kv[i].key, name, sizeof(src->kv[i].key));
+	str_copy(src->kv[i].value, value, sizeof(src->kv[i].value));
+	src->kv[i].line = x->in.line;
+}
+
+/* One of each key the kind does not repeat: the last written. */
+static void source_settle(struct source_conf *src, const struct source_ops *kind)
+{
+	int n = 0;
+
+	for (int i = 0; i < src->nkeys; i++) {
+		bool repeatable = false, later = false;
+
+		for (int j = 0; kind->repeatable && kind->repeatable[j]; j++)
+			repeatable |= strcmp(kind->repeatable[j], src->kv[i].key) == 0;
+		for (int j = i + 1; j < src->nkeys && !repeatable; j++)
+			later |= strcmp(src->kv[j].key, src->kv[i].key) == 0;
+		if (!later)
+			src->kv[n++] = src->kv[i];
+	}
+	src->nkeys = n;
 }
 
 static int conf_handler(void *user, const char *section, const char *name, const char *value)
@@ -888,26 +844,28 @@ int conf_load(struct conf *c, const char *path, const char *const *overrides, in
 			 "(they are MQTT wildcards)", c->mqtt.prefix);
 	for (int i = 0; i < c->nsources; i++) {
 		struct source_conf *src = &c->source[i];
+		const struct source_ops *kind = source_kind(src->type);
+		const char *const *keys = kind ? kind->keys : source_all_keys();
 
-		if (src->type == SOURCE_NONE)
-			diag_add(d, path, src->line, "[source.%s] has no type (tsl31, tsl5 or obs)", src->name);
-		if (!src->port) {
-			/* The listeners bind where configured; loopback unless told.
-			 * 4455 is obs-websocket 5's own default. */
-			str_copy(src->host, "127.0.0.1", sizeof(src->host));
-			src->port = src->type == SOURCE_TSL31 ? 8900 : src->type == SOURCE_OBS ? 4455 : 8901;
-			src->tcp = src->type == SOURCE_OBS;
+		if (kind)
+			source_settle(src, kind);
+		if (!*src->type)
+			diag_add(d, path, src->line, "[source.%s] has no type (%s)", src->name, source_kind_names());
+		for (int k = 0; k < src->nkeys; k++) {
+			bool known = false;
+
+			for (int j = 0; keys[j]; j++)
+				known |= strcmp(keys[j], src->kv[k].key) == 0;
+			if (!known) {
+				struct conf_ctx x = { .in = { .path = path, .d = d, .line = src->kv[k].line }, .c = c };
+				char section[64];
+
+				snprintf(section, sizeof(section), "source.%s", src->name);
+				suggest_key(&x, section, src->kv[k].key, keys);
+			}
 		}
-		if (src->type == SOURCE_OBS && src->silence_ms)
-			diag_add(d, path, src->line, "[source.%s]: silence is for TSL sources (OBS is pinged)",
-				 src->name);
-		if (src->type != SOURCE_OBS && (src->nscenes || *src->password_file))
-			diag_add(d, path, src->line, "[source.%s]: scene and password_file are for type = obs",
-				 src->name);
-		if (src->tcp && src->type == SOURCE_TSL31)
-			diag_add(d, path, src->line, "[source.%s]: TSL 3.1 is UDP only", src->name);
-		if (src->type == SOURCE_TSL31 && src->camera > 126)
-			diag_add(d, path, src->line, "[source.%s]: a 3.1 address is 0 to 126", src->name);
+		if (kind)
+			kind->check(src, path, d);
 	}
 	if (*c->web.listen) {
 		char host[128];
@@ -1151,25 +1109,13 @@ void conf_dump(const struct conf *c, FILE *f)
 	}
 	for (int i = 0; i < c->nsources; i++) {
 		const struct source_conf *src = &c->source[i];
-		bool v6 = strchr(src->host, ':') != NULL;
+		const struct source_ops *kind = source_kind(src->type);
 
-		if (src->type == SOURCE_OBS)
-			fprintf(f, "\n[source.%s]\ntype = obs\nconnect = %s%s%s:%d\n", src->name, v6 ? "[" : "",
-				src->host, v6 ? "]" : "", src->port);
-		else
-			fprintf(f, "\n[source.%s]\ntype = %s\nlisten = %s:%s%s%s:%d\n", src->name,
-				source_type_name(src->type), src->tcp ? "tcp" : "udp", v6 ? "[" : "", src->host,
-				v6 ? "]" : "", src->port);
-		if (*src->password_file)
-			fprintf(f, "password_file = %s\n", src->password_file);
-		for (int k = 0; k < src->nscenes; k++)
-			fprintf(f, "scene = %lld | %s\n", src->scene[k].camera, src->scene[k].name);
-		if (src->silence_ms)
-			fprintf(f, "silence = %lld\n", (long long)(src->silence_ms / 1000));
+		fprintf(f, "\n[source.%s]\ntype = %s\n", src->name, src->type);
+		if (kind)
+			kind->dump(src, f);
 		if (src->camera >= 0)
 			fprintf(f, "camera = %lld\n", src->camera);
-		if (src->type == SOURCE_TSL31)
-			fprintf(f, "program_tally = %d\npreview_tally = %d\n", src->program_bit, src->preview_bit);
 	}
 	for (int i = 0; i < c->ndevices; i++) {
 		const struct conf_device *dev = &c->device[i];

@@ -21,25 +21,21 @@ enum node_role { NODE_STANDALONE, NODE_LEADER, NODE_FOLLOWER };
 /* Tally sources: a vision switcher telling which camera is on program
  * and preview (docs/sources.md). */
 #define CONF_MAX_SOURCES 4
-enum source_type { SOURCE_NONE, SOURCE_TSL31, SOURCE_TSL5, SOURCE_OBS };
-#define SOURCE_SCENES_MAX 16
-struct source_scene {
-	long long camera;
-	char name[128];
-};
+#define SOURCE_KEYS_MAX 40
+/* A [source.NAME] section: the registry's own keys (type, camera) parsed,
+ * the rest as written, for the kind the type names to parse into its own
+ * options (daemon/source.h). */
 struct source_conf {
 	char name[32];
-	enum source_type type;
-	bool tcp;			/* listen = tcp:… (5.0 only) */
-	char host[64];
-	int port;
+	char type[16];			/* as written; "" when missing */
 	long long camera;		/* the index whose tally this box's lamp shows; -1 none */
-	int program_bit, preview_bit;	/* 3.1: which tally bit (1–4) means what */
-	char password_file[PATH_MAX];	/* obs: the obs-websocket password */
-	int64_t silence_ms;		/* TSL: no packet this long = the switcher is gone; 0 never */
-	int nscenes;			/* obs: scene = N | NAME, camera N is on air in NAME */
-	struct source_scene scene[SOURCE_SCENES_MAX];
 	int line;			/* the [source.NAME] header */
+	int nkeys;
+	struct {
+		char key[32];
+		char value[256];
+		int line;
+	} kv[SOURCE_KEYS_MAX];
 };
 
 /* The anchor's screen and the ops page (docs/web.md). */
@@ -141,7 +137,6 @@ int64_t conf_show_end(const struct conf *c, int64_t from_wall);
 /* Rules that cannot be met (path:line: text), for --check and the log. */
 void conf_warnings(const struct conf *c, struct diag *w);
 /* "tsl31", "tsl5", "obs" */
-const char *source_type_name(enum source_type t);
 /* The text of a canned message ([web] message = KEY | TEXT), or NULL. */
 const char *conf_canned(const struct conf *c, const char *key);
 /* Does start need a recent passing self-test (selftest.required, auto). */

@@ -9,6 +9,7 @@
 
 #include <cJSON.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "../core/cue.h"
 #include "../core/truth.h"
@@ -20,10 +21,18 @@ struct source_inst;	/* a kind's own per-instance state */
 typedef void (*source_camera_fn)(void *ctx, long long camera, enum cue_camera tally, const char *label);
 
 struct source_ops {
-	enum source_type type;
-	/* Start listening or connecting; NULL (logged) when it cannot. c
-	 * outlives the instance. changed(ctx) is called after any fact that
-	 * a lamp or the studio's state may show has changed. */
+	const char *type;		/* as [source.NAME] type = names it */
+	const char *const *keys;	/* its own keys besides type and camera */
+	const char *const *repeatable;	/* keys written once a line (scene =); NULL: none */
+	/* Parse the section into the kind's own options and throw them away
+	 * (--check and the config's load): every problem as path:line. */
+	void (*check)(const struct source_conf *c, const char *path, struct diag *d);
+	/* The section as it is in effect, defaults filled in (--dump-config). */
+	void (*dump)(const struct source_conf *c, FILE *f);
+	/* Parse the section (check passed) and start listening or connecting;
+	 * NULL (logged) when it cannot. c outlives the instance. changed(ctx)
+	 * is called after any fact that a lamp or the studio's state may show
+	 * has changed. */
 	struct source_inst *(*open)(const struct source_conf *c, void (*changed)(void *ctx), void *ctx);
 	void (*close)(struct source_inst *s);
 	/* Heard from the switcher (or connected and answered) now. */
@@ -43,5 +52,15 @@ struct source_ops {
 extern const struct source_ops source_tsl31_ops;
 extern const struct source_ops source_tsl5_ops;
 extern const struct source_ops source_obs_ops;
+
+/* The kind a type names, or NULL. */
+const struct source_ops *source_kind(const char *type);
+/* "tsl31, tsl5 or obs", for messages. */
+const char *source_kind_names(void);
+/* Every kind's keys and the registry's, for "did you mean" in a section
+ * whose type is missing. */
+const char *const *source_all_keys(void);
+/* The value of key in the section (the last one written), or NULL. */
+const char *source_value(const struct source_conf *c, const char *key, int *line);
 
 #endif

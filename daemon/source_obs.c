@@ -36,8 +36,22 @@
 
 enum obs_state { OBS_WAITING, OBS_CONNECTING, OBS_UPGRADING, OBS_OPEN };
 
+#define OBS_SCENES_MAX 16
+/* A section's own keys, parsed once. */
+struct obs_opts {
+	char host[64];
+	int port;
+	char password_file[256];	/* the obs-websocket password */
+	int nscenes;			/* scene = N | NAME: camera N is on air in NAME */
+	struct {
+		long long camera;
+		char name[128];
+	} scene[OBS_SCENES_MAX];
+};
+
 struct obs_source {
-	const struct source_conf *conf;
+	const struct source_conf *conf;	/* the registry's copy, outlives this */
+	struct obs_opts opts;
 	void (*changed)(void *ctx);
 	void *ctx;
 	enum obs_state state;
@@ -279,7 +293,7 @@ static void upgrade(struct obs_source *o)
 	if (getsockopt(o->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0 || soerr) {
 		char why[200];
 
-		snprintf(why, sizeof(why), "cannot reach OBS at %s:%d: %s", o->conf->host, o->conf->port,
+		snprintf(why, sizeof(why), "cannot reach OBS at %s:%d: %s", o->opts.host, o->opts.port,
 			 strerror(soerr ? soerr : errno));
 		fail(o, why);
 		return;
@@ -289,7 +303,7 @@ static void upgrade(struct obs_source *o)
 		return;
 	}
 	ws_key(random16, o->key);
-	n = ws_request(request, sizeof(request), o->conf->host, o->conf->port, "/", o->key, "obswebsocket.json");
+	n = ws_request(request, sizeof(request), o->opts.host, o->opts.port, "/", o->key, "obswebsocket.json");
 	if (n < 0 || send(o->fd, request, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
 		fail(o, "could not send the WebSocket handshake");
 		return;
@@ -320,30 +334,30 @@ static void connect_now(struct obs_source *o)
 
 	free(o->password);
 	o->password = NULL;
-	if (*o->conf->password_file) {
+	if (*o->opts.password_file) {
 		unsigned int mode;
 
-		if (!(o->password = secret_read(o->conf->password_file, &mode))) {
-			snprintf(why, sizeof(why), "cannot read password_file %s: %s", o->conf->password_file,
+		if (!(o->password = secret_read(o->opts.password_file, &mode))) {
+			snprintf(why, sizeof(why), "cannot read password_file %s: %s", o->opts.password_file,
 				 strerror(errno));
 			fail(o, why);
 			return;
 		}
 		if (mode & 077)
 			log_warnx("source %s: %s can be read by others than its owner (mode %03o): chmod 0400 it",
-				  o->conf->name, o->conf->password_file, mode);
+				  o->conf->name, o->opts.password_file, mode);
 	}
 	o->connects++;
-	snprintf(port, sizeof(port), "%d", o->conf->port);
+	snprintf(port, sizeof(port), "%d", o->opts.port);
 	/* An address, never a name: a resolver would block the lamps. */
-	if ((rc = getaddrinfo(o->conf->host, port, &hints, &ai)) != 0) {
-		snprintf(why, sizeof(why), "OBS's address %s: %s", o->conf->host, gai_strerror(rc));
+	if ((rc = getaddrinfo(o->opts.host, port, &hints, &ai)) != 0) {
+		snprintf(why, sizeof(why), "OBS's address %s: %s", o->opts.host, gai_strerror(rc));
 		fail(o, why);
 		return;
 	}
 	o->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (o->fd < 0 || (connect(o->fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS)) {
-		snprintf(why, sizeof(why), "cannot reach OBS at %s:%d: %s", o->conf->host, o->conf->port,
+		snprintf(why, sizeof(why), "cannot reach OBS at %s:%d: %s", o->opts.host, o->opts.port,
 			 strerror(errno));
 		freeaddrinfo(ai);
 		fail(o, why);
@@ -373,8 +387,8 @@ static void tick(void *data)
 		if (now >= o->deadline) {
 			char why[200];
 
-			snprintf(why, sizeof(why), "OBS at %s:%d did not answer within %d s", o->conf->host,
-				 o->conf->port, HANDSHAKE_MS / 1000);
+			snprintf(why, sizeof(why), "OBS at %s:%d did not answer within %d s", o->opts.host,
+				 o->opts.port, HANDSHAKE_MS / 1000);
 			fail(o, why);
 		} else {
 			arm(o);
@@ -403,6 +417,76 @@ static void tick(void *data)
 	}
 }
 
+#define BAD(...) do { if (d) diag_add(d, path, line, __VA_ARGS__); rc = -1; } while (0)
+
+/* The section's keys into o: 0, or -1 with every problem in d (d NULL:
+ * checked before, at the load). */
+static int obs_parse(const struct source_conf *c, struct obs_opts *o, const char *path, struct diag *d)
+{
+	int rc = 0, line = c->line;
+
+	memset(o, 0, sizeof(*o));
+	/* 4455 is obs-websocket 5's own default. */
+	str_copy(o->host, "127.0.0.1", sizeof(o->host));
+	o->port = 4455;
+	for (int i = 0; i < c->nkeys; i++) {
+		const char *k = c->kv[i].key, *v = c->kv[i].value;
+
+		line = c->kv[i].line;
+		if (strcmp(k, "connect") == 0) {
+			/* "ws://ADDR:PORT", as OBS's own dialog shows it, or "ADDR:PORT". */
+			if (!hostport_parse(strncmp(v, "ws://", 5) == 0 ? v + 5 : v, o->host, sizeof(o->host), &o->port))
+				BAD("[source.%s] connect \"%s\" must be ADDRESS:PORT (127.0.0.1:4455)", c->name, v);
+		} else if (strcmp(k, "password_file") == 0) {
+			str_copy(o->password_file, v, sizeof(o->password_file));
+		} else if (strcmp(k, "scene") == 0) {
+			const char *bar = strchr(v, '|');
+			char num[24], name[256];
+			long long cam;
+
+			if (!bar || (size_t)(bar - v) >= sizeof(num)) {
+				BAD("[source.%s] scene \"%s\" must be CAMERA | SCENE NAME (1 | Camera 1)", c->name, v);
+				continue;
+			}
+			memcpy(num, v, (size_t)(bar - v));
+			num[bar - v] = '\0';
+			str_copy(name, bar + 1, sizeof(name));
+			if (!int_parse(str_trim(num), 0, 65535, &cam) || !*str_trim(name) ||
+			    strlen(str_trim(name)) >= sizeof(o->scene[0].name))
+				BAD("[source.%s] scene \"%s\": the camera is 0 to 65535 and the scene's name 1 to "
+				    "127 bytes", c->name, v);
+			else if (o->nscenes >= OBS_SCENES_MAX)
+				BAD("[source.%s]: at most %d scenes", c->name, OBS_SCENES_MAX);
+			else {
+				o->scene[o->nscenes].camera = cam;
+				str_copy(o->scene[o->nscenes++].name, str_trim(name), sizeof(o->scene[0].name));
+			}
+		}
+	}
+	return rc;
+}
+
+static void obs_check(const struct source_conf *c, const char *path, struct diag *d)
+{
+	struct obs_opts o;
+
+	obs_parse(c, &o, path, d);
+}
+
+static void obs_dump(const struct source_conf *c, FILE *f)
+{
+	struct obs_opts o;
+	bool v6;
+
+	obs_parse(c, &o, NULL, NULL);
+	v6 = strchr(o.host, ':') != NULL;
+	fprintf(f, "connect = %s%s%s:%d\n", v6 ? "[" : "", o.host, v6 ? "]" : "", o.port);
+	if (*o.password_file)
+		fprintf(f, "password_file = %s\n", o.password_file);
+	for (int k = 0; k < o.nscenes; k++)
+		fprintf(f, "scene = %lld | %s\n", o.scene[k].camera, o.scene[k].name);
+}
+
 static struct obs_source *obs_source_open(const struct source_conf *c, void (*changed)(void *ctx), void *ctx)
 {
 	struct obs_source *o = calloc(1, sizeof(*o));
@@ -410,6 +494,7 @@ static struct obs_source *obs_source_open(const struct source_conf *c, void (*ch
 	if (!o)
 		return NULL;
 	o->conf = c;
+	obs_parse(c, &o->opts, NULL, NULL);
 	o->changed = changed;
 	o->ctx = ctx;
 	o->fd = -1;
@@ -417,7 +502,7 @@ static struct obs_source *obs_source_open(const struct source_conf *c, void (*ch
 	o->timer = loop_timer_add(tick, o);
 	ws_reader_init(&o->reader);
 	obsws_init(&o->ws);
-	log_info("source %s: OBS at ws://%s:%d%s", c->name, c->host, c->port,
+	log_info("source %s: OBS at ws://%s:%d%s", c->name, o->opts.host, o->opts.port,
 		 c->camera >= 0 ? " (this box's tally follows its camera's scene)" : "");
 	o->deadline = time_mono_ms();
 	connect_now(o);
@@ -460,15 +545,15 @@ static enum cue_camera obs_source_camera(const struct obs_source *o, long long c
 
 	if (!o->ws.identified || !*o->ws.program_scene)
 		return CUE_CAMERA_UNKNOWN;
-	for (int i = 0; i < o->conf->nscenes; i++) {
-		if (o->conf->scene[i].camera != camera)
+	for (int i = 0; i < o->opts.nscenes; i++) {
+		if (o->opts.scene[i].camera != camera)
 			continue;
 		mapped = true;
-		if (strcmp(o->conf->scene[i].name, o->ws.program_scene) == 0)
+		if (strcmp(o->opts.scene[i].name, o->ws.program_scene) == 0)
 			return CUE_CAMERA_PROGRAM;
 	}
-	for (int i = 0; i < o->conf->nscenes; i++)
-		if (o->conf->scene[i].camera == camera && strcmp(o->conf->scene[i].name, o->ws.preview_scene) == 0)
+	for (int i = 0; i < o->opts.nscenes; i++)
+		if (o->opts.scene[i].camera == camera && strcmp(o->opts.scene[i].name, o->ws.preview_scene) == 0)
 			return CUE_CAMERA_PREVIEW;
 	return mapped ? CUE_CAMERA_OFF : CUE_CAMERA_UNKNOWN;
 }
@@ -478,7 +563,7 @@ static void obs_source_status(const struct obs_source *o, cJSON *j)
 	cJSON *tally = cJSON_AddObjectToObject(j, "tally");
 	char connect[96], key[24];
 
-	snprintf(connect, sizeof(connect), "%s:%d", o->conf->host, o->conf->port);
+	snprintf(connect, sizeof(connect), "%s:%d", o->opts.host, o->opts.port);
 	json_add_text(j, "connect", connect);
 	cJSON_AddBoolToObject(j, "present", obs_source_present(o));
 	json_add_text(j, "stream", stream_fact_name(obs_source_stream(o)));
@@ -492,10 +577,10 @@ static void obs_source_status(const struct obs_source *o, cJSON *j)
 	}
 	/* Every mapped camera, as a TSL source writes its indexes: a camera
 	 * box following this studio reads the same object. */
-	for (int i = 0; i < o->conf->nscenes; i++) {
-		enum cue_camera cam = obs_source_camera(o, o->conf->scene[i].camera);
+	for (int i = 0; i < o->opts.nscenes; i++) {
+		enum cue_camera cam = obs_source_camera(o, o->opts.scene[i].camera);
 
-		snprintf(key, sizeof(key), "%lld", o->conf->scene[i].camera);
+		snprintf(key, sizeof(key), "%lld", o->opts.scene[i].camera);
 		if (cam != CUE_CAMERA_UNKNOWN && !cJSON_GetObjectItemCaseSensitive(tally, key))
 			json_add_text(tally, key, cue_camera_name(cam));
 	}
@@ -506,18 +591,18 @@ static void obs_source_status(const struct obs_source *o, cJSON *j)
 
 static const char *obs_label(const struct obs_source *o, long long camera)
 {
-	for (int k = 0; k < o->conf->nscenes; k++)
-		if (o->conf->scene[k].camera == camera)
-			return o->conf->scene[k].name;
+	for (int k = 0; k < o->opts.nscenes; k++)
+		if (o->opts.scene[k].camera == camera)
+			return o->opts.scene[k].name;
 	return "";
 }
 
 static void obs_each_camera(const struct obs_source *o, source_camera_fn fn, void *ctx)
 {
-	for (int k = 0; k < o->conf->nscenes; k++) {
-		long long cam = o->conf->scene[k].camera;
+	for (int k = 0; k < o->opts.nscenes; k++) {
+		long long cam = o->opts.scene[k].camera;
 
-		fn(ctx, cam, obs_source_camera(o, cam), o->conf->scene[k].name);
+		fn(ctx, cam, obs_source_camera(o, cam), o->opts.scene[k].name);
 	}
 }
 
@@ -539,7 +624,10 @@ static void ops_each_camera(const struct source_inst *s, source_camera_fn fn, vo
 }
 static void ops_status(const struct source_inst *s, cJSON *j) { obs_source_status(CO(s), j); }
 
+static const char *const obs_keys[] = { "connect", "password_file", "scene", NULL };
+static const char *const obs_repeatable[] = { "scene", NULL };
+
 const struct source_ops source_obs_ops = {
-	SOURCE_OBS, ops_open, ops_close, ops_present, ops_stream, ops_camera, ops_label, ops_each_camera,
+	"obs", obs_keys, obs_repeatable, obs_check, obs_dump, ops_open, ops_close, ops_present, ops_stream, ops_camera, ops_label, ops_each_camera,
 	ops_status,
 };

@@ -41,8 +41,19 @@ struct peer {
 	int64_t since_mono, heard_mono;	/* connected; the last byte (0: none yet) */
 };
 
+/* A section's own keys, parsed once. */
+struct tsl_opts {
+	bool v31;			/* TSL 3.1 (else 5.0) */
+	bool tcp;			/* listen = tcp:… (5.0 only) */
+	char host[64];
+	int port;
+	int program_bit, preview_bit;	/* 3.1: which tally bit (1–4) means what */
+	int64_t silence_ms;		/* no packet this long = the switcher is gone; 0 never */
+};
+
 struct source {
 	const struct source_conf *conf;	/* the registry's copy, outlives this */
+	struct tsl_opts opts;
 	void (*changed)(void *ctx);
 	void *ctx;
 	int fd;
@@ -133,7 +144,7 @@ static void silence_expired(void *data)
 {
 	struct source *src = data;
 
-	if (src->heard && time_mono_ms() - src->heard_mono >= src->conf->silence_ms)
+	if (src->heard && time_mono_ms() - src->heard_mono >= src->opts.silence_ms)
 		switcher_gone(src, "the switcher fell silent");
 }
 
@@ -141,7 +152,7 @@ static void heard_now(struct source *src)
 {
 	src->heard_mono = time_mono_ms();
 	if (src->silence)
-		loop_timer_arm(src->silence, src->heard_mono + src->conf->silence_ms);
+		loop_timer_arm(src->silence, src->heard_mono + src->opts.silence_ms);
 	if (!src->heard) {
 		src->heard = true;
 		log_info("source %s: the switcher is heard", src->conf->name);
@@ -155,8 +166,8 @@ static void packet(struct source *src, const uint8_t *buf, size_t len)
 	char err[160];
 
 	src->packets++;
-	if (src->conf->type == SOURCE_TSL31) {
-		if (tsl31_parse(buf, len, src->conf->program_bit, src->conf->preview_bit, &d, err, sizeof(err)) < 0) {
+	if (src->opts.v31) {
+		if (tsl31_parse(buf, len, src->opts.program_bit, src->opts.preview_bit, &d, err, sizeof(err)) < 0) {
 			bad_packet(src, err);
 			return;
 		}
@@ -283,21 +294,22 @@ static void tcp_accept(int fd, uint32_t events, void *data)
 static int listen_on(struct source *src)
 {
 	const struct source_conf *c = src->conf;
+	const struct tsl_opts *o = &src->opts;
 	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_PASSIVE,
-				  .ai_socktype = c->tcp ? SOCK_STREAM : SOCK_DGRAM }, *ai;
+				  .ai_socktype = o->tcp ? SOCK_STREAM : SOCK_DGRAM }, *ai;
 	char port[8];
 	int fd, one = 1, rc;
 
-	snprintf(port, sizeof(port), "%d", c->port);
-	if ((rc = getaddrinfo(c->host, port, &hints, &ai)) != 0) {
-		log_warnx("source %s: listen %s:%d: %s", c->name, c->host, c->port, gai_strerror(rc));
+	snprintf(port, sizeof(port), "%d", o->port);
+	if ((rc = getaddrinfo(o->host, port, &hints, &ai)) != 0) {
+		log_warnx("source %s: listen %s:%d: %s", c->name, o->host, o->port, gai_strerror(rc));
 		return -1;
 	}
 	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd >= 0)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || (c->tcp && listen(fd, 8) < 0)) {
-		log_warn("source %s: listen on %s:%s:%d", c->name, c->tcp ? "tcp" : "udp", c->host, c->port);
+	if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || (o->tcp && listen(fd, 8) < 0)) {
+		log_warn("source %s: listen on %s:%s:%d", c->name, o->tcp ? "tcp" : "udp", o->host, o->port);
 		if (fd >= 0)
 			close(fd);
 		freeaddrinfo(ai);
@@ -305,12 +317,81 @@ static int listen_on(struct source *src)
 	}
 	freeaddrinfo(ai);
 	src->fd = fd;
-	src->watch = loop_watch_add(fd, EPOLLIN, c->tcp ? tcp_accept : udp_ready, src);
-	log_info("source %s: %s on %s:%s:%d%s", c->name, source_type_name(c->type), c->tcp ? "tcp" : "udp",
-		 c->host, c->port, c->camera >= 0 ? " (this box's tally follows its camera)" : "");
+	src->watch = loop_watch_add(fd, EPOLLIN, o->tcp ? tcp_accept : udp_ready, src);
+	log_info("source %s: %s on %s:%s:%d%s", c->name, c->type, o->tcp ? "tcp" : "udp",
+		 o->host, o->port, c->camera >= 0 ? " (this box's tally follows its camera)" : "");
 	return 0;
 }
 
+
+#define BAD(...) do { if (d) diag_add(d, path, line, __VA_ARGS__); rc = -1; } while (0)
+
+/* The section's keys into o: 0, or -1 with every problem in d (d NULL:
+ * checked before, at the load). */
+static int tsl_parse(const struct source_conf *c, struct tsl_opts *o, const char *path, struct diag *d)
+{
+	int rc = 0, line = c->line;
+
+	*o = (struct tsl_opts){ .v31 = strcmp(c->type, "tsl31") == 0, .program_bit = 1, .preview_bit = 2 };
+	/* The listener binds where configured; loopback unless told. */
+	str_copy(o->host, "127.0.0.1", sizeof(o->host));
+	o->port = o->v31 ? 8900 : 8901;
+	for (int i = 0; i < c->nkeys; i++) {
+		const char *k = c->kv[i].key, *v = c->kv[i].value;
+		long long n;
+		int64_t ms;
+
+		line = c->kv[i].line;
+		if (strcmp(k, "listen") == 0) {
+			if ((strncmp(v, "udp:", 4) != 0 && strncmp(v, "tcp:", 4) != 0) ||
+			    !hostport_parse(v + 4, o->host, sizeof(o->host), &o->port))
+				BAD("[source.%s] listen \"%s\" must be udp:ADDRESS:PORT or tcp:ADDRESS:PORT", c->name, v);
+			else
+				o->tcp = v[0] == 't';
+		} else if (strcmp(k, "silence") == 0) {
+			if (!duration_parse(v, false, &ms) || ms < 0 || ms > 3600000)
+				BAD("[source.%s] silence \"%s\" must be a duration up to 1:00:00 (0: never)", c->name, v);
+			else
+				o->silence_ms = ms;
+		} else if (strcmp(k, "program_tally") == 0 || strcmp(k, "preview_tally") == 0) {
+			if (!o->v31)
+				BAD("[source.%s] %s is for TSL 3.1 (5.0 says program and preview itself)", c->name, k);
+			else if (!int_parse(v, 1, 4, &n))
+				BAD("[source.%s] %s must be 1 to 4", c->name, k);
+			else if (strcmp(k, "program_tally") == 0)
+				o->program_bit = (int)n;
+			else
+				o->preview_bit = (int)n;
+		}
+	}
+	line = c->line;
+	if (o->v31 && o->tcp)
+		BAD("[source.%s]: TSL 3.1 is UDP only", c->name);
+	if (o->v31 && c->camera > 126)
+		BAD("[source.%s]: a 3.1 address is 0 to 126", c->name);
+	return rc;
+}
+
+static void tsl_check(const struct source_conf *c, const char *path, struct diag *d)
+{
+	struct tsl_opts o;
+
+	tsl_parse(c, &o, path, d);
+}
+
+static void tsl_dump(const struct source_conf *c, FILE *f)
+{
+	struct tsl_opts o;
+	bool v6;
+
+	tsl_parse(c, &o, NULL, NULL);
+	v6 = strchr(o.host, ':') != NULL;
+	fprintf(f, "listen = %s:%s%s%s:%d\n", o.tcp ? "tcp" : "udp", v6 ? "[" : "", o.host, v6 ? "]" : "", o.port);
+	if (o.silence_ms)
+		fprintf(f, "silence = %lld\n", (long long)(o.silence_ms / 1000));
+	if (o.v31)
+		fprintf(f, "program_tally = %d\npreview_tally = %d\n", o.program_bit, o.preview_bit);
+}
 
 static struct source_inst *tsl_open(const struct source_conf *c, void (*changed)(void *ctx), void *ctx)
 {
@@ -321,6 +402,10 @@ static struct source_inst *tsl_open(const struct source_conf *c, void (*changed)
 		return NULL;
 	}
 	src->conf = c;
+	if (tsl_parse(c, &src->opts, NULL, NULL) < 0) {
+		free(src);
+		return NULL;
+	}
 	src->changed = changed;
 	src->ctx = ctx;
 	src->fd = -1;
@@ -330,9 +415,9 @@ static struct source_inst *tsl_open(const struct source_conf *c, void (*changed)
 		free(src);
 		return NULL;
 	}
-	if (c->silence_ms > 0)
+	if (src->opts.silence_ms > 0)
 		src->silence = loop_timer_add(silence_expired, src);
-	if (c->tcp)
+	if (src->opts.tcp)
 		src->sweep = loop_timer_add(sweep, src);
 	return (struct source_inst *)src;
 }
@@ -401,8 +486,8 @@ static void tsl_status(const struct source_inst *inst, cJSON *j)
 	cJSON *tally = cJSON_AddObjectToObject(j, "tally");
 	char listen[96], key[8];
 
-	snprintf(listen, sizeof(listen), "%s:%s:%d", src->conf->tcp ? "tcp" : "udp", src->conf->host,
-		 src->conf->port);
+	snprintf(listen, sizeof(listen), "%s:%s:%d", src->opts.tcp ? "tcp" : "udp", src->opts.host,
+		 src->opts.port);
 	json_add_text(j, "listen", listen);
 	cJSON_AddBoolToObject(j, "present", src->heard);
 	for (int d = 0; d < SOURCE_DISPLAYS; d++)
@@ -412,17 +497,19 @@ static void tsl_status(const struct source_inst *inst, cJSON *j)
 		}
 	cJSON_AddNumberToObject(j, "packets", (double)src->packets);
 	cJSON_AddNumberToObject(j, "bad_packets", (double)src->bad);
-	if (src->conf->tcp)
+	if (src->opts.tcp)
 		cJSON_AddNumberToObject(j, "peers_closed", (double)src->peers_closed);
 	if (*src->last_error)
 		json_add_text(j, "last_error", src->last_error);
 }
 
+static const char *const tsl_keys[] = { "listen", "silence", "program_tally", "preview_tally", NULL };
+
 const struct source_ops source_tsl31_ops = {
-	SOURCE_TSL31, tsl_open, tsl_close, tsl_present, tsl_stream, tsl_camera_of, tsl_label,
+	"tsl31", tsl_keys, NULL, tsl_check, tsl_dump, tsl_open, tsl_close, tsl_present, tsl_stream, tsl_camera_of, tsl_label,
 	tsl_each_camera, tsl_status,
 };
 const struct source_ops source_tsl5_ops = {
-	SOURCE_TSL5, tsl_open, tsl_close, tsl_present, tsl_stream, tsl_camera_of, tsl_label,
+	"tsl5", tsl_keys, NULL, tsl_check, tsl_dump, tsl_open, tsl_close, tsl_present, tsl_stream, tsl_camera_of, tsl_label,
 	tsl_each_camera, tsl_status,
 };

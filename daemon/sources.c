@@ -15,11 +15,6 @@
 #include "source.h"
 #include "sources.h"
 
-/* The kinds, by the type a section names. */
-static const struct source_ops *const kinds[] = {
-	&source_tsl31_ops, &source_tsl5_ops, &source_obs_ops,
-};
-
 struct source {
 	struct source_conf conf;	/* its own copy: a reload frees the config */
 	const struct source_ops *ops;
@@ -137,13 +132,10 @@ static void source_changed(void *ctx)
 static struct source *source_new(const struct source_conf *c)
 {
 	struct source *src;
-	const struct source_ops *ops = NULL;
+	const struct source_ops *ops = source_kind(c->type);
 
-	for (size_t k = 0; k < ARRAY_SIZE(kinds); k++)
-		if (kinds[k]->type == c->type)
-			ops = kinds[k];
 	if (!ops) {
-		log_warnx("source %s: type %s is not compiled in", c->name, source_type_name(c->type));
+		log_warnx("source %s: type \"%s\" is not compiled in", c->name, c->type);
 		return NULL;
 	}
 	if (!(src = calloc(1, sizeof(*src)))) {
@@ -173,10 +165,13 @@ static void hooks_follow_sources(void)
 /* Unchanged when everything but where it was written is the same. */
 static bool same_source(const struct source_conf *a, const struct source_conf *b)
 {
-	struct source_conf x = *a, y = *b;
-
-	x.line = y.line = 0;
-	return memcmp(&x, &y, sizeof(x)) == 0;
+	if (strcmp(a->name, b->name) != 0 || strcmp(a->type, b->type) != 0 || a->camera != b->camera ||
+	    a->nkeys != b->nkeys)
+		return false;
+	for (int i = 0; i < a->nkeys; i++)
+		if (strcmp(a->kv[i].key, b->kv[i].key) != 0 || strcmp(a->kv[i].value, b->kv[i].value) != 0)
+			return false;
+	return true;
 }
 
 /* After a reload: unchanged sources keep their connections and what they
@@ -303,7 +298,7 @@ void sources_status_json(cJSON *o)
 		cJSON *j = cJSON_CreateObject();
 
 		json_add_text(j, "name", src->conf.name);
-		json_add_text(j, "type", source_type_name(src->conf.type));
+		json_add_text(j, "type", src->conf.type);
 		src->ops->status(src->inst, j);
 		if (src->conf.camera >= 0) {
 			cJSON_AddNumberToObject(j, "camera", (double)src->conf.camera);

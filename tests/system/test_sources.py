@@ -341,10 +341,38 @@ def bad_source_config_names_the_line(tmp):
                        (["-o", "source.x.type=tsl31", "-o", "source.x.listen=tcp:127.0.0.1:9"], "3.1 is UDP only"),
                        (["-o", "source.x.type=tsl5", "-o", "source.x.listen=127.0.0.1:9"], "udp:ADDRESS:PORT"),
                        (["-o", "source.x.type=tsl31", "-o", "source.x.camera=200"], "0 to 126"),
-                       (["-o", "source.x.typ=tsl5"], 'did you mean "type"')):
+                       (["-o", "source.x.typ=tsl5"], 'did you mean "type"'),
+                       (["-o", "source.x.type=tsl5", "-o", "source.x.scene=1 | Cam"], 'unknown key "scene"'),
+                       (["-o", "source.x.type=tsl5", "-o", "source.x.program_tally=2"], "for TSL 3.1"),
+                       (["-o", "source.x.type=obs", "-o", "source.x.scene=1 Cam"], "CAMERA | SCENE NAME"),
+                       (["-o", "source.x.type=obs", "-o", "source.x.conect=1.2.3.4:4455"], 'did you mean "connect"')):
         p = subprocess.run([os.path.join(BUILD, "onaird"), "-c", MINIMAL, "--check", *args],
                            capture_output=True, timeout=10)
         check(p.returncode == 1 and want in p.stderr.decode(), (args, p.stderr.decode()))
+
+
+@test
+def every_kind_of_source_dumps_what_it_reads(tmp):
+    """Each kind parses its own keys and prints them back with its defaults
+    filled in: the dump is a config that reads the same."""
+    args = ["-o", "source.sw.type=tsl31", "-o", "source.sw.camera=3", "-o", "source.sw.silence=5",
+            "-o", "source.net.type=tsl5", "-o", "source.net.listen=tcp:[::1]:9100",
+            "-o", "source.obs.type=obs", "-o", "source.obs.scene=2 | 镜头二 全景", "-o", "source.obs.scene=3 | Wide"]
+    first = subprocess.run([os.path.join(BUILD, "onaird"), "-c", MINIMAL, "--dump-config", *args],
+                           capture_output=True, timeout=10, text=True)
+    check(first.returncode == 0, first.stderr)
+    for line in ("listen = udp:127.0.0.1:8900", "program_tally = 1", "silence = 5", "camera = 3",
+                 "listen = tcp:[::1]:9100", "connect = 127.0.0.1:4455", "scene = 2 | 镜头二 全景",
+                 "scene = 3 | Wide"):
+        check(line in first.stdout, f"{line!r} not in the dump:\n{first.stdout}")
+    dumped = os.path.join(tmp, "dumped.conf")
+    with open(dumped, "w", encoding="utf-8") as f:
+        f.write(first.stdout)
+    again = subprocess.run([os.path.join(BUILD, "onaird"), "-c", dumped, "--dump-config"],
+                           capture_output=True, timeout=10, text=True)
+    check(again.returncode == 0, again.stderr)
+    sections = lambda text: text[text.index("[source."):].split("\n[device.")[0]  # noqa: E731
+    check(sections(again.stdout) == sections(first.stdout), (first.stdout, again.stdout))
 
 
 summary("sources")
