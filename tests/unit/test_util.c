@@ -95,10 +95,10 @@ static void test_text_cut_on_character_boundaries(void **state)
 static void test_json_text_is_utf8(void **state)
 {
 	cJSON *o = cJSON_CreateObject();
-	char cut[8], *text;
+	char cut[9], *text;
 
 	(void)state;
-	memcpy(cut, "产品\xE4\xBA", 8);	/* a third character cut after two bytes */
+	memcpy(cut, "产品\xE4\xBA", 9);	/* a third character cut after two bytes */
 	json_add_text(o, "t", cut);
 	json_add_text(o, "u", "\xF0\x9F\x8E\xA4 ok");
 	text = cJSON_PrintUnformatted(o);
