@@ -55,7 +55,7 @@ def link(d):
 
 def stop_all(*daemons):
     for d in daemons:
-        if d.proc.poll() is None:
+        if d is not None and d.proc.poll() is None:
             d.stop()
 
 
@@ -191,10 +191,11 @@ def a_long_show_with_a_busy_switcher_keeps_every_follower(tmp):
     rundown = write(tmp, "long.csv", "title,duration\n" + rows + "\n")
     b = Broker(tmp)
     extra = ("-o", f"show.rundown={rundown}")
-    leader = node(tmp, b, "desk", "leader", *extra, "-o", "source.sw.type=tsl5",
-                  "-o", f"source.sw.listen=udp:127.0.0.1:{port}")
-    cam = node(tmp, b, "cam7", "follower", *extra, "-o", "node.camera=7")
+    leader = cam = None
     try:
+        leader = node(tmp, b, "desk", "leader", *extra, "-o", "source.sw.type=tsl5",
+                      "-o", f"source.sw.listen=udp:127.0.0.1:{port}")
+        cam = node(tmp, b, "cam7", "follower", *extra, "-o", "node.camera=7")
         wait_for(lambda: link(cam) == "ok", 5, "never heard the leader")
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         for index in range(1, 129):
@@ -235,10 +236,11 @@ def a_switcher_flood_is_coalesced_and_the_newest_state_arrives(tmp):
     port = u.getsockname()[1]
     u.close()
     b = Broker(tmp)
-    leader = node(tmp, b, "desk", "leader", "-o", "source.sw.type=tsl31",
-                  "-o", f"source.sw.listen=udp:127.0.0.1:{port}")
-    cam = node(tmp, b, "cam5", "follower", "-o", "node.camera=5")
+    leader = cam = None
     try:
+        leader = node(tmp, b, "desk", "leader", "-o", "source.sw.type=tsl31",
+                      "-o", f"source.sw.listen=udp:127.0.0.1:{port}")
+        cam = node(tmp, b, "cam5", "follower", "-o", "node.camera=5")
         wait_for(lambda: link(cam) == "ok", 5, "never heard the leader")
         sub = subprocess.Popen(["mosquitto_sub", "-p", str(b.port), "-t", "onair/studio/state",
                                 "-F", "%l", "-W", "4"], stdout=subprocess.PIPE)
