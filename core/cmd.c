@@ -42,7 +42,8 @@ static const struct cmd_entry {
 	{ "mark", CMD_SHOW, SHOW_CMD_MARK, ARG_OPTIONAL_WORD, "mark [WORD]", "something happened here: a mark in the log and the report, to find in the recording", NULL },
 	{ "reload", CMD_RELOAD, 0, ARG_NONE, "reload", "re-read config and rundown (kept on error)", NULL },
 	{ "log", CMD_LOG, 0, ARG_COUNT, "log [N]", "this show's log, the last N lines", NULL },
-	{ "report", CMD_REPORT, 0, ARG_CSV, "report [--csv|--html FILE]", "the review: every segment planned vs actual, rhythm counts, marks, who pressed what; --html writes one page with a timeline", NULL },
+	{ "report", CMD_REPORT, 0, ARG_CSV, "report [SHOW] [--csv|--html FILE]", "the review of the running show, else the latest (SHOW: one of shows): every segment planned vs actual, rhythm counts, marks, who pressed what; --html writes one page with a timeline", NULL },
+	{ "shows", CMD_SHOWS, 0, ARG_NONE, "shows", "the shows this box holds, newest first: id, date, title, how long, how it ended", NULL },
 	{ "version", CMD_VERSION, 0, ARG_NONE, "version", "daemon version and protocol", NULL },
 	{ "ping", CMD_PING, 0, ARG_NONE, "ping", "is the daemon answering", NULL },
 	{ "selftest", CMD_SELFTEST, 0, ARG_NONE, "selftest [--json]", "the pre-live checklist (exit 1 on FAIL)", NULL },
@@ -165,11 +166,23 @@ int cmd_parse(const char *line, size_t len, struct cmd_request *req, char *err, 
 		req->cmd.arg = ms;
 		break;
 	case ARG_CSV:
-		if (n > 2 || (n == 2 && strcmp(words[1], "csv") != 0 && strcmp(words[1], "--csv") != 0 &&
-			      strcmp(words[1], "html") != 0 && strcmp(words[1], "--html") != 0))
+		for (int i = 1; i < n; i++) {
+			const char *word = words[i];
+
+			if (strcmp(word, "csv") == 0 || strcmp(word, "--csv") == 0)
+				req->csv = true;
+			else if (strcmp(word, "html") == 0 || strcmp(word, "--html") == 0)
+				req->html = true;
+			/* A show's id (20261204-193000): digits and dashes only,
+			 * so it names a file in the shows folder and nothing else. */
+			else if (!*req->show && *word && strlen(word) < sizeof(req->show) &&
+				 strspn(word, "0123456789-") == strlen(word))
+				str_copy(req->show, word, sizeof(req->show));
+			else
+				BAD("usage: %s (SHOW is an id that shows lists)", c->usage);
+		}
+		if (req->csv && req->html)
 			BAD("usage: %s", c->usage);
-		req->csv = n == 2 && strstr(words[1], "csv");
-		req->html = n == 2 && strstr(words[1], "html");
 		break;
 	case ARG_COUNT:
 		if (n > 2 || (n == 2 && !int_parse(words[1], 1, 100000, &v)))

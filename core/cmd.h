@@ -14,13 +14,14 @@
 #define CMD_LINE_MAX 1024
 
 enum cmd_verb {
-	CMD_STATUS, CMD_SHOW, CMD_RELOAD, CMD_LOG, CMD_REPORT, CMD_VERSION, CMD_PING, CMD_SELFTEST
+	CMD_STATUS, CMD_SHOW, CMD_RELOAD, CMD_LOG, CMD_REPORT, CMD_SHOWS, CMD_VERSION, CMD_PING, CMD_SELFTEST
 };
 
 struct cmd_request {
 	enum cmd_verb verb;
 	struct show_cmd cmd;	/* CMD_SHOW */
 	bool csv, html;		/* CMD_REPORT */
+	char show[32];		/* CMD_REPORT: a past show's id; "" the running or latest */
 	int count;		/* CMD_LOG: how many lines, 0 all */
 	char word[24];		/* the command as typed, for logs */
 };

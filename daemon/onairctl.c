@@ -217,14 +217,14 @@ int main(int argc, char **argv)
 		strcat(request, argv[i]);
 	}
 	if (csv) {
-		if (strcmp(request, "report") != 0) {
+		if (strcmp(request, "report") != 0 && strncmp(request, "report ", 7) != 0) {
 			fprintf(stderr, "onairctl: --csv goes with report\n");
 			return 2;
 		}
 		strcat(request, " csv");
 	}
 	if (html_path) {
-		if (strcmp(request, "report") != 0 || csv) {
+		if ((strcmp(request, "report") != 0 && strncmp(request, "report ", 7) != 0) || csv) {
 			fprintf(stderr, "onairctl: --html FILE goes with report\n");
 			return 2;
 		}

@@ -22,6 +22,7 @@
 #include "link.h"
 #include "notify.h"
 #include "replies.h"
+#include "report.h"
 #include "running.h"
 #include "version.h"
 #include "sources.h"
@@ -129,6 +130,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: onaird [-c FILE] [--check] [--dump-config] [--selftest [--json]] [--safe-outputs]\n"
 		   "              [-o section.key=value]...\n"
 		   "              [--state-dir DIR] [--socket PATH] [-d] [--version]\n"
+		   "       onaird --report SHOWLOG [--csv|--html]\n"
 		   "  -c, --config FILE   config file (default %s/onair/onair.conf)\n"
 		   "      --check         validate config and rundown, print every error, exit\n"
 		   "      --dump-config   print the effective config and exit\n"
@@ -137,7 +139,29 @@ static void usage(FILE *f)
 		   "  -o KEY=VALUE        override any config key, e.g. -o show.preroll=5\n"
 		   "      --state-dir DIR where the running show and the show logs are kept\n"
 		   "      --socket PATH   control socket (default /run/onair/onaird.sock)\n"
-		   "  -d, --debug         log debug messages\n", SYSCONFDIR);
+		   "  -d, --debug         log debug messages\n"
+		   "      --report SHOWLOG  the review of a show log (shows/show-*.jsonl), without a\n"
+		   "                      daemon or a config; --csv or --html for those forms\n", SYSCONFDIR);
+}
+
+/* The review of a show log copied off the box, on a technician's laptop:
+ * no daemon, no config. */
+static int report_file(const char *path, enum report_format format)
+{
+	size_t len;
+	char *text = file_read(path, 256 * 1024 * 1024, &len), *report;
+
+	if (!text) {
+		fprintf(stderr, "onaird: --report %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	report = report_build(text, len, format);
+	free(text);
+	if (!report)
+		return 1;
+	fputs(report, stdout);
+	free(report);
+	return 0;
 }
 
 /* --check on the box itself: every GPIO line the config names, looked up
@@ -186,7 +210,8 @@ int main(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' }, { "debug", no_argument, NULL, 'd' },
 		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
 		{ "selftest", no_argument, NULL, 'T' }, { "json", no_argument, NULL, 'J' },
-		{ "safe-outputs", no_argument, NULL, 'O' },
+		{ "safe-outputs", no_argument, NULL, 'O' }, { "report", required_argument, NULL, 'R' },
+		{ "csv", no_argument, NULL, 'v' }, { "html", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const int signals[] = { SIGTERM, SIGINT, SIGHUP };
@@ -195,6 +220,8 @@ int main(int argc, char **argv)
 	struct conf *c;
 	bool check = false, dump = false, debug = false, selftest = false, json = false, safe = false;
 	struct diag diag = { 0 };
+	const char *report_path = NULL;
+	enum report_format report_format = REPORT_TEXT;
 	int opt, rc;
 
 	/* A config with its rundown is a few hundred KiB; a fixed threshold
@@ -214,6 +241,9 @@ int main(int argc, char **argv)
 		case 'T': selftest = true; break;
 		case 'O': safe = true; break;
 		case 'J': json = true; break;
+		case 'R': report_path = optarg; break;
+		case 'v': report_format = REPORT_CSV; break;
+		case 'H': report_format = REPORT_HTML; break;
 		case 'D': dump = true; break;
 		case 'S': args.state_dir_arg = optarg; break;
 		case 's': args.socket_arg = optarg; break;
@@ -234,6 +264,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (report_path)
+		return report_file(report_path, report_format);
 	log_init("onaird", LOG_LEVEL_INFO);
 	running_set_args(&args);
 	c = running_load_config(&diag);

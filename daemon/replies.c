@@ -157,21 +157,108 @@ struct deferred {
 	char *json;		/* a show command: the status as it was applied */
 };
 
-static char *log_answer(const struct cmd_request *req)
+/* A past show's log, read whole (without the journal's state). */
+static char *past_log(const char *path, size_t *len)
 {
-	char *text, *json;
-	size_t len;
+	char *text = file_read(path, 256 * 1024 * 1024, len);
 
-	if (running.log.fd < 0)
-		return ctl_error_response(req->verb == CMD_LOG ? "no show has started yet: the log is empty"
-							       : "no show has started yet: nothing to report");
-	text = read_log(req->verb == CMD_LOG ? req->count : 0, req->verb == CMD_REPORT, &len);
-	if (req->verb == CMD_LOG)
-		return text_response(text);
+	if (text)
+		*len = without_state(text, *len);
+	return text;
+}
+
+/* The report of the running show, else of the show asked for, else of
+ * the latest the box holds: the review is the next morning, after a
+ * restart. */
+static char *report_answer(const struct cmd_request *req)
+{
+	char path[PATH_MAX], ids[1][SHOWLOG_ID_MAX], why[PATH_MAX + 64], *text, *json;
+	size_t len = 0;
+
+	if (*req->show) {
+		if (showlog_path(running.conf->state_dir, req->show, path, sizeof(path)) < 0) {
+			snprintf(why, sizeof(why), "no show %s on this box (onairctl shows lists them)", req->show);
+			return ctl_error_response(why);
+		}
+		text = past_log(path, &len);
+	} else if (running.log.fd >= 0) {
+		text = read_log(0, true, &len);
+	} else if (showlog_list(running.conf->state_dir, ids, 1) == 1 &&
+		   showlog_path(running.conf->state_dir, ids[0], path, sizeof(path)) == 0) {
+		text = past_log(path, &len);
+	} else {
+		return ctl_error_response("no show on this box yet: nothing to report");
+	}
 	json = text_response(report_build(text ? text : "", text ? len : 0,
 					  req->html ? REPORT_HTML : req->csv ? REPORT_CSV : REPORT_TEXT));
 	free(text);
 	return json;
+}
+
+static char *log_answer(const struct cmd_request *req)
+{
+	char *text;
+	size_t len;
+
+	if (req->verb == CMD_REPORT)
+		return report_answer(req);
+	if (running.log.fd < 0)
+		return ctl_error_response("no show has started yet: the log is empty");
+	text = read_log(req->count, false, &len);
+	return text_response(text);
+}
+
+/* The shows the box holds, newest first, one line each. */
+#define SHOWS_LISTED 50
+static char *shows_answer(void)
+{
+	static char ids[SHOWS_LISTED][SHOWLOG_ID_MAX];
+	int n = showlog_list(running.conf->state_dir, ids, SHOWS_LISTED);
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+
+	if (!f)
+		return ctl_error_response("out of memory");
+	if (!n)
+		fprintf(f, "no show on this box yet\n");
+	else
+		fprintf(f, "%-16s %-16s %8s  %-9s %-8s %s\n", "SHOW", "WENT LIVE", "LENGTH", "SEGMENTS",
+			"ENDED", "TITLE");
+	for (int i = 0; i < n; i++) {
+		char path[PATH_MAX], live[48] = "-", length[24] = "-", segs[24];
+		struct report_summary sum;
+		const char *outcome;
+		size_t len;
+		char *text;
+
+		if (showlog_path(running.conf->state_dir, ids[i], path, sizeof(path)) < 0 ||
+		    !(text = past_log(path, &len)))
+			continue;
+		report_summarize(text, len, &sum);
+		free(text);
+		if (sum.live_wall) {
+			time_format_wall(sum.live_wall, live, sizeof(live));
+			live[16] = '\0';	/* 2026-12-04T19:30 */
+			live[10] = ' ';
+			duration_format((sum.end_wall ? sum.end_wall : sum.last_wall) - sum.live_wall, length,
+					sizeof(length));
+		}
+		if (sum.end_wall)
+			outcome = "yes";
+		else if (running.log.fd >= 0 && strcmp(path, running.log.path) == 0)
+			outcome = "running";
+		else
+			outcome = sum.live_wall ? "cut off" : "never live";
+		snprintf(segs, sizeof(segs), "%d/%d", sum.reached, sum.segments);
+		fprintf(f, "%-16s %-16s %8s  %-9s %-8s %s", ids[i], live, length, segs, outcome,
+			*sum.show ? sum.show : "(untitled)");
+		if (sum.overruns)
+			fprintf(f, " (%d overrun%s)", sum.overruns, sum.overruns == 1 ? "" : "s");
+		fputc('\n', f);
+	}
+	fclose(f);
+	return text_response(out);
 }
 
 /* Applied but not recorded (a full or read-only card): say so in the
@@ -248,6 +335,8 @@ char *replies_handle(const struct cmd_request *req, const char *who, void *data)
 	case CMD_LOG:
 	case CMD_REPORT:
 		return after_storage(req, NULL);
+	case CMD_SHOWS:
+		return shows_answer();
 	case CMD_SELFTEST:
 		return checkrun_start();
 	case CMD_VERSION:

@@ -730,3 +730,25 @@ char *report_build(const char *text, size_t len, enum report_format format)
 		put(&b, "%s", "");
 	return b.text;
 }
+
+void report_summarize(const char *text, size_t len, struct report_summary *sum)
+{
+	struct review *rv = review_read(text, len);
+
+	memset(sum, 0, sizeof(*sum));
+	if (!rv)
+		return;
+	str_copy(sum->show, rv->show, sizeof(sum->show));
+	sum->live_wall = rv->live_wall;
+	sum->end_wall = rv->end_wall;
+	sum->last_wall = rv->last_wall;
+	sum->segments = rv->nrundown ? rv->nrundown : rv->nseg;
+	for (int i = 0; i < rv->nseg; i++) {
+		sum->reached += rv->seg[i].started;
+		sum->overruns += rv->seg[i].ended && diff_of(&rv->seg[i]) > 0;
+	}
+	free(rv->presses.text);
+	free(rv->overrides.text);
+	free(rv->stream.text);
+	free(rv);
+}

@@ -13,4 +13,14 @@ enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_HTML };
  * and counted. Never NULL except out of memory (malloc'd). */
 char *report_build(const char *text, size_t len, enum report_format format);
 
+/* What the list of shows says of one, from its log. */
+struct report_summary {
+	char show[128];			/* its title, cut on a character boundary */
+	int64_t live_wall, end_wall;	/* went live; ended (0: never, or not yet) */
+	int64_t last_wall;		/* the latest moment the log tells of */
+	int reached, segments;		/* segments gone through, of the rundown's */
+	int overruns;
+};
+void report_summarize(const char *text, size_t len, struct report_summary *s);
+
 #endif

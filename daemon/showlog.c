@@ -5,6 +5,7 @@
  * the log is opened again, so the next line is never glued onto it. */
 #define _GNU_SOURCE
 #include <cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -52,6 +53,56 @@ int showlog_open(struct showlog *log, const char *state_dir, int64_t show_start_
 		}
 	}
 	return 0;
+}
+
+static int newest_first(const void *a, const void *b)
+{
+	return strcmp(b, a);
+}
+
+int showlog_list(const char *state_dir, char (*ids)[SHOWLOG_ID_MAX], int max)
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/shows", state_dir);
+	if (!(d = opendir(dir)))
+		return 0;
+	/* The stamps sort as the shows started; the newest are kept. */
+	while ((e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+
+		if (strncmp(e->d_name, "show-", 5) != 0 || len < 11 || strcmp(e->d_name + len - 6, ".jsonl") != 0 ||
+		    len - 11 >= SHOWLOG_ID_MAX)
+			continue;
+		if (n == max) {
+			int oldest = 0;
+
+			for (int i = 1; i < n; i++)
+				if (strcmp(ids[i], ids[oldest]) < 0)
+					oldest = i;
+			if (strncmp(e->d_name + 5, ids[oldest], len - 11) <= 0)
+				continue;
+			n--;
+			memmove(ids[oldest], ids[n], SHOWLOG_ID_MAX);
+		}
+		memcpy(ids[n], e->d_name + 5, len - 11);
+		ids[n++][len - 11] = '\0';
+	}
+	closedir(d);
+	qsort(ids, (size_t)n, SHOWLOG_ID_MAX, newest_first);
+	return n;
+}
+
+int showlog_path(const char *state_dir, const char *id, char *path, size_t len)
+{
+	if (!*id || strspn(id, "0123456789-") != strlen(id) || strlen(id) >= SHOWLOG_ID_MAX)
+		return -1;
+	if ((size_t)snprintf(path, len, "%s/shows/show-%s.jsonl", state_dir, id) >= len)
+		return -1;
+	return access(path, R_OK) == 0 ? 0 : -1;
 }
 
 void showlog_close(struct showlog *log)

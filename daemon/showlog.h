@@ -20,6 +20,12 @@ struct showlog {
  * lines are written by the storage worker (store.h). */
 int showlog_open(struct showlog *log, const char *state_dir, int64_t show_start_wall);
 void showlog_close(struct showlog *log);
+/* The show logs the box holds, newest first: each one's id, the stamp of
+ * its show-ID.jsonl. Returns how many (at most max). */
+#define SHOWLOG_ID_MAX 32
+int showlog_list(const char *state_dir, char (*ids)[SHOWLOG_ID_MAX], int max);
+/* The path of the log of show id; -1 when there is none of that id. */
+int showlog_path(const char *state_dir, const char *id, char *path, size_t len);
 /* Append one event of the engine. state (taken over; NULL for none) is the
  * show's state after it, as the state file has it: the log is the journal
  * a restart resumes from, so an answer waits for one sync, not three. */

@@ -103,6 +103,54 @@ def show_runs_and_onairctl_drives_it(tmp):
 
 
 @test
+def the_review_outlives_the_daemon(tmp):
+    """Issue 26.1: after a restart (the box is switched off after the show,
+    the review is the next morning) report said there was nothing. The
+    latest show is reported by default, any one by its id from shows, and
+    onaird --report reads a log without a daemon."""
+    d = Daemon(tmp, MINIMAL, "-o", "show.preroll=0")
+    try:
+        for cmd in (["start"], ["next"], ["mark", "讲解"], ["end"]):
+            check(ctl(d, *cmd)[0] == 0, cmd)
+        rc, before, _ = ctl(d, "report")
+        check(rc == 0 and "Rehearsal 彩排" in before, before)
+    finally:
+        d.stop()
+    d = Daemon(tmp, MINIMAL, "-o", "show.preroll=0")
+    try:
+        rc, after, err = ctl(d, "report")
+        check(rc == 0 and after == before, (rc, err, after))
+        rc, shows, _ = ctl(d, "shows")
+        lines = shows.splitlines()
+        check(rc == 0 and len(lines) == 2 and lines[0].startswith("SHOW"), shows)
+        first = lines[1].split()[0]
+        check(" 2/4 " in lines[1] and " yes " in lines[1] and lines[1].endswith("Rehearsal 彩排"), lines[1])
+        rc, _, err = ctl(d, "report", "20200101-000000")
+        check(rc == 1 and "no show 20200101-000000" in err, err)
+        rc, _, err = ctl(d, "report", "../show")
+        check(rc == 2 or rc == 1, err)
+        time.sleep(1.1)  # the next show's log is named by its start, to the second
+        check(ctl(d, "start")[0] == 0, "a second show")
+        rc, running, _ = ctl(d, "report")
+        check(rc == 0 and running != before, "report of the running show")
+        rc, again, _ = ctl(d, "report", first)
+        check(rc == 0 and again == before, again)
+        rc, shows, _ = ctl(d, "shows")
+        check(len(shows.splitlines()) == 3 and " running " in shows.splitlines()[1], shows)
+        html_path = os.path.join(tmp, "first.html")
+        rc, _, err = ctl(d, "report", first, "--html", html_path)
+        check(rc == 0 and "Rehearsal 彩排" in open(html_path, encoding="utf-8").read(), err)
+        log = os.path.join(tmp, "state", "shows", f"show-{first}.jsonl")
+        p = subprocess.run([ONAIRD, "--report", log], capture_output=True, text=True, timeout=10)
+        check(p.returncode == 0 and p.stdout == before + ("" if before.endswith("\n") else "\n")
+              or p.stdout.rstrip("\n") == before.rstrip("\n"), (p.stdout, before))
+        p = subprocess.run([ONAIRD, "--report", log, "--csv"], capture_output=True, text=True, timeout=10)
+        check(p.returncode == 0 and p.stdout.startswith("segment,title,planned_s"), p.stdout)
+    finally:
+        d.stop()
+
+
+@test
 def kill9_resumes_same_segment_and_time(tmp):
     d = Daemon(tmp, MINIMAL, "-o", "show.preroll=0")
     try:
