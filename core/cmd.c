@@ -7,7 +7,7 @@
 enum cmd_arg {
 	ARG_NONE, ARG_SEGMENT, ARG_SIGNED_SECONDS, ARG_SECONDS_OR_CANCEL, ARG_CSV, ARG_COUNT,
 	ARG_WORD_AFTER,		/* a fixed second word: "cue attention", "promo said" */
-	ARG_OPTIONAL_WORD,	/* mark [WORD] */
+	ARG_OPTIONAL_TEXT,	/* mark [TEXT...]: the rest of the line, if any */
 	ARG_OVERRIDE,		/* start [--override REASON...] */
 	ARG_MESSAGE,		/* say TEXT... | say --canned KEY */
 };
@@ -39,7 +39,7 @@ static const struct cmd_entry {
 	{ "interaction", CMD_SHOW, SHOW_CMD_INTERACTION, ARG_WORD_AFTER, "interaction done", "an interaction with the viewers happened (resets its window)", "done" },
 	{ "promo", CMD_SHOW, SHOW_CMD_PROMO, ARG_WORD_AFTER, "promo said", "the promotion was called once more (counts toward the quota)", "said" },
 	{ "say", CMD_SHOW, SHOW_CMD_SAY, ARG_MESSAGE, "say TEXT | say --canned KEY", "a message on the anchor's screen (and the cue light) until acknowledged (ack) or expired", NULL },
-	{ "mark", CMD_SHOW, SHOW_CMD_MARK, ARG_OPTIONAL_WORD, "mark [WORD]", "something happened here: a mark in the log and the report, to find in the recording", NULL },
+	{ "mark", CMD_SHOW, SHOW_CMD_MARK, ARG_OPTIONAL_TEXT, "mark [TEXT...]", "something happened here: a mark (with a word or a phrase) in the log and the report, to find in the recording", NULL },
 	{ "reload", CMD_RELOAD, 0, ARG_NONE, "reload", "re-read config and rundown (kept on error)", NULL },
 	{ "log", CMD_LOG, 0, ARG_COUNT, "log [N]", "this show's log, the last N lines", NULL },
 	{ "report", CMD_REPORT, 0, ARG_CSV, "report [SHOW] [--csv|--html FILE]", "the review of the running show, else the latest (SHOW: one of shows): every segment planned vs actual, rhythm counts, marks, who pressed what; --html writes one page with a timeline", NULL },
@@ -85,7 +85,7 @@ void cmd_text(const struct show_cmd *cmd, char *buf, size_t len)
 	case ARG_SIGNED_SECONDS: snprintf(buf, len, "%s %+lld", c->name, (long long)(cmd->arg / 1000)); break;
 	case ARG_SECONDS_OR_CANCEL: snprintf(buf, len, "%s %lld", c->name, (long long)(cmd->arg / 1000)); break;
 	case ARG_WORD_AFTER: snprintf(buf, len, "%s %s", c->name, c->second); break;
-	case ARG_OPTIONAL_WORD: snprintf(buf, len, "%s%s%s", c->name, *cmd->text ? " " : "", cmd->text); break;
+	case ARG_OPTIONAL_TEXT: snprintf(buf, len, "%s%s%s", c->name, *cmd->text ? " " : "", cmd->text); break;
 	case ARG_OVERRIDE:
 		snprintf(buf, len, "%s%s%s", c->name, cmd->override ? " --override " : "",
 			 cmd->override ? cmd->text : "");
@@ -127,7 +127,7 @@ int cmd_parse(const char *line, size_t len, struct cmd_request *req, char *err, 
 			c = entry_of(w);
 		/* A message, and an override's reason, are the rest of the line,
 		 * spaces and all: the table says which words take one. */
-		if (c && ((n == 1 && c->arg == ARG_MESSAGE) ||
+		if (c && ((n == 1 && (c->arg == ARG_MESSAGE || c->arg == ARG_OPTIONAL_TEXT)) ||
 			  (n == 2 && c->arg == ARG_OVERRIDE && strcmp(w, "--override") == 0))) {
 			rest = save && *save ? str_trim(save) : NULL;
 			break;
@@ -135,8 +135,17 @@ int cmd_parse(const char *line, size_t len, struct cmd_request *req, char *err, 
 	}
 	if (n == 0)
 		BAD("empty request");
-	if (!c)
-		BAD("unknown command \"%.32s\"", words[0]);
+	if (!c) {
+		const char *best = NULL;
+		int best_d = 3;
+
+		for (size_t i = 0; i < ARRAY_SIZE(cmd_table); i++)
+			if (str_distance(words[0], cmd_table[i].name) < best_d)
+				best_d = str_distance(words[0], cmd_table[i].name), best = cmd_table[i].name;
+		if (best)
+			BAD("unknown command \"%.32s\"; did you mean \"%s\"?", words[0], best);
+		BAD("unknown command \"%.32s\" (onairctl --help lists them)", words[0]);
+	}
 	str_copy(req->word, c->name, sizeof(req->word));
 	req->verb = c->verb;
 	req->cmd.kind = c->kind;
@@ -193,11 +202,12 @@ int cmd_parse(const char *line, size_t len, struct cmd_request *req, char *err, 
 		if (n != 2 || strcmp(words[1], c->second) != 0)
 			BAD("usage: %s", c->usage);
 		break;
-	case ARG_OPTIONAL_WORD:
-		if (n > 2 || (n == 2 && strlen(words[1]) >= sizeof(req->cmd.text)))
-			BAD("usage: %s (one word, under %zu letters)", c->usage, sizeof(req->cmd.text));
-		if (n == 2)
-			str_copy(req->cmd.text, words[1], sizeof(req->cmd.text));
+	case ARG_OPTIONAL_TEXT:
+		if (rest && strlen(rest) >= sizeof(req->cmd.text))
+			BAD("the mark's text is longer than %zu bytes (about %zu Chinese characters)",
+			    sizeof(req->cmd.text) - 1, (sizeof(req->cmd.text) - 1) / 3);
+		if (rest)
+			str_copy(req->cmd.text, rest, sizeof(req->cmd.text));
 		break;
 	case ARG_MESSAGE:
 		if (rest && strncmp(rest, "--canned", 8) == 0 && (rest[8] == ' ' || !rest[8])) {

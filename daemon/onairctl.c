@@ -102,7 +102,15 @@ static int connect_socket(const char *path)
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		fprintf(stderr, "onairctl: cannot reach onaird on %s: %s\n", path, strerror(errno));
+		int e = errno;
+
+		fprintf(stderr, "onairctl: cannot reach onaird on %s: %s\n", path, strerror(e));
+		if (e == EACCES)
+			fprintf(stderr, "onairctl: the socket is for the onair group: sudo usermod -aG onair $USER, "
+				"then log in again\n");
+		else
+			fprintf(stderr, "onairctl: is onaird running (systemctl status onaird)? The socket is "
+				"--socket PATH, else $ONAIR_SOCKET, else /run/onair/onaird.sock\n");
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -229,6 +237,17 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		strcat(request, " html");
+	}
+	{
+		/* The daemon would refuse a malformed request the same way; said
+		 * here, it is a usage error (exit 2), with a suggestion. */
+		struct cmd_request req;
+		char err[256];
+
+		if (cmd_parse(request, strlen(request), &req, err, sizeof(err)) < 0) {
+			fprintf(stderr, "onairctl: %s\n", err);
+			return 2;
+		}
 	}
 	fd = connect_socket(socket_path);
 	if (fd < 0)

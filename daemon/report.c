@@ -39,7 +39,7 @@ struct review_dot {		/* an interaction or a promotion call, on the chart */
 struct review_mark {
 	int64_t wall;
 	int seg;
-	char word[64];
+	char word[192];		/* the mark's text, a word or a phrase */
 	char who[64];
 };
 

@@ -286,8 +286,16 @@ def garbage_on_the_socket_changes_nothing(tmp):
         after = json.loads(out)
         check(d.proc.poll() is None, "daemon died")
         check(after["segment"] == before["segment"] and after["seq"] == before["seq"], "state changed")
+        # onairctl refuses what the daemon would, as a usage error (exit 2),
+        # with the nearest command when there is one.
         rc, _, err = ctl(d, "fly")
-        check(rc == 1 and err.strip() == 'onairctl: unknown command "fly"', err)
+        check(rc == 2 and err.startswith('onairctl: unknown command "fly"'), err)
+        rc, _, err = ctl(d, "stauts")
+        check(rc == 2 and 'did you mean "status"' in err, err)
+        rc, out, err = ctl(d, "mark", "第二个", "福袋", "开了")
+        check(rc == 0, err)
+        rc, out, _ = ctl(d, "log")
+        check('"第二个 福袋 开了"' in out, out[-500:])
     finally:
         d.stop()
 
