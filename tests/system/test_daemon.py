@@ -479,6 +479,8 @@ def selftest_one_shot_table_json_and_exit_code(tmp):
     out = p.stdout.decode()
     check("config" in out and "state_dir" in out and "clock" in out, out)
     check(("✓ PASS" in out) and ("READY" in out), out)
+    # Issue 26.6: a box without a sound card says its microphone was not checked.
+    check("audio" in out and "not configured, not checked" in out, out)
     fails = out.count("✗ FAIL")
     check((p.returncode == 1) == (fails > 0), f"exit {p.returncode} with {fails} FAIL lines")
     p = subprocess.run(args + ["--json", "-o", "audio.capture=hw:9,0"], capture_output=True, timeout=60)
