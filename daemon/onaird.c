@@ -62,11 +62,21 @@ static void watchdog_fired(void *data)
 	loop_timer_arm(watchdog, time_mono_ms() + watchdog_ms / 2);
 }
 
+/* Started in the foreground on a terminal (make run): a hang-up is the
+ * terminal going away, not a reload (systemd's reload), and the daemon
+ * ends with it instead of holding its port in the background. */
+static bool on_terminal;
+
 static void on_signal(int signo, void *data)
 {
 	char err[512];
 
 	(void)data;
+	if (signo == SIGHUP && on_terminal) {
+		log_info("the terminal closed (SIGHUP): stopping; onairctl reload re-reads the config");
+		loop_quit(0);
+		return;
+	}
 	if (signo == SIGHUP) {
 		log_info("reload: SIGHUP");
 		notify_send("RELOADING=1");
@@ -310,6 +320,7 @@ int main(int argc, char **argv)
 		log_fatal("state: %s (use --state-dir DIR)", c->state_dir);
 	if (loop_init() < 0)
 		log_fatal("loop: init");
+	on_terminal = isatty(STDIN_FILENO) || isatty(STDOUT_FILENO);
 	if (loop_signals(signals, (int)ARRAY_SIZE(signals), on_signal, NULL) < 0)
 		log_fatal("loop: signals");
 	if (ctl_init(c->socket, replies_handle, NULL) < 0)

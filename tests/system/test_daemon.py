@@ -151,6 +151,45 @@ def the_review_outlives_the_daemon(tmp):
 
 
 @test
+def closing_the_terminal_stops_a_foreground_daemon(tmp):
+    """Issue 26.13: closing the terminal of make run left onaird running in
+    the background (the hang-up taken as a reload), holding its port. On a
+    terminal, a hang-up stops it, outputs safe; without one (systemd) it
+    still reloads (test_sources's reload test)."""
+    import pty
+    master, slave = pty.openpty()
+    sock = os.path.join(tmp, "s")
+    p = subprocess.Popen([ONAIRD, "-c", MINIMAL, "--state-dir", os.path.join(tmp, "st"), "--socket", sock,
+                          "-o", "device.console.mode=lines"], stdin=slave, stdout=slave, stderr=slave)
+    os.close(slave)
+    out = b""
+    try:
+        deadline = time.monotonic() + 10
+        while subprocess.run([ONAIRCTL, "--socket", sock, "ping"], capture_output=True).returncode != 0:
+            check(time.monotonic() < deadline and p.poll() is None, "onaird did not come up on a terminal")
+            time.sleep(0.05)
+        p.send_signal(signal.SIGHUP)
+        rc = p.wait(timeout=10)
+        os.set_blocking(master, False)
+        try:
+            while True:
+                chunk = os.read(master, 65536)
+                if not chunk:
+                    break
+                out += chunk
+        except (BlockingIOError, OSError):
+            pass
+        text = out.decode("utf-8", "replace")
+        check(rc == 0 and "the terminal closed" in text, (rc, text[-800:]))
+        check("all lamps off" in text, text[-800:])
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.close(master)
+
+
+@test
 def kill9_resumes_same_segment_and_time(tmp):
     d = Daemon(tmp, MINIMAL, "-o", "show.preroll=0")
     try:
