@@ -57,6 +57,7 @@ struct ctl_client {
 	int nslots;
 	int64_t line_since;	/* when the unfinished line began, 0 with none */
 	int64_t active;		/* the last complete request (or the accept) */
+	int64_t stalled_since;	/* its answers wait for it to read them; 0 not */
 	char who[64];
 	struct ctl_client *next;
 };
@@ -99,8 +100,11 @@ static void client_flush(struct ctl_client *cl)
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w < 0 && errno == EAGAIN)
+		if (w < 0 && errno == EAGAIN) {
+			if (!cl->stalled_since)
+				cl->stalled_since = time_mono_ms();
 			break;
+		}
 		if (w < 0) {
 			client_free(cl);
 			return;
@@ -109,6 +113,7 @@ static void client_flush(struct ctl_client *cl)
 	}
 	if (cl->outoff == cl->outlen) {
 		cl->outoff = cl->outlen = 0;
+		cl->stalled_since = 0;
 		if (cl->closing && !cl->nslots) {
 			client_free(cl);
 			return;
@@ -305,22 +310,39 @@ static void client_ready(int fd, uint32_t events, void *data)
 	client_flush(cl);
 }
 
+/* A client whose answers have waited this long for it to read them is
+ * not reading: it gives way to a new one. */
+#define CTL_STALL_MS 1000
+
 /* Full: the client longest without a finished request, and not waiting
- * for an answer, makes room, so the operator always gets in however many
- * idle or trickling clients hold the socket. */
+ * for an answer, makes room; else the one that has left its answers
+ * unread the longest. The operator always gets in however many idle,
+ * trickling or never-reading clients hold the socket. */
 static bool make_room(void)
 {
-	struct ctl_client *oldest = NULL;
+	struct ctl_client *oldest = NULL, *stalled = NULL;
+	int64_t now = time_mono_ms();
 
-	for (struct ctl_client *cl = ctl.clients; cl; cl = cl->next)
+	for (struct ctl_client *cl = ctl.clients; cl; cl = cl->next) {
 		if (!cl->nslots && !cl->outlen && (!oldest || cl->active < oldest->active))
 			oldest = cl;
-	if (!oldest)
-		return false;
-	log_info("ctl: %d clients, the most there may be: closed %s (no request for %lld ms) to let "
-		 "a new one in", ctl.nclients, oldest->who, (long long)(time_mono_ms() - oldest->active));
-	client_free(oldest);
-	return true;
+		if (cl->outlen && cl->stalled_since && now - cl->stalled_since >= CTL_STALL_MS &&
+		    (!stalled || cl->stalled_since < stalled->stalled_since))
+			stalled = cl;
+	}
+	if (oldest) {
+		log_info("ctl: %d clients, the most there may be: closed %s (no request for %lld ms) to let "
+			 "a new one in", ctl.nclients, oldest->who, (long long)(now - oldest->active));
+		client_free(oldest);
+		return true;
+	}
+	if (stalled) {
+		log_warnx("ctl: %d clients, the most there may be: closed %s (its answers unread for %lld ms) "
+			  "to let a new one in", ctl.nclients, stalled->who, (long long)(now - stalled->stalled_since));
+		client_free(stalled);
+		return true;
+	}
+	return false;
 }
 
 static void ctl_accept(int fd, uint32_t events, void *data)

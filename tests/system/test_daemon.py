@@ -407,6 +407,51 @@ def slow_clients_never_lock_the_operator_out(tmp):
 
 
 @test
+def clients_that_never_read_never_lock_the_operator_out(tmp):
+    """Issue 25.10: 32 local clients that ask for status as fast as they can,
+    never read an answer and come back when closed: the operator is
+    answered every time (the one that has left its answers unread the
+    longest gives way when no client is idle)."""
+    d = Daemon(tmp, MINIMAL)
+    clients = []
+
+    def connect():
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        s.connect(d.sock)
+        s.setblocking(False)
+        return s
+
+    try:
+        for _ in range(32):
+            clients.append(connect())
+        failed, tries, t_end = 0, 0, time.monotonic() + 8
+        while time.monotonic() < t_end:
+            for i, s in enumerate(clients):
+                try:
+                    s.send(b"status\n" * 50)
+                except BlockingIOError:
+                    pass  # the daemon reads no more from it: that is the point
+                except OSError:
+                    s.close()  # closed by the daemon: it comes back at once
+                    try:
+                        clients[i] = connect()
+                    except OSError:
+                        pass
+            rc, _, err = ctl(d, "status")
+            tries += 1
+            failed += rc != 0
+            time.sleep(0.2)
+        print(f"  {tries - failed} of {tries} status requests answered beside 32 clients that never read")
+        check(failed == 0, f"the operator was locked out {failed} times of {tries}")
+        check(d.proc.poll() is None, "onaird died")
+    finally:
+        for s in clients:
+            s.close()
+        d.stop()
+
+
+@test
 def socket_mode_is_0660(tmp):
     d = Daemon(tmp, MINIMAL)
     try:
