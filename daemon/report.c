@@ -552,6 +552,9 @@ static void put_csv_text(struct report_buf *b, const char *text)
 
 static void write_csv(struct report_buf *b, const struct review *rv)
 {
+	/* The byte order mark: Excel on a Chinese Windows reads a CSV without
+	 * it as GBK and garbles every title. */
+	put(b, "\xEF\xBB\xBF");
 	put(b, "segment,title,planned_s,actual_s,diff_s,holds,held_s,extended_s,started_by,kind,status,"
 	    "promo_calls,promo_quota,interactions,interactions_missed,reminders_shown,reminders_acted,"
 	    "reminders_ignored,marks,outage_s\n");

@@ -89,8 +89,15 @@ def show_runs_and_onairctl_drives_it(tmp):
         check(ctl(d, "end")[0] == 0 and status(d)["state"] == "ended", "end")
         check(status(d)["lamps"]["tally"] == "off", "tally off after end")
         rc, out, _ = ctl(d, "report", "--csv")
-        check(rc == 0 and out.startswith("segment,title,planned_s"), out)
+        # Issue 26.4: a UTF-8 byte order mark first, for Excel on Windows;
+        # Python's csv module with utf-8-sig reads the Chinese titles back.
+        check(rc == 0 and out.startswith("\ufeffsegment,title,planned_s"), out)
         check("\n4,\"收尾 Closing\"" in out, out)
+        import csv
+        import io
+        rows = list(csv.DictReader(io.StringIO(out.encode("utf-8").decode("utf-8-sig"))))
+        check(rows[0]["segment"] == "1" and rows[0]["title"] == "开场 Opening" and rows[3]["title"] == "收尾 Closing",
+              rows[:1])
         rc, out, _ = ctl(d, "log")
         events = [json.loads(line) for line in out.splitlines()]
         check(any(e["event"] == "rejected" for e in events), "refused next not logged")
@@ -145,7 +152,7 @@ def the_review_outlives_the_daemon(tmp):
         check(p.returncode == 0 and p.stdout == before + ("" if before.endswith("\n") else "\n")
               or p.stdout.rstrip("\n") == before.rstrip("\n"), (p.stdout, before))
         p = subprocess.run([ONAIRD, "--report", log, "--csv"], capture_output=True, text=True, timeout=10)
-        check(p.returncode == 0 and p.stdout.startswith("segment,title,planned_s"), p.stdout)
+        check(p.returncode == 0 and p.stdout.startswith("\ufeffsegment,title,planned_s"), p.stdout)
     finally:
         d.stop()
 
