@@ -143,22 +143,6 @@ static void interaction_open(struct show_state *s, int64_t now_mono, struct show
 	show_emit(out, SHOW_EV_INTERACTION_DUE, s->seg, delay, 0);
 }
 
-void rhythm_enter(struct show_state *s, const struct rundown *r, const struct show_conf *c,
-		  struct onair_time now, struct show_events *out)
-{
-	enum rundown_kind kind = r->seg[s->seg].kind_id;
-
-	if (s->interaction_pending && !quiet(s, r, c, now.mono))
-		interaction_open(s, now.mono, out);
-	/* An opening greets the viewers and an interaction segment is one. */
-	if (kind == KIND_INTERACTION || (kind == KIND_OPENING && s->interaction_base_mono != now.mono))
-		interaction_done(s, r, c, now, out);
-	if ((kind == KIND_PUSH || kind == KIND_CLOSING) && !s->push_since_mono) {
-		s->push_since_mono = now.mono;
-		show_emit(out, SHOW_EV_PUSH, s->seg, 0, 0);
-	}
-}
-
 /* The final push's moment (monotonic) from the show clock, or NEVER. */
 static int64_t push_at(const struct show_state *s, const struct rundown *r, const struct show_conf *c,
 		       struct onair_time now)
@@ -168,6 +152,34 @@ static int64_t push_at(const struct show_state *s, const struct rundown *r, cons
 	if (!c->push_ms || s->push_since_mono || !show_clock(s, r, c, now, &clock))
 		return NEVER;
 	return now.mono + (clock.planned_end_wall - c->push_ms - now.wall);
+}
+
+void rhythm_enter(struct show_state *s, const struct rundown *r, const struct show_conf *c,
+		  struct onair_time now, bool resumed, struct show_events *out)
+{
+	enum rundown_kind kind = r->seg[s->seg].kind_id;
+
+	if (s->interaction_pending && !quiet(s, r, c, now.mono))
+		interaction_open(s, now.mono, out);
+	/* An opening greets the viewers and an interaction segment is one;
+	 * going back into one (prev) is not another. */
+	if (!resumed &&
+	    (kind == KIND_INTERACTION || (kind == KIND_OPENING && s->interaction_base_mono != now.mono)))
+		interaction_done(s, r, c, now, out);
+	/* The count shown after "promo said" was the segment left behind. */
+	s->promo_said_mono = 0;
+	if ((kind == KIND_PUSH || kind == KIND_CLOSING) && !s->push_since_mono) {
+		s->push_since_mono = now.mono;
+		show_emit(out, SHOW_EV_PUSH, s->seg, 0, 0);
+	} else if (s->push_since_mono && kind != KIND_PUSH && kind != KIND_CLOSING) {
+		/* Back out of a push or closing segment (a goto by mistake): the
+		 * push it began is undone, unless the clock's own is already due. */
+		int64_t since = s->push_since_mono;
+
+		s->push_since_mono = 0;
+		if (push_at(s, r, c, now) <= now.mono)
+			s->push_since_mono = since;
+	}
 }
 
 bool rhythm_tick(struct show_state *s, const struct rundown *r, const struct show_conf *c,

@@ -11,9 +11,10 @@
 /* The first segment went live. */
 void rhythm_begin(struct show_state *s, const struct rundown *r, const struct show_conf *c,
 		  struct onair_time now);
-/* Segment s->seg has just been entered (fresh or continued). */
+/* Segment s->seg has just been entered: fresh, or resumed (its earlier
+ * run continued, as prev does). */
 void rhythm_enter(struct show_state *s, const struct rundown *r, const struct show_conf *c,
-		  struct onair_time now, struct show_events *out);
+		  struct onair_time now, bool resumed, struct show_events *out);
 /* Time passes; true when the state changed. */
 bool rhythm_tick(struct show_state *s, const struct rundown *r, const struct show_conf *c,
 		 struct onair_time now, struct show_events *out);

@@ -105,8 +105,9 @@ static void segment_enter(struct show_state *s, const struct rundown *r, const s
 			  int i, bool fresh, struct onair_time now, struct show_events *out)
 {
 	struct show_seg_run *run = &s->run[i];
+	bool resumed = !fresh && run->visited;
 
-	if (fresh || !run->visited) {
+	if (!resumed) {
 		run->start_mono = now.mono;
 		run->start_wall = now.wall;
 		run->held_ms = 0;
@@ -121,7 +122,7 @@ static void segment_enter(struct show_state *s, const struct rundown *r, const s
 		s->live_start_wall = now.wall;
 		rhythm_begin(s, r, c, now);
 	}
-	rhythm_enter(s, r, c, now, out);
+	rhythm_enter(s, r, c, now, resumed, out);
 }
 
 /* A new show: a preroll until preroll_end_mono, or straight into segment first. */

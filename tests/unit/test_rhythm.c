@@ -293,6 +293,55 @@ static void test_final_push(void **state)
 	assert_int_equal(out.cond, CUE_COND_WRAPUP);
 }
 
+/* Issue 26.7: a goto to the closing segment and back undoes the push it
+ * began; the clock's own push is kept. */
+static void test_going_back_undoes_what_going_forward_began(void **state)
+{
+	(void)state;
+	rundown_add(&r, "Product", MIN(20));
+	r.seg[0].kind_id = KIND_PRODUCT;
+	rundown_add(&r, "Product 2", MIN(5));
+	r.seg[1].kind_id = KIND_PRODUCT;
+	rundown_add(&r, "Q&A", MIN(5));
+	r.seg[2].kind_id = KIND_INTERACTION;
+	rundown_add(&r, "Closing", MIN(5));
+	r.seg[3].kind_id = KIND_CLOSING;
+	sc.push_ms = MIN(10);
+	sc.promo_min = sc.promo_max = 3;
+	press(SHOW_CMD_START, 0, 0);
+	press(SHOW_CMD_GOTO, 4, 60000);
+	eval(60000);
+	assert_int_equal(out.cond, CUE_COND_PUSH);
+	press(SHOW_CMD_GOTO, 1, 65000);
+	eval(65000);
+	assert_int_equal(out.cond, CUE_COND_LIVE);
+	/* "promo said" just before next: the next product's first seconds
+	 * show its countdown, not P0.3. */
+	press(SHOW_CMD_PROMO, 0, 70000);
+	press(SHOW_CMD_NEXT, 0, 71000);
+	eval(71500);
+	assert_true(out.countdown[0] != 'P');
+	/* Into the Q&A, a next by mistake, prev back: one interaction, and
+	 * the push the closing segment began is undone. */
+	press(SHOW_CMD_NEXT, 0, 72000);
+	assert_int_equal(count(SHOW_EV_INTERACTION_DONE), 1);
+	press(SHOW_CMD_NEXT, 0, 73000);
+	press(SHOW_CMD_PREV, 0, 74000);
+	assert_int_equal(count(SHOW_EV_INTERACTION_DONE), 1);
+	eval(74000);
+	assert_int_equal(out.cond, CUE_COND_LIVE);
+	/* The clock's push (10 min before the planned end) stays through a
+	 * goto out of the closing segment once it is due. */
+	run_to(MIN(26));
+	press(SHOW_CMD_GOTO, 2, MIN(26));
+	eval(MIN(26) + 500);
+	assert_int_equal(out.cond, CUE_COND_PUSH);
+	press(SHOW_CMD_GOTO, 4, MIN(26) + 1000);
+	press(SHOW_CMD_GOTO, 2, MIN(26) + 2000);
+	eval(MIN(26) + 2000);
+	assert_int_equal(out.cond, CUE_COND_PUSH);
+}
+
 static void test_show_clock(void **state)
 {
 	struct show_clock k;
@@ -412,6 +461,7 @@ int main(void)
 		cmocka_unit_test_setup(test_window_due_in_a_hold_opens_on_resume, setup),
 		cmocka_unit_test_setup(test_promo_quota, setup),
 		cmocka_unit_test_setup(test_final_push, setup),
+		cmocka_unit_test_setup(test_going_back_undoes_what_going_forward_began, setup),
 		cmocka_unit_test_setup(test_show_clock, setup),
 		cmocka_unit_test_setup(test_no_wakeups_while_no_rule_is_due, setup),
 		cmocka_unit_test_setup(test_rules_that_cannot_be_met_are_named, setup),
