@@ -26,6 +26,7 @@
 #include "link.h"
 #include "running.h"
 #include "sources.h"
+#include "store.h"
 #include "viewjson.h"
 #include "web.h"
 
@@ -51,10 +52,25 @@ struct sse_client {
 	struct sse_client *next;
 };
 
+/* A command that was applied waits, its connection suspended, until its
+ * change is durable: "ok" from the ops page means what it means from
+ * onairctl and MQTT. */
+enum request_phase { REQ_BODY, REQ_WAITING, REQ_DURABLE, REQ_STOPPING };
+
 struct request {
 	char body[WEB_BODY_MAX + 1];
 	size_t len;
 	bool too_big;
+	enum request_phase phase;
+	bool recorded;
+};
+
+/* The storage's callback holds this, not the request: the request may be
+ * gone (the server stopped) by the time the disk answers. */
+struct web_wait {
+	struct MHD_Connection *conn;
+	struct request *req;	/* NULL: nobody waits any more */
+	struct web_wait *next;
 };
 
 struct token_fail {
@@ -73,6 +89,7 @@ static struct {
 	char signature[1024];		/* what the last change sent looked like */
 	int64_t last_sent_mono;
 	bool in_mhd;			/* inside MHD_run: its callbacks may not run it again */
+	struct web_wait *waits;
 	struct token_fail fails[WEB_FAILS_TRACKED];
 	int64_t fail_logged_mono;
 	int fails_unlogged;
@@ -425,10 +442,29 @@ static unsigned check_token(struct MHD_Connection *c, const char *addr)
 	return MHD_HTTP_UNAUTHORIZED;
 }
 
+static void command_durable(void *data, bool recorded)
+{
+	struct web_wait *wait = data, **p;
+
+	for (p = &w.waits; *p; p = &(*p)->next)
+		if (*p == wait) {
+			*p = wait->next;
+			break;
+		}
+	if (wait->req) {
+		wait->req->phase = REQ_DURABLE;
+		wait->req->recorded = recorded;
+		MHD_resume_connection(wait->conn);
+		web_kick();
+	}
+	free(wait);
+}
+
 static MHD_RESULT post_cmd(struct MHD_Connection *c, struct request *req, bool anchor_tap)
 {
 	char addr[INET6_ADDRSTRLEN], who[96], err[256];
 	struct show_cmd cmd;
+	struct web_wait *wait;
 	unsigned refused;
 	const char *failed;
 	cJSON *o;
@@ -455,8 +491,35 @@ static MHD_RESULT post_cmd(struct MHD_Connection *c, struct request *req, bool a
 	failed = running_command(&cmd, who, err, sizeof(err));
 	if (failed)
 		return reply_error(c, MHD_HTTP_CONFLICT, failed);
+	if (!(wait = calloc(1, sizeof(*wait)))) {
+		o = cJSON_CreateObject();
+		cJSON_AddBoolToObject(o, "ok", 1);
+		return reply_json(c, MHD_HTTP_OK, o);
+	}
+	wait->conn = c;
+	wait->req = req;
+	wait->next = w.waits;
+	w.waits = wait;
+	req->phase = REQ_WAITING;
+	MHD_suspend_connection(c);
+	store_when_durable(store_last(), command_durable, wait);
+	return MHD_YES;
+}
+
+/* The answer to a command once it is on disk (or the disk failed). */
+static MHD_RESULT command_answer(struct MHD_Connection *c, const struct request *req)
+{
+	cJSON *o;
+
+	if (req->phase == REQ_STOPPING)
+		return reply_error(c, MHD_HTTP_SERVICE_UNAVAILABLE, "onaird is stopping: see its status");
 	o = cJSON_CreateObject();
 	cJSON_AddBoolToObject(o, "ok", 1);
+	if (!req->recorded) {
+		cJSON_AddBoolToObject(o, "recorded", 0);
+		json_add_text(o, "warning", "applied, but not recorded: the box cannot write its show log "
+			      "(see its status)");
+	}
 	return reply_json(c, MHD_HTTP_OK, o);
 }
 
@@ -544,6 +607,8 @@ static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, c
 			*state = req;
 			return MHD_YES;
 		}
+		if (req->phase != REQ_BODY)
+			return command_answer(c, req);
 		if (*upload_size) {
 			if (req->len + *upload_size > WEB_BODY_MAX)
 				req->too_big = true;
@@ -722,6 +787,14 @@ void web_fini(void)
 	if (!w.mhd)
 		return;
 	running_set_viewed(NULL);
+	/* Commands still waiting for the disk are told the daemon stops; the
+	 * storage's callback, which comes later, finds nobody waiting. */
+	for (struct web_wait *wait = w.waits; wait; wait = wait->next)
+		if (wait->req) {
+			wait->req->phase = REQ_STOPPING;
+			wait->req = NULL;
+			MHD_resume_connection(wait->conn);
+		}
 	for (struct sse_client *cl = w.clients; cl; cl = cl->next) {
 		cl->dropped = true;
 		if (cl->suspended) {
