@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "../core/log.h"
+#include "secrets.h"
 #include "mosq.h"
 
 struct mosq_api mosq;
@@ -43,11 +44,13 @@ int mosq_load(char *err, size_t errlen)
 
 static char *read_password(const char *path)
 {
-	unsigned int mode;
-	char *text = secret_read(path, &mode);
+	char why[PATH_MAX + 96], warn[PATH_MAX + 96];
+	char *text = secret_load(path, 1, 4096, why, sizeof(why), warn, sizeof(warn));
 
-	if (mode & 077)
-		log_warnx("mqtt: %s can be read by others than its owner (mode %03o): chmod 0400 it", path, mode);
+	if (!text)
+		log_warnx("mqtt: password_file: %s", why);
+	else if (*warn)
+		log_warnx("mqtt: %s", warn);
 	return text;
 }
 

@@ -23,6 +23,7 @@
 #include "notify.h"
 #include "replies.h"
 #include "report.h"
+#include "secrets.h"
 #include "running.h"
 #include "version.h"
 #include "sources.h"
@@ -296,6 +297,21 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		check_lines_here(c);
+		{
+			/* The secrets as the daemon will read them. One it cannot use is
+			 * said, not refused: the daemon runs without it (the ops page
+			 * only looks, the link or OBS says why), and the lamps must
+			 * start whatever a token file says. */
+			struct diag bad = { 0 }, warn = { 0 };
+
+			secrets_check(c, &bad, &warn);
+			for (size_t i = 0; i < bad.count; i++)
+				fprintf(stderr, "%s (warning: onaird runs without it)\n", bad.lines[i]);
+			for (size_t i = 0; i < warn.count; i++)
+				fprintf(stderr, "%s (warning)\n", warn.lines[i]);
+			diag_free(&bad);
+			diag_free(&warn);
+		}
 		printf("configuration OK (%d segments, %d device%s)\n", c->rundown.count,
 		       c->ndevices, c->ndevices == 1 ? "" : "s");
 		free(c);

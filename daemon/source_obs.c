@@ -24,6 +24,7 @@
 #include "../core/obsws.h"
 #include "../core/ws.h"
 #include "../core/jsontext.h"
+#include "secrets.h"
 #include "source.h"
 
 #define BACKOFF_MIN_MS 1000
@@ -335,17 +336,16 @@ static void connect_now(struct obs_source *o)
 	free(o->password);
 	o->password = NULL;
 	if (*o->opts.password_file) {
-		unsigned int mode;
+		char warn[PATH_MAX + 96], bad[PATH_MAX + 96];
 
-		if (!(o->password = secret_read(o->opts.password_file, &mode))) {
-			snprintf(why, sizeof(why), "cannot read password_file %s: %s", o->opts.password_file,
-				 strerror(errno));
+		if (!(o->password = secret_load(o->opts.password_file, 1, 4096, bad, sizeof(bad), warn,
+						sizeof(warn)))) {
+			snprintf(why, sizeof(why), "password_file: %s", bad);
 			fail(o, why);
 			return;
 		}
-		if (mode & 077)
-			log_warnx("source %s: %s can be read by others than its owner (mode %03o): chmod 0400 it",
-				  o->conf->name, o->opts.password_file, mode);
+		if (*warn)
+			log_warnx("source %s: %s", o->conf->name, warn);
 	}
 	o->connects++;
 	snprintf(port, sizeof(port), "%d", o->opts.port);

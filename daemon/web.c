@@ -26,6 +26,7 @@
 #include "link.h"
 #include "running.h"
 #include "sources.h"
+#include "secrets.h"
 #include "store.h"
 #include "viewjson.h"
 #include "web.h"
@@ -40,7 +41,6 @@ typedef enum MHD_Result MHD_RESULT;
 #define WEB_PAGE_MAX (256 * 1024)
 #define WEB_CLIENT_BUFFER_MAX (256 * 1024)	/* a reader that fell this far behind is dropped */
 #define WEB_BEAT_MS 1000		/* the pages call a view stale after 3 s of silence */
-#define WEB_TOKEN_MAX 128
 #define WEB_FAILS_TRACKED 16
 #define WEB_FAILS_ALLOWED 5		/* wrong tokens per address per minute */
 
@@ -86,6 +86,7 @@ static struct {
 	struct sse_client *clients;
 	int nclients;
 	char token[WEB_TOKEN_MAX];
+	char listen[128];		/* where it listens: a reload does not move it */
 	char signature[1024];		/* what the last change sent looked like */
 	int64_t last_sent_mono;
 	bool in_mhd;			/* inside MHD_run: its callbacks may not run it again */
@@ -699,26 +700,38 @@ static void web_kick(void)
 
 static int read_token(const char *path)
 {
-	size_t len;
-	char *text;
+	char why[PATH_MAX + 96], warn[PATH_MAX + 96], *text;
 
 	w.token[0] = '\0';
 	if (!*path)
 		return 0;
-	if (!(text = file_read(path, 4096, &len))) {
-		log_warn("web: token_file %s", path);
+	if (!(text = secret_load(path, WEB_TOKEN_MIN, sizeof(w.token), why, sizeof(why), warn, sizeof(warn)))) {
+		log_warnx("web: token_file: %s; the ops page may only look", why);
 		return -1;
 	}
-	str_trim(text);
-	if (strlen(text) < 8 || strlen(text) >= sizeof(w.token)) {
-		log_warnx("web: the token in %s must be 8 to %zu characters; the ops page may only look",
-			  path, sizeof(w.token) - 1);
-		free(text);
-		return -1;
-	}
+	if (*warn)
+		log_warnx("web: %s", warn);
 	str_copy(w.token, text, sizeof(w.token));
+	explicit_bzero(text, strlen(text));
 	free(text);
 	return 0;
+}
+
+/* A reload re-reads the token (a changed or revoked one takes effect at
+ * once); where the server listens changes at the next start. */
+static void web_reloaded(struct onair_time now)
+{
+	char before[WEB_TOKEN_MAX];
+
+	(void)now;
+	str_copy(before, w.token, sizeof(before));
+	read_token(running.conf->web.token_file);
+	if (strcmp(before, w.token) != 0)
+		log_info("reload: web: the ops token %s", !*w.token ? "is gone: the ops page may only look"
+							 : *before ? "changed" : "is set");
+	if (strcmp(w.listen, running.conf->web.listen) != 0)
+		log_warnx("reload: web.listen takes effect at the next start (still %s)", w.listen);
+	explicit_bzero(before, sizeof(before));
 }
 
 static void mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
@@ -776,6 +789,8 @@ int web_init(void)
 	w.timer = loop_timer_add(web_timer, NULL);
 	w.beat = loop_timer_add(beat_fired, NULL);
 	running_set_viewed(web_viewed);
+	running_observe(RUNNING_RELOADED, web_reloaded);
+	str_copy(w.listen, c->web.listen, sizeof(w.listen));
 	log_info("web: the anchor view on http://%s/ and the ops page on /ops%s", c->web.listen,
 		 *w.token ? "" : " (look only: no token)");
 	web_run();
@@ -787,6 +802,7 @@ void web_fini(void)
 	if (!w.mhd)
 		return;
 	running_set_viewed(NULL);
+	running_unobserve(RUNNING_RELOADED, web_reloaded);
 	/* Commands still waiting for the disk are told the daemon stops; the
 	 * storage's callback, which comes later, finds nobody waiting. */
 	for (struct web_wait *wait = w.waits; wait; wait = wait->next)

@@ -8,13 +8,14 @@ Usage: test_web.py BUILD"""
 import json
 import os
 import socket
+import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from onairtest import (SRC, Daemon, ctl, status, check, test, write, summary)  # noqa: E402
+from onairtest import (SRC, ONAIRD, Daemon, ctl, status, check, test, write, summary)  # noqa: E402
 
 MINIMAL = os.path.join(SRC, "configs", "minimal.conf")
 TOKEN = "ops-token-for-tests-1"
@@ -239,6 +240,31 @@ def bad_input_leaves_the_show_alone(tmp):
         time.sleep(0.3)
         still_fine(d, seq)
         check(d.proc.poll() is None, "onaird died")
+    finally:
+        d.stop()
+
+
+@test
+def the_token_is_read_like_every_secret(tmp):
+    """Issue 24: the web token was the one secret read without the mode
+    check, --check never looked at it and a reload never re-read it."""
+    d = web_daemon(tmp)
+    try:
+        token = os.path.join(tmp, "token")
+        os.chmod(token, 0o644)
+        p = subprocess.run([ONAIRD, "-c", MINIMAL, "--check", "-o", f"web.token_file={token}",
+                            "-o", "web.listen=127.0.0.1:9"], capture_output=True, text=True, timeout=10)
+        check(p.returncode == 0 and "can be read by others than its owner (mode 644)" in p.stderr, p.stderr)
+        p = subprocess.run([ONAIRD, "-c", MINIMAL, "--check", "-o", f"web.token_file={token}.gone",
+                            "-o", "web.listen=127.0.0.1:9"], capture_output=True, text=True, timeout=10)
+        check("web.token_file: cannot read" in p.stderr and "runs without it" in p.stderr, p.stderr)
+        check(http(d, "/cmd", "POST", "start", token=TOKEN)[0] == 200, "the first token")
+        # A new token takes effect at a reload; the old one is refused.
+        write(tmp, "token", "a-new-ops-token-2\n")
+        check(ctl(d, "reload")[0] == 0, "reload")
+        check("the ops token changed" in d.log(), d.log()[-800:])
+        check(http(d, "/cmd", "POST", "next", token=TOKEN)[0] == 401, "the old token still works")
+        check(http(d, "/cmd", "POST", "next", token="a-new-ops-token-2")[0] == 200, "the new token")
     finally:
         d.stop()
 
