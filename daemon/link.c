@@ -203,7 +203,7 @@ static void reject(const char *topic, const char *reason, const char *id, const 
  * applied minutes later. */
 static bool forward_command(const struct show_cmd *cmd, const char *who, char *err, size_t errlen)
 {
-	char id[96], *text;
+	char id[96], reply[96], *text;
 	bool sent;
 
 	/* The daemon's start time in the id keeps ids unique across restarts,
@@ -213,7 +213,12 @@ static bool forward_command(const struct show_cmd *cmd, const char *who, char *e
 	snprintf(id, sizeof(id), "%s-%lld-%llu", conf()->node_name, (long long)l.id_epoch,
 		 (unsigned long long)++l.next_id);
 	text = mqttmsg_cmd_encode(cmd, conf()->node_name, id, time_now().wall);
-	sent = mqtt_publish("cmd", text, false, 1, (int)((conf()->mqtt.max_age_ms + 999) / 1000));
+	/* The leader's answer comes under reply/, which only the leader's
+	 * credentials may write (configs/mosquitto/onair.acl): another box
+	 * cannot make this one show "refused". */
+	snprintf(reply, sizeof(reply), "reply/%s/cmd", conf()->node_name);
+	sent = mqtt_request("cmd", text, false, 1, (int)((conf()->mqtt.max_age_ms + 999) / 1000), reply, id,
+			    (int)strlen(id));
 	free(text);
 	if (!sent) {
 		snprintf(err, errlen, "not sent: no link to the broker, so the leader cannot take it");
@@ -415,7 +420,12 @@ static void leader_conflict(const char *other)
 		  "fix node.role on one of them, or set mqtt.leader on every box", c->studio, other);
 	running_set_role(NODE_FOLLOWER);
 	loop_timer_arm(l.heartbeat, NEVER);
-	mqtt_subscribe("error");
+	{
+		char mine[96];
+
+		snprintf(mine, sizeof(mine), "reply/%s/cmd", conf()->node_name);
+		mqtt_subscribe(mine);
+	}
 	publish_status();
 	running_update();
 }
@@ -452,19 +462,30 @@ static void on_node_status(const struct link_msg *msg)
 	}
 }
 
-/* Our own command refused (stale, or not possible now): say so on the cue light. */
-static void on_error(const struct link_msg *msg)
+/* The leader's answer to our own command, on reply/NODE/cmd: a refusal
+ * (stale, or not possible now) is said on the cue light. Only the
+ * leader's credentials may write there; the error topic, which any box
+ * may write, is not believed. */
+static void on_reply(const struct link_msg *msg)
 {
-	char prefix[80];
-	const char *id = msg->len < MQTTMSG_MAX ? strstr(msg->payload, "\"id\":\"") : NULL;
+	char prefix[80], mine[96];
+	cJSON *o;
+	const char *id;
 
-	snprintf(prefix, sizeof(prefix), "\"id\":\"%s-", conf()->node_name);
-	if (id && strncmp(id, prefix, strlen(prefix)) == 0) {
-		log_warnx("mqtt: the leader refused our command: %.*s", (int)(msg->len < 300 ? msg->len : 300),
-			  msg->payload);
+	snprintf(mine, sizeof(mine), "reply/%s/cmd", conf()->node_name);
+	if (strcmp(msg->topic, mine) != 0 || msg->len > MQTTMSG_MAX ||
+	    !(o = cJSON_ParseWithLength(msg->payload, msg->len)))
+		return;
+	id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "id"));
+	snprintf(prefix, sizeof(prefix), "%s-", conf()->node_name);
+	if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(o, "ok")) && id &&
+	    strncmp(id, prefix, strlen(prefix)) == 0) {
+		log_warnx("mqtt: the leader refused our command %.80s: %.200s", id,
+			  cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "error")) ?: "(no reason)");
 		l.refused_until = time_mono_ms() + 1500;
 		running_update();
 	}
+	cJSON_Delete(o);
 }
 
 /* Every box, or the one named: {"node":"cam1"}. */
@@ -490,7 +511,7 @@ static const struct link_route {
 	{ "cmd", ROLE_LEADER, on_cmd },
 	{ "state", ROLE_LEADER | ROLE_FOLLOWER, on_state },
 	{ "node/+/status", ROLE_LEADER | ROLE_FOLLOWER, on_node_status },
-	{ "error", ROLE_FOLLOWER, on_error },
+	{ "reply/+/cmd", ROLE_FOLLOWER, on_reply },
 	{ "selftest/run", ROLE_LEADER | ROLE_FOLLOWER, on_selftest_run },
 };
 
@@ -604,10 +625,16 @@ void link_init(void)
 	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
 		if (!(routes[i].roles & (1u << running.role)))
 			continue;
-		if (running.role == NODE_LEADER && strcmp(routes[i].topic, "state") == 0)
+		if (running.role == NODE_LEADER && strcmp(routes[i].topic, "state") == 0) {
 			mqtt_subscribe_others(routes[i].topic);
-		else
+		} else if (routes[i].handle == on_reply) {
+			char mine[96];
+
+			snprintf(mine, sizeof(mine), "reply/%s/cmd", c->node_name);
+			mqtt_subscribe(mine);
+		} else {
 			mqtt_subscribe(routes[i].topic);
+		}
 	}
 	if (c->mqtt.homeassistant) {
 		char birth[96];

@@ -15,7 +15,7 @@
 	F(destroy) F(disconnect) F(disconnect_v5) F(disconnect_v5_callback_set) F(int_option)  \
 	F(lib_cleanup) F(lib_init) F(loop) F(loop_misc) F(loop_read) F(loop_write)            \
 	F(message_callback_set) F(message_v5_callback_set) F(new) F(property_add_binary)      \
-	F(property_add_int32) F(property_add_string_pair) F(property_free_all)                \
+	F(property_add_int32) F(property_add_string) F(property_add_string_pair) F(property_free_all) \
 	F(property_read_binary) F(property_read_string) F(publish) F(publish_v5)              \
 	F(publish_v5_callback_set)                                                            \
 	F(reason_string) F(reconnect_async) F(socket) F(strerror) F(subscribe)                \

@@ -364,6 +364,12 @@ void mqtt_tick(void)
 
 bool mqtt_publish(const char *topic, const char *payload, bool retain, int qos, int expiry_s)
 {
+	return mqtt_request(topic, payload, retain, qos, expiry_s, NULL, NULL, 0);
+}
+
+bool mqtt_request(const char *topic, const char *payload, bool retain, int qos, int expiry_s,
+		  const char *response, const void *corr, int corr_len)
+{
 	mosquitto_property *props = NULL;
 	int rc, mid = 0;
 
@@ -371,6 +377,10 @@ bool mqtt_publish(const char *topic, const char *payload, bool retain, int qos, 
 		return false;
 	if (expiry_s)
 		mosq.property_add_int32(&props, MQTT_PROP_MESSAGE_EXPIRY_INTERVAL, (uint32_t)expiry_s);
+	if (response)	/* before the topic: both are made in mqtt_topic's one buffer */
+		mosq.property_add_string(&props, MQTT_PROP_RESPONSE_TOPIC, mqtt_topic(response));
+	if (corr && corr_len)
+		mosq.property_add_binary(&props, MQTT_PROP_CORRELATION_DATA, corr, (uint16_t)corr_len);
 	mosq.property_add_string_pair(&props, MQTT_PROP_USER_PROPERTY, "onair", ONAIR_VERSION);
 	rc = mosq.publish_v5(q.m, &mid, mqtt_topic(topic), (int)strlen(payload), payload, qos,
 				  retain, props);

@@ -36,6 +36,10 @@ void mqtt_subscribe_others(const char *topic);
 void mqtt_tick(void);
 /* Publish (dropped, false, while the link is down); expiry_s 0 = none. */
 bool mqtt_publish(const char *topic, const char *payload, bool retain, int qos, int expiry_s);
+/* The same, asking for the answer on response (under the studio's prefix,
+ * as topic is) with corr as its correlation data. */
+bool mqtt_request(const char *topic, const char *payload, bool retain, int qos, int expiry_s,
+		  const char *response, const void *corr, int corr_len);
 /* Subscribe to a topic outside the studio's prefix (Home Assistant's
  * birth message); its messages arrive with the full topic. */
 void mqtt_subscribe_absolute(const char *topic);

@@ -486,6 +486,28 @@ class Cable:
 
 
 @test
+def only_the_leader_can_make_a_box_show_refused(tmp):
+    """Issue 25.4: publishing {"id":"cam1-…"} on error twice a second kept
+    cam1's cue light "refused" 20 of 20 samples, with any box's
+    credentials. The leader's answer now comes under reply/cam1/cmd, which
+    only the leader may write; the error topic is not believed."""
+    with studio(tmp) as (b, leader, f1):
+        # A real refusal: prev in standby, through the leader.
+        rc, _, _ = ctl(f1, "prev")
+        check(rc == 0, "the press was not sent")
+        wait_for(lambda: status(f1)["cue"] == "refused", 3, "the leader's refusal is not shown")
+        check("the leader refused our command" in f1.log(), f1.log()[-600:])
+        time.sleep(2)
+        # Forged errors, as another box's credentials can publish them.
+        seen = []
+        for i in range(10):
+            b.pub("onair/studio/error", '{"ok":false,"node":"desk","error":"forged","id":"cam1-%d-1"}' % i)
+            time.sleep(0.2)
+            seen.append(status(f1)["cue"])
+        check("refused" not in seen, seen)
+
+
+@test
 def one_follower_cut_off_and_back(tmp):
     b = Broker(tmp)
     cable = Cable(b.port)
