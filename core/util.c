@@ -433,7 +433,11 @@ int file_write_atomic(const char *path, const char *data, size_t len)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	/* A fresh file, never one planted at its name: a link there would
+	 * send the write (as root, perhaps) wherever it points. */
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return -1;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return -1;
 	while (done < len) {
@@ -474,6 +478,43 @@ fail:
 	unlink(tmp);
 	errno = saved;
 	return -1;
+}
+
+int dir_trusted(const char *path, char *why, size_t whylen)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode) && stat(path, &st) < 0) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(why, whylen, "%s is not a folder", path);
+		return -1;
+	}
+	/* Anyone may add or replace a name in a folder everyone can write
+	 * (without the sticky bit, even remove ours): a planted link would
+	 * redirect the daemon's writes. */
+	if ((st.st_mode & S_IWOTH) && !(st.st_mode & S_ISVTX)) {
+		snprintf(why, whylen, "%s can be written by every user (mode %03o): chmod o-w it, or give "
+			 "onaird a folder of its own (--state-dir)", path, (unsigned)(st.st_mode & 0777));
+		return -1;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		snprintf(why, whylen, "%s belongs to uid %u, not to this daemon's user (%u) or root: give "
+			 "onaird a folder of its own (--state-dir)", path, (unsigned)st.st_uid, (unsigned)geteuid());
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(why, whylen, "%s can be written by others than its owner (mode %03o): chmod go-w it",
+			 path, (unsigned)(st.st_mode & 0777));
+		return 1;
+	}
+	return 0;
 }
 
 int dir_create(const char *path, unsigned int mode)

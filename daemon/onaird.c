@@ -296,6 +296,18 @@ int main(int argc, char **argv)
 			free(c);
 			return 1;
 		}
+		if (access(c->state_dir, F_OK) == 0) {
+			char why[PATH_MAX + 160];
+			int trusted = dir_trusted(c->state_dir, why, sizeof(why));
+
+			if (trusted < 0) {
+				fprintf(stderr, "onaird: state folder: %s\n", why);
+				free(c);
+				return 1;
+			}
+			if (trusted > 0)
+				fprintf(stderr, "onaird: state folder: %s (warning)\n", why);
+		}
 		check_lines_here(c);
 		{
 			/* The secrets as the daemon will read them. One it cannot use is
@@ -334,6 +346,15 @@ int main(int argc, char **argv)
 
 	if (dir_create(c->state_dir, 0750) < 0 || access(c->state_dir, W_OK) < 0)
 		log_fatal("state: %s (use --state-dir DIR)", c->state_dir);
+	{
+		char why[PATH_MAX + 160];
+		int trusted = dir_trusted(c->state_dir, why, sizeof(why));
+
+		if (trusted < 0)
+			log_fatalx("state: %s", why);
+		if (trusted > 0)
+			log_warnx("state: %s", why);
+	}
 	if (loop_init() < 0)
 		log_fatal("loop: init");
 	on_terminal = isatty(STDIN_FILENO) || isatty(STDOUT_FILENO);

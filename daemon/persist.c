@@ -260,7 +260,7 @@ static int newest_journal_state(const char *dir, cJSON **state, char *log_path, 
 	if (!*newest)
 		return 0;
 	snprintf(log_path, path_len, "%s/%s", shows, newest);
-	if ((fd = open(log_path, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((fd = open(log_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return 0;
 	/* The last state is in the last few lines: a long show's log is read
 	 * from its tail, and only when rejected commands and notes filled all

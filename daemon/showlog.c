@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,15 @@ int showlog_open(struct showlog *log, const char *state_dir, int64_t show_start_
 	snprintf(dir, sizeof(dir), "%s/shows", state_dir);
 	if (dir_create(dir, 0750) < 0)
 		return -1;
+	{
+		struct stat st;
+
+		/* A link planted at shows/ would take the logs elsewhere. */
+		if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			errno = ENOTDIR;
+			return -1;
+		}
+	}
 	localtime_r(&t, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 	if (snprintf(log->path, sizeof(log->path), "%s/show-%s.jsonl", dir, stamp) >=
@@ -36,7 +46,7 @@ int showlog_open(struct showlog *log, const char *state_dir, int64_t show_start_
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	log->fd = open(log->path, O_RDONLY | O_CREAT | O_CLOEXEC, 0640);
+	log->fd = open(log->path, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
 	if (log->fd < 0)
 		return -1;
 	log->torn = false;

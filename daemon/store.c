@@ -126,7 +126,7 @@ static int write_batch(struct item *batch, uint64_t *syncs, uint64_t *bytes)
 				break;
 			}
 			if (fd < 0) {
-				fd = open(it->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+				fd = open(it->path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
 				if (fd < 0) {
 					rc = -1;
 					break;

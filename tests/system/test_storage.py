@@ -155,6 +155,49 @@ def the_ops_page_says_done_once_the_change_is_on_disk(tmp):
 
 
 @test
+def a_state_folder_others_can_write_is_refused(tmp):
+    """Issue 25.13: with the state folder writable by another user, links
+    planted at the show log's name and show.state.tmp made a root onaird
+    write into root-owned files. A folder every user can write (or another
+    user's) is refused, by --check too; names in it are never followed."""
+    state = os.path.join(tmp, "open")
+    os.makedirs(state)
+    os.chmod(state, 0o777)
+    for args in (["--check"], []):
+        p = subprocess.run([ONAIRD, "-c", MINIMAL, "--state-dir", state, "--socket", os.path.join(tmp, "s"),
+                            "-o", "device.console.mode=lines", *args], capture_output=True, text=True, timeout=10)
+        check(p.returncode != 0 and "can be written by every user" in p.stdout + p.stderr, (args, p.stderr))
+    if os.geteuid() == 0:
+        os.chmod(state, 0o755)
+        os.chown(state, 65534, 65534)
+        p = subprocess.run([ONAIRD, "-c", MINIMAL, "--state-dir", state, "--check"], capture_output=True,
+                           text=True, timeout=10)
+        check(p.returncode == 1 and "belongs to uid 65534" in p.stderr, p.stderr)
+    # A trusted folder with links planted in it (as if left from before):
+    # the victim is never written.
+    state = os.path.join(tmp, "mine")
+    os.makedirs(os.path.join(state, "shows"))
+    victim = os.path.join(tmp, "victim")
+    with open(victim, "w") as f:
+        f.write("root's file\n")
+    os.symlink(victim, os.path.join(state, "show.state.tmp"))
+    box = Box(tmp, state=state)
+    try:
+        check(ctl(box, "start")[0] == 0, "start")
+        log = [n for n in os.listdir(os.path.join(state, "shows"))][0]
+        check(ctl(box, "next")[0] == 0 and ctl(box, "end")[0] == 0, "next, end")
+        os.unlink(os.path.join(state, "shows", log))
+        os.symlink(victim, os.path.join(state, "shows", log))
+        ctl(box, "start")
+        time.sleep(0.5)
+        with open(victim) as f:
+            check(f.read() == "root's file\n", "a planted link was followed")
+        check(box.proc.poll() is None, "onaird died")
+    finally:
+        box.stop()
+
+
+@test
 def outputs_do_not_wait_for_a_slow_disk(tmp):
     """hold / resume at 500 ms syncs: the console changes at once, the
     answer comes once the change is on disk, and nothing is lost."""
