@@ -865,7 +865,7 @@ int conf_load(struct conf *c, const char *path, const char *const *overrides, in
 			}
 		}
 		if (kind)
-			kind->check(src, path, d);
+			kind->check(src, *c->board.path ? &c->board : NULL, path, d);
 	}
 	if (*c->web.listen) {
 		char host[128];

@@ -13,6 +13,7 @@
 
 #include "../core/cue.h"
 #include "../core/truth.h"
+#include "../core/board.h"
 #include "conf.h"
 
 struct source_inst;	/* a kind's own per-instance state */
@@ -26,14 +27,16 @@ struct source_ops {
 	const char *const *repeatable;	/* keys written once a line (scene =); NULL: none */
 	/* Parse the section into the kind's own options and throw them away
 	 * (--check and the config's load): every problem as path:line. */
-	void (*check)(const struct source_conf *c, const char *path, struct diag *d);
+	void (*check)(const struct source_conf *c, const struct board *board, const char *path, struct diag *d);
 	/* The section as it is in effect, defaults filled in (--dump-config). */
 	void (*dump)(const struct source_conf *c, FILE *f);
 	/* Parse the section (check passed) and start listening or connecting;
-	 * NULL (logged) when it cannot. c outlives the instance. changed(ctx)
+	 * NULL (logged) when it cannot. c outlives the instance; board (NULL
+	 * without one) only the call. changed(ctx)
 	 * is called after any fact that a lamp or the studio's state may show
 	 * has changed. */
-	struct source_inst *(*open)(const struct source_conf *c, void (*changed)(void *ctx), void *ctx);
+	struct source_inst *(*open)(const struct source_conf *c, const struct board *board,
+				    void (*changed)(void *ctx), void *ctx);
 	void (*close)(struct source_inst *s);
 	/* Heard from the switcher (or connected and answered) now. */
 	bool (*present)(const struct source_inst *s);
@@ -52,6 +55,7 @@ struct source_ops {
 extern const struct source_ops source_tsl31_ops;
 extern const struct source_ops source_tsl5_ops;
 extern const struct source_ops source_obs_ops;
+extern const struct source_ops source_gpi_ops;
 
 /* The kind a type names, or NULL. */
 const struct source_ops *source_kind(const char *type);

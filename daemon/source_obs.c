@@ -466,8 +466,10 @@ static int obs_parse(const struct source_conf *c, struct obs_opts *o, const char
 	return rc;
 }
 
-static void obs_check(const struct source_conf *c, const char *path, struct diag *d)
+static void obs_check(const struct source_conf *c, const struct board *board, const char *path,
+		      struct diag *d)
 {
+	(void)board;
 	struct obs_opts o;
 
 	obs_parse(c, &o, path, d);
@@ -609,8 +611,10 @@ static void obs_each_camera(const struct obs_source *o, source_camera_fn fn, voi
 /* The interface's signatures, on this kind's own struct. */
 #define O(inst) ((struct obs_source *)(inst))
 #define CO(inst) ((const struct obs_source *)(inst))
-static struct source_inst *ops_open(const struct source_conf *c, void (*changed)(void *), void *ctx)
+static struct source_inst *ops_open(const struct source_conf *c, const struct board *board,
+				    void (*changed)(void *), void *ctx)
 {
+	(void)board;
 	return (struct source_inst *)obs_source_open(c, changed, ctx);
 }
 static void ops_close(struct source_inst *s) { obs_source_close(O(s)); }

@@ -372,8 +372,10 @@ static int tsl_parse(const struct source_conf *c, struct tsl_opts *o, const char
 	return rc;
 }
 
-static void tsl_check(const struct source_conf *c, const char *path, struct diag *d)
+static void tsl_check(const struct source_conf *c, const struct board *board, const char *path,
+		      struct diag *d)
 {
+	(void)board;
 	struct tsl_opts o;
 
 	tsl_parse(c, &o, path, d);
@@ -393,10 +395,12 @@ static void tsl_dump(const struct source_conf *c, FILE *f)
 		fprintf(f, "program_tally = %d\npreview_tally = %d\n", o.program_bit, o.preview_bit);
 }
 
-static struct source_inst *tsl_open(const struct source_conf *c, void (*changed)(void *ctx), void *ctx)
+static struct source_inst *tsl_open(const struct source_conf *c, const struct board *board,
+				    void (*changed)(void *ctx), void *ctx)
 {
 	struct source *src = calloc(1, sizeof(*src));
 
+	(void)board;
 	if (!src) {
 		log_warnx("source %s: out of memory", c->name);
 		return NULL;

@@ -144,7 +144,8 @@ static struct source *source_new(const struct source_conf *c)
 	}
 	src->conf = *c;
 	src->ops = ops;
-	if (!(src->inst = ops->open(&src->conf, source_changed, src))) {
+	if (!(src->inst = ops->open(&src->conf, *running.conf->board.path ? &running.conf->board : NULL,
+				    source_changed, src))) {
 		free(src);
 		return NULL;
 	}

@@ -186,3 +186,36 @@ t_debounce_by_the_kernel_where_it_can() {
 	next_chatters_once "$SIM/sim_gpio$NEXT/pull" || return
 	daemon_stop
 }
+
+# GPI tally: a switcher's contact closures on two input lines (program and
+# preview of camera 2, to ground with pull-ups) light this box's tally as
+# the switcher says, a bouncing relay settles on its last level, and the
+# show is not touched.
+GPI_PGM=16 GPI_PVW=26
+t_gpi_tally_follows_the_switchers_contacts() {
+	release $GPI_PGM
+	release $GPI_PVW
+	printf '[daemon]\nboard = /hil/boards/sim.conf\n[show]\npreroll = 0\nsegment = 1:00 | one\n[device.lamps]\ndriver = gpio\ntally = tally\n[source.gpi]\ntype = gpi\ncamera = 2\nprogram = 2 | GPIO%s active-low pull-up\npreview = 2 | GPIO%s active-low pull-up\n[selftest]\nrequired = no\n' $GPI_PGM $GPI_PVW > /tmp/gpi.conf
+	daemon_start /tmp/gpi.conf || return
+	wait_status camera_tally off || return
+	wait_line $TALLY 0 5 || return
+	press $GPI_PGM
+	wait_line $TALLY 1 || return
+	wait_status camera_tally program || return
+	release $GPI_PGM
+	wait_line $TALLY 0 || return
+	press $GPI_PVW
+	wait_status camera_tally preview || return
+	release $GPI_PVW
+	wait_status camera_tally off || return
+	# A relay that bounces and settles closed: program, and it stays.
+	f=$SIM/sim_gpio$GPI_PGM/pull
+	echo pull-down > $f; echo pull-up > $f; echo pull-down > $f; echo pull-up > $f; echo pull-down > $f
+	wait_line $TALLY 1 || return
+	usleep 300000
+	line_is $TALLY 1 || fail "the tally did not settle on program after the bounce"
+	status_is camera_tally program || fail "status says $(status_field camera_tally) after the bounce"
+	status_is state standby || fail "a contact changed the show: $(status_field state)"
+	release $GPI_PGM
+	daemon_stop
+}
