@@ -35,6 +35,8 @@ static struct {
 	uint64_t state_oversize;
 	int64_t oversize_said_mono;
 	uint64_t sent, received, rejected;
+	double door_tokens;		/* leader: commands the MQTT door still takes */
+	int64_t door_at, door_said;
 	enum cue_camera camera_tally;	/* follower: its camera, from the leader's sources */
 	char camera_label[MQTTMSG_LABEL_MAX];	/* follower: the switcher's label for it */
 	struct truth stream;		/* follower: the leader's stream and its disagreement */
@@ -308,6 +310,35 @@ static void respond_ok(const struct link_msg *msg, const char *id)
 	store_when_durable(store_last(), respond_when_durable, r);
 }
 
+/* Whoever holds a box's credentials could otherwise make the leader write
+ * thousands of show log lines a second (a sender's "from" is its own
+ * claim, so the limit is the door's, not a sender's): a burst, then this
+ * many a second; a studio's pedals and tools send a few a minute, make
+ * bench 50 a second. */
+#define MQTT_COMMANDS_BURST 100
+#define MQTT_COMMANDS_PER_S 60
+
+static bool door_open(int64_t now)
+{
+	if (!l.door_at)
+		l.door_tokens = MQTT_COMMANDS_BURST;
+	else
+		l.door_tokens += (double)(now - l.door_at) * MQTT_COMMANDS_PER_S / 1000;
+	if (l.door_tokens > MQTT_COMMANDS_BURST)
+		l.door_tokens = MQTT_COMMANDS_BURST;
+	l.door_at = now;
+	if (l.door_tokens < 1) {
+		if (now - l.door_said >= 10000) {
+			log_warnx("mqtt: more than %d commands a second: the rest are refused (a tool looping, "
+				  "or someone with a box's credentials)", MQTT_COMMANDS_PER_S);
+			l.door_said = now;
+		}
+		return false;
+	}
+	l.door_tokens -= 1;
+	return true;
+}
+
 static void on_cmd(const struct link_msg *msg)
 {
 	struct mqttmsg_cmd m;
@@ -331,6 +362,12 @@ static void on_cmd(const struct link_msg *msg)
 	if (rc == -2 && running.log.fd >= 0)
 		showlog_rejected(&running.log, m.word, err, SHOW_SRC_MQTT, who, time_now());
 	if (rc < 0) {
+		reject("cmd", err, m.id, msg->response, msg->corr, msg->corr_len);
+		return;
+	}
+	if (!door_open(time_mono_ms())) {
+		snprintf(err, sizeof(err), "more than %d commands a second over MQTT: this one is not taken",
+			 MQTT_COMMANDS_PER_S);
 		reject("cmd", err, m.id, msg->response, msg->corr, msg->corr_len);
 		return;
 	}

@@ -19,6 +19,7 @@
 #include "showlog.h"
 #include "store.h"
 #include "../core/jsontext.h"
+#include "../core/log.h"
 
 int showlog_open(struct showlog *log, const char *state_dir, int64_t show_start_wall)
 {
@@ -185,10 +186,72 @@ int showlog_event(struct showlog *log, const struct show_event *ev, const struct
 	return showlog_write(log, o, now);
 }
 
+/* What outsiders can make the box write (refused commands from a sender,
+ * notes a flapping source causes) is limited per kind: a burst, then one
+ * line a second, and once it writes again a line says how many it left
+ * out. The show's own transitions are never limited: they are the show. */
+#define LIMIT_BURST 30
+#define LIMIT_EVERY_MS 1000
+#define LIMIT_KINDS 8
+
+static struct limit {
+	char key[48];
+	double tokens;
+	int64_t at;
+	uint64_t dropped;
+} limits[LIMIT_KINDS];
+
+/* true: write the line (after a line for what was left out, if any). */
+static bool admitted(struct showlog *log, const char *key, struct onair_time now)
+{
+	struct limit *l = NULL, *oldest = &limits[0];
+
+	for (int i = 0; i < LIMIT_KINDS && !l; i++) {
+		if (strcmp(limits[i].key, key) == 0)
+			l = &limits[i];
+		else if (limits[i].at < oldest->at)
+			oldest = &limits[i];
+	}
+	if (!l) {
+		l = oldest;
+		*l = (struct limit){ .tokens = LIMIT_BURST, .at = now.mono };
+		str_copy(l->key, key, sizeof(l->key));
+	}
+	l->tokens += (double)(now.mono - l->at) / LIMIT_EVERY_MS;
+	if (l->tokens > LIMIT_BURST)
+		l->tokens = LIMIT_BURST;
+	l->at = now.mono;
+	if (l->tokens < 1) {
+		if (!l->dropped++)
+			log_warnx("showlog: more than %d \"%s\" lines at once: one a second is written, the rest "
+				  "counted", LIMIT_BURST, key);
+		return false;
+	}
+	l->tokens -= 1;
+	if (l->dropped) {
+		cJSON *o = cJSON_CreateObject();
+		char detail[96];
+
+		snprintf(detail, sizeof(detail), "%llu \"%s\" lines left out (over %d at once, then one a second)",
+			 (unsigned long long)l->dropped, key, LIMIT_BURST);
+		json_add_text(o, "event", "limited");
+		json_add_text(o, "detail", detail);
+		showlog_write(log, o, now);
+		l->dropped = 0;
+	}
+	return true;
+}
+
 int showlog_rejected(struct showlog *log, const char *command, const char *reason,
 		     enum show_source src, const char *who, struct onair_time now)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o;
+	char key[48];
+
+	snprintf(key, sizeof(key), "rejected %s", show_source_name(src));
+	if (!admitted(log, key, now))
+		return 0;
+	o = cJSON_CreateObject();
 
 	json_add_text(o, "event", "rejected");
 	json_add_text(o, "command", command);
@@ -220,7 +283,11 @@ int showlog_rundown(struct showlog *log, const struct rundown *r, const struct s
 
 int showlog_note(struct showlog *log, const char *what, const char *detail, struct onair_time now)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o;
+
+	if (!admitted(log, what, now))
+		return 0;
+	o = cJSON_CreateObject();
 
 	json_add_text(o, "event", what);
 	json_add_text(o, "detail", detail);

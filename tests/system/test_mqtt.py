@@ -404,6 +404,20 @@ def stale_and_malformed_commands_change_nothing(tmp):
               "reasons missing on error: " + " ".join(sorted(set(json.loads(x)["error"] for x in errors.split("\n") if x.startswith("{")))))
         log = open(os.path.join(leader.state, "shows", os.listdir(os.path.join(leader.state, "shows"))[0])).read()
         check('"event":"rejected"' in log and "stale" in log, "stale command not in the show log")
+        # Issue 25.11: a sender's flood of commands that are taken (a mark
+        # is a line in the show log each) is limited at the door: 100 at
+        # once, then 60 a second; the rest refused and said once.
+        t0 = time.monotonic()
+        subprocess.run(["mosquitto_pub", "-p", str(b.port), "-t", "onair/studio/cmd", "-l"],
+                       input=b'{"cmd":"mark","from":"pedal deck 3"}\n' * 2000, check=True, timeout=60)
+        time.sleep(1)
+        elapsed = time.monotonic() - t0
+        log = open(os.path.join(leader.state, "shows", os.listdir(os.path.join(leader.state, "shows"))[0])).read()
+        marks = log.count('"event":"mark"')
+        print(f"  2000 marks over MQTT in {elapsed:.1f} s: {marks} taken")
+        check(50 <= marks <= 100 + 60 * elapsed + 5, f"{marks} marks written in {elapsed:.1f} s")
+        check("more than 60 commands a second" in leader.log(), "the limit is not said")
+        check(ctl(leader, "status")[0] == 0 and status(leader)["segment"] == 1, "the show was touched")
 
 
 @test
