@@ -92,6 +92,12 @@ static struct {
 	bool in_mhd;			/* inside MHD_run: its callbacks may not run it again */
 	struct web_wait *waits;
 	struct token_fail fails[WEB_FAILS_TRACKED];
+	int global_fails;		/* wrong tokens this minute, every address */
+	int64_t global_window;
+	struct {
+		char addr[INET6_ADDRSTRLEN];
+		int64_t at;
+	} trusted[8];			/* where the right token came from lately */
 	int64_t fail_logged_mono;
 	int fails_unlogged;
 } w;
@@ -418,29 +424,124 @@ static struct token_fail *fails_of(const char *addr, bool create)
 	return oldest;
 }
 
-/* 0 allowed; else the HTTP status that refuses it. */
+/* Wrong tokens from every address together: past this in a minute only
+ * the addresses the right token came from lately are heard, so guessing
+ * from many addresses is as slow as from one, and the operator's phone
+ * still gets in. */
+#define WEB_FAILS_GLOBAL 30
+#define WEB_TRUSTED 8
+#define WEB_TRUSTED_MS (12LL * 3600 * 1000)
+
+static bool trusted_address(const char *addr, int64_t now)
+{
+	for (int i = 0; i < WEB_TRUSTED; i++)
+		if (strcmp(w.trusted[i].addr, addr) == 0 && now - w.trusted[i].at < WEB_TRUSTED_MS)
+			return true;
+	return false;
+}
+
+static void trust_address(const char *addr, int64_t now)
+{
+	int slot = 0;
+
+	for (int i = 0; i < WEB_TRUSTED; i++) {
+		if (strcmp(w.trusted[i].addr, addr) == 0) {
+			slot = i;
+			break;
+		}
+		if (w.trusted[i].at < w.trusted[slot].at)
+			slot = i;
+	}
+	str_copy(w.trusted[slot].addr, addr, sizeof(w.trusted[slot].addr));
+	w.trusted[slot].at = now;
+}
+
+/* 0 allowed; else the HTTP status that refuses it. A request without a
+ * token is not a guess (a page open on the phone, a link followed): it is
+ * refused, not counted. */
 static unsigned check_token(struct MHD_Connection *c, const char *addr)
 {
 	const char *auth = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 	struct token_fail *f = fails_of(addr, false);
+	int64_t now = time_mono_ms();
 
 	if (!*w.token)
 		return MHD_HTTP_FORBIDDEN;
+	if (!auth || !*auth)
+		return MHD_HTTP_UNAUTHORIZED;
 	if (f && f->count >= WEB_FAILS_ALLOWED)
 		return MHD_HTTP_TOO_MANY_REQUESTS;
-	if (auth && strncmp(auth, "Bearer ", 7) == 0 && token_equal(auth + 7, w.token))
+	if (now - w.global_window > 60000) {
+		w.global_window = now;
+		w.global_fails = 0;
+	}
+	if (w.global_fails >= WEB_FAILS_GLOBAL && !trusted_address(addr, now))
+		return MHD_HTTP_TOO_MANY_REQUESTS;
+	if (strncmp(auth, "Bearer ", 7) == 0 && token_equal(auth + 7, w.token)) {
+		trust_address(addr, now);
 		return 0;
+	}
 	f = fails_of(addr, true);
 	f->count++;
+	if (++w.global_fails == WEB_FAILS_GLOBAL)
+		log_warnx("web: %d wrong ops tokens within a minute from several addresses: until the minute "
+			  "ends only addresses the right token came from are heard", WEB_FAILS_GLOBAL);
 	/* Logged, but a flood of wrong tokens makes one line per 10 s. */
 	w.fails_unlogged++;
-	if (time_mono_ms() - w.fail_logged_mono >= 10000) {
+	if (now - w.fail_logged_mono >= 10000) {
 		log_warnx("web: %d wrong ops token%s (last from %s)", w.fails_unlogged,
 			  w.fails_unlogged == 1 ? "" : "s", addr);
-		w.fail_logged_mono = time_mono_ms();
+		w.fail_logged_mono = now;
 		w.fails_unlogged = 0;
 	}
 	return MHD_HTTP_UNAUTHORIZED;
+}
+
+/* A page of another site may make the operator's browser send a request
+ * here (a form, a fetch): its Origin (or Sec-Fetch-Site) says so, and it
+ * is refused before anything else, token or not. */
+static bool cross_site(struct MHD_Connection *c)
+{
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	const char *site = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	const char *p;
+
+	if (site && strcmp(site, "same-origin") != 0 && strcmp(site, "none") != 0)
+		return true;
+	if (!origin)
+		return false;	/* curl, onair's own tools, an old browser's GET */
+	p = strstr(origin, "://");
+	return !p || !host || strcmp(p + 3, host) != 0;
+}
+
+static MHD_RESULT count_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct { const char *name; int n; } *want = cls;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, want->name) == 0)
+		want->n++;
+	return MHD_YES;
+}
+
+/* Shapes a proxy and this server could read two ways are refused: two
+ * Content-Length headers, Content-Length beside Transfer-Encoding, no Host
+ * (HTTP/1.1 requires one). NULL when the request is plain. */
+static const char *ambiguous(struct MHD_Connection *c, const char *version)
+{
+	struct { const char *name; int n; } length = { "Content-Length", 0 }, chunked = { "Transfer-Encoding", 0 };
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &length);
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_header, &chunked);
+	if (length.n > 1)
+		return "two Content-Length headers";
+	if (length.n && chunked.n)
+		return "Content-Length and Transfer-Encoding together";
+	if (strcmp(version, "HTTP/1.0") != 0 && !MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host"))
+		return "no Host header";
+	return NULL;
 }
 
 static void command_durable(void *data, bool recorded)
@@ -590,16 +691,23 @@ static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, c
 	struct show_view v;
 
 	(void)cls;
-	(void)version;
 	for (size_t i = 0; i < ARRAY_SIZE(routes); i++)
 		if (strcmp(routes[i].path, url) == 0) {
 			path_known = true;
 			if (strcmp(routes[i].method, method) == 0)
 				route = &routes[i];
 		}
+	if (!req) {
+		const char *why = ambiguous(c, version);
+
+		if (why)
+			return reply_error(c, MHD_HTTP_BAD_REQUEST, why);
+	}
 	if (!route && !req)
 		return path_known ? reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed")
 				  : reply_error(c, MHD_HTTP_NOT_FOUND, "no such page");
+	if (!req && strcmp(method, "POST") == 0 && cross_site(c))
+		return reply_error(c, MHD_HTTP_FORBIDDEN, "a request from another site's page is refused");
 	if (route->kind == ROUTE_CMD || route->kind == ROUTE_ACK) {
 		/* The body comes in pieces: gather it, then act once. */
 		if (!req) {

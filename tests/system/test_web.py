@@ -269,4 +269,55 @@ def the_token_is_read_like_every_secret(tmp):
         d.stop()
 
 
+def post_from(d, source_ip, path, body, token=None, headers=None):
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=5, source_address=(source_ip, 0))
+    h = dict(headers or {})
+    if token:
+        h["Authorization"] = "Bearer " + token
+    c.request("POST", path, body=body, headers=h)
+    r = c.getresponse()
+    r.read()
+    c.close()
+    return r.status
+
+
+@test
+def the_ops_door_holds_against_guessing_and_other_sites(tmp):
+    """Issue 25.8, 25.9, 25.12: wrong tokens from many addresses are
+    limited together (the right one from an address it came from before
+    still gets in); a request without a token is not a guess; a page of
+    another site cannot act or acknowledge; ambiguous requests are refused."""
+    d = web_daemon(tmp, "-o", "web.anchor_ack=yes")
+    try:
+        check(post_from(d, "127.0.0.1", "/cmd", "start", TOKEN) == 200, "the operator's first command")
+        # Tokenless POSTs, as a page open on the phone makes: refused, not counted.
+        for _ in range(12):
+            check(post_from(d, "127.0.0.1", "/cmd", "next") == 401, "a tokenless POST")
+        check(post_from(d, "127.0.0.1", "/cmd", "next", TOKEN) == 200, "locked out by tokenless POSTs")
+        # Another site's page: refused before the token is looked at.
+        evil = {"Origin": "http://evil.example"}
+        check(post_from(d, "127.0.0.1", "/cmd", "prev", TOKEN, evil) == 403, "a cross-site command")
+        check(post_from(d, "127.0.0.1", "/ack", "", None, evil) == 403, "a cross-site acknowledgement")
+        check(post_from(d, "127.0.0.1", "/cmd", "prev", TOKEN, {"Sec-Fetch-Site": "cross-site"}) == 403,
+              "Sec-Fetch-Site: cross-site")
+        same = {"Origin": f"http://127.0.0.1:{d.port}", "Sec-Fetch-Site": "same-origin"}
+        check(post_from(d, "127.0.0.1", "/cmd", "prev", TOKEN, same) == 200, "the ops page itself")
+        # Guessing from 40 addresses: after 30 wrong tokens in a minute a new
+        # address is not heard at all, while the operator's still is.
+        codes = [post_from(d, f"127.0.0.{10 + i}", "/cmd", "next", f"guess-{i:04d}") for i in range(40)]
+        check(codes[:30] == [401] * 30 and set(codes[30:]) == {429}, codes)
+        check(post_from(d, "127.0.0.99", "/cmd", "next", TOKEN) == 429, "a new address was heard")
+        check(post_from(d, "127.0.0.1", "/cmd", "next", TOKEN) == 200, "the operator was locked out")
+        check("only addresses the right token came from are heard" in d.log(), "not said")
+        # Two Content-Length headers, and HTTP/1.1 without Host.
+        out = raw(d, b"POST /cmd HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nContent-Length: 0\r\n\r\nnext")
+        check(out.startswith(b"HTTP/1.1 400"), out[:200])
+        out = raw(d, b"GET /view.json HTTP/1.1\r\nConnection: close\r\n\r\n")
+        check(out.startswith(b"HTTP/1.1 400") and b"no Host" in out, out[:300])
+        check(d.proc.poll() is None, "onaird died")
+    finally:
+        d.stop()
+
+
 summary("web")
