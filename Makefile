@@ -119,14 +119,17 @@ unit-run: unit
 		echo "PASS $$t"; done
 fuzzers: $(FUZZ_BIN)
 
-# Run a tool on the example: console driver, example rundown, state under build/.
+# Run a tool on the example: console driver, example rundown, state under
+# build/. WEB_PORT=8081 when 8080 is taken (onaird says so if it is).
+WEB_PORT ?= 8080
 run: all
 	@mkdir -p $(BUILD)/run
 	@echo "onaird: control it from another terminal with:"
 	@echo "  ONAIR_SOCKET=$(BUILD)/run/onaird.sock $(BUILD)/onairctl status"
-	@echo "  the anchor view: http://127.0.0.1:8080/ (the ops page /ops can only look: no token)"
+	@echo "  the anchor view: http://127.0.0.1:$(WEB_PORT)/ unless onaird says it cannot listen there"
+	@echo "  (make run WEB_PORT=8081 then); the ops page /ops can only look: no token"
 	-$(BUILD)/onaird -c configs/studio.conf --state-dir $(BUILD)/run --socket $(BUILD)/run/onaird.sock \
-		-o web.listen=127.0.0.1:8080 -o web.root=daemon/web; \
+		-o web.listen=127.0.0.1:$(WEB_PORT) -o web.root=daemon/web; \
 		$(BUILD)/onaird -c configs/studio.conf --safe-outputs
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)

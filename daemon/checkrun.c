@@ -24,6 +24,7 @@
 #include "mqtt.h"
 #include "running.h"
 #include "version.h"
+#include "web.h"
 
 #define SELFTEST_TIMEOUT_MS 60000
 #define SELFTEST_WAITERS 8
@@ -104,6 +105,9 @@ static void selftest_finish(const char *failure)
 	}
 	for (int i = 0; i < st.devices.count && all.count < SELFTEST_MAX_CHECKS; i++)
 		all.check[all.count++] = st.devices.check[i];
+	/* The screens are served by this daemon, not the child that checked. */
+	if (all.count < SELFTEST_MAX_CHECKS)
+		web_selftest(&all);
 	st.last_mono = time_mono_ms();
 	st.last_verdict = selftest_verdict(&all);
 	st.last_failed[0] = '\0';

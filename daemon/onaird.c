@@ -309,6 +309,13 @@ int main(int argc, char **argv)
 				fprintf(stderr, "onaird: state folder: %s (warning)\n", why);
 		}
 		check_lines_here(c);
+		if (*c->web.listen) {
+			char why[PATH_MAX + 160];
+
+			if (web_root_complete(c->web.root, why, sizeof(why)) < 0)
+				fprintf(stderr, "%s: %s; set web.root to the page folder (warning: onaird runs "
+					"without its pages)\n", c->path, why);
+		}
 		{
 			/* The secrets as the daemon will read them. One it cannot use is
 			 * said, not refused: the daemon runs without it (the ops page

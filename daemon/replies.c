@@ -16,6 +16,7 @@
 #include "store.h"
 #include "version.h"
 #include "viewjson.h"
+#include "web.h"
 
 /* "storage": whether recording works, and what it cost the card. */
 static void storage_json(cJSON *o)
@@ -54,6 +55,7 @@ static cJSON *status_json(void)
 	viewjson_status(o, &running.view);
 	viewjson_devices(o, true);
 	link_status_json(o);
+	web_status_json(o);
 	sources_status_json(o);
 	json_add_text(o, "log", running.log.fd >= 0 ? running.log.path : "");
 	storage_json(o);

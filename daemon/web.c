@@ -27,6 +27,7 @@
 #include "running.h"
 #include "sources.h"
 #include "secrets.h"
+#include "selftest.h"
 #include "store.h"
 #include "viewjson.h"
 #include "web.h"
@@ -87,6 +88,7 @@ static struct {
 	int nclients;
 	char token[WEB_TOKEN_MAX];
 	char listen[128];		/* where it listens: a reload does not move it */
+	char failed[256];		/* why it does not serve, "" when it does */
 	char signature[1024];		/* what the last change sent looked like */
 	int64_t last_sent_mono;
 	bool in_mhd;			/* inside MHD_run: its callbacks may not run it again */
@@ -869,7 +871,8 @@ int web_init(void)
 		return -1;	/* refused by the config's check already */
 	snprintf(port, sizeof(port), "%d", port_number);
 	if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
-		log_warnx("web: listen %s: %s", c->web.listen, gai_strerror(rc));
+		snprintf(w.failed, sizeof(w.failed), "listen %s: %s", c->web.listen, gai_strerror(rc));
+		log_warnx("web: %s: the anchor view and the ops page are NOT served", w.failed);
 		return -1;
 	}
 	if (ai->ai_family == AF_INET6)
@@ -889,7 +892,12 @@ int web_init(void)
 				 MHD_OPTION_END);
 	freeaddrinfo(ai);
 	if (!w.mhd) {
-		log_warn("web: cannot listen on %s", c->web.listen);
+		int e = errno;
+
+		snprintf(w.failed, sizeof(w.failed), "cannot listen on %s: %s%s", c->web.listen, strerror(e),
+			 e == EADDRINUSE ? " (another program has the port: ss -ltnp shows which; set web.listen "
+					   "to a free one)" : "");
+		log_warnx("web: %s: the anchor view and the ops page are NOT served", w.failed);
 		return -1;
 	}
 	info = MHD_get_daemon_info(w.mhd, MHD_DAEMON_INFO_EPOLL_FD);
@@ -934,4 +942,47 @@ void web_fini(void)
 	loop_timer_remove(w.timer);
 	loop_timer_remove(w.beat);
 	w.beat = w.timer = NULL;
+}
+
+void web_status_json(cJSON *o)
+{
+	const char *listen = w.mhd ? w.listen : running.conf->web.listen;
+	cJSON *j;
+
+	if (!*listen)
+		return;
+	j = cJSON_AddObjectToObject(o, "web");
+	json_add_text(j, "listen", listen);
+	cJSON_AddBoolToObject(j, "serving", w.mhd != NULL);
+	if (!w.mhd && *w.failed)
+		json_add_text(j, "error", w.failed);
+	cJSON_AddBoolToObject(j, "ops_token", *w.token != '\0');
+}
+
+void web_selftest(struct selftest *t)
+{
+	if (!*running.conf->web.listen)
+		return;
+	if (w.mhd)
+		selftest_add(t, "web", SELFTEST_PASS, "", "the anchor view on http://%s/", w.listen);
+	else
+		selftest_add(t, "web", SELFTEST_FAIL, "free the port or set web.listen to a free one, then restart onaird",
+			     "not serving: %s", *w.failed ? w.failed : "web.listen is not in effect");
+}
+
+int web_root_complete(const char *root, char *why, size_t whylen)
+{
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
+		if (!routes[i].file)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", root, routes[i].file);
+		if (access(path, R_OK) < 0) {
+			snprintf(why, whylen, "web.root %s has no %s (%s): the pages would answer 500", root,
+				 routes[i].file, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
 }

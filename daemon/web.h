@@ -8,6 +8,16 @@
  * on without its screens). */
 int web_init(void);
 void web_fini(void);
+/* "web": where it listens, whether it serves and why not (status). */
+#include <cJSON.h>
+void web_status_json(cJSON *o);
+/* The running server as a self-test check: FAIL when configured and not
+ * serving (nothing when web.listen is unset). */
+struct selftest;
+void web_selftest(struct selftest *t);
+/* The page folder has every file the server serves: 0, or -1 with the
+ * first missing one in why. */
+int web_root_complete(const char *root, char *why, size_t whylen);
 /* A POST /cmd body as a show command (the one grammar); -1 and why. */
 struct show_cmd;
 int web_parse_command(const char *body, size_t len, struct show_cmd *cmd, char *err, size_t errlen);

@@ -320,4 +320,34 @@ def the_ops_door_holds_against_guessing_and_other_sites(tmp):
         d.stop()
 
 
+@test
+def a_dead_anchor_view_says_so_everywhere(tmp):
+    """Issue 26.5: with web.listen on a port already taken onaird started,
+    logged one line with no hint, and status, the self-test and --check all
+    said nothing. Now status carries the web server's state, the self-test
+    FAILs, the log says what to do, --check names a page folder that lacks
+    a page."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    port = taken.getsockname()[1]
+    d = Daemon(tmp, MINIMAL, "-o", f"web.listen=127.0.0.1:{port}",
+               "-o", f"web.root={os.path.join(SRC, 'daemon', 'web')}")
+    try:
+        web = status(d)["web"]
+        check(web["serving"] is False and "another program has the port" in web["error"], web)
+        check("NOT served" in d.log(), d.log()[-600:])
+        rc, out, _ = ctl(d, "selftest", "--json")
+        checks = {c["name"]: c for c in json.loads(out)["checks"]}
+        check(rc == 1 and checks["web"]["verdict"] == "FAIL", checks.get("web"))
+    finally:
+        d.stop()
+        taken.close()
+    empty = os.path.join(tmp, "nopages")
+    os.makedirs(empty)
+    p = subprocess.run([ONAIRD, "-c", MINIMAL, "--check", "-o", "web.listen=127.0.0.1:9",
+                        "-o", f"web.root={empty}"], capture_output=True, text=True, timeout=10)
+    check("has no anchor.html" in p.stderr, p.stderr)
+
+
 summary("web")
