@@ -42,6 +42,8 @@ suite() {
 
 # The layers: no include points up (core < drivers < daemon).
 suite "$build/layers.log" "layers" "$here/layers.sh"
+# Every USB id a driver claims has its udev rule, and no rule more.
+suite "$build/usbids.log" "usb ids" "$here/usbids.sh"
 
 # Three builds: plain, gcc's sanitizers, clang's (whose UBSan also checks
 # float-to-integer casts, which gcc's lacks); the storage suite, which
