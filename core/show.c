@@ -2,6 +2,7 @@
  * when something started; nothing counts down by ticks, so a late wake-up
  * shows the right time and never shifts the schedule. */
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "rhythm.h"
@@ -404,18 +405,32 @@ int64_t show_next_deadline(const struct show_state *s, const struct rundown *r,
 	return next;
 }
 
+#define M(field, clock, required) { #field, offsetof(struct show_state, field), clock, required }
+const struct show_moment show_moments[] = {
+	M(show_start_wall, SHOW_WALL, true), M(live_start_mono, SHOW_MONO, true),
+	M(preroll_end_mono, SHOW_MONO, true), M(preroll_end_wall, SHOW_WALL, true),
+	M(hold_since_mono, SHOW_MONO, true), M(hold_since_wall, SHOW_WALL, true),
+	M(aux_end_mono, SHOW_MONO, true), M(aux_end_wall, SHOW_WALL, true), M(aux_total_ms, SHOW_SPAN, true),
+	M(call_since_mono, SHOW_MONO, true), M(attention_until_mono, SHOW_MONO, true),
+	M(interaction_base_mono, SHOW_MONO, true),
+	/* The rhythm's and the messages': a state saved before them has none. */
+	M(live_start_wall, SHOW_WALL, false), M(end_wall, SHOW_WALL, false),
+	M(interaction_due_mono, SHOW_MONO, false), M(interaction_close_mono, SHOW_MONO, false),
+	M(push_since_mono, SHOW_MONO, false), M(promo_said_mono, SHOW_MONO, false),
+	M(message_since_mono, SHOW_MONO, false), M(message_since_wall, SHOW_WALL, false),
+	M(message_until_mono, SHOW_MONO, false), M(message_acked_wall, SHOW_WALL, false),
+};
+#undef M
+const size_t show_nmoments = ARRAY_SIZE(show_moments);
+
 void show_shift_mono(struct show_state *s, int64_t shift)
 {
-	int64_t *moments[] = {
-		&s->live_start_mono, &s->preroll_end_mono, &s->hold_since_mono, &s->aux_end_mono,
-		&s->call_since_mono, &s->attention_until_mono, &s->interaction_base_mono,
-		&s->interaction_due_mono, &s->interaction_close_mono, &s->push_since_mono,
-		&s->promo_said_mono, &s->message_since_mono, &s->message_until_mono,
-	};
+	for (size_t i = 0; i < show_nmoments; i++) {
+		int64_t *m = (int64_t *)((char *)s + show_moments[i].offset);
 
-	for (size_t i = 0; i < ARRAY_SIZE(moments); i++)
-		if (*moments[i])
-			*moments[i] += shift;
+		if (show_moments[i].clock == SHOW_MONO && *m)
+			*m += shift;
+	}
 	for (int i = 0; i < RUNDOWN_MAX_SEGMENTS; i++)
 		if (s->run[i].visited)
 			s->run[i].start_mono += shift;

@@ -127,6 +127,19 @@ struct show_state {
 	struct show_seg_run run[RUNDOWN_MAX_SEGMENTS];
 };
 
+/* Every moment (int64_t) of the show state, in one list that the engine's
+ * clock shift, the state file, the journal, the studio's state and resume
+ * all read: a moment added to the state is added here, once. */
+enum show_clock_kind { SHOW_MONO, SHOW_WALL, SHOW_SPAN };
+struct show_moment {
+	const char *name;		/* as the state file writes it */
+	size_t offset;			/* in struct show_state */
+	enum show_clock_kind clock;
+	bool required;			/* in every state file since 0.1's first */
+};
+extern const struct show_moment show_moments[];
+extern const size_t show_nmoments;
+
 /* A fresh show in standby. */
 void show_init(struct show_state *s);
 /* Apply a command. 0 and events on success; -1 and a one-line reason in err

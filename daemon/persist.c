@@ -25,24 +25,6 @@
 /* A show resumed after half a day is a clock that jumped, not a break. */
 #define PERSIST_GAP_MAX (12LL * 3600 * 1000)
 
-struct persist_field {
-	const char *name;
-	size_t offset;
-};
-
-#define F(field) { #field, offsetof(struct show_state, field) }
-static const struct persist_field persist_moments[] = {
-	F(show_start_wall), F(live_start_mono), F(preroll_end_mono), F(preroll_end_wall),
-	F(hold_since_mono), F(hold_since_wall), F(aux_end_mono), F(aux_end_wall), F(aux_total_ms),
-	F(call_since_mono), F(attention_until_mono), F(interaction_base_mono),
-};
-/* The rhythm's moments: a state saved before they existed has none. */
-static const struct persist_field persist_rhythm_moments[] = {
-	F(live_start_wall), F(end_wall), F(interaction_due_mono), F(interaction_close_mono),
-	F(push_since_mono), F(promo_said_mono), F(message_since_mono), F(message_since_wall),
-	F(message_until_mono), F(message_acked_wall),
-};
-
 static void add_int(cJSON *o, const char *name, int64_t v)
 {
 	/* Milliseconds since 1970 need 41 bits: exact in a double. */
@@ -79,12 +61,8 @@ void persist_fields(cJSON *o, const struct show_state *s, struct onair_time now,
 	add_int(o, "segment", s->seg);
 	add_int(o, "seq", (int64_t)s->seq);
 	json_add_text(o, "call", show_call_name(s->call));
-	for (size_t i = 0; i < ARRAY_SIZE(persist_moments); i++)
-		add_int(o, persist_moments[i].name,
-			*(const int64_t *)((const char *)s + persist_moments[i].offset));
-	for (size_t i = 0; i < ARRAY_SIZE(persist_rhythm_moments); i++)
-		add_int(o, persist_rhythm_moments[i].name,
-			*(const int64_t *)((const char *)s + persist_rhythm_moments[i].offset));
+	for (size_t i = 0; i < show_nmoments; i++)
+		add_int(o, show_moments[i].name, *(const int64_t *)((const char *)s + show_moments[i].offset));
 	cJSON_AddBoolToObject(o, "interaction_open", s->interaction_open);
 	cJSON_AddBoolToObject(o, "interaction_pending", s->interaction_pending);
 	json_add_text(o, "message_text", s->message);
@@ -166,15 +144,11 @@ int persist_read(const cJSON *o, struct show_state *out, struct onair_time now, 
 		BAD("bad save time");
 	if (!get_int(o, "rundown_hash", 0, UINT32_MAX, &hash))
 		BAD("bad \"rundown_hash\"");
-	for (size_t i = 0; i < ARRAY_SIZE(persist_moments); i++)
-		if (!get_int(o, persist_moments[i].name, -MOMENT_MAX, MOMENT_MAX,
-			     (int64_t *)((char *)&s + persist_moments[i].offset)))
-			BAD("bad \"%s\"", persist_moments[i].name);
-	for (size_t i = 0; i < ARRAY_SIZE(persist_rhythm_moments); i++)
-		if (cJSON_GetObjectItemCaseSensitive(o, persist_rhythm_moments[i].name) &&
-		    !get_int(o, persist_rhythm_moments[i].name, -MOMENT_MAX, MOMENT_MAX,
-			     (int64_t *)((char *)&s + persist_rhythm_moments[i].offset)))
-			BAD("bad \"%s\"", persist_rhythm_moments[i].name);
+	for (size_t i = 0; i < show_nmoments; i++)
+		if ((show_moments[i].required || cJSON_GetObjectItemCaseSensitive(o, show_moments[i].name)) &&
+		    !get_int(o, show_moments[i].name, -MOMENT_MAX, MOMENT_MAX,
+			     (int64_t *)((char *)&s + show_moments[i].offset)))
+			BAD("bad \"%s\"", show_moments[i].name);
 	s.interaction_open = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "interaction_open"));
 	s.interaction_pending = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "interaction_pending"));
 	item = cJSON_GetObjectItemCaseSensitive(o, "message_text");

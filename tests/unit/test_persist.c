@@ -48,6 +48,36 @@ static void test_same_boot_round_trip(void **state)
 	free(text);
 }
 
+/* One list of the show's moments: each one, given a value of its own,
+ * comes back from the state file as it went in, and a move to another
+ * clock shifts every monotonic one and nothing else. */
+static void test_every_moment_round_trips_and_shifts(void **state)
+{
+	char *text;
+	uint32_t hash;
+
+	(void)state;
+	/* s is the setup's show, live in segment 2. */
+	for (size_t i = 0; i < show_nmoments; i++)
+		*(int64_t *)((char *)&s + show_moments[i].offset) = T0_MONO + 1000 * (int64_t)(i + 1);
+	text = persist_encode(&s, at_ms(0), "b-1", 7);
+	assert_int_equal(persist_decode(text, strlen(text), &back, at_ms(0), "b-1", &hash, err, sizeof(err)), 0);
+	for (size_t i = 0; i < show_nmoments; i++)
+		if (*(int64_t *)((char *)&back + show_moments[i].offset) != T0_MONO + 1000 * (int64_t)(i + 1))
+			fail_msg("%s did not come back", show_moments[i].name);
+	free(text);
+	back = s;
+	show_shift_mono(&back, 5);
+	for (size_t i = 0; i < show_nmoments; i++) {
+		int64_t before = *(int64_t *)((char *)&s + show_moments[i].offset);
+		int64_t after = *(int64_t *)((char *)&back + show_moments[i].offset);
+
+		if (after != before + (show_moments[i].clock == SHOW_MONO ? 5 : 0))
+			fail_msg("%s shifted by %lld", show_moments[i].name, (long long)(after - before));
+	}
+	assert_int_equal(back.run[1].start_mono, s.run[1].start_mono + 5);
+}
+
 static void test_after_reboot_uses_wall_clock(void **state)
 {
 	char *text = persist_encode(&s, at_ms(60000), "boot-a", 42);
@@ -163,6 +193,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_same_boot_round_trip, setup),
+		cmocka_unit_test_setup(test_every_moment_round_trips_and_shifts, setup),
 		cmocka_unit_test_setup(test_after_reboot_uses_wall_clock, setup),
 		cmocka_unit_test_setup(test_damaged_files_are_refused, setup),
 		cmocka_unit_test_setup(test_resume_from_checkpoint_or_journal, setup),
