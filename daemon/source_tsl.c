@@ -115,7 +115,11 @@ static void display_seen(void *ctx, const struct tsl_display *d)
 		slot = oldest;	/* an unused slot has at 0: the oldest */
 		slot->at = 0;
 	}
-	changed = !slot->at || slot->tally != d->tally;
+	/* A label matters where it is shown: this box's camera, and a camera
+	 * on program or preview (the studio's state carries those). Other
+	 * displays' texts change often and nobody sees them. */
+	changed = !slot->at || slot->tally != d->tally ||
+		  ((d->index == src->conf->camera || d->tally != TSL_OFF) && strcmp(slot->text, d->text) != 0);
 	slot->index = d->index;
 	slot->tally = d->tally;
 	str_copy(slot->text, d->text, sizeof(slot->text));

@@ -89,7 +89,7 @@ static struct {
 	char token[WEB_TOKEN_MAX];
 	char listen[128];		/* where it listens: a reload does not move it */
 	char failed[256];		/* why it does not serve, "" when it does */
-	char signature[1024];		/* what the last change sent looked like */
+	char *signature;		/* what the last change sent looked like */
 	int64_t last_sent_mono;
 	bool in_mhd;			/* inside MHD_run: its callbacks may not run it again */
 	struct web_wait *waits;
@@ -188,18 +188,39 @@ static cJSON *view_json(const struct show_view *v)
 	return o;
 }
 
-/* What a person sees change on a screen: the countdown's seconds and the
- * lamps' flash phases are counted by the page itself. */
-static void view_signature(const struct show_view *v, char *buf, size_t len)
+/* What a person sees change on a screen, decided from the view the pages
+ * get, not from a list of fields kept beside it: the same JSON without the
+ * fields that move by themselves (the pages count the seconds from the
+ * anchors, wall times read now jitter by a millisecond, the link's
+ * counters tick with every heartbeat). A field added to the view pushes
+ * when it changes unless it is named here. */
+static char *view_signature(const cJSON *view, const struct show_view *v)
 {
-	/* The segment's end moves only by an extension or a hold (both change
-	 * seq); its wall time read now jitters by a millisecond. */
-	snprintf(buf, len, "%d|%d|%d|%llu|%d|%d|%d|%lld|%u|%d|%d|%d|%d|%d|%s|%lld|%d|%s|%s",
-		 v->phase, v->segment, v->segments, (unsigned long long)v->seq, v->out.cond,
-		 v->out.aux, v->call, (long long)v->extended_ms, v->message_id,
-		 v->message_standing, v->promo_calls, v->push, v->interaction_due,
-		 v->out.lamp[CUE_LAMP_TALLY].pattern, v->title, (long long)(v->offset_ms / 1000),
-		 v->out.lamp[CUE_LAMP_CUE].colour, view_cue_word(v), v->out.counting ? "" : v->out.countdown);
+	static const char *const moving[] = {
+		"now", "now_ms", "remaining_ms", "elapsed_ms", "segment_end", "segment_end_ms", "expected_end",
+		"aux_end_ms", "preroll_end_ms",
+	};
+	static const char *const counters[] = { "sent", "received", "rejected", "state_bytes", "state_bytes_max" };
+	cJSON *o = cJSON_Duplicate(view, true), *x;
+	char *text;
+
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(moving); i++)
+		cJSON_DeleteItemFromObjectCaseSensitive(o, moving[i]);
+	if (v->out.counting) {
+		cJSON_DeleteItemFromObjectCaseSensitive(o, "display");
+		cJSON_DeleteItemFromObjectCaseSensitive(o, "countdown");
+	}
+	if ((x = cJSON_GetObjectItemCaseSensitive(o, "offset_ms")) && cJSON_IsNumber(x))
+		cJSON_SetNumberValue(x, (double)(v->offset_ms / 1000));
+	cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "interaction"), "since_ms");
+	cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "message"), "expires");
+	for (size_t i = 0; i < ARRAY_SIZE(counters); i++)
+		cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(o, "node"), counters[i]);
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	return text;
 }
 
 /* --- Server-Sent Events --- */
@@ -356,20 +377,22 @@ static void beat_fired(void *data)
  * every page, once, as one JSON text. */
 static void web_viewed(const struct show_view *v)
 {
-	char sig[sizeof(w.signature)];
 	cJSON *o;
-	char *text;
+	char *text, *sig;
 
 	if (!w.nclients)
 		return;
-	view_signature(v, sig, sizeof(sig));
-	if (strcmp(sig, w.signature) == 0) {
+	o = view_json(v);
+	sig = view_signature(o, v);
+	if (sig && w.signature && strcmp(sig, w.signature) == 0) {
+		free(sig);
+		cJSON_Delete(o);
 		if (time_mono_ms() - w.last_sent_mono >= WEB_BEAT_MS - 50)
 			send_beat();
 		return;
 	}
-	str_copy(w.signature, sig, sizeof(w.signature));
-	o = view_json(v);
+	free(w.signature);
+	w.signature = sig;
 	text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	if (text)
@@ -938,6 +961,8 @@ void web_fini(void)
 	/* Stopping frees the event streams (sse_free) before the timers go. */
 	MHD_stop_daemon(w.mhd);
 	w.mhd = NULL;
+	free(w.signature);
+	w.signature = NULL;
 	loop_watch_remove(w.watch);
 	loop_timer_remove(w.timer);
 	loop_timer_remove(w.beat);

@@ -267,6 +267,46 @@ def a_switcher_that_goes_away_is_unknown_and_its_label_reaches_the_anchor(tmp):
         d.stop()
 
 
+@test
+def a_new_label_reaches_an_open_anchor_view(tmp):
+    """Issue 24: the event stream decided "changed" from a hand-kept list
+    of 19 fields that left out the camera's label. A switcher renaming the
+    camera on program (same tally) now reaches an open page at once, and a
+    countdown ticking alone sends no view (the page counts it)."""
+    port, web = free_port(), free_port(socket.SOCK_STREAM)
+    d = Daemon(tmp, MINIMAL, "-o", "source.sw.type=tsl31", "-o", f"source.sw.listen=udp:127.0.0.1:{port}",
+               "-o", "source.sw.camera=3", "-o", f"web.listen=127.0.0.1:{web}",
+               "-o", f"web.root={os.path.join(SRC, 'daemon', 'web')}", "-o", "show.preroll=0")
+    try:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.sendto(tsl31(3, 0x31, "CAM 3 WIDE"), ("127.0.0.1", port))
+        wait_for(lambda: source(d, "sw")["camera_tally"] == "program", 2, "never program")
+        check(ctl(d, "start")[0] == 0, "start")
+        events = []
+        stream = urllib.request.urlopen(f"http://127.0.0.1:{web}/events", timeout=5)
+
+        def read():
+            try:
+                for raw in stream:
+                    events.append((time.monotonic(), raw.decode("utf-8", "replace")))
+            except Exception:  # noqa: BLE001 - the stream ends with the test
+                pass
+        threading.Thread(target=read, daemon=True).start()
+        time.sleep(2.5)
+        views = [t for t, line in events if line.startswith("event: view")]
+        # The view on connecting, and at most one more (the countdown's
+        # first second, before it counts by itself).
+        check(len(views) <= 2, f"{len(views)} views sent while only the countdown ticked")
+        t0 = time.monotonic()
+        u.sendto(tsl31(3, 0x31, "CAM 3 CLOSE"), ("127.0.0.1", port))
+        wait_for(lambda: any("CAM 3 CLOSE" in line for _, line in events), 2,
+                 "the new label never reached the open page")
+        print(f"  the new label on the open page after {time.monotonic() - t0:.3f} s")
+        stream.close()
+    finally:
+        d.stop()
+
+
 def hostile_ws_server(port_holder, replies):
     """A server that answers the WebSocket handshake correctly and then
     sends what OBS never would; each connection gets the next reply."""
