@@ -570,11 +570,12 @@ static void source_key(struct conf_ctx *x, struct source_conf *src, const char *
 	int i = src->nkeys;
 
 	if (strcmp(name, "type") == 0) {
+		/* Kept even when wrong, so the section is not also said to have
+		 * no type. */
 		if (strlen(value) >= sizeof(src->type) || !source_kind(value))
 			diag_add(x->in.d, x->in.path, x->in.line, "[source.%s] type must be %s", src->name,
 				 source_kind_names());
-		else
-			str_copy(src->type, value, sizeof(src->type));
+		str_copy(src->type, value, sizeof(src->type));
 		return;
 	}
 	if (strcmp(name, "camera") == 0) {

@@ -48,11 +48,14 @@ static void storage_json(cJSON *o)
 static cJSON *status_json(void)
 {
 	cJSON *o = cJSON_CreateObject();
+	struct show_view v;
 
-	running_update();
+	/* The view as of now, without bringing anything up to date: a query
+	 * records nothing (the loop does, at each moment it is due). */
+	running_view_at(time_now(), &v);
 	cJSON_AddNumberToObject(o, "proto", CTL_PROTO);
 	cJSON_AddBoolToObject(o, "ok", 1);
-	viewjson_status(o, &running.view);
+	viewjson_status(o, &v);
 	viewjson_devices(o, true);
 	link_status_json(o);
 	web_status_json(o);

@@ -33,7 +33,6 @@ static struct {
 	struct source *src[CONF_MAX_SOURCES];	/* each allocated: instances hold it */
 	int n;
 	struct truth truth;
-	int64_t truth_next;		/* the grace's end: the overlay's deadline */
 	struct truth_note note[TRUTH_NOTES];
 	int nnotes;
 } s;
@@ -73,7 +72,7 @@ static void truth_now(struct onair_time now)
 	struct truth_change ch;
 	enum show_phase phase = running.show.phase;
 
-	s.truth_next = truth_update(&s.truth, &running.conf->truth, stream_now(), phase, now.mono, &ch);
+	truth_update(&s.truth, &running.conf->truth, stream_now(), phase, now.mono, &ch);
 	if (ch.ended != AGREE)
 		note("disagreement_end", disagreement_name(ch.ended), now);
 	if (ch.began != AGREE) {
@@ -87,13 +86,19 @@ static void truth_now(struct onair_time now)
 }
 
 /* What the sources lay over the show: the stream's truth on ON AIR and
- * the cue light, then a camera box's tally. */
+ * the cue light, then a camera box's tally. Looking changes nothing: the
+ * truth is brought up to date on a copy here (a status query, a page's
+ * fetch), and for good, with its notes, after each update
+ * (sources_updated, at the same moment). */
 static void sources_overlay(struct cue_output *out, struct onair_time now)
 {
-	truth_now(now);
-	truth_apply(out, &s.truth, &running.conf->truth, running.show.phase, &running.conf->cue, now);
-	if (s.truth_next < out->next)
-		out->next = s.truth_next;
+	struct truth_change ch;
+	struct truth t = s.truth;
+	int64_t next = truth_update(&t, &running.conf->truth, stream_now(), running.show.phase, now.mono, &ch);
+
+	truth_apply(out, &t, &running.conf->truth, running.show.phase, &running.conf->cue, now);
+	if (next < out->next)
+		out->next = next;
 	for (int i = 0; i < s.n; i++)
 		if (s.src[i]->conf.camera >= 0) {
 			cue_apply_camera(out, camera_state(s.src[i]), &running.conf->cue, now);

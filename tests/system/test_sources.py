@@ -377,7 +377,7 @@ def a_hostile_obs_is_refused_and_the_show_goes_on(tmp):
 
 @test
 def bad_source_config_names_the_line(tmp):
-    for args, want in ((["-o", "source.x.type=obs2"], "type must be tsl31, tsl5 or obs"),
+    for args, want in ((["-o", "source.x.type=obs2"], "type must be tsl31, tsl5, obs or gpi"),
                        (["-o", "source.x.type=tsl31", "-o", "source.x.listen=tcp:127.0.0.1:9"], "3.1 is UDP only"),
                        (["-o", "source.x.type=tsl5", "-o", "source.x.listen=127.0.0.1:9"], "udp:ADDRESS:PORT"),
                        (["-o", "source.x.type=tsl31", "-o", "source.x.camera=200"], "0 to 126"),
