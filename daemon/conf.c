@@ -3,6 +3,7 @@
  * and malformed ones, strips indentation (which inih would otherwise read as
  * a continuation of the previous value) and lets the handler know the line. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdlib.h>
@@ -333,6 +334,18 @@ static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *
 				diag_add(x->in.d, x->in.path, x->in.line,
 					 "show.start \"%s\" must be HH:MM, HH:MM:SS or YYYY-MM-DD HH:MM", value);
 				return;
+			}
+			/* A date is a show this year or next, not a typo's century. */
+			{
+				time_t now = time(NULL);
+				struct tm today;
+
+				localtime_r(&now, &today);
+				if (tm.tm_year < today.tm_year - 1 || tm.tm_year > today.tm_year + 1) {
+					diag_add(x->in.d, x->in.path, x->in.line,
+						 "show.start \"%s\": the date is not within a year of today", value);
+					return;
+				}
 			}
 		}
 		str_copy(field, value, k->size);
@@ -872,9 +885,16 @@ int conf_load(struct conf *c, const char *path, const char *const *overrides, in
 		char host[128];
 		int port;
 
+		unsigned char addr[16];
+
 		if (!hostport_parse(c->web.listen, host, sizeof(host), &port))
 			diag_add(d, path, 0, "web.listen \"%s\" must be ADDRESS:PORT (127.0.0.1:8080, "
 				 "0.0.0.0:8080, [::]:8080)", c->web.listen);
+		/* As the server reads it: numbers only, a resolver would hold
+		 * the loop (and the lamps) while it waits. */
+		else if (inet_pton(AF_INET, host, addr) != 1 && inet_pton(AF_INET6, host, addr) != 1)
+			diag_add(d, path, 0, "web.listen \"%s\": the address must be numeric (127.0.0.1, 0.0.0.0, "
+				 "[::]): onaird looks up no names", c->web.listen);
 	}
 	if (strcmp(c->web.language, "zh") != 0 && strcmp(c->web.language, "en") != 0 &&
 	    strcmp(c->web.language, "both") != 0)

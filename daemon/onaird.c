@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "../core/log.h"
@@ -36,6 +38,8 @@ static int dir_usable(const char *path)
 	char p[PATH_MAX], *slash;
 
 	str_copy(p, path, sizeof(p));
+	struct statfs fs;
+
 	while (access(p, F_OK) < 0) {
 		if (errno != ENOENT || !(slash = strrchr(p, '/')) || slash == p) {
 			if (errno == ENOENT)
@@ -45,6 +49,13 @@ static int dir_usable(const char *path)
 			break;
 		}
 		*slash = '\0';
+	}
+	/* The kernel's own file systems take no show logs. */
+	if (statfs(p, &fs) == 0 && (fs.f_type == PROC_SUPER_MAGIC || fs.f_type == SYSFS_MAGIC ||
+				    fs.f_type == DEVPTS_SUPER_MAGIC || fs.f_type == CGROUP2_SUPER_MAGIC ||
+				    fs.f_type == CGROUP_SUPER_MAGIC || fs.f_type == DEBUGFS_MAGIC)) {
+		errno = EROFS;
+		return -1;
 	}
 	return access(p, W_OK | X_OK);
 }

@@ -143,8 +143,14 @@ static char *read_log(int last, bool whole, size_t *len)
 
 		if (*p == '\n')
 			p++;
-		if (last <= 0 && asprintf(&tail, "(earlier lines left out: the whole log is %s)\n%s",
-					  running.log.path, p) >= 0) {
+		/* Cut by the answer's size inside a line: whole lines only. */
+		else if (p[-1] != '\n' && (p = strchr(p, '\n')))
+			p++;
+		if (!p)
+			p = text + *len;
+		/* Cut by the answer's size (not by the N asked for): said. */
+		if ((last <= 0 || lines < last) &&
+		    asprintf(&tail, "(earlier lines left out: the whole log is %s)\n%s", running.log.path, p) >= 0) {
 			free(text);
 			*len = strlen(tail);
 			return tail;

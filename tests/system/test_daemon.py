@@ -39,6 +39,17 @@ def check_mode_lists_every_error(tmp):
 
 
 @test
+def check_bounds_what_cannot_be_meant(tmp):
+    """Issue 25.15: a name in web.listen (the daemon looks up none), a
+    show.start in the year 9999, a state folder under /proc passed --check."""
+    for args, want in ((["-o", "web.listen=example.com:80"], "the address must be numeric"),
+                       (["-o", "show.start=9999-12-31 23:59"], "not within a year of today"),
+                       (["--state-dir", "/proc/onair"], "state folder /proc/onair")):
+        p = subprocess.run([ONAIRD, "-c", MINIMAL, "--check", *args], capture_output=True, text=True, timeout=10)
+        check(p.returncode == 1 and want in p.stderr, (args, p.stderr))
+
+
+@test
 def check_mode_refuses_what_the_daemon_would_refuse(tmp):
     """--check is the unit's ExecStartPre: what it passes must start."""
     blocker = write(tmp, "a-file", "not a folder")
@@ -243,6 +254,13 @@ def a_long_show_log_stays_readable(tmp):
         check(len(out) < 4 * 1024 * 1024, f"{len(out)} bytes")
         rc, out, err = ctl(d, "log", "5")
         check(rc == 0 and len(out.splitlines()) == 5, f"log 5: {rc} {len(out.splitlines())} lines")
+        # Issue 25.15: more lines than an answer holds: the note, and whole
+        # lines only after it.
+        rc, out, err = ctl(d, "log", "100000")
+        lines = out.splitlines()
+        check(rc == 0 and lines[0].startswith("(earlier lines left out"), out[:200])
+        for text in lines[1:]:
+            json.loads(text)
         rc, out, err = ctl(d, "report")
         check(rc == 0 and "Show report" in out, f"report: {rc} {err}")
     finally:
