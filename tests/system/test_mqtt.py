@@ -248,11 +248,15 @@ def a_switcher_flood_is_coalesced_and_the_newest_state_arrives(tmp):
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sent, t0 = 0, time.monotonic()
         while time.monotonic() - t0 < 2:
+            # The last half second keeps camera 5 on program while the
+            # others go on changing: whichever datagrams the flood loses,
+            # the newest state has camera 5 on program, and the burst's
+            # last coalesced state must carry it.
+            late = time.monotonic() - t0 > 1.5
             for camera in range(1, 9):
-                u.sendto(bytes([0x80 + camera, 0x01 if sent % 2 else 0x02]) + b"CAM".ljust(16),
-                         ("127.0.0.1", port))
+                bits = 0x01 if (late and camera == 5) or sent % 2 else 0x02
+                u.sendto(bytes([0x80 + camera, bits]) + b"CAM".ljust(16), ("127.0.0.1", port))
             sent += 1
-        u.sendto(bytes([0x80 + 5, 0x01]) + b"CAM 5".ljust(16), ("127.0.0.1", port))
         seen = sub.communicate(timeout=10)[0].decode().split()
         states = len(seen) - 1  # the retained one first
         print(f"  {sent * 8} packets in 2 s: {states} states published")
