@@ -5,6 +5,7 @@ outside obs-websocket client (tests/web/obs-ctl.js, obs-websocket-js from
 npm) to drive it."""
 import json
 import os
+import select
 import signal
 import subprocess
 import time
@@ -140,33 +141,56 @@ def tail(path, n=15):
 
 class ObsClient:
     """tests/web/obs-ctl.js (installed in web_test by tests/web/setup.sh):
-    obs-websocket-js driving OBS."""
+    obs-websocket-js driving OBS. Every wait has a deadline: a client that
+    says nothing more fails the test, it never hangs it."""
 
     def __init__(self, studio, web_test):
         self.p = subprocess.Popen(["node", os.path.join(web_test, "obs-ctl.js"),
                                    f"ws://127.0.0.1:{studio.ws_port}", PASSWORD],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
-        line = json.loads(self.p.stdout.readline() or "{}")
-        if not line.get("ready"):
+        self.fd = self.p.stdout.fileno()
+        self.pending = b""
+        line = self._line(time.monotonic() + 20)
+        if not line or not json.loads(line).get("ready"):
             raise AssertionError("obs-websocket-js could not connect: %s" % line)
 
-    def until(self, pred, seconds=20):
+    def _line(self, deadline):
+        """The client's next line, or None at the deadline or its end."""
+        while b"\n" not in self.pending:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+                return None
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                return None
+            self.pending += chunk
+        line, self.pending = self.pending.split(b"\n", 1)
+        return line.decode("utf-8", "replace")
+
+    def until(self, pred, seconds=20, retry=None):
+        """The first message pred accepts. retry: a command OBS may refuse
+        for a moment (start right after a stop, while its output is still
+        being torn down): sent again half a second after each refusal."""
         end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            line = self.p.stdout.readline()
-            if not line:
-                break
+        while True:
+            line = self._line(end)
+            if line is None:
+                raise AssertionError("OBS did not send the awaited event within %d s" % seconds)
             msg = json.loads(line)
             if pred(msg):
                 return msg
-        raise AssertionError("OBS did not send the awaited event")
+            if retry and msg.get("done") == retry and msg.get("error"):
+                time.sleep(0.5)
+                self.send(retry)
 
     def send(self, cmd):
         self.p.stdin.write(cmd + "\n")
+        self.p.stdin.flush()
 
     def stream_event(self, state):
         return self.until(lambda m: m.get("event") == "StreamStateChanged" and
-                          m["data"]["outputState"] == state)
+                          m["data"]["outputState"] == state,
+                          retry="start" if state == "OBS_WEBSOCKET_OUTPUT_STARTED" else None)
 
     def close(self):
         try:
