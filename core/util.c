@@ -504,10 +504,13 @@ int dir_trusted(const char *path, char *why, size_t whylen)
 			 "onaird a folder of its own (--state-dir)", path, (unsigned)(st.st_mode & 0777));
 		return -1;
 	}
-	if (st.st_uid != geteuid() && st.st_uid != 0) {
-		snprintf(why, whylen, "%s belongs to uid %u, not to this daemon's user (%u) or root: give "
-			 "onaird a folder of its own (--state-dir)", path, (unsigned)st.st_uid, (unsigned)geteuid());
-		return -1;
+	/* Another user's folder (root checking the package's /var/lib/onair,
+	 * owned by onair): used, since no name in it is ever followed; for a
+	 * daemon that is not root it is said. */
+	if (st.st_uid != geteuid() && st.st_uid != 0 && geteuid() != 0) {
+		snprintf(why, whylen, "%s belongs to uid %u, not to this daemon's user (%u): give onaird a "
+			 "folder of its own (--state-dir)", path, (unsigned)st.st_uid, (unsigned)geteuid());
+		return 1;
 	}
 	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
 		snprintf(why, whylen, "%s can be written by others than its owner (mode %03o): chmod go-w it",

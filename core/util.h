@@ -83,8 +83,8 @@ int file_write_atomic(const char *path, const char *data, size_t len);
 /* Create a directory and its parents with the given mode. */
 int dir_create(const char *path, unsigned int mode);
 /* Whether a folder may hold what the daemon writes: 0 yes; 1 yes, but
- * others may write it (why says); -1 no (why says: not a folder, writable
- * by every user, or another user's). */
+ * others may write it or it is another user's (why says); -1 no (why says:
+ * not a folder, or writable by every user). */
 int dir_trusted(const char *path, char *why, size_t whylen);
 /* This boot's id from the kernel, or "" when unknown. */
 void boot_id_read(char *buf, size_t len);
