@@ -14,7 +14,12 @@ BUILD = os.path.abspath(sys.argv[1])
 SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ONAIRD = os.path.join(BUILD, "onaird")
 ONAIRCTL = os.path.join(BUILD, "onairctl")
-results = {"passed": 0, "failed": 0}
+results = {"passed": 0, "failed": 0, "skipped": 0}
+
+
+class Skip(Exception):
+    """Raised by a test that cannot run here for want of something the
+    machine cannot give (said, with why, and counted as skipped)."""
 
 
 class Daemon:
@@ -134,6 +139,9 @@ def test(fn):
             fn(tmp)
             results["passed"] += 1
             print(f"PASS {fn.__name__}")
+        except Skip as e:
+            results["skipped"] += 1
+            print(f"SKIP {fn.__name__}: {e}")
         except Exception as e:  # noqa: BLE001 - a test's failure of any kind
             results["failed"] += 1
             print(f"FAIL {fn.__name__}: {e}")
@@ -150,7 +158,8 @@ def write(tmp, name, text):
 
 
 def summary(name):
-    print(f"{name} ({os.path.basename(BUILD)}): {results['passed']} passed, {results['failed']} failed")
+    skipped = f", {results['skipped']} skipped" if results["skipped"] else ""
+    print(f"{name} ({os.path.basename(BUILD)}): {results['passed']} passed, {results['failed']} failed{skipped}")
     sys.exit(1 if results["failed"] else 0)
 
 
