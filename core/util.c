@@ -293,6 +293,13 @@ size_t utf8_copy(char *dst, const char *src, size_t size)
 	return copy_whole(dst, src, size, true);
 }
 
+void hostport_format(char *buf, size_t len, const char *host, int port)
+{
+	bool v6 = strchr(host, ':') != NULL;
+
+	snprintf(buf, len, "%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "", port);
+}
+
 int str_index(const char *const *names, size_t count, const char *name)
 {
 	for (size_t i = 0; i < count; i++)

@@ -64,6 +64,8 @@ size_t utf8_copy(char *dst, const char *src, size_t size);
 /* "ADDRESS:PORT" ("[::1]:8080" for IPv6) split into its address and port;
  * false when it is not that. */
 bool hostport_parse(const char *text, char *host, size_t hostlen, int *port);
+/* The reverse: "ADDRESS:PORT", an IPv6 address in brackets. */
+void hostport_format(char *buf, size_t len, const char *host, int port);
 /* Index of name in names (ASCII case ignored), or -1. */
 int str_index(const char *const *names, size_t count, const char *name);
 /* Edit distance, for "did you mean" suggestions. */

@@ -469,20 +469,20 @@ static int obs_parse(const struct source_conf *c, struct obs_opts *o, const char
 static void obs_check(const struct source_conf *c, const struct board *board, const char *path,
 		      struct diag *d)
 {
-	(void)board;
 	struct obs_opts o;
 
+	(void)board;
 	obs_parse(c, &o, path, d);
 }
 
 static void obs_dump(const struct source_conf *c, FILE *f)
 {
 	struct obs_opts o;
-	bool v6;
+	char where[96];
 
 	obs_parse(c, &o, NULL, NULL);
-	v6 = strchr(o.host, ':') != NULL;
-	fprintf(f, "connect = %s%s%s:%d\n", v6 ? "[" : "", o.host, v6 ? "]" : "", o.port);
+	hostport_format(where, sizeof(where), o.host, o.port);
+	fprintf(f, "connect = %s\n", where);
 	if (*o.password_file)
 		fprintf(f, "password_file = %s\n", o.password_file);
 	for (int k = 0; k < o.nscenes; k++)
@@ -565,7 +565,7 @@ static void obs_source_status(const struct obs_source *o, cJSON *j)
 	cJSON *tally = cJSON_AddObjectToObject(j, "tally");
 	char connect[96], key[24];
 
-	snprintf(connect, sizeof(connect), "%s:%d", o->opts.host, o->opts.port);
+	hostport_format(connect, sizeof(connect), o->opts.host, o->opts.port);
 	json_add_text(j, "connect", connect);
 	cJSON_AddBoolToObject(j, "present", obs_source_present(o));
 	json_add_text(j, "stream", stream_fact_name(obs_source_stream(o)));

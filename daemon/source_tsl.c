@@ -379,20 +379,20 @@ static int tsl_parse(const struct source_conf *c, struct tsl_opts *o, const char
 static void tsl_check(const struct source_conf *c, const struct board *board, const char *path,
 		      struct diag *d)
 {
-	(void)board;
 	struct tsl_opts o;
 
+	(void)board;
 	tsl_parse(c, &o, path, d);
 }
 
 static void tsl_dump(const struct source_conf *c, FILE *f)
 {
 	struct tsl_opts o;
-	bool v6;
+	char where[96];
 
 	tsl_parse(c, &o, NULL, NULL);
-	v6 = strchr(o.host, ':') != NULL;
-	fprintf(f, "listen = %s:%s%s%s:%d\n", o.tcp ? "tcp" : "udp", v6 ? "[" : "", o.host, v6 ? "]" : "", o.port);
+	hostport_format(where, sizeof(where), o.host, o.port);
+	fprintf(f, "listen = %s:%s\n", o.tcp ? "tcp" : "udp", where);
 	if (o.silence_ms)
 		fprintf(f, "silence = %lld\n", (long long)(o.silence_ms / 1000));
 	if (o.v31)
@@ -492,10 +492,10 @@ static void tsl_status(const struct source_inst *inst, cJSON *j)
 {
 	const struct source *src = (const struct source *)inst;
 	cJSON *tally = cJSON_AddObjectToObject(j, "tally");
-	char listen[96], key[8];
+	char listen[104], where[96], key[8];
 
-	snprintf(listen, sizeof(listen), "%s:%s:%d", src->opts.tcp ? "tcp" : "udp", src->opts.host,
-		 src->opts.port);
+	hostport_format(where, sizeof(where), src->opts.host, src->opts.port);
+	snprintf(listen, sizeof(listen), "%s:%s", src->opts.tcp ? "tcp" : "udp", where);
 	json_add_text(j, "listen", listen);
 	cJSON_AddBoolToObject(j, "present", src->heard);
 	for (int d = 0; d < SOURCE_DISPLAYS; d++)
