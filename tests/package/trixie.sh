@@ -26,6 +26,7 @@ root=$work/root
 base=$work/trixie-build.tar
 mirror=$(debian_mirror)
 cleanup() {
+	umount "$root/dev/pts" 2> /dev/null
 	umount "$root/dev" "$root/proc" 2> /dev/null
 	rm -rf "$root"
 }
@@ -75,6 +76,8 @@ fi
 mkdir -p "$root" && tar -C "$root" -xf "$base"
 mount -t proc proc "$root/proc"
 mount --bind /dev "$root/dev"
+# Pseudo-terminals too: the system tests run onaird on one (a hang-up stops it).
+mount --bind /dev/pts "$root/dev/pts"
 # The tree as git sees it, so what is tested is what would be committed.
 copy_tree "$src" "$root/src/onair"
 
