@@ -293,6 +293,21 @@ size_t utf8_copy(char *dst, const char *src, size_t size)
 	return copy_whole(dst, src, size, true);
 }
 
+bool rate_take(struct rate_limit *r, int64_t now_ms, int burst, int per_s)
+{
+	if (!r->at)
+		r->tokens = burst;
+	else
+		r->tokens += (double)(now_ms - r->at) * per_s / 1000;
+	if (r->tokens > burst)
+		r->tokens = burst;
+	r->at = now_ms;
+	if (r->tokens < 1)
+		return false;
+	r->tokens -= 1;
+	return true;
+}
+
 void hostport_format(char *buf, size_t len, const char *host, int port)
 {
 	bool v6 = strchr(host, ':') != NULL;

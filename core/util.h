@@ -75,6 +75,14 @@ bool int_parse(const char *text, long long min, long long max, long long *out);
 /* Yes/no values as in the config ("yes", "no", "true", "false", "on", "off", "1", "0"). */
 bool bool_parse(const char *text, bool *out);
 
+/* A token bucket: burst at once, then per_s a second; at 0 is full.
+ * rate_take takes one token at now_ms: false when there is none. */
+struct rate_limit {
+	double tokens;
+	int64_t at;
+};
+bool rate_take(struct rate_limit *r, int64_t now_ms, int burst, int per_s);
+
 /* Read a whole file (at most max bytes) into a NUL-terminated buffer. */
 char *file_read(const char *path, size_t max, size_t *len);
 /* Replace path atomically: write a temporary file, fsync, rename, fsync dir. */

@@ -35,8 +35,8 @@ static struct {
 	uint64_t state_oversize;
 	int64_t oversize_said_mono;
 	uint64_t sent, received, rejected;
-	double door_tokens;		/* leader: commands the MQTT door still takes */
-	int64_t door_at, door_said;
+	struct rate_limit door;		/* leader: commands the MQTT door still takes */
+	int64_t door_said;
 	enum cue_camera camera_tally;	/* follower: its camera, from the leader's sources */
 	char camera_label[MQTTMSG_LABEL_MAX];	/* follower: the switcher's label for it */
 	struct truth stream;		/* follower: the leader's stream and its disagreement */
@@ -64,6 +64,13 @@ static const char *role_name(enum node_role role)
 static const struct conf *conf(void)
 {
 	return running.conf;
+}
+
+/* Where the leader answers this box's forwarded presses (under the
+ * studio's prefix): only the leader's credentials may write reply/. */
+static void reply_topic(char *buf, size_t len)
+{
+	snprintf(buf, len, "reply/%s/cmd", conf()->node_name);
 }
 
 static char *node_status(bool online)
@@ -218,7 +225,7 @@ static bool forward_command(const struct show_cmd *cmd, const char *who, char *e
 	/* The leader's answer comes under reply/, which only the leader's
 	 * credentials may write (configs/mosquitto/onair.acl): another box
 	 * cannot make this one show "refused". */
-	snprintf(reply, sizeof(reply), "reply/%s/cmd", conf()->node_name);
+	reply_topic(reply, sizeof(reply));
 	sent = mqtt_request("cmd", text, false, 1, (int)((conf()->mqtt.max_age_ms + 999) / 1000), reply, id,
 			    (int)strlen(id));
 	free(text);
@@ -320,23 +327,14 @@ static void respond_ok(const struct link_msg *msg, const char *id)
 
 static bool door_open(int64_t now)
 {
-	if (!l.door_at)
-		l.door_tokens = MQTT_COMMANDS_BURST;
-	else
-		l.door_tokens += (double)(now - l.door_at) * MQTT_COMMANDS_PER_S / 1000;
-	if (l.door_tokens > MQTT_COMMANDS_BURST)
-		l.door_tokens = MQTT_COMMANDS_BURST;
-	l.door_at = now;
-	if (l.door_tokens < 1) {
-		if (now - l.door_said >= 10000) {
-			log_warnx("mqtt: more than %d commands a second: the rest are refused (a tool looping, "
-				  "or someone with a box's credentials)", MQTT_COMMANDS_PER_S);
-			l.door_said = now;
-		}
-		return false;
+	if (rate_take(&l.door, now, MQTT_COMMANDS_BURST, MQTT_COMMANDS_PER_S))
+		return true;
+	if (now - l.door_said >= 10000) {
+		log_warnx("mqtt: more than %d commands a second: the rest are refused (a tool looping, "
+			  "or someone with a box's credentials)", MQTT_COMMANDS_PER_S);
+		l.door_said = now;
 	}
-	l.door_tokens -= 1;
-	return true;
+	return false;
 }
 
 static void on_cmd(const struct link_msg *msg)
@@ -460,7 +458,7 @@ static void leader_conflict(const char *other)
 	{
 		char mine[96];
 
-		snprintf(mine, sizeof(mine), "reply/%s/cmd", conf()->node_name);
+		reply_topic(mine, sizeof(mine));
 		mqtt_subscribe(mine);
 	}
 	publish_status();
@@ -509,7 +507,7 @@ static void on_reply(const struct link_msg *msg)
 	cJSON *o;
 	const char *id;
 
-	snprintf(mine, sizeof(mine), "reply/%s/cmd", conf()->node_name);
+	reply_topic(mine, sizeof(mine));
 	if (strcmp(msg->topic, mine) != 0 || msg->len > MQTTMSG_MAX ||
 	    !(o = cJSON_ParseWithLength(msg->payload, msg->len)))
 		return;
@@ -667,7 +665,7 @@ void link_init(void)
 		} else if (routes[i].handle == on_reply) {
 			char mine[96];
 
-			snprintf(mine, sizeof(mine), "reply/%s/cmd", c->node_name);
+			reply_topic(mine, sizeof(mine));
 			mqtt_subscribe(mine);
 		} else {
 			mqtt_subscribe(routes[i].topic);

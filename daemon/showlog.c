@@ -191,13 +191,12 @@ int showlog_event(struct showlog *log, const struct show_event *ev, const struct
  * line a second, and once it writes again a line says how many it left
  * out. The show's own transitions are never limited: they are the show. */
 #define LIMIT_BURST 30
-#define LIMIT_EVERY_MS 1000
+#define LIMIT_PER_S 1
 #define LIMIT_KINDS 8
 
 static struct limit {
 	char key[48];
-	double tokens;
-	int64_t at;
+	struct rate_limit rate;
 	uint64_t dropped;
 } limits[LIMIT_KINDS];
 
@@ -209,25 +208,20 @@ static bool admitted(struct showlog *log, const char *key, struct onair_time now
 	for (int i = 0; i < LIMIT_KINDS && !l; i++) {
 		if (strcmp(limits[i].key, key) == 0)
 			l = &limits[i];
-		else if (limits[i].at < oldest->at)
+		else if (limits[i].rate.at < oldest->rate.at)
 			oldest = &limits[i];
 	}
 	if (!l) {
 		l = oldest;
-		*l = (struct limit){ .tokens = LIMIT_BURST, .at = now.mono };
+		*l = (struct limit){ 0 };
 		str_copy(l->key, key, sizeof(l->key));
 	}
-	l->tokens += (double)(now.mono - l->at) / LIMIT_EVERY_MS;
-	if (l->tokens > LIMIT_BURST)
-		l->tokens = LIMIT_BURST;
-	l->at = now.mono;
-	if (l->tokens < 1) {
+	if (!rate_take(&l->rate, now.mono, LIMIT_BURST, LIMIT_PER_S)) {
 		if (!l->dropped++)
 			log_warnx("showlog: more than %d \"%s\" lines at once: one a second is written, the rest "
 				  "counted", LIMIT_BURST, key);
 		return false;
 	}
-	l->tokens -= 1;
 	if (l->dropped) {
 		cJSON *o = cJSON_CreateObject();
 		char detail[96];

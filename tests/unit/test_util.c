@@ -108,6 +108,30 @@ static void test_json_text_is_utf8(void **state)
 	cJSON_Delete(o);
 }
 
+/* The one token bucket (the MQTT door, the show log's limits): a burst,
+ * then per_s a second, never more than the burst saved up. */
+static void test_rate_limit(void **state)
+{
+	struct rate_limit r = { 0 };
+	int taken = 0;
+
+	(void)state;
+	for (int i = 0; i < 200; i++)
+		taken += rate_take(&r, 1000, 100, 60);
+	assert_int_equal(taken, 100);
+	assert_false(rate_take(&r, 1000, 100, 60));
+	/* 0.5 s later: 30 more. */
+	taken = 0;
+	for (int i = 0; i < 100; i++)
+		taken += rate_take(&r, 1500, 100, 60);
+	assert_int_equal(taken, 30);
+	/* An hour idle saves up the burst, no more. */
+	taken = 0;
+	for (int i = 0; i < 500; i++)
+		taken += rate_take(&r, 1500 + 3600 * 1000, 100, 60);
+	assert_int_equal(taken, 100);
+}
+
 static void test_atomic_write_replaces_whole(void **state)
 {
 	char dir[] = "/tmp/onair-util-XXXXXX", path[64], tmp[80], *text;
@@ -182,6 +206,7 @@ int main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_text_cut_on_character_boundaries),
 		cmocka_unit_test(test_json_text_is_utf8),
+		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_atomic_write_replaces_whole),
 		cmocka_unit_test(test_int_and_bool),
 	};
