@@ -43,6 +43,7 @@ typedef enum MHD_Result MHD_RESULT;
 #define WEB_CLIENT_BUFFER_MAX (256 * 1024)	/* a reader that fell this far behind is dropped */
 #define WEB_BEAT_MS 1000		/* the pages call a view stale after 3 s of silence */
 #define WEB_FAILS_TRACKED 16
+#define WEB_TRUSTED 8			/* addresses the right token came from, remembered */
 #define WEB_FAILS_ALLOWED 5		/* wrong tokens per address per minute */
 
 struct sse_client {
@@ -99,7 +100,7 @@ static struct {
 	struct {
 		char addr[INET6_ADDRSTRLEN];
 		int64_t at;
-	} trusted[8];			/* where the right token came from lately */
+	} trusted[WEB_TRUSTED];		/* where the right token came from lately */
 	int64_t fail_logged_mono;
 	int fails_unlogged;
 } w;
@@ -454,7 +455,6 @@ static struct token_fail *fails_of(const char *addr, bool create)
  * from many addresses is as slow as from one, and the operator's phone
  * still gets in. */
 #define WEB_FAILS_GLOBAL 30
-#define WEB_TRUSTED 8
 #define WEB_TRUSTED_MS (12LL * 3600 * 1000)
 
 static bool trusted_address(const char *addr, int64_t now)
