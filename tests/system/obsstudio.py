@@ -167,19 +167,27 @@ class ObsClient:
         line, self.pending = self.pending.split(b"\n", 1)
         return line.decode("utf-8", "replace")
 
-    def until(self, pred, seconds=20, retry=None):
+    def until(self, pred, seconds=20, retry=None, what="the awaited event"):
         """The first message pred accepts. retry: a command OBS may refuse
         for a moment (start right after a stop, while its output is still
-        being torn down): sent again half a second after each refusal."""
+        being torn down), or accept and then fail (its RTMP connection
+        refused while nginx still holds the last publish): sent again half
+        a second after each refusal or failure. A timeout says what was
+        awaited and what OBS did send, so a failure can be read."""
         end = time.monotonic() + seconds
+        seen = []
         while True:
             line = self._line(end)
             if line is None:
-                raise AssertionError("OBS did not send the awaited event within %d s" % seconds)
+                raise AssertionError("OBS did not send %s within %d s; it sent: %s" %
+                                     (what, seconds, "; ".join(seen[-6:]) or "nothing"))
+            seen.append(line[:200])
             msg = json.loads(line)
             if pred(msg):
                 return msg
-            if retry and msg.get("done") == retry and msg.get("error"):
+            if retry and (msg.get("done") == retry and msg.get("error") or
+                          retry == "start" and msg.get("event") == "StreamStateChanged" and
+                          msg["data"]["outputState"] == "OBS_WEBSOCKET_OUTPUT_STOPPED"):
                 time.sleep(0.5)
                 self.send(retry)
 
@@ -190,7 +198,8 @@ class ObsClient:
     def stream_event(self, state):
         return self.until(lambda m: m.get("event") == "StreamStateChanged" and
                           m["data"]["outputState"] == state,
-                          retry="start" if state == "OBS_WEBSOCKET_OUTPUT_STARTED" else None)
+                          retry="start" if state == "OBS_WEBSOCKET_OUTPUT_STARTED" else None,
+                          what="StreamStateChanged " + state)
 
     def close(self):
         try:
