@@ -45,6 +45,15 @@ typedef enum MHD_Result MHD_RESULT;
 #define WEB_FAILS_TRACKED 16
 #define WEB_TRUSTED 8			/* addresses the right token came from, remembered */
 #define WEB_FAILS_ALLOWED 5		/* wrong tokens per address per minute */
+/* Strangers holding connections must not keep the anchor's screen from
+ * loading: each address gets a quarter of the table, a request must be
+ * whole within WEB_REQUEST_MS (MHD's own timeout counts only silence, so
+ * a byte every few seconds would live for ever), and past WEB_ROOM_AT the
+ * request that has been arriving the longest gives way to a new one. */
+#define WEB_CONNECTIONS 128
+#define WEB_PER_ADDRESS 32
+#define WEB_ROOM_AT 112
+#define WEB_REQUEST_MS 10000
 
 struct sse_client {
 	struct MHD_Connection *conn;
@@ -75,6 +84,15 @@ struct web_wait {
 	struct web_wait *next;
 };
 
+/* One open connection. arriving_since: when the request it is sending
+ * began; 0 once it is whole (being answered, an event stream, a command
+ * waiting for the disk), which no deadline cuts. */
+struct web_conn {
+	struct MHD_Connection *conn;
+	int fd;
+	int64_t arriving_since;
+};
+
 struct token_fail {
 	char addr[INET6_ADDRSTRLEN];
 	int count;
@@ -103,10 +121,17 @@ static struct {
 	} trusted[WEB_TRUSTED];		/* where the right token came from lately */
 	int64_t fail_logged_mono;
 	int fails_unlogged;
+	struct web_conn conns[WEB_CONNECTIONS];
+	int nconns;
+	struct loop_timer *deadline;
+	unsigned long closed_slow, closed_for_room;
 } w;
 
 static void web_kick(void);
 static void web_run(void);
+static struct web_conn *conn_of(struct MHD_Connection *c);
+static void conn_arriving(struct web_conn *wc, int64_t now);
+static void conn_whole(struct MHD_Connection *c);
 
 /* --- replies --- */
 
@@ -716,6 +741,7 @@ static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, c
 	struct show_view v;
 
 	(void)cls;
+	(void)upload;
 	for (size_t i = 0; i < ARRAY_SIZE(routes); i++)
 		if (strcmp(routes[i].path, url) == 0) {
 			path_known = true;
@@ -728,6 +754,10 @@ static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, c
 		if (why)
 			return reply_error(c, MHD_HTTP_BAD_REQUEST, why);
 	}
+	/* Whole, unless a command's body is still coming. */
+	if (!(route && (route->kind == ROUTE_CMD || route->kind == ROUTE_ACK) &&
+	      (!req || (req->phase == REQ_BODY && *upload_size))))
+		conn_whole(c);
 	if (!route && !req)
 		return path_known ? reply_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed")
 				  : reply_error(c, MHD_HTTP_NOT_FOUND, "no such page");
@@ -784,11 +814,109 @@ static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, c
 static void request_done(void *cls, struct MHD_Connection *c, void **state,
 			 enum MHD_RequestTerminationCode code)
 {
+	struct web_conn *wc = conn_of(c);
+
 	(void)cls;
-	(void)c;
 	(void)code;
+	/* A kept-alive connection's next request has the same deadline. */
+	if (wc && code == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		conn_arriving(wc, time_mono_ms());
 	free(*state);
 	*state = NULL;
+}
+
+/* --- connections --- */
+
+static struct web_conn *conn_of(struct MHD_Connection *c)
+{
+	for (int i = 0; i < w.nconns; i++)
+		if (w.conns[i].conn == c)
+			return &w.conns[i];
+	return NULL;
+}
+
+static void deadline_arm(void)
+{
+	int64_t first = NEVER;
+
+	for (int i = 0; i < w.nconns; i++)
+		if (w.conns[i].arriving_since && w.conns[i].arriving_since + WEB_REQUEST_MS < first)
+			first = w.conns[i].arriving_since + WEB_REQUEST_MS;
+	if (w.deadline)
+		loop_timer_arm(w.deadline, first);
+}
+
+static void conn_arriving(struct web_conn *wc, int64_t now)
+{
+	wc->arriving_since = now;
+	deadline_arm();
+}
+
+static void conn_whole(struct MHD_Connection *c)
+{
+	struct web_conn *wc = conn_of(c);
+
+	if (wc)
+		wc->arriving_since = 0;
+}
+
+/* Closed under MHD: its next run sees the end of the socket and frees the
+ * connection (and says so through connection_notified). */
+static void conn_close(struct web_conn *wc)
+{
+	shutdown(wc->fd, SHUT_RDWR);
+	wc->arriving_since = 0;
+}
+
+static void connection_notified(void *cls, struct MHD_Connection *c, void **socket_context,
+				enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *info;
+	int64_t now = time_mono_ms();
+
+	(void)cls;
+	(void)socket_context;
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		struct web_conn *wc = conn_of(c);
+
+		if (wc)
+			*wc = w.conns[--w.nconns];
+		return;
+	}
+	if (w.nconns == WEB_CONNECTIONS || !(info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD)))
+		return;	/* MHD's own limit keeps the table's size */
+	w.conns[w.nconns++] = (struct web_conn){ .conn = c, .fd = info->connect_fd, .arriving_since = now };
+	if (w.nconns > WEB_ROOM_AT) {
+		struct web_conn *slowest = NULL;
+
+		for (int i = 0; i < w.nconns - 1; i++)
+			if (w.conns[i].arriving_since &&
+			    (!slowest || w.conns[i].arriving_since < slowest->arriving_since))
+				slowest = &w.conns[i];
+		if (slowest) {
+			conn_close(slowest);
+			w.closed_for_room++;
+		}
+	}
+	deadline_arm();
+}
+
+static void deadline_passed(void *data)
+{
+	int64_t now = time_mono_ms();
+	unsigned long before = w.closed_slow;
+
+	(void)data;
+	for (int i = 0; i < w.nconns; i++)
+		if (w.conns[i].arriving_since && now - w.conns[i].arriving_since >= WEB_REQUEST_MS) {
+			conn_close(&w.conns[i]);
+			w.closed_slow++;
+		}
+	if (w.closed_slow != before)
+		log_debug("web: %lu request(s) not whole within %d s closed", w.closed_slow - before,
+			  WEB_REQUEST_MS / 1000);
+	deadline_arm();
+	web_kick();
 }
 
 /* --- the loop --- */
@@ -904,11 +1032,12 @@ int web_init(void)
 	w.mhd = MHD_start_daemon(flags, 0, NULL, NULL, handle, NULL,
 				 MHD_OPTION_SOCK_ADDR, ai->ai_addr,
 				 MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
+				 MHD_OPTION_NOTIFY_CONNECTION, connection_notified, NULL,
 				 /* A phone, a tablet, a TV, dashboards: plenty; a flood is cut. */
-				 MHD_OPTION_CONNECTION_LIMIT, (unsigned)128,
-				 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)48,
-				 /* slowloris: a request that trickles is closed */
-				 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+				 MHD_OPTION_CONNECTION_LIMIT, (unsigned)WEB_CONNECTIONS,
+				 MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)WEB_PER_ADDRESS,
+				 /* silence; a request that trickles meets the deadline above */
+				 MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)(WEB_REQUEST_MS / 1000),
 				 /* each connection's memory; headers over it are refused (431) */
 				 MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
 				 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -927,6 +1056,7 @@ int web_init(void)
 	w.watch = loop_watch_add(info->epoll_fd, EPOLLIN, web_ready, NULL);
 	w.timer = loop_timer_add(web_timer, NULL);
 	w.beat = loop_timer_add(beat_fired, NULL);
+	w.deadline = loop_timer_add(deadline_passed, NULL);
 	running_set_viewed(web_viewed);
 	running_observe(RUNNING_RELOADED, web_reloaded);
 	str_copy(w.listen, c->web.listen, sizeof(w.listen));
@@ -966,7 +1096,9 @@ void web_fini(void)
 	loop_watch_remove(w.watch);
 	loop_timer_remove(w.timer);
 	loop_timer_remove(w.beat);
-	w.beat = w.timer = NULL;
+	loop_timer_remove(w.deadline);
+	w.beat = w.timer = w.deadline = NULL;
+	w.nconns = 0;
 }
 
 void web_status_json(cJSON *o)
@@ -982,6 +1114,11 @@ void web_status_json(cJSON *o)
 	if (!w.mhd && *w.failed)
 		json_add_text(j, "error", w.failed);
 	cJSON_AddBoolToObject(j, "ops_token", *w.token != '\0');
+	if (w.mhd) {
+		cJSON_AddNumberToObject(j, "connections", w.nconns);
+		cJSON_AddNumberToObject(j, "closed_slow", (double)w.closed_slow);
+		cJSON_AddNumberToObject(j, "closed_for_room", (double)w.closed_for_room);
+	}
 }
 
 void web_selftest(struct selftest *t)

@@ -269,6 +269,73 @@ def the_token_is_read_like_every_secret(tmp):
         d.stop()
 
 
+def hold(d, source_ip, count, partial=b"GET / HTTP/1.1\r\nHost: x\r\n"):
+    """count connections from source_ip that begin a request and never
+    finish it, as a stranger holding the server's table would."""
+    held = []
+    for _ in range(count):
+        try:
+            s = socket.create_connection(("127.0.0.1", d.port), timeout=2, source_address=(source_ip, 0))
+            s.sendall(partial)
+            held.append(s)
+        except OSError:
+            break
+    return held
+
+
+@test
+def strangers_holding_connections_leave_the_anchor_view_room(tmp):
+    """Issue 25.7: three addresses holding connections kept the anchor
+    view from loading (0 of 8 loads), and a trickled request lived past
+    45 s. Each address gets 32, the request that has been arriving the
+    longest gives way past 112, and a request is whole within 10 s."""
+    d = web_daemon(tmp)
+    held = []
+    try:
+        for i in range(2, 7):
+            held += hold(d, f"127.0.0.{i}", 48)
+        time.sleep(0.3)
+        web = status(d)["web"]
+        check(web["connections"] <= 128, web)
+        loaded = 0
+        for _ in range(8):
+            try:
+                loaded += http(d, "/", timeout=3)[0] == 200
+            except OSError:
+                pass
+        check(loaded == 8, f"the anchor view loaded {loaded} of 8 times while strangers held connections")
+        web = status(d)["web"]
+        check(web["closed_for_room"] > 0, web)
+        for s in held:
+            s.close()
+        held = []
+        # One byte every 2 s: MHD's own timeout (silence) never fires.
+        slow = socket.create_connection(("127.0.0.1", d.port), timeout=20)
+        t0 = time.monotonic()
+        slow.sendall(b"GET / HTTP/1.1\r\n")
+        lived = None
+        while time.monotonic() - t0 < 20:
+            try:
+                slow.sendall(b"X")
+                if slow.recv(1, socket.MSG_DONTWAIT) == b"":
+                    lived = time.monotonic() - t0
+                    break
+            except BlockingIOError:
+                pass
+            except OSError:
+                lived = time.monotonic() - t0
+                break
+            time.sleep(2)
+        slow.close()
+        check(lived is not None and lived < 13, f"a trickled request lived {lived} s (deadline 10 s)")
+        check(status(d)["web"]["closed_slow"] >= 1, status(d)["web"])
+        check(d.proc.poll() is None, "onaird died")
+    finally:
+        for s in held:
+            s.close()
+        d.stop()
+
+
 def post_from(d, source_ip, path, body, token=None, headers=None):
     import http.client
     c = http.client.HTTPConnection("127.0.0.1", d.port, timeout=5, source_address=(source_ip, 0))
