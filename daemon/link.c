@@ -212,7 +212,7 @@ static void reject(const char *topic, const char *reason, const char *id, const 
  * applied minutes later. */
 static bool forward_command(const struct show_cmd *cmd, const char *who, char *err, size_t errlen)
 {
-	char id[96], reply[96], *text;
+	char id[96], reply[96], topic[96], *text;
 	bool sent;
 
 	/* The daemon's start time in the id keeps ids unique across restarts,
@@ -226,7 +226,10 @@ static bool forward_command(const struct show_cmd *cmd, const char *who, char *e
 	 * credentials may write (configs/mosquitto/onair.acl): another box
 	 * cannot make this one show "refused". */
 	reply_topic(reply, sizeof(reply));
-	sent = mqtt_request("cmd", text, false, 1, (int)((conf()->mqtt.max_age_ms + 999) / 1000), reply, id,
+	/* cmd/<this box>: the one command topic its credentials may write, so
+	 * the leader knows which box sent it (configs/mosquitto/onair.acl). */
+	snprintf(topic, sizeof(topic), "cmd/%s", conf()->node_name);
+	sent = mqtt_request(topic, text, false, 1, (int)((conf()->mqtt.max_age_ms + 999) / 1000), reply, id,
 			    (int)strlen(id));
 	free(text);
 	if (!sent) {
@@ -340,13 +343,28 @@ static bool door_open(int64_t now)
 static void on_cmd(const struct link_msg *msg)
 {
 	struct mqttmsg_cmd m;
-	char err[200], who[160];
+	char err[200], who[256];
 	int rc = mqttmsg_parse_cmd(msg->payload, msg->len, time_now().wall, conf()->mqtt.max_age_ms, &m,
 				   err, sizeof(err));
 
-	/* The sender's id goes into the show log with its name, so a press can
-	 * be traced from the button (or follower) that sent it to the log. */
-	snprintf(who, sizeof(who), "%s%s%s", *m.from ? m.from : "mqtt client", *m.id ? " id " : "", m.id);
+	/* What the leader knows of a sender is the topic its credentials may
+	 * write (configs/mosquitto/onair.acl gives each box cmd/<its name>
+	 * and nothing else to command with); a message's "from" is the
+	 * sender's own word, so the log keeps it as a claim. The id lets a
+	 * press be traced from the box that sent it to the log. */
+	const char *box = strncmp(msg->topic, "cmd/", 4) == 0 ? msg->topic + 4 : NULL;
+	char claim[sizeof(m.from) + 16] = "";
+
+	if (box && (strlen(box) >= sizeof(m.from) || !utf8_valid(box, strlen(box)))) {
+		snprintf(err, sizeof(err), "a command on cmd/ with a box name that is not UTF-8 of at most %zu "
+			 "bytes", sizeof(m.from) - 1);
+		reject("cmd", err, m.id, msg->response, msg->corr, msg->corr_len);
+		return;
+	}
+	if (*m.from && !(box && strcmp(m.from, box) == 0))
+		snprintf(claim, sizeof(claim), ", says \"%s\"", m.from);
+	snprintf(who, sizeof(who), "via %s%s%s%s%s", box ? "cmd/" : "cmd", box ? box : "", claim,
+		 *m.id ? " id " : "", m.id);
 	/* A command published with retain reaches the leader once as it is
 	 * sent (retain flag off) and again from the broker's store on every
 	 * (re)subscribe: only the first is a press. */
@@ -544,6 +562,7 @@ static const struct link_route {
 	void (*handle)(const struct link_msg *msg);
 } routes[] = {
 	{ "cmd", ROLE_LEADER, on_cmd },
+	{ "cmd/+", ROLE_LEADER, on_cmd },
 	{ "state", ROLE_LEADER | ROLE_FOLLOWER, on_state },
 	{ "node/+/status", ROLE_LEADER | ROLE_FOLLOWER, on_node_status },
 	{ "reply/+/cmd", ROLE_FOLLOWER, on_reply },

@@ -440,15 +440,15 @@ def check_logs():
                     # seq starts again with each show: a show log and a seq name one step
                     seqs.setdefault(who, set()).add((path, e["seq"]))
     for ident in ok_ids:
-        got = seqs.get(f"soak id {ident}", set())
+        got = seqs.get(f'via cmd, says "soak" id {ident}', set())
         invariant(len(got) == 1, f"acknowledged MQTT command {ident} is in the show log {len(got)} times")
     for pid, acked in ctl_pids.items():
         got = seqs.get(f"uid {os.getuid()} pid {pid}", set())
         invariant(len(got) == acked, f"{acked} acknowledged control commands from pid {pid} are "
                   f"{len(got)} times in the show log")
     for ident in rejected_ids | stale_ids:
-        invariant(f"soak id {ident}" not in seqs, f"rejected or stale command {ident} was applied")
-    forwarded = [w for w in seqs if re.match(r"cam\d id cam\d-", w)]
+        invariant(f'via cmd, says "soak" id {ident}' not in seqs, f"rejected or stale command {ident} was applied")
+    forwarded = [w for w in seqs if re.match(r"via cmd/cam\d id cam\d-", w)]
     for who in forwarded:
         invariant(len(seqs[who]) == 1, f"forwarded press {who} applied {len(seqs[who])} times")
     return len(forwarded)

@@ -28,8 +28,9 @@ def wait_for(cond, seconds, what):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            if cond():
-                return
+            v = cond()
+            if v:
+                return v
         except (AssertionError, ValueError, KeyError):
             pass
         time.sleep(0.05)
@@ -103,7 +104,7 @@ def leader_and_followers_follow_a_whole_show(tmp):
         check(st["status"] == "online" and st["role"] == "follower", st)
         log = "".join(open(p).read() for p in
                       [os.path.join(leader.state, "shows", n) for n in os.listdir(os.path.join(leader.state, "shows"))])
-        check('"who":"cam1 id cam1-' in log and '"source":"mqtt"' in log,
+        check('"who":"via cmd/cam1 id cam1-' in log and '"source":"mqtt"' in log,
               "the follower's press is not in the leader's log: " + log)
         check(not os.path.exists(os.path.join(f1.state, "shows")), "a follower wrote a show log")
     finally:
@@ -593,7 +594,13 @@ def home_assistant_discovery_and_its_birth_message(tmp):
         # The button HA shows works: its payload is a command.
         b.pub(config["cmps"]["next"]["command_topic"], config["cmps"]["next"]["payload_press"])
         wait_for(shows(leader, "state", "live"), 5, "HA's next button did not start the show")
-        state = json.loads(b.retained("onair/studio/state"))
+        # The state is coalesced (one per 50 ms, the newest): wait for the
+        # live one rather than read whatever the broker retains this instant.
+        def live_state():
+            raw = b.retained("onair/studio/state")
+            state = json.loads(raw) if raw else {}
+            return state if state.get("segment_end") else None
+        state = wait_for(live_state, 5, "the live state was never retained")
         check(state["segment_end"] and state["remaining_ms"] > 0, state)
         # HA restarted and lost its retained copy: its birth message brings it back.
         b.pub(topic, "", "-r")
@@ -603,6 +610,12 @@ def home_assistant_discovery_and_its_birth_message(tmp):
     finally:
         stop_all(leader)
         b.kill9()
+
+
+def show_log(d):
+    shows = os.path.join(d.state, "shows")
+    return "".join(open(os.path.join(shows, n)).read() for n in sorted(os.listdir(shows))) \
+        if os.path.isdir(shows) else ""
 
 
 def acl_broker(tmp, users):
@@ -665,7 +678,7 @@ def passwords_and_the_example_acl(tmp):
         wait_for(shows(leader, "state", "live"), 5, "a follower's command was not allowed through")
         # What the broker refuses the follower's user, it says so (MQTT v5 PUBACK 0x87).
         for topic in ("onair/studio/state", "onair/studio/node/desk/status", "onair/other/cmd",
-                      "onair/studio/reply/x"):
+                      "onair/studio/reply/x", "onair/studio/cmd", "onair/studio/cmd/cam2"):
             out = pub_as(b, "cam1", topic, '{"leader":"cam1","boot_id":"x","seq":99}', "-r")
             check("Not authorized" in out, f"cam1 may publish on {topic}: {out!r}")
         check(json.loads(sub_as(b, "ops", "onair/studio/state"))["leader"] == "desk",
@@ -682,6 +695,14 @@ def passwords_and_the_example_acl(tmp):
         time.sleep(1.5)
         check(status(leader)["node"]["role"] == "leader", "the retained claim dethroned the restarted leader")
         wait_for(lambda: link(f1) == "ok", 10, "the follower lost its leader")
+        # Issue 25.14: a box's credentials command only on cmd/<its name>,
+        # so the leader's log says which box sent a command; its "from" is
+        # kept as what it is, the sender's claim.
+        out = pub_as(b, "cam1", "onair/studio/cmd/cam1", '{"cmd":"mark","arg":"claim","from":"pedal deck 3"}')
+        check("Not authorized" not in out, out)
+        wait_for(lambda: 'via cmd/cam1, says \\"pedal deck 3\\"' in show_log(leader), 5,
+                 "the box and the claim are not in the show log: " + show_log(leader)[-600:])
+        check('"who":"pedal deck 3' not in show_log(leader), "a claim is logged as a fact")
         # An operator's tool commands the studio and gets answers on reply/.
         out = pub_as(b, "ops", "onair/studio/cmd", '{"cmd":"next","from":"ops"}')
         check("Not authorized" not in out, out)
