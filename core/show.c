@@ -134,13 +134,16 @@ static void show_begin(struct show_state *s, const struct rundown *r, const stru
 	struct show_state before = *s;
 
 	show_init(s);
-	/* A message that stands (said in standby, say) carries into the show. */
-	memcpy(s->message, before.message, sizeof(s->message));
+	/* A message that stands (said in standby, say) carries into the show;
+	 * one already acknowledged or expired belongs to the show before, and
+	 * the new show's pages do not show it. Ids go on counting. */
 	s->message_id = before.message_id;
-	s->message_since_mono = before.message_since_mono;
-	s->message_since_wall = before.message_since_wall;
-	s->message_until_mono = before.message_until_mono;
-	s->message_acked_wall = before.message_acked_wall;
+	if (before.message_since_mono) {
+		memcpy(s->message, before.message, sizeof(s->message));
+		s->message_since_mono = before.message_since_mono;
+		s->message_since_wall = before.message_since_wall;
+		s->message_until_mono = before.message_until_mono;
+	}
 	s->show_start_wall = now.wall;
 	if (preroll_end_mono > now.mono) {
 		s->phase = SHOW_PREROLL;

@@ -53,7 +53,8 @@ void view_build(struct show_view *v, const struct show_state *s, const struct ru
 		v->expected_end_wall = clock.expected_end_wall;
 		v->offset_ms = clock.offset_ms;
 	}
-	if (s->message_id) {
+	/* A message said in this show (or carried into it standing). */
+	if (s->message_id && s->message_since_wall) {
 		str_copy(v->message, s->message, sizeof(v->message));
 		v->message_id = s->message_id;
 		v->message_standing = s->message_since_mono != 0;

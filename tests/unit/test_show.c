@@ -1,5 +1,6 @@
 /* Show engine: whole shows against a fake clock. */
 #include "helpers.h"
+#include "../../core/view.h"
 
 static struct rundown r;
 static struct show_conf sc;
@@ -204,6 +205,42 @@ static void test_whole_show_pedal_only(void **state)
 	assert_int_equal(s.seq, 1 + 1 + (uint64_t)r.count - 1 + 1);
 }
 
+static int say(const char *text, int64_t t)
+{
+	struct show_cmd cmd = { .kind = SHOW_CMD_SAY, .source = SHOW_SRC_PEDAL };
+
+	snprintf(cmd.text, sizeof(cmd.text), "%s", text);
+	return show_apply(&s, &r, &sc, &cmd, at_ms(t), &ev, err, sizeof(err));
+}
+
+static bool view_has_message(int64_t t)
+{
+	struct show_view v;
+	struct cue_output out = { 0 };
+
+	view_build(&v, &s, &r, &sc, "show", &out, at_ms(t));
+	return v.message_id != 0;
+}
+
+/* Issue 26.10: a message said before the show stands into it; one the
+ * anchor acknowledged in the last show is not the new show's. */
+static void test_a_new_show_starts_without_the_last_shows_message(void **state)
+{
+	(void)state;
+	assert_int_equal(say("hello", 0), 0);
+	assert_int_equal(apply(SHOW_CMD_GOTO, 1, 1000), 0);
+	assert_true(view_has_message(2000));
+	assert_int_equal(s.message_since_mono, at_ms(0).mono);
+	assert_int_equal(apply(SHOW_CMD_ACK, 0, 3000), 0);
+	assert_true(view_has_message(4000));	/* acknowledged: the ops page says so */
+	assert_int_equal(apply(SHOW_CMD_END, 0, 5000), 0);
+	assert_int_equal(apply(SHOW_CMD_GOTO, 1, 6000), 0);
+	assert_false(view_has_message(7000));
+	assert_int_equal(say("again", 8000), 0);
+	assert_true(view_has_message(8000));
+	assert_int_equal(s.message_id, 2);	/* ids go on counting */
+}
+
 static void test_shift_mono_moves_every_moment(void **state)
 {
 	(void)state;
@@ -229,6 +266,7 @@ int main(void)
 		cmocka_unit_test_setup(test_scheduled_auto_start, setup),
 		cmocka_unit_test_setup(test_whole_show_pedal_only, setup),
 		cmocka_unit_test_setup(test_shift_mono_moves_every_moment, setup),
+		cmocka_unit_test_setup(test_a_new_show_starts_without_the_last_shows_message, setup),
 	};
 
 	return cmocka_run_group_tests_name("show", tests, NULL, NULL);
