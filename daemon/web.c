@@ -196,6 +196,10 @@ static cJSON *view_json(const struct show_view *v)
 
 		/* Whether the display counts past zero, so the page does too. */
 		cJSON_AddBoolToObject(o, "counts_negative", own == RUNDOWN_INHERIT ? c->cue.overrun_count : own);
+		/* The running segment's wrap-up and danger marks: the page colours
+		 * its digits on the second it counts, as the cue light turns. */
+		cJSON_AddNumberToObject(o, "wrapup_ms", (double)show_wrapup(&c->rundown, &c->show, seg));
+		cJSON_AddNumberToObject(o, "danger_ms", (double)show_danger(&c->rundown, &c->show, seg));
 	}
 	json_add_text(o, "language", c->web.language);
 	cJSON_AddBoolToObject(o, "anchor_ack", c->web.anchor_ack);

@@ -6,9 +6,20 @@ const $ = (id) => document.getElementById(id);
 
 onair.ontick = (c) => {
   $("countdown").textContent = c.text;
+  $("countdown").className = "countdown " + (c.state || "normal");
   const v = onair.view;
-  if (v && v.cue === "overrun" && c.remaining < 0) $("cue").textContent = onair.say("overrun", v.language) + " +" + onair.format(-onair.shownSeconds(c.remaining));
+  if (v && v.cue === "overrun" && c.remaining < 0) $("cue").textContent = onair.say("overrun", v.language) + " " + c.text;
 };
+
+// A long message shrinks until it fits below the countdown: it never
+// covers the digits the anchor reads.
+function fitMessage() {
+  const box = $("message");
+  for (let vh = 9; vh >= 3; vh -= 0.5) {
+    box.style.fontSize = vh + "vh";
+    if (box.scrollHeight <= box.clientHeight + 1) break;
+  }
+}
 
 onair.onview = (v) => {
   const lang = v.language;
@@ -33,9 +44,13 @@ onair.onview = (v) => {
   $("promo").textContent = v.promo ? (lang === "en" ? "Offer called " : "促销 ") + v.promo.calls + " / " + v.promo.quota : "";
   const m = v.message;
   $("message").hidden = !(m && m.standing);
-  if (m && m.standing) $("message-text").textContent = m.text;
+  if (m && m.standing && $("message-text").textContent !== m.text) {
+    $("message-text").textContent = m.text;
+    fitMessage();
+  }
   $("ack").hidden = !v.anchor_ack;
 };
 
 $("ack").addEventListener("click", () => fetch("/ack", { method: "POST" }));
+window.addEventListener("resize", () => { if (!$("message").hidden) fitMessage(); });
 onair.connect();

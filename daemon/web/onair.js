@@ -34,10 +34,13 @@ onair.say = (key, language) => {
 onair.shownSeconds = (remaining) =>
   remaining > 0 ? Math.ceil(remaining / 1000) : -Math.floor(-remaining / 1000);
 
+// Past zero a figure is time over, written "+0:09" wherever it shows (the
+// countdown, the cue line, docs/web.md): a minus reads as time left.
 onair.format = (secs) => {
   const a = Math.abs(secs), two = (n) => String(n).padStart(2, "0");
-  if (a >= 3600) return (secs < 0 ? "-" : "") + Math.floor(a / 3600) + ":" + two(Math.floor(a / 60) % 60);
-  if (secs < 0) return "-" + Math.floor(a / 60) + ":" + two(a % 60);
+  const over = secs < 0 ? "+" : "";
+  if (a >= 3600) return over + Math.floor(a / 3600) + ":" + two(Math.floor(a / 60) % 60);
+  if (secs < 0) return over + Math.floor(a / 60) + ":" + two(a % 60);
   return two(Math.floor(a / 60)) + ":" + two(a % 60);
 };
 
@@ -52,11 +55,22 @@ onair.countdown = () => {
   else if (v.state === "preroll") end = v.preroll_end_ms;
   else if (v.state === "live" && v.segment_end_ms) end = v.segment_end_ms;
   if (!end || /^P/.test(v.display)) return { text: v.display, next: 1000 };
-  let remaining = end - onair.boxNow();
+  const left = end - onair.boxNow();
+  let remaining = left;
   if (remaining < 0 && (!v.counts_negative || v.aux_end_ms || v.state === "preroll")) remaining = 0;
   const secs = onair.shownSeconds(remaining);
   const next = remaining > 0 ? remaining - (secs - 1) * 1000 : 1000 - ((-remaining) % 1000);
-  return { text: onair.format(secs), next: Math.max(5, next), remaining };
+  return { text: onair.format(secs), next: Math.max(5, next), remaining, state: onair.countdownState(v, left) };
+};
+
+// What the digits say at a glance, on the second they count (the cue
+// light turns on the same marks): normal, wrapup, danger, overrun.
+onair.countdownState = (v, left) => {
+  if (v.state !== "live" || v.aux_end_ms || !v.segment_end_ms) return "normal";
+  if (left <= 0) return "overrun";
+  if (left <= v.danger_ms) return "danger";
+  if (left <= v.wrapup_ms) return "wrapup";
+  return "normal";
 };
 
 onair.tick = () => {
@@ -68,6 +82,17 @@ onair.tick = () => {
 
 onair.connect = () => {
   const lost = document.getElementById("lost");
+  const since = document.getElementById("lost-since");
+  const two = (n) => String(n).padStart(2, "0");
+  // Lost says since when (this screen's clock), so a glance tells a blip
+  // from a box that has been gone for minutes.
+  const showLost = () => {
+    if (!lost.hidden) return;
+    const t = new Date();
+    const hms = two(t.getHours()) + ":" + two(t.getMinutes()) + ":" + two(t.getSeconds());
+    if (since) since.textContent = "自 " + hms + " 起 · since " + hms;
+    lost.hidden = false;
+  };
   const heard = (boxNow) => {
     onair.heard = Date.now();
     if (boxNow) onair.offset = boxNow - Date.now();
@@ -83,11 +108,11 @@ onair.connect = () => {
   es.addEventListener("beat", (e) => heard(JSON.parse(e.data).now_ms));
   // A closed connection (the box restarting, its daemon gone) says so at once;
   // EventSource reconnects by itself.
-  es.addEventListener("error", () => { lost.hidden = false; });
+  es.addEventListener("error", showLost);
   // A stale view must never look live: two beats missed (2.5 s) and it says
   // so, within 3 s of the box going quiet.
   setInterval(() => {
-    if (Date.now() - onair.heard > 2500) lost.hidden = false;
+    if (Date.now() - onair.heard > 2500) showLost();
   }, 250);
 };
 

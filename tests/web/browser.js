@@ -40,7 +40,7 @@ async function main() {
     "-c", path.join(src, "configs", "minimal.conf"), "--state-dir", tmp, "--socket", sock,
     "-o", "device.console.mode=lines", "-o", "show.preroll=0", "-o", `web.listen=127.0.0.1:${port}`,
     "-o", `web.root=${path.join(src, "daemon", "web")}`, "-o", `web.token_file=${path.join(tmp, "token")}`,
-    "-o", "web.message=speed_up | 加快节奏 Speed up",
+    "-o", "web.message=speed_up | 加快节奏 Speed up", "-o", "cue.overrun=count",
     "-o", "source.sw.type=tsl31", "-o", `source.sw.listen=udp:127.0.0.1:${port + 1}`, "-o", "source.sw.camera=2",
   ], { stdio: ["ignore", fs.openSync(path.join(tmp, "onaird.out"), "w"), "inherit"] });
   const ctl = (...args) => execFileSync(path.join(build, "onairctl"), args,
@@ -60,6 +60,15 @@ async function main() {
     ctl("next");
     await page.waitForFunction(() => document.getElementById("title").textContent.includes("开场"),
       { timeout: 5000 });
+
+    // Issue 26.11: hidden elements take no room (an empty camera box
+    // showed), and the digits are a third of the screen's height.
+    const hiddenShown = await page.evaluate(() => [...document.querySelectorAll("[hidden]")]
+      .filter((e) => getComputedStyle(e).display !== "none").map((e) => e.id));
+    check(hiddenShown.length === 0, "hidden elements are not drawn", hiddenShown.join(","));
+    const digits = await page.evaluate(() =>
+      parseFloat(getComputedStyle(document.getElementById("countdown")).fontSize) / innerHeight);
+    check(digits >= 0.33, `the countdown's digits are a third of the screen (${(digits * 100).toFixed(1)} %)`);
 
     // The page's countdown against the box's own figure.
     const status = JSON.parse(ctl("status", "--json"));
@@ -136,8 +145,47 @@ async function main() {
       "HTML in a message is shown as text, not run", JSON.stringify(shownAs));
     ctl("ack");
     await page.waitForFunction(() => document.getElementById("message").hidden, { timeout: 5000 });
+    // The digits say the state at a glance (segment 2: wrap-up at 60 s,
+    // danger at 15 s by default), and past zero "+0:0x" on a red block.
+    const countdownLooks = async (state) => {
+      await page.waitForFunction((st) => document.getElementById("countdown").className === "countdown " + st,
+        { timeout: 8000, polling: 100 }, state);
+      return page.$eval("#countdown", (e) => ({ colour: getComputedStyle(e).color,
+        background: getComputedStyle(e).backgroundColor, text: e.textContent }));
+    };
+    const normal = await countdownLooks("normal");
+    ctl("extend", "-" + Math.max(0, Math.ceil(JSON.parse(ctl("status", "--json")).remaining_ms / 1000) - 40));
+    const wrapup = await countdownLooks("wrapup");
+    check(wrapup.colour !== normal.colour, "the digits turn colour at the wrap-up mark", JSON.stringify([normal, wrapup]));
+    ctl("extend", "-" + Math.max(0, Math.ceil(JSON.parse(ctl("status", "--json")).remaining_ms / 1000) - 10));
+    const danger = await countdownLooks("danger");
+    check(danger.colour !== wrapup.colour, "and again at danger", JSON.stringify([wrapup, danger]));
+    ctl("extend", "-" + Math.max(0, Math.ceil(JSON.parse(ctl("status", "--json")).remaining_ms / 1000) - 1));
+    await countdownLooks("overrun");
+    await page.waitForFunction(() => document.getElementById("countdown").textContent.startsWith("+"),
+      { timeout: 5000, polling: 100 });
+    const over = await countdownLooks("overrun");
+    const cueLine = await page.$eval("#cue", (e) => e.textContent);
+    check(over.background !== danger.background && /^\+0:0\d$/.test(over.text) && cueLine.endsWith(over.text),
+      "past zero the digits are a red block and say +0:0x, as the cue line does", JSON.stringify([over, cueLine]));
+    await page.screenshot({ path: path.join(out, "anchor-overrun-1920x1080.png") });
+    ctl("extend", "+120");
+    await countdownLooks("normal");
     await page.setViewport({ width: 1024, height: 768 });
+    // A long message never covers the digits.
+    const long = "请主播现在把一号链接的库存和价格再说一遍然后提醒大家点关注领券下单，最后十分钟赶快冲一波销量谢谢大家支持我们的直播间呀，爱你们";
+    ctl("say", long);
+    await page.waitForFunction((t) => document.getElementById("message-text").textContent === t, { timeout: 5000 }, long);
+    const cover = await page.evaluate(() => ({
+      digitsBottom: document.getElementById("countdown").getBoundingClientRect().bottom,
+      messageTop: document.getElementById("message").getBoundingClientRect().top,
+      clipped: document.getElementById("message").scrollHeight > document.getElementById("message").clientHeight + 1,
+    }));
+    check(cover.messageTop >= cover.digitsBottom && !cover.clipped,
+      `a ${[...long].length}-character message stays below the countdown on 1024x768, whole`, JSON.stringify(cover));
     await page.screenshot({ path: path.join(out, "anchor-1024x768.png") });
+    ctl("ack");
+    await page.waitForFunction(() => document.getElementById("message").hidden, { timeout: 5000 });
 
     // The ops page: without the token it may look, not act.
     const ops = await browser.newPage();
@@ -145,15 +193,41 @@ async function main() {
     await ops.goto(`http://127.0.0.1:${port}/ops`, { waitUntil: "load" });
     await ops.waitForFunction(() => document.querySelectorAll("#rundown li").length === 4, { timeout: 5000 });
     const seq = JSON.parse(ctl("status", "--json")).seq;
+    check(!(await ops.$eval("#lookonly", (e) => e.hidden)), "without a token the ops page says it may only look");
+    await ops.evaluate(() => window.scrollTo(0, 10000));
     await ops.click('button[data-cmd="hold-toggle"]');
-    await ops.waitForFunction(() => document.getElementById("result").textContent.startsWith("✗"), { timeout: 5000 });
+    await ops.waitForFunction(() => document.getElementById("answer").textContent.startsWith("✗"), { timeout: 5000 });
     check(JSON.parse(ctl("status", "--json")).seq === seq, "the ops page without the token changes nothing",
-      await ops.$eval("#result", (e) => e.textContent));
+      await ops.$eval("#answer", (e) => e.textContent));
+    const bar = await ops.$eval("#answer", (e) => { const r = e.getBoundingClientRect(); return { top: r.top, bottom: r.bottom }; });
+    check(bar.top >= 0 && bar.bottom <= 844, "a refused tap's answer is on the 390x844 screen (scrolled down)", JSON.stringify(bar));
+    await ops.screenshot({ path: path.join(out, "ops-refused-390x844.png") });
     await ops.goto(`http://127.0.0.1:${port}/ops#token=${TOKEN}`, { waitUntil: "load" });
     await ops.waitForFunction(() => document.querySelectorAll("#canned button").length === 1, { timeout: 5000 });
     await ops.click('button[data-cmd="hold-toggle"]');
-    await ops.waitForFunction(() => document.getElementById("result").textContent.startsWith("✓"), { timeout: 5000 });
+    await ops.waitForFunction(() => document.getElementById("answer").textContent.startsWith("✓"), { timeout: 5000 });
     check(JSON.parse(ctl("status", "--json")).state === "hold", "with the token the ops page holds the show");
+    check(await ops.$eval("#lookonly", (e) => e.hidden), "with the token the look-only note is gone");
+    await ops.waitForFunction(() => document.getElementById("hold").textContent.includes("Resume"), { timeout: 5000 });
+    check(true, "while held, Hold's key says Resume");
+    const opsDigits = await ops.$eval("#countdown", (e) => parseFloat(getComputedStyle(e).fontSize));
+    check(opsDigits >= 40, `the ops page's countdown is large (${opsDigits} px)`);
+    // Issue 26.9: End and a jump in the rundown act on the second tap while live.
+    const before = JSON.parse(ctl("status", "--json"));
+    await ops.click("#end");
+    await sleep(300);
+    check(JSON.parse(ctl("status", "--json")).state === "hold" &&
+      (await ops.$eval("#answer", (e) => e.textContent)).includes("End again"),
+      "one tap on End while live does not end the show, and says what a second does");
+    const row3 = (await ops.$$("#rundown li"))[2];
+    await row3.click();
+    await sleep(300);
+    check(JSON.parse(ctl("status", "--json")).segment === before.segment &&
+      !(await ops.$eval("#end", (e) => e.classList.contains("armed"))),
+      "one tap on a rundown row while live does not jump (and End is no longer armed)");
+    await (await ops.$$("#rundown li"))[2].click();
+    await ops.waitForFunction(() => document.getElementById("answer").textContent.startsWith("✓ goto 3"), { timeout: 5000 });
+    check(JSON.parse(ctl("status", "--json")).segment === 3, "a second tap on the row goes there");
     await ops.click("#canned button");
     // The anchor's page is a background tab here; on a loaded machine it
     // was seen to take over 5 s. What it shows then is printed.
@@ -169,6 +243,14 @@ async function main() {
       "a canned message from the ops page reaches the anchor view");
     await ops.screenshot({ path: path.join(out, "ops-390x844.png") });
 
+    // Issue 25.9: a #token= link does not silently replace a saved token.
+    let asked = "";
+    ops.once("dialog", (d) => { asked = d.message(); d.dismiss(); });
+    await ops.goto(`http://127.0.0.1:${port}/ops#token=someone-elses-token`, { waitUntil: "load" });
+    await ops.waitForFunction(() => document.getElementById("answer").textContent.includes("kept"), { timeout: 5000 });
+    check(asked.includes("replace") && await ops.evaluate(() => localStorage.getItem("onair-token")) === TOKEN,
+      "a #token= link asks before replacing the saved token, and keeps it when told no", asked);
+
     // The review page (onairctl report --html) as Chromium draws it.
     const review = path.join(out, "review.html");
     ctl("report", "--html", review);
@@ -181,8 +263,8 @@ async function main() {
       width: document.getElementById("timeline").getBoundingClientRect().width,
       scripts: document.scripts.length,
     }));
-    check(chart.planned === 4 && chart.actual === 2 && chart.width > 500 && chart.scripts === 0,
-      "the review page's timeline renders (4 planned, 2 actual bars, no script)", JSON.stringify(chart));
+    check(chart.planned === 4 && chart.actual === 3 && chart.width > 500 && chart.scripts === 0,
+      "the review page's timeline renders (4 planned, 3 actual bars, no script)", JSON.stringify(chart));
     await rp.screenshot({ path: path.join(out, "review.png") });
     await rp.close();
 
@@ -195,6 +277,8 @@ async function main() {
     await page.waitForFunction(() => !document.getElementById("lost").hidden, { timeout: 6000, polling: 100 });
     const lostAfter = Date.now() - killed;
     check(lostAfter <= 3000, `"connection lost" shows ${lostAfter} ms after the daemon died`);
+    const since = await page.$eval("#lost-since", (e) => e.textContent);
+    check(/since \d\d:\d\d:\d\d/.test(since), "connection lost says since when", since);
     await page.screenshot({ path: path.join(out, "anchor-lost.png") });
   } catch (e) {
     check(false, "browser run", e.stack || e);
