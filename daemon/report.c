@@ -14,6 +14,7 @@
 #define REVIEW_MARKS 200
 #define REVIEW_DOTS 400
 #define REVIEW_MESSAGES 100
+#define REVIEW_RUNS 400
 
 struct review_seg {
 	char title[RUNDOWN_TITLE_MAX];
@@ -43,6 +44,21 @@ struct review_mark {
 	char who[64];
 };
 
+struct review_run {		/* one visit of a segment: prev and goto make more */
+	int seg;
+	int64_t start_wall, end_wall;	/* end 0: still running when the log stops */
+};
+
+struct review_press {		/* a command someone gave, or one that was refused */
+	char time[16];
+	char source[16];
+	char who[256];
+	char event[24];
+	char detail[192];	/* a refusal's reason, a mark's or message's text */
+	int seg;		/* -1: before the show */
+	bool refused;
+};
+
 struct review {
 	char show[RUNDOWN_TITLE_MAX];
 	char started[48];
@@ -63,6 +79,10 @@ struct review {
 		char text[192];
 		bool acked, expired;
 	} message[REVIEW_MESSAGES];
+	int nruns;
+	struct review_run run[REVIEW_RUNS];
+	int npresses, presses_cap;
+	struct review_press *press;
 	int bad;
 	/* The stream against the show (a tally source that tells it). */
 	int current_seg, outage_seg, noutages, ndisagreements;
@@ -70,7 +90,7 @@ struct review {
 	struct report_buf {
 		char *text;
 		size_t len, cap;
-	} presses, overrides, stream;
+	} overrides, stream;
 };
 
 static void put(struct report_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -198,6 +218,46 @@ static void take_stream(struct review *rv, const char *ev, const cJSON *o, int64
 	}
 }
 
+static void take_press(struct review *rv, const cJSON *o, const char *ev, const char *src, int seg)
+{
+	const char *t = json_str(o, "time");
+	bool refused = strcmp(ev, "rejected") == 0;
+	struct review_press *p;
+
+	if (rv->npresses == rv->presses_cap) {
+		int cap = rv->presses_cap ? rv->presses_cap * 2 : 64;
+		struct review_press *grown = realloc(rv->press, sizeof(*grown) * (size_t)cap);
+
+		if (!grown)
+			return;
+		rv->press = grown;
+		rv->presses_cap = cap;
+	}
+	p = &rv->press[rv->npresses++];
+	memset(p, 0, sizeof(*p));
+	text_copy(p->time, strlen(t) >= 19 ? t + 11 : t, 9);
+	text_copy(p->source, src, sizeof(p->source));
+	text_copy(p->who, json_str(o, "who"), sizeof(p->who));
+	text_copy(p->event, refused ? json_str(o, "command") : ev, sizeof(p->event));
+	text_copy(p->detail, refused ? json_str(o, "reason") : json_str(o, "text"), sizeof(p->detail));
+	/* A refusal names no segment: it happened in the one running then. */
+	p->seg = refused ? rv->current_seg : seg;
+	p->refused = refused;
+}
+
+static void take_run(struct review *rv, const char *ev, int seg, int64_t wall)
+{
+	if (strcmp(ev, "segment_start") == 0 && rv->nruns < REVIEW_RUNS) {
+		rv->run[rv->nruns++] = (struct review_run){ seg, wall, 0 };
+	} else if (strcmp(ev, "segment_end") == 0) {
+		for (int i = rv->nruns - 1; i >= 0; i--)
+			if (rv->run[i].seg == seg && !rv->run[i].end_wall) {
+				rv->run[i].end_wall = wall;
+				break;
+			}
+	}
+}
+
 static void take_event(struct review *rv, const cJSON *o)
 {
 	const char *ev = json_str(o, "event"), *src = json_str(o, "source");
@@ -250,6 +310,7 @@ static void take_event(struct review *rv, const cJSON *o)
 			 json_str(o, "who"));
 	}
 	if (s) {
+		take_run(rv, ev, (int)seg, wall);
 		if (seg + 1 > rv->nseg)
 			rv->nseg = (int)seg + 1;
 		if (*json_str(o, "title") && !s->planned_known)
@@ -304,13 +365,8 @@ static void take_event(struct review *rv, const cJSON *o)
 			add_dot(rv, wall, (int)seg, false);
 		}
 	}
-	if (*src && strcmp(src, "timer") != 0) {
-		const char *t = json_str(o, "time");
-
-		put(&rv->presses, "%s,%s,%s,%s,%lld,%s\n", strlen(t) >= 19 ? t + 11 : t, src,
-		    json_str(o, "who"), ev, (long long)(seg + 1),
-		    strcmp(ev, "rejected") == 0 ? json_str(o, "reason") : json_str(o, "text"));
-	}
+	if (*src && strcmp(src, "timer") != 0)
+		take_press(rv, o, ev, src, (int)seg);
 }
 
 static struct review *review_read(const char *text, size_t len)
@@ -396,19 +452,35 @@ static int display_width(const char *s)
 	return w;
 }
 
-/* A title cut to `width` columns (on a character boundary), padded. */
+/* A title in `width` columns, padded. One too long is cut on a character
+ * boundary, before the word it would split when a space is near (a
+ * Chinese title has none: it is cut between characters), and ends in
+ * "…" so a reader knows there is more. */
 static void put_padded(struct report_buf *b, const char *s, int width)
 {
-	char cut[RUNDOWN_TITLE_MAX];
+	char cut[RUNDOWN_TITLE_MAX + 4];
 	int w;
 
 	str_copy(cut, s, sizeof(cut));
-	while ((w = display_width(cut)) > width) {
-		size_t n = strlen(cut);
+	if ((w = display_width(cut)) > width) {
+		char *space = NULL;
 
-		while (n > 0 && ((unsigned char)cut[n - 1] & 0xC0) == 0x80)
-			n--;
-		cut[n > 0 ? n - 1 : 0] = '\0';
+		while (display_width(cut) > width - 1) {
+			size_t n = strlen(cut);
+
+			while (n > 0 && ((unsigned char)cut[n - 1] & 0xC0) == 0x80)
+				n--;
+			cut[n > 0 ? n - 1 : 0] = '\0';
+		}
+		/* Mid-word: back to the word's start, unless that loses half. */
+		if (s[strlen(cut)] != ' ')
+			space = strrchr(cut, ' ');
+		if (space && display_width(cut) - display_width(space) >= width / 2)
+			*space = '\0';
+		while (*cut && cut[strlen(cut) - 1] == ' ')
+			cut[strlen(cut) - 1] = '\0';
+		strcat(cut, "…");
+		w = display_width(cut);
 	}
 	put(b, "%s%*s", cut, w < width ? width - w : 0, "");
 }
@@ -422,11 +494,278 @@ static const char *fmt_dur(int64_t ms, bool sign, char *buf, size_t len)
 	return buf;
 }
 
+/* --- what the text and the page both say --- */
+
+/* The sections after the table are written once, for the terminal or for
+ * the page: the page has everything the text has. */
+struct out {
+	struct report_buf *b;
+	bool html;
+};
+
+static void put_html(struct report_buf *b, const char *text);
+
+static void out_fmt(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out_fmt(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+
+	va_start(ap, fmt);
+	if (vasprintf(&text, fmt, ap) < 0)
+		text = NULL;
+	va_end(ap);
+	if (!text)
+		return;
+	if (o->html)
+		put_html(o->b, text);
+	else
+		put(o->b, "%s", text);
+	free(text);
+}
+
+static void out_heading(struct out *o, const char *title)
+{
+	put(o->b, o->html ? "<h2>%s</h2>\n" : "\n%s\n", title);
+}
+
+static void out_line_begin(struct out *o)
+{
+	put(o->b, "%s", o->html ? "<p>" : "");
+}
+
+static void out_line_end(struct out *o)
+{
+	put(o->b, "%s", o->html ? "</p>\n" : "\n");
+}
+
+static void out_list(struct out *o, bool begin, const char *id)
+{
+	if (o->html)
+		put(o->b, begin ? "<ul id=\"%s\">\n" : "</ul>\n", id);
+}
+
+static void out_item_begin(struct out *o)
+{
+	put(o->b, "%s", o->html ? "<li>" : "  ");
+}
+
+static void out_item_end(struct out *o)
+{
+	put(o->b, "%s", o->html ? "</li>\n" : "\n");
+}
+
+/* Lines gathered as text ("  time what\n"), as items. */
+static void out_lines(struct out *o, const char *text, const char *id)
+{
+	out_list(o, true, id);
+	for (const char *p = text; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		while (n && *p == ' ')
+			p++, n--;
+		out_item_begin(o);
+		out_fmt(o, "%.*s", (int)n, p);
+		out_item_end(o);
+		p += n + (nl ? 1 : 0);
+	}
+	out_list(o, false, id);
+}
+
+/* The log's event names as a reader says them. */
+static const char *press_words(const char *event)
+{
+	static const char *const words[][2] = {
+		{ "segment_start", "started the segment" }, { "segment_end", "ended the segment" },
+		{ "preroll", "started the show (preroll)" }, { "end", "ended the show" },
+		{ "hold", "held" }, { "resume", "resumed" }, { "extend", "extended" },
+		{ "promo_said", "called the offer" }, { "interaction_done", "interaction done" },
+		{ "say", "message" }, { "message_ack", "acknowledged the message" },
+		{ "standby", "called standby" }, { "ack", "acknowledged standby" }, { "go", "GO" },
+		{ "attention", "asked for attention" }, { "aux_start", "started an aux countdown" },
+		{ "aux_cancel", "cancelled the aux countdown" }, { "push", "pushed orders" },
+	};
+
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(words[i][0], event) == 0)
+			return words[i][1];
+	return event;
+}
+
+static const char *press_where(const struct review_press *p, char *buf, size_t len)
+{
+	if (p->seg < 0)
+		snprintf(buf, len, "before the show");
+	else
+		snprintf(buf, len, "segment %d", p->seg + 1);
+	return buf;
+}
+
+static void write_sections(struct out *o, const struct review *rv)
+{
+	char a[32], c[32], d[32], e[48], f[48];
+	int over_count = 0, calls = 0, quota = 0, interactions = 0, missed = 0, shown = 0, ignored = 0;
+	int holds = 0;
+	int64_t total_planned = 0, total_actual = 0, total_over = 0, held = 0, extended = 0;
+
+	for (int i = 0; i < rv->nseg; i++) {
+		const struct review_seg *s = &rv->seg[i];
+
+		if (!s->started && !s->planned_known)
+			continue;
+		total_planned += s->planned;
+		total_actual += s->actual;
+		/* Over by a second or more: what a person would call over. */
+		if (s->ended && diff_of(s) >= 1000) {
+			over_count++;
+			total_over += diff_of(s);
+		}
+		calls += s->promo_calls;
+		quota += s->promo_quota;
+		interactions += s->interactions;
+		missed += s->missed;
+		shown += reminders_shown(s);
+		ignored += reminders_ignored(s);
+		holds += s->holds;
+		held += s->held;
+		extended += s->extended;
+	}
+	if (o->html)
+		out_heading(o, "Totals");
+	else
+		put(o->b, "\n");
+	out_line_begin(o);
+	out_fmt(o, "Total planned %s, actual %s; %d segment%s over, by %s in all",
+		fmt_dur(total_planned, false, a, sizeof(a)), fmt_dur(total_actual, false, c, sizeof(c)),
+		over_count, over_count == 1 ? "" : "s", fmt_dur(total_over, true, d, sizeof(d)));
+	out_line_end(o);
+	if (rv->planned_end_wall && rv->end_wall) {
+		time_format_wall(rv->planned_end_wall, e, sizeof(e));
+		time_format_wall(rv->end_wall, f, sizeof(f));
+		out_line_begin(o);
+		out_fmt(o, "Show clock: planned end %.8s, ended %.8s, %s %s", e + 11, f + 11,
+			fmt_dur(llabs(rv->end_wall - rv->planned_end_wall), false, a, sizeof(a)),
+			rv->end_wall > rv->planned_end_wall ? "late" : "early");
+		out_line_end(o);
+	}
+	out_line_begin(o);
+	out_fmt(o, "Holds: %d, %s held; extensions %s in all", holds, fmt_dur(held, false, a, sizeof(a)),
+		fmt_dur(extended, true, c, sizeof(c)));
+	out_line_end(o);
+	out_line_begin(o);
+	out_fmt(o, "Promotion calls: %d said against a quota of %d", calls, quota);
+	out_line_end(o);
+	out_line_begin(o);
+	out_fmt(o, "Interactions: %d done, %d window%s missed", interactions, missed, missed == 1 ? "" : "s");
+	if (rv->longest_gap)
+		out_fmt(o, "; longest stretch without one %s (from +%s to +%s)",
+			fmt_dur(rv->longest_gap, false, a, sizeof(a)),
+			fmt_dur(rv->gap_from - rv->live_wall, false, c, sizeof(c)),
+			fmt_dur(rv->gap_to - rv->live_wall, false, d, sizeof(d)));
+	out_line_end(o);
+	out_line_begin(o);
+	out_fmt(o, "Reminders: %d shown, %d acted on, %d ignored", shown, shown - ignored, ignored);
+	out_line_end(o);
+	if (rv->nmarks) {
+		out_heading(o, "Marks (time from the start, to find in the recording):");
+		out_list(o, true, "marks");
+		for (int i = 0; i < rv->nmarks; i++) {
+			out_item_begin(o);
+			out_fmt(o, "+%s  segment %d  %s  (%s)",
+				fmt_dur(rv->live_wall ? rv->mark[i].wall - rv->live_wall : 0, false, a, sizeof(a)),
+				rv->mark[i].seg + 1, *rv->mark[i].word ? rv->mark[i].word : "(no word)",
+				rv->mark[i].who);
+			out_item_end(o);
+		}
+		out_list(o, false, "marks");
+	}
+	if (rv->nsaid) {
+		int64_t sorted[REVIEW_MESSAGES];
+
+		memcpy(sorted, rv->ack_ms, sizeof(int64_t) * (size_t)rv->nacked);
+		for (int i = 1; i < rv->nacked; i++)
+			for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
+				int64_t t = sorted[j];
+
+				sorted[j] = sorted[j - 1];
+				sorted[j - 1] = t;
+			}
+		if (o->html)
+			out_heading(o, "Messages");
+		out_line_begin(o);
+		out_fmt(o, "Messages: %d sent, %d acknowledged", rv->nsaid, rv->nacked);
+		if (rv->nacked)
+			out_fmt(o, " (median %.1f s to acknowledge)", sorted[rv->nacked / 2] / 1000.0);
+		out_fmt(o, ", %d expired", rv->nexpired);
+		out_line_end(o);
+		out_list(o, true, "messages");
+		for (int i = 0; i < rv->nsaid; i++) {
+			if (rv->message[i].acked)
+				continue;
+			out_item_begin(o);
+			out_fmt(o, "not acknowledged: +%s \"%s\"%s",
+				fmt_dur(rv->live_wall && rv->message[i].wall > rv->live_wall
+						? rv->message[i].wall - rv->live_wall : 0, false, a, sizeof(a)),
+				rv->message[i].text, rv->message[i].expired ? " (expired)" : "");
+			out_item_end(o);
+		}
+		out_list(o, false, "messages");
+	}
+	if (rv->overrides.text) {
+		out_heading(o, "Went live past the self-test gate:");
+		out_lines(o, rv->overrides.text, "overrides");
+	}
+	if (rv->stream.text) {
+		if (o->html)
+			out_heading(o, "The stream");
+		out_line_begin(o);
+		out_fmt(o, "The stream: %d outage%s, %.1f s on the air with the stream down or unknown; %d disagreement%s "
+			"with the show", rv->noutages, rv->noutages == 1 ? "" : "s", rv->outage_total / 1000.0,
+			rv->ndisagreements, rv->ndisagreements == 1 ? "" : "s");
+		out_line_end(o);
+		out_list(o, true, "outages");
+		for (int i = 0; i < rv->nseg; i++)
+			if (rv->seg[i].outage_ms) {
+				out_item_begin(o);
+				out_fmt(o, "segment %d \"%s\": %.1f s of outage", i + 1, rv->seg[i].title,
+					rv->seg[i].outage_ms / 1000.0);
+				out_item_end(o);
+			}
+		out_list(o, false, "outages");
+		out_lines(o, rv->stream.text, "stream");
+	}
+	if (rv->bad) {
+		out_line_begin(o);
+		out_fmt(o, "(%d unreadable log line%s skipped)", rv->bad, rv->bad == 1 ? "" : "s");
+		out_line_end(o);
+	}
+	/* Who said what the box knows (the door, the connection, a box's
+	 * topic), with a sender's own words kept as its claim. */
+	out_heading(o, "Who pressed what:");
+	out_list(o, true, "presses");
+	for (int i = 0; i < rv->npresses; i++) {
+		const struct review_press *p = &rv->press[i];
+
+		out_item_begin(o);
+		out_fmt(o, "%s%s%s  %s%s", p->time, *p->time ? "  " : "", press_where(p, a, sizeof(a)),
+			p->refused ? "refused " : "", p->refused ? p->event : press_words(p->event));
+		if (*p->detail)
+			out_fmt(o, p->refused ? ": %s" : " \"%s\"", p->detail);
+		out_fmt(o, "  by %s%s%s", p->source, *p->who ? ", " : "", p->who);
+		out_item_end(o);
+	}
+	if (!rv->npresses) {
+		out_item_begin(o);
+		out_fmt(o, "(nothing)");
+		out_item_end(o);
+	}
+	out_list(o, false, "presses");
+}
+
 static void write_text(struct report_buf *b, const struct review *rv)
 {
 	char a[32], c[32], d[32], e[32], f[32], counts[32];
-	int over_count = 0, calls = 0, quota = 0, interactions = 0, missed = 0, shown = 0, ignored = 0;
-	int64_t total_planned = 0, total_actual = 0, total_over = 0;
 
 	put(b, "Show report: %s%s%s\n\n  #  %-28s %-9s %8s %8s %8s %5s %7s %7s %6s %5s %5s  %s\n",
 	    *rv->show ? rv->show : "(untitled)", *rv->started ? ", started " : "", rv->started,
@@ -439,19 +778,6 @@ static void write_text(struct report_buf *b, const struct review *rv)
 
 		if (!s->started && !s->planned_known)
 			continue;
-		total_planned += s->planned;
-		total_actual += s->actual;
-		/* Over by a second or more: what a person would call over. */
-		if (s->ended && diff >= 1000) {
-			over_count++;
-			total_over += diff;
-		}
-		calls += s->promo_calls;
-		quota += s->promo_quota;
-		interactions += s->interactions;
-		missed += s->missed;
-		shown += reminders_shown(s);
-		ignored += reminders_ignored(s);
 		put(b, "%3d  ", i + 1);
 		put_padded(b, s->title, 28);
 		put(b, " %-9s %8s %8s %8s %5d %7s %7s", status, fmt_dur(s->planned, false, a, sizeof(a)),
@@ -471,70 +797,7 @@ static void write_text(struct report_buf *b, const struct review *rv)
 	}
 	put(b, "\n(Promo: calls said / quota. Int: interactions done / windows missed. Rem: "
 	    "reminders acted on / shown.)\n");
-	put(b, "\nTotal planned %s, actual %s; %d segment%s over, by %s in all\n",
-	    fmt_dur(total_planned, false, a, sizeof(a)), fmt_dur(total_actual, false, c, sizeof(c)),
-	    over_count, over_count == 1 ? "" : "s", fmt_dur(total_over, true, d, sizeof(d)));
-	if (rv->planned_end_wall && rv->end_wall) {
-		time_format_wall(rv->planned_end_wall, e, sizeof(e));
-		time_format_wall(rv->end_wall, f, sizeof(f));
-		put(b, "Show clock: planned end %.8s, ended %.8s, %s %s\n", e + 11, f + 11,
-		    fmt_dur(llabs(rv->end_wall - rv->planned_end_wall), false, a, sizeof(a)),
-		    rv->end_wall > rv->planned_end_wall ? "late" : "early");
-	}
-	put(b, "Promotion calls: %d said against a quota of %d\n", calls, quota);
-	put(b, "Interactions: %d done, %d window%s missed", interactions, missed, missed == 1 ? "" : "s");
-	if (rv->longest_gap)
-		put(b, "; longest stretch without one %s (from +%s to +%s)",
-		    fmt_dur(rv->longest_gap, false, a, sizeof(a)),
-		    fmt_dur(rv->gap_from - rv->live_wall, false, c, sizeof(c)),
-		    fmt_dur(rv->gap_to - rv->live_wall, false, d, sizeof(d)));
-	put(b, "\nReminders: %d shown, %d acted on, %d ignored\n", shown, shown - ignored, ignored);
-	if (rv->nmarks) {
-		put(b, "\nMarks (time from the start, to find in the recording):\n");
-		for (int i = 0; i < rv->nmarks; i++)
-			put(b, "  +%s  segment %d  %s  (%s)\n",
-			    fmt_dur(rv->live_wall ? rv->mark[i].wall - rv->live_wall : 0, false, a, sizeof(a)),
-			    rv->mark[i].seg + 1, *rv->mark[i].word ? rv->mark[i].word : "(no word)",
-			    rv->mark[i].who);
-	}
-	if (rv->nsaid) {
-		int64_t sorted[REVIEW_MESSAGES];
-
-		memcpy(sorted, rv->ack_ms, sizeof(int64_t) * (size_t)rv->nacked);
-		for (int i = 1; i < rv->nacked; i++)
-			for (int j = i; j > 0 && sorted[j - 1] > sorted[j]; j--) {
-				int64_t t = sorted[j];
-
-				sorted[j] = sorted[j - 1];
-				sorted[j - 1] = t;
-			}
-		put(b, "Messages: %d sent, %d acknowledged", rv->nsaid, rv->nacked);
-		if (rv->nacked)
-			put(b, " (median %.1f s to acknowledge)", sorted[rv->nacked / 2] / 1000.0);
-		put(b, ", %d expired\n", rv->nexpired);
-		for (int i = 0; i < rv->nsaid; i++)
-			if (!rv->message[i].acked)
-				put(b, "  not acknowledged: +%s \"%s\"%s\n",
-				    fmt_dur(rv->live_wall && rv->message[i].wall > rv->live_wall
-						    ? rv->message[i].wall - rv->live_wall : 0, false, a, sizeof(a)),
-				    rv->message[i].text, rv->message[i].expired ? " (expired)" : "");
-	}
-	if (rv->overrides.text)
-		put(b, "\nWent live past the self-test gate:\n%s", rv->overrides.text);
-	if (rv->stream.text) {
-		put(b, "\nThe stream: %d outage%s, %.1f s on the air with the stream down or unknown; "
-		    "%d disagreement%s with the show\n", rv->noutages, rv->noutages == 1 ? "" : "s",
-		    rv->outage_total / 1000.0, rv->ndisagreements, rv->ndisagreements == 1 ? "" : "s");
-		for (int i = 0; i < rv->nseg; i++)
-			if (rv->seg[i].outage_ms)
-				put(b, "  segment %d \"%s\": %.1f s of outage\n", i + 1, rv->seg[i].title,
-				    rv->seg[i].outage_ms / 1000.0);
-		put(b, "%s", rv->stream.text);
-	}
-	if (rv->bad)
-		put(b, "(%d unreadable log line%s skipped)\n", rv->bad, rv->bad == 1 ? "" : "s");
-	put(b, "\nWho pressed what (time,source,who,event,segment,reason or word):\n%s",
-	    rv->presses.text ? rv->presses.text : "(nothing)\n");
+	write_sections(&(struct out){ b, false }, rv);
 }
 
 /* --- CSV for the spreadsheet --- */
@@ -593,6 +856,25 @@ static void put_html(struct report_buf *b, const char *text)
 		}
 }
 
+static bool text_has_han(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		/* U+3400..U+9FFF (CJK ideographs) are E3 90 80 .. E9 BF BF. */
+		if (*p >= 0xE3 && *p <= 0xE9 && (*p > 0xE3 || p[1] >= 0x90))
+			return true;
+	return false;
+}
+
+static bool review_has_han(const struct review *rv)
+{
+	if (text_has_han(rv->show))
+		return true;
+	for (int i = 0; i < rv->nseg; i++)
+		if (text_has_han(rv->seg[i].title))
+			return true;
+	return false;
+}
+
 #define CHART_LEFT 260
 #define CHART_WIDTH 900
 #define ROW 26
@@ -617,7 +899,10 @@ static void write_html(struct report_buf *b, const struct review *rv)
 	if (span <= 0)
 		span = 1;
 	height = (rows + 2) * ROW;
-	put(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>Show report: ");
+	/* Chinese titles marked Chinese: under "en" Chromium draws the Han
+	 * characters in their Japanese forms. */
+	put(b, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">\n<title>Show report: ",
+	    review_has_han(rv) ? "zh-Hans" : "en");
 	put_html(b, rv->show);
 	put(b, "</title>\n<style>\nbody{font-family:sans-serif;margin:2em;color:#222}\n"
 	    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}\n"
@@ -647,12 +932,19 @@ static void write_html(struct report_buf *b, const struct review *rv)
 		put(b, "</text>\n<rect class=\"planned\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"10\"/>\n", x0, y,
 		    (double)s->planned * CHART_WIDTH / span);
 		planned_at += s->planned;
-		if (s->started && rv->live_wall) {
-			/* A segment still running reaches as far as the log does. */
-			int64_t until = s->end_wall ? s->end_wall : rv->end_wall ? rv->end_wall : rv->last_wall;
-			double ax = CHART_LEFT + (double)(s->start_wall - rv->live_wall) * CHART_WIDTH / span;
-			double aw = (double)(until - s->start_wall) * CHART_WIDTH / span;
+		/* Each visit its own bar: a segment gone back to is two, not one
+		 * from its first start to its last end. One still running reaches
+		 * as far as the log does. */
+		for (int r = 0; r < rv->nruns && rv->live_wall; r++) {
+			const struct review_run *run = &rv->run[r];
+			int64_t until;
+			double ax, aw;
 
+			if (run->seg != i)
+				continue;
+			until = run->end_wall ? run->end_wall : rv->end_wall ? rv->end_wall : rv->last_wall;
+			ax = CHART_LEFT + (double)(run->start_wall - rv->live_wall) * CHART_WIDTH / span;
+			aw = (double)(until - run->start_wall) * CHART_WIDTH / span;
 			put(b, "<rect class=\"actual%s\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"10\"/>\n",
 			    s->ended && diff_of(s) > 0 ? " over" : "", ax, y + 11, aw > 0 ? aw : 0);
 		}
@@ -680,8 +972,8 @@ static void write_html(struct report_buf *b, const struct review *rv)
 	put(b, "<text x=\"%d\" y=\"%d\">0:00</text><text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n",
 	    CHART_LEFT, height - 4, CHART_LEFT + CHART_WIDTH, height - 4, fmt_dur(span, false, c, sizeof(c)));
 	put(b, "</svg>\n<h2>Segments</h2>\n<table id=\"segments\"><tr><th>#</th><th>Segment</th><th>Status</th>"
-	    "<th>Planned</th><th>Actual</th><th>Diff</th><th>Holds</th><th>Promo</th><th>Interactions</th>"
-	    "<th>Reminders</th></tr>\n");
+	    "<th>Planned</th><th>Actual</th><th>Diff</th><th>Holds</th><th>Held</th><th>Ext</th><th>Promo</th>"
+	    "<th>Interactions</th><th>Reminders</th><th>By</th></tr>\n");
 	for (int i = 0; i < rv->nseg; i++) {
 		const struct review_seg *s = &rv->seg[i];
 
@@ -691,24 +983,17 @@ static void write_html(struct report_buf *b, const struct review *rv)
 		put_html(b, s->title);
 		put(b, "</td><td>%s</td><td>%s</td>", seg_status(rv, i), fmt_dur(s->planned, false, a, sizeof(a)));
 		put(b, "<td>%s</td>", s->ended ? fmt_dur(s->actual, false, a, sizeof(a)) : "-");
-		put(b, "<td>%s</td><td>%d</td><td>%d/%d</td><td>%d done, %d missed</td><td>%d of %d acted on</td></tr>\n",
-		    s->ended ? fmt_dur(diff_of(s), true, c, sizeof(c)) : "-", s->holds, s->promo_calls,
+		put(b, "<td>%s</td><td>%d</td>", s->ended ? fmt_dur(diff_of(s), true, c, sizeof(c)) : "-", s->holds);
+		put(b, "<td>%s</td>", fmt_dur(s->held, false, a, sizeof(a)));
+		put(b, "<td>%s</td>", fmt_dur(s->extended, true, a, sizeof(a)));
+		put(b, "<td>%d/%d</td><td>%d done, %d missed</td><td>%d of %d acted on</td><td>", s->promo_calls,
 		    s->promo_quota, s->interactions, s->missed, reminders_shown(s) - reminders_ignored(s),
 		    reminders_shown(s));
+		put_html(b, s->by);
+		put(b, "</td></tr>\n");
 	}
 	put(b, "</table>\n");
-	if (rv->nmarks) {
-		put(b, "<h2>Marks</h2>\n<ul id=\"marks\">\n");
-		for (int m = 0; m < rv->nmarks; m++) {
-			put(b, "<li>+%s, segment %d: ", fmt_dur(rv->mark[m].wall - rv->live_wall, false, a, sizeof(a)),
-			    rv->mark[m].seg + 1);
-			put_html(b, *rv->mark[m].word ? rv->mark[m].word : "(no word)");
-			put(b, "</li>\n");
-		}
-		put(b, "</ul>\n");
-	}
-	if (rv->bad)
-		put(b, "<p>%d unreadable log line%s skipped.</p>\n", rv->bad, rv->bad == 1 ? "" : "s");
+	write_sections(&(struct out){ b, true }, rv);
 	put(b, "</body></html>\n");
 }
 
@@ -725,7 +1010,7 @@ char *report_build(const char *text, size_t len, enum report_format format)
 		write_html(&b, rv);
 	else
 		write_text(&b, rv);
-	free(rv->presses.text);
+	free(rv->press);
 	free(rv->overrides.text);
 	free(rv->stream.text);
 	free(rv);
@@ -750,7 +1035,7 @@ void report_summarize(const char *text, size_t len, struct report_summary *sum)
 		sum->reached += rv->seg[i].started;
 		sum->overruns += rv->seg[i].ended && diff_of(&rv->seg[i]) > 0;
 	}
-	free(rv->presses.text);
+	free(rv->press);
 	free(rv->overrides.text);
 	free(rv->stream.text);
 	free(rv);

@@ -64,7 +64,11 @@ static void test_table(void **state)
 	assert_non_null(strstr(t, "Show report: Friday"));
 	assert_non_null(strstr(t, "1 segment over, by +0:15 in all"));
 	assert_non_null(strstr(t, "(1 unreadable log line skipped)"));
-	assert_non_null(strstr(t, "mqtt,,rejected,0,no"));
+	/* Issue 26.3: who pressed what in words; a refusal under the segment
+	 * running when it came (it was "segment 0"). */
+	assert_non_null(strstr(t, "segment 2  refused prev: no  by mqtt\n"));
+	assert_non_null(strstr(t, "segment 1  held  by button, anchor\n"));
+	assert_null(strstr(t, ",rejected,"));
 	free(t);
 }
 
@@ -181,6 +185,61 @@ static void test_stream_outages_per_segment(void **state)
 	free(csv);
 }
 
+/* Issue 26.2, 26.3: the page says everything the text says; a segment
+ * gone back to is two bars; Chinese titles are marked Chinese; a long
+ * title is cut before a word, with an ellipsis. */
+static const char visits_log[] =
+	"{\"event\":\"rundown\",\"show\":\"双十二 Sale\",\"planned_end_wall\":1000200000,\"segments\":["
+	"{\"title\":\"开场 Opening\",\"kind\":\"opening\",\"planned_ms\":60000},"
+	"{\"title\":\"Thermal flask with the double wall and a lid\",\"kind\":\"product\",\"planned_ms\":60000}]}\n"
+	"{\"event\":\"segment_start\",\"segment\":1,\"planned_ms\":60000,\"source\":\"cli\",\"who\":\"uid 0 pid 7\",\"wall_ms\":1000000000,\"time\":\"2026-12-05T20:00:00.000+08:00\"}\n"
+	"{\"event\":\"say\",\"segment\":1,\"message_id\":1,\"text\":\"加快节奏\",\"source\":\"web\",\"who\":\"ops page 10.0.0.2\",\"wall_ms\":1000010000}\n"
+	"{\"event\":\"hold\",\"segment\":1,\"source\":\"pedal\",\"wall_ms\":1000020000}\n"
+	"{\"event\":\"resume\",\"segment\":1,\"value_ms\":5000,\"source\":\"pedal\",\"wall_ms\":1000025000}\n"
+	"{\"event\":\"segment_end\",\"segment\":1,\"value_ms\":30000,\"planned_ms\":60000,\"source\":\"pedal\",\"wall_ms\":1000030000}\n"
+	"{\"event\":\"segment_start\",\"segment\":2,\"planned_ms\":60000,\"source\":\"pedal\",\"wall_ms\":1000030000}\n"
+	"{\"event\":\"segment_end\",\"segment\":2,\"value_ms\":10000,\"planned_ms\":60000,\"source\":\"pedal\",\"wall_ms\":1000040000}\n"
+	"{\"event\":\"segment_start\",\"segment\":1,\"planned_ms\":60000,\"source\":\"pedal\",\"wall_ms\":1000040000}\n"
+	"{\"event\":\"segment_end\",\"segment\":1,\"value_ms\":50000,\"planned_ms\":60000,\"source\":\"pedal\",\"wall_ms\":1000060000}\n"
+	"{\"event\":\"segment_start\",\"segment\":2,\"planned_ms\":60000,\"source\":\"pedal\",\"wall_ms\":1000060000}\n"
+	"{\"event\":\"segment_end\",\"segment\":2,\"value_ms\":70000,\"planned_ms\":60000,\"source\":\"pedal\",\"wall_ms\":1000120000}\n"
+	"{\"event\":\"end\",\"segment\":2,\"source\":\"cli\",\"wall_ms\":1000120000}\n";
+
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+static void test_the_page_has_what_the_text_has(void **state)
+{
+	char *t = report_build(visits_log, strlen(visits_log), REPORT_TEXT);
+	char *h = report_build(visits_log, strlen(visits_log), REPORT_HTML);
+	static const char *const both[] = {
+		"Total planned 2:00", "Show clock: planned end", "Holds: 1, 0:05 held",
+		"Messages: 1 sent, 0 acknowledged", "not acknowledged: +0:10", "加快节奏",
+		"Who pressed what", "held  by pedal", "message", "ops page 10.0.0.2",
+	};
+
+	(void)state;
+	print_message("%s\n%s", t, h);
+	for (size_t i = 0; i < sizeof(both) / sizeof(both[0]); i++) {
+		if (!strstr(t, both[i]))
+			fail_msg("the text lacks \"%s\"", both[i]);
+		if (!strstr(h, both[i]))
+			fail_msg("the page lacks \"%s\"", both[i]);
+	}
+	assert_int_equal(count(h, "<rect class=\"actual"), 4);
+	assert_non_null(strstr(h, "<html lang=\"zh-Hans\">"));
+	/* 28 columns: cut before "and", not inside "double". */
+	assert_non_null(strstr(t, "Thermal flask with the…"));
+	free(t);
+	free(h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_every_segment_and_the_rhythm),
 		cmocka_unit_test(test_html_page),
 		cmocka_unit_test(test_stream_outages_per_segment),
+		cmocka_unit_test(test_the_page_has_what_the_text_has),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
