@@ -4,6 +4,7 @@
  * a continuation of the previous value) and lets the handler know the line. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdlib.h>
@@ -279,6 +280,8 @@ static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *
 			return;
 		}
 		str_copy(field, value, k->size);
+		if (field == x->c->board_name)
+			x->c->board_line = x->in.line;
 		return;
 	case T_DURATION_MS: {
 		long long v;
@@ -786,6 +789,38 @@ static void conf_check_devices(struct conf *c, struct diag *d)
 	}
 }
 
+/* A board that is not there: say where it was set, where it was looked
+ * for and which boards are there, so the fix is one edit. */
+static void board_missing(struct conf *c, const char *path, struct diag *d)
+{
+	char names[512] = "";
+	size_t used = 0;
+	int e = errno;
+	DIR *dir;
+
+	if (strchr(c->board_name, '/')) {
+		diag_add(d, c->path, c->board_line, "daemon.board = %s: cannot read %s (%s); a name with '/' is a "
+			 "file, relative to this config's folder", c->board_name, path, strerror(e));
+		return;
+	}
+	if ((dir = opendir(c->board_dir))) {
+		struct dirent *de;
+
+		while ((de = readdir(dir))) {
+			size_t n = strlen(de->d_name);
+
+			if (n > 5 && strcmp(de->d_name + n - 5, ".conf") == 0 && used + n < sizeof(names) - 8)
+				used += (size_t)snprintf(names + used, sizeof(names) - used, "%s%.*s", used ? ", " : "",
+							 (int)(n - 5), de->d_name);
+		}
+		closedir(dir);
+	}
+	diag_add(d, c->path, c->board_line, "daemon.board = %s: no board file %s (%s); the boards in "
+		 "daemon.board_dir %s: %s%s", c->board_name, path, strerror(e), c->board_dir,
+		 *names ? names : "none", strcmp(c->board_dir, DATADIR "/onair/boards") == 0
+		 ? " (from a source tree: -o daemon.board_dir=boards)" : "");
+}
+
 /* "rpi4" is looked up in board_dir; a name with a slash is a file,
  * relative to the config's folder. */
 static void conf_load_board(struct conf *c, struct diag *d)
@@ -803,6 +838,10 @@ static void conf_load_board(struct conf *c, struct diag *d)
 	} else if ((size_t)snprintf(path, sizeof(path), "%s/%.*s.conf", c->board_dir,
 				    (int)(file_name ? n - 5 : n), c->board_name) >= sizeof(path)) {
 		diag_add(d, c->path, 0, "board path is too long");
+		return;
+	}
+	if (access(path, R_OK) < 0) {
+		board_missing(c, path, d);
 		return;
 	}
 	board_load(&c->board, path, d);

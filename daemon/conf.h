@@ -95,6 +95,7 @@ struct conf {
 	char state_dir[PATH_MAX];
 	int log_level;
 	char board_name[PATH_MAX];	/* daemon.board: a name in board_dir or a file */
+	int board_line;			/* where daemon.board was set (0: -o or the default) */
 	char board_dir[PATH_MAX];
 	struct board board;		/* loaded; path "" when none */
 	char title[RUNDOWN_TITLE_MAX];
