@@ -25,6 +25,7 @@
 #include "notify.h"
 #include "replies.h"
 #include "report.h"
+#include "showlog.h"
 #include "secrets.h"
 #include "running.h"
 #include "version.h"
@@ -153,6 +154,7 @@ static void usage(FILE *f)
 		   "              [-o section.key=value]...\n"
 		   "              [--state-dir DIR] [--socket PATH] [-d] [--version]\n"
 		   "       onaird --report SHOWLOG [--csv|--html]\n"
+		   "       onaird --summary STATE_DIR [--days N]\n"
 		   "  -c, --config FILE   config file (default %s/onair/onair.conf)\n"
 		   "      --check         validate config and rundown, print every error, exit\n"
 		   "      --dump-config   print the effective config and exit\n"
@@ -163,7 +165,11 @@ static void usage(FILE *f)
 		   "      --socket PATH   control socket (default /run/onair/onaird.sock)\n"
 		   "  -d, --debug         log debug messages\n"
 		   "      --report SHOWLOG  the review of a show log (shows/show-*.jsonl), without a\n"
-		   "                      daemon or a config; --csv or --html for those forms\n", SYSCONFDIR);
+		   "                      daemon or a config; --csv or --html for those forms\n"
+		   "      --summary DIR   the shows of a state folder (the box's, or one copied off it)\n"
+		   "                      that went live in the last --days N (default 7), each and\n"
+		   "                      together: overruns, interactions missed, promotion calls\n"
+		   "                      against the quota, messages never acknowledged\n", SYSCONFDIR);
 }
 
 /* The review of a show log copied off the box, on a technician's laptop:
@@ -183,6 +189,62 @@ static int report_file(const char *path, enum report_format format)
 		return 1;
 	fputs(report, stdout);
 	free(report);
+	return 0;
+}
+
+/* The team lead's Monday: every show of the last days, each on a line and
+ * together, from the logs in a state folder (no daemon, no config). */
+#define SUMMARY_SHOWS 1000
+static int summary(const char *state_dir, int days)
+{
+	static char ids[SUMMARY_SHOWS][SHOWLOG_ID_MAX];
+	int n = showlog_list(state_dir, ids, SUMMARY_SHOWS), shows = 0;
+	struct report_summary all = { 0 };
+	int64_t since = time_now().wall - (int64_t)days * 86400000, live_ms = 0;
+	char a[32];
+
+	if (n == 0 && access(state_dir, R_OK | X_OK) < 0) {
+		fprintf(stderr, "onaird: --summary %s: %s\n", state_dir, strerror(errno));
+		return 1;
+	}
+	printf("%-16s %-16s %8s %8s %9s %9s %8s  %s\n", "SHOW", "WENT LIVE", "LENGTH", "OVERRUNS",
+	       "INT MISS", "PROMO", "UNACKED", "TITLE");
+	for (int i = n - 1; i >= 0; i--) {
+		char path[PATH_MAX], live[48], promo[24], *text;
+		struct report_summary sum;
+		size_t len;
+
+		if (showlog_path(state_dir, ids[i], path, sizeof(path)) < 0 ||
+		    !(text = file_read(path, 256 * 1024 * 1024, &len)))
+			continue;
+		report_summarize(text, len, &sum);
+		free(text);
+		if (!sum.live_wall || sum.live_wall < since)
+			continue;
+		shows++;
+		live_ms += (sum.end_wall ? sum.end_wall : sum.last_wall) - sum.live_wall;
+		all.overruns += sum.overruns;
+		all.interactions += sum.interactions;
+		all.missed += sum.missed;
+		all.promo_calls += sum.promo_calls;
+		all.promo_quota += sum.promo_quota;
+		all.messages += sum.messages;
+		all.unacked += sum.unacked;
+		time_format_wall(sum.live_wall, live, sizeof(live));
+		live[16] = '\0';
+		live[10] = ' ';
+		snprintf(promo, sizeof(promo), "%d/%d", sum.promo_calls, sum.promo_quota);
+		duration_format((sum.end_wall ? sum.end_wall : sum.last_wall) - sum.live_wall, a, sizeof(a));
+		printf("%-16s %-16s %8s %8d %9d %9s %8d  %s%s\n", ids[i], live, a, sum.overruns, sum.missed, promo,
+		       sum.unacked, *sum.show ? sum.show : "(untitled)", sum.end_wall ? "" : " (not ended)");
+	}
+	duration_format(live_ms, a, sizeof(a));
+	printf("\nLast %d day%s: %d show%s, %s live; %d segment%s over; %d interaction%s done, %d window%s "
+	       "missed; promotion calls %d of a quota of %d; %d message%s to the anchor, %d never "
+	       "acknowledged\n", days, days == 1 ? "" : "s", shows, shows == 1 ? "" : "s", a, all.overruns,
+	       all.overruns == 1 ? "" : "s", all.interactions, all.interactions == 1 ? "" : "s", all.missed,
+	       all.missed == 1 ? "" : "s", all.promo_calls, all.promo_quota, all.messages,
+	       all.messages == 1 ? "" : "s", all.unacked);
 	return 0;
 }
 
@@ -234,6 +296,7 @@ int main(int argc, char **argv)
 		{ "selftest", no_argument, NULL, 'T' }, { "json", no_argument, NULL, 'J' },
 		{ "safe-outputs", no_argument, NULL, 'O' }, { "report", required_argument, NULL, 'R' },
 		{ "csv", no_argument, NULL, 'v' }, { "html", no_argument, NULL, 'H' },
+		{ "summary", required_argument, NULL, 'M' }, { "days", required_argument, NULL, 'y' },
 		{ NULL, 0, NULL, 0 }
 	};
 	static const int signals[] = { SIGTERM, SIGINT, SIGHUP };
@@ -242,7 +305,8 @@ int main(int argc, char **argv)
 	struct conf *c;
 	bool check = false, dump = false, debug = false, selftest = false, json = false, safe = false;
 	struct diag diag = { 0 };
-	const char *report_path = NULL;
+	const char *report_path = NULL, *summary_dir = NULL;
+	long long days = 7;
 	enum report_format report_format = REPORT_TEXT;
 	int opt, rc;
 
@@ -264,6 +328,13 @@ int main(int argc, char **argv)
 		case 'O': safe = true; break;
 		case 'J': json = true; break;
 		case 'R': report_path = optarg; break;
+		case 'M': summary_dir = optarg; break;
+		case 'y':
+			if (!int_parse(optarg, 1, 3660, &days)) {
+				fprintf(stderr, "onaird: --days must be 1 to 3660\n");
+				return 2;
+			}
+			break;
 		case 'v': report_format = REPORT_CSV; break;
 		case 'H': report_format = REPORT_HTML; break;
 		case 'D': dump = true; break;
@@ -288,6 +359,8 @@ int main(int argc, char **argv)
 	}
 	if (report_path)
 		return report_file(report_path, report_format);
+	if (summary_dir)
+		return summary(summary_dir, (int)days);
 	log_init("onaird", LOG_LEVEL_INFO);
 	running_set_args(&args);
 	c = running_load_config(&diag);

@@ -1026,15 +1026,26 @@ void report_summarize(const char *text, size_t len, struct report_summary *sum)
 	memset(sum, 0, sizeof(*sum));
 	if (!rv)
 		return;
-	str_copy(sum->show, rv->show, sizeof(sum->show));
+	text_copy(sum->show, rv->show, sizeof(sum->show));
 	sum->live_wall = rv->live_wall;
 	sum->end_wall = rv->end_wall;
 	sum->last_wall = rv->last_wall;
 	sum->segments = rv->nrundown ? rv->nrundown : rv->nseg;
 	for (int i = 0; i < rv->nseg; i++) {
-		sum->reached += rv->seg[i].started;
-		sum->overruns += rv->seg[i].ended && diff_of(&rv->seg[i]) > 0;
+		const struct review_seg *s = &rv->seg[i];
+
+		sum->reached += s->started;
+		/* Over by a second or more, as the review counts it. */
+		sum->overruns += s->ended && diff_of(s) >= 1000;
+		sum->interactions += s->interactions;
+		sum->missed += s->missed;
+		sum->promo_calls += s->promo_calls;
+		if (s->started || s->planned_known)
+			sum->promo_quota += s->promo_quota;
 	}
+	sum->messages = rv->nsaid;
+	for (int i = 0; i < rv->nsaid; i++)
+		sum->unacked += !rv->message[i].acked;
 	free(rv->press);
 	free(rv->overrides.text);
 	free(rv->stream.text);

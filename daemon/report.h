@@ -19,7 +19,10 @@ struct report_summary {
 	int64_t live_wall, end_wall;	/* went live; ended (0: never, or not yet) */
 	int64_t last_wall;		/* the latest moment the log tells of */
 	int reached, segments;		/* segments gone through, of the rundown's */
-	int overruns;
+	int overruns;			/* segments over by a second or more */
+	int interactions, missed;	/* done; windows missed */
+	int promo_calls, promo_quota;
+	int messages, unacked;		/* said to the anchor; never acknowledged */
 };
 void report_summarize(const char *text, size_t len, struct report_summary *s);
 
