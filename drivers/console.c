@@ -23,8 +23,10 @@ struct drv {
 	bool every_second;	/* a line for each countdown change too */
 	struct termios saved;
 	struct loop_watch *watch;
-	char esc[4];		/* an escape sequence being read */
-	int esclen;
+	int64_t last_key_mono;	/* when the last key arrived, taken or not */
+	int typed;		/* keys of the current burst of typing, ignored */
+	const struct console_key *pending;	/* a key waiting to see it is alone */
+	struct loop_timer *settle;
 	/* last plain line's contents, to print only on change */
 	enum cue_cond last_cond;
 	enum cue_pattern last_tally;
@@ -95,29 +97,63 @@ static void console_press(struct drv *c, enum show_cmd_kind kind, int64_t arg, c
 	c->host->command(c->host, &cmd, who);
 }
 
-static void console_key(struct drv *c, unsigned char ch)
-{
-	static const struct {
-		unsigned char key;
-		enum show_cmd_kind kind;
-		int64_t arg;
-		const char *name;
-	} map[] = {
-		{ ' ', SHOW_CMD_NEXT, 0, "space" }, { 'n', SHOW_CMD_NEXT, 0, "n" },
-		{ 'b', SHOW_CMD_PREV, 0, "b" }, { 'p', SHOW_CMD_PREV, 0, "p" },
-		{ 'h', SHOW_CMD_HOLD_TOGGLE, 0, "h" }, { '+', SHOW_CMD_EXTEND, 30000, "+" },
-		{ '-', SHOW_CMD_EXTEND, -30000, "-" }, { 's', SHOW_CMD_STANDBY, 0, "s" },
-		{ 'a', SHOW_CMD_ACK, 0, "a" }, { 'g', SHOW_CMD_GO, 0, "g" },
-		{ 'x', SHOW_CMD_ATTENTION, 0, "x" }, { 'E', SHOW_CMD_END, 0, "E" },
-		{ 'S', SHOW_CMD_START, 0, "S" }, { 'i', SHOW_CMD_INTERACTION, 0, "i" },
-		{ 'o', SHOW_CMD_PROMO, 0, "o" }, { 'm', SHOW_CMD_MARK, 0, "m" },
-	};
+/* The keys, their names in the log and what they do, in the order the hint
+ * line and the README give them. Letters a word would start with were left
+ * out on purpose ("n"/"p" stepped the show from any typed line). */
+static const struct console_key {
+	unsigned char key;
+	enum show_cmd_kind kind;
+	int64_t arg;
+	const char *name, *does;
+} console_map[] = {
+	{ ' ', SHOW_CMD_NEXT, 0, "space", "next" }, { 'b', SHOW_CMD_PREV, 0, "b", "back" },
+	{ 'h', SHOW_CMD_HOLD_TOGGLE, 0, "h", "hold/resume" }, { '+', SHOW_CMD_EXTEND, 30000, "+", "+30 s" },
+	{ '-', SHOW_CMD_EXTEND, -30000, "-", "-30 s" }, { 's', SHOW_CMD_STANDBY, 0, "s", "standby" },
+	{ 'a', SHOW_CMD_ACK, 0, "a", "ack" }, { 'g', SHOW_CMD_GO, 0, "g", "go" },
+	{ 'x', SHOW_CMD_ATTENTION, 0, "x", "attention" }, { 'i', SHOW_CMD_INTERACTION, 0, "i", "interaction done" },
+	{ 'o', SHOW_CMD_PROMO, 0, "o", "promo said" }, { 'm', SHOW_CMD_MARK, 0, "m", "mark" },
+	{ 'S', SHOW_CMD_START, 0, "S", "start" }, { 'E', SHOW_CMD_END, 0, "E", "end" },
+};
 
-	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
-		if (map[i].key == ch) {
-			console_press(c, map[i].kind, map[i].arg, map[i].name);
-			return;
-		}
+/* Keys closer together than this are typing (a command line typed into the
+ * wrong window, a paste), not an operator pressing keys: none of them acts. */
+#define CONSOLE_TYPING_MS 300
+
+static void console_hint(void)
+{
+	fputs("keys, one at a time: →/space next  ←/b back", stdout);
+	for (size_t i = 2; i < ARRAY_SIZE(console_map); i++)
+		printf("  %s %s", console_map[i].name, console_map[i].does);
+	fputs("\n", stdout);
+}
+
+static const struct console_key arrows[] = {
+	{ 'C', SHOW_CMD_NEXT, 0, "right", "next" }, { 'D', SHOW_CMD_PREV, 0, "left", "back" },
+};
+
+static const struct console_key *key_of(const unsigned char *buf, ssize_t n)
+{
+	if (n == 3 && buf[0] == 0x1B && buf[1] == '[') {
+		for (size_t i = 0; i < ARRAY_SIZE(arrows); i++)
+			if (arrows[i].key == buf[2])
+				return &arrows[i];
+		return NULL;
+	}
+	for (size_t i = 0; n == 1 && i < ARRAY_SIZE(console_map); i++)
+		if (console_map[i].key == buf[0])
+			return &console_map[i];
+	return NULL;
+}
+
+/* A key acts once it has been alone for CONSOLE_TYPING_MS. */
+static void settled(void *data)
+{
+	struct drv *c = data;
+	const struct console_key *k = c->pending;
+
+	c->pending = NULL;
+	if (k)
+		console_press(c, k->kind, k->arg, k->name);
 }
 
 static void console_input(int fd, uint32_t events, void *data)
@@ -125,6 +161,8 @@ static void console_input(int fd, uint32_t events, void *data)
 	struct drv *c = data;
 	unsigned char buf[64];
 	ssize_t n = read(fd, buf, sizeof(buf));
+	int64_t now = time_mono_ms();
+	bool one_key;
 
 	(void)events;
 	if (n <= 0) {
@@ -135,23 +173,26 @@ static void console_input(int fd, uint32_t events, void *data)
 		c->watch = NULL;
 		return;
 	}
-	for (ssize_t i = 0; i < n; i++) {
-		unsigned char ch = buf[i];
-
-		if (c->esclen || ch == 0x1B) {
-			/* Arrow keys: ESC [ C (right) = next, ESC [ D (left) = back. */
-			c->esc[c->esclen++] = (char)ch;
-			if (c->esclen == 3) {
-				if (c->esc[1] == '[' && c->esc[2] == 'C')
-					console_press(c, SHOW_CMD_NEXT, 0, "right");
-				else if (c->esc[1] == '[' && c->esc[2] == 'D')
-					console_press(c, SHOW_CMD_PREV, 0, "left");
-				c->esclen = 0;
-			}
-			continue;
-		}
-		console_key(c, ch);
+	/* One key: one byte, or one arrow's escape sequence. More at once is
+	 * a paste; a key close after another is typing: then none acts, not
+	 * even the first, which waits for CONSOLE_TYPING_MS to be sure. */
+	one_key = n == 1 || (n == 3 && buf[0] == 0x1B && buf[1] == '[');
+	if (!one_key || (c->last_key_mono && now - c->last_key_mono < CONSOLE_TYPING_MS)) {
+		if (!c->typed)
+			log_warnx("console: typing ignored: the console takes one key at a time, %d ms apart "
+				  "or more (a line typed or pasted here steps nothing)", CONSOLE_TYPING_MS);
+		c->typed += (c->pending ? 1 : 0) + (one_key ? 1 : (int)n);
+		c->pending = NULL;
+		loop_timer_arm(c->settle, NEVER);
+		c->last_key_mono = now;
+		return;
 	}
+	if (c->typed)
+		log_info("console: %d typed keys ignored", c->typed);
+	c->typed = 0;
+	c->last_key_mono = now;
+	if ((c->pending = key_of(buf, n)))
+		loop_timer_arm(c->settle, now + CONSOLE_TYPING_MS);
 }
 
 static struct drv *console_open(const struct conf_device *dev, struct drv_host *host, struct diag *d)
@@ -179,11 +220,11 @@ static struct drv *console_open(const struct conf_device *dev, struct drv_host *
 			c->raw = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
 		}
 		c->watch = loop_watch_add(STDIN_FILENO, EPOLLIN, console_input, c);
+		c->settle = loop_timer_add(settled, c);
 		if (!c->watch)
 			log_warn("console: read keys from stdin");
 		else if (c->tty)
-			fprintf(stdout, "keys: space/→ next  b/← back  h hold  +/- extend 30 s  "
-				"s standby  a ack  g go  x attention  E end\n");
+			console_hint();
 	}
 	return c;
 }
@@ -265,6 +306,8 @@ static void console_describe(struct drv *c, char *buf, size_t len, bool *present
 static void console_close(struct drv *c)
 {
 	loop_watch_remove(c->watch);
+	if (c->settle)
+		loop_timer_remove(c->settle);
 	if (c->raw)
 		tcsetattr(STDIN_FILENO, TCSANOW, &c->saved);
 	free(c);

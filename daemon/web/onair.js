@@ -13,7 +13,7 @@ const onair = {
 
 // The cue light's meanings in words (docs/cues.md).
 onair.words = {
-  idle: ["待机", "Standby"], scheduled: ["等待开播", "Scheduled"], late: ["开播晚了", "Late start"],
+  idle: ["待机", "Idle"], scheduled: ["等待开播", "Scheduled"], late: ["开播晚了", "Late start"],
   preroll: ["即将开播", "Going live"], live: ["直播中", "Live"], promo: ["喊促销", "Call the offer"],
   interaction: ["互动时间到", "Interaction now"], interaction_closing: ["马上互动", "Interact now!"],
   push: ["逼单", "Push orders"], wrapup: ["准备收尾", "Wrap up"], danger: ["马上结束", "Finish now"],

@@ -39,6 +39,24 @@ def check_mode_lists_every_error(tmp):
 
 
 @test
+def a_missing_board_says_where_and_what_there_is(tmp):
+    """Issue 26.15: a missing board file named no config line, not where it
+    looked, not the boards there are."""
+    boards = os.path.join(SRC, "boards")
+    conf = write(tmp, "pi.conf", open(MINIMAL).read() + "\n[daemon]\nboard = rpi9\n")
+    line = open(conf).read().splitlines().index("board = rpi9") + 1
+    p = subprocess.run([ONAIRD, "-c", conf, "--check", "-o", f"daemon.board_dir={boards}"], capture_output=True,
+                       text=True, timeout=10)
+    check(p.returncode == 1 and f"{conf}:{line}: daemon.board = rpi9: no board file {boards}/rpi9.conf" in p.stderr,
+          p.stderr)
+    check("rpi4" in p.stderr and f"daemon.board_dir {boards}" in p.stderr, p.stderr)
+    p = subprocess.run([ONAIRD, "-c", conf, "--check", "-o", "daemon.board=mine/pi.conf"], capture_output=True,
+                       text=True, timeout=10)
+    check(p.returncode == 1 and "relative to this config's folder" in p.stderr and
+          os.path.join(tmp, "mine", "pi.conf") in p.stderr, p.stderr)
+
+
+@test
 def check_bounds_what_cannot_be_meant(tmp):
     """Issue 25.15: a name in web.listen (the daemon looks up none), a
     show.start in the year 9999, a state folder under /proc passed --check."""
@@ -169,6 +187,41 @@ def the_review_outlives_the_daemon(tmp):
 
 
 @test
+def a_summary_across_shows_for_monday(tmp):
+    """Issue 26.1: the team lead's week: every show of the last days, each
+    and together (overruns, interactions missed, promotion calls against
+    the quota, messages never acknowledged), from the state folder without
+    a daemon."""
+    d = Daemon(tmp, MINIMAL, "-o", "show.preroll=0")
+    try:
+        # Show 1: the opening runs a second and more over, a message is never acknowledged.
+        for cmd in (["start"], ["say", "加快节奏"]):
+            check(ctl(d, *cmd)[0] == 0, cmd)
+        remaining = status(d)["remaining_ms"]
+        check(ctl(d, "extend", "-%d" % (remaining // 1000 - 1))[0] == 0, "extend")
+        time.sleep(3.2)
+        for cmd in (["next"], ["promo", "said"], ["end"]):
+            check(ctl(d, *cmd)[0] == 0, cmd)
+        time.sleep(1.1)  # a show's log is named by its start, to the second
+        for cmd in (["start"], ["say", "好"], ["ack"], ["end"]):
+            check(ctl(d, *cmd)[0] == 0, cmd)
+    finally:
+        d.stop()
+    p = subprocess.run([ONAIRD, "--summary", os.path.join(tmp, "state"), "--days", "1"], capture_output=True,
+                       text=True, timeout=10)
+    lines = p.stdout.splitlines()
+    check(p.returncode == 0 and lines[0].startswith("SHOW") and len([x for x in lines if "Rehearsal" in x]) == 2,
+          p.stdout + p.stderr)
+    total = lines[-1]
+    check(total.startswith("Last 1 day: 2 shows") and "1 segment over" in total and
+          "promotion calls 1 of a quota of" in total and "2 messages to the anchor, 1 never acknowledged" in total,
+          total)
+    p = subprocess.run([ONAIRD, "--summary", os.path.join(tmp, "nowhere")], capture_output=True, text=True,
+                       timeout=10)
+    check(p.returncode == 1 and "nowhere" in p.stderr, p.stderr)
+
+
+@test
 def closing_the_terminal_stops_a_foreground_daemon(tmp):
     """Issue 26.13: closing the terminal of make run left onaird running in
     the background (the hang-up taken as a reload), holding its port. On a
@@ -208,6 +261,60 @@ def closing_the_terminal_stops_a_foreground_daemon(tmp):
         if p.poll() is None:
             p.kill()
             p.wait()
+        os.close(master)
+
+
+@test
+def typing_into_the_console_steps_nothing(tmp):
+    """Issue 26.12: an ordinary command line typed into the terminal of
+    make run became 118 show events. Keys act one at a time; typing and
+    pastes act not at all, and the log says so."""
+    import pty
+    try:
+        master, slave = pty.openpty()
+    except OSError as e:
+        raise Skip(f"no pseudo-terminal can be had here ({e})")
+    sock = os.path.join(tmp, "s")
+    p = subprocess.Popen([ONAIRD, "-c", MINIMAL, "--state-dir", os.path.join(tmp, "st"), "--socket", sock,
+                          "-o", "device.console.mode=lines", "-o", "device.console.keys=yes",
+                          "-o", "show.preroll=0"], stdin=slave, stdout=slave, stderr=slave)
+    os.close(slave)
+    got = bytearray()
+
+    def drain():
+        os.set_blocking(master, False)
+        try:
+            while True:
+                got.extend(os.read(master, 65536))
+        except (BlockingIOError, OSError):
+            pass
+
+    def seq():
+        r = subprocess.run([ONAIRCTL, "--socket", sock, "status", "--json"], capture_output=True, text=True)
+        return json.loads(r.stdout)["seq"] if r.returncode == 0 else None
+    try:
+        deadline = time.monotonic() + 10
+        while seq() is None:
+            check(time.monotonic() < deadline and p.poll() is None, "onaird did not come up on a terminal")
+            time.sleep(0.05)
+        before = seq()
+        for ch in "sudo systemctl restart onaird --no-block; ls -la /var/lib/onair\r":
+            os.write(master, ch.encode())
+            time.sleep(0.06)
+        os.write(master, b"next segment please")     # a paste: one read
+        time.sleep(0.8)
+        drain()
+        check(seq() == before, f"typing changed the show: seq {before} -> {seq()}")
+        check(b"typing ignored" in got, got.decode("utf-8", "replace")[-600:])
+        # One key alone acts.
+        os.write(master, b" ")
+        deadline = time.monotonic() + 5
+        while seq() == before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        check(seq() != before, "a key pressed alone did nothing")
+    finally:
+        p.kill()
+        p.wait()
         os.close(master)
 
 

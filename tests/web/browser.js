@@ -70,6 +70,10 @@ async function main() {
       parseFloat(getComputedStyle(document.getElementById("countdown")).fontSize) / innerHeight);
     check(digits >= 0.33, `the countdown's digits are a third of the screen (${(digits * 100).toFixed(1)} %)`);
 
+    // Issue 26.16: idle and a standby call were both "Standby" in English.
+    const words = await page.evaluate(() => [onair.say("idle", "en"), onair.say("standby", "en")]);
+    check(words[0] !== words[1], "idle and a standby call read differently in English", words.join(" / "));
+
     // The page's countdown against the box's own figure.
     const status = JSON.parse(ctl("status", "--json"));
     const shown = await page.$eval("#countdown", (e) => e.textContent);
