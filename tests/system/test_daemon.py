@@ -221,12 +221,9 @@ def a_summary_across_shows_for_monday(tmp):
     check(p.returncode == 1 and "nowhere" in p.stderr, p.stderr)
 
 
-@test
-def closing_the_terminal_stops_a_foreground_daemon(tmp):
-    """Issue 26.13: closing the terminal of make run left onaird running in
-    the background (the hang-up taken as a reload), holding its port. On a
-    terminal, a hang-up stops it, outputs safe; without one (systemd) it
-    still reloads (test_sources's reload test)."""
+def on_a_terminal(tmp, *extra):
+    """onaird with a pseudo-terminal for its stdin and stdout, as make run
+    has: the terminal's master end, the process, its socket."""
     import pty
     try:
         master, slave = pty.openpty()
@@ -235,8 +232,18 @@ def closing_the_terminal_stops_a_foreground_daemon(tmp):
         raise Skip(f"no pseudo-terminal can be had here ({e})")
     sock = os.path.join(tmp, "s")
     p = subprocess.Popen([ONAIRD, "-c", MINIMAL, "--state-dir", os.path.join(tmp, "st"), "--socket", sock,
-                          "-o", "device.console.mode=lines"], stdin=slave, stdout=slave, stderr=slave)
+                          "-o", "device.console.mode=lines", *extra], stdin=slave, stdout=slave, stderr=slave)
     os.close(slave)
+    return master, p, sock
+
+
+@test
+def closing_the_terminal_stops_a_foreground_daemon(tmp):
+    """Issue 26.13: closing the terminal of make run left onaird running in
+    the background (the hang-up taken as a reload), holding its port. On a
+    terminal, a hang-up stops it, outputs safe; without one (systemd) it
+    still reloads (test_sources's reload test)."""
+    master, p, sock = on_a_terminal(tmp)
     out = b""
     try:
         deadline = time.monotonic() + 10
@@ -269,16 +276,7 @@ def typing_into_the_console_steps_nothing(tmp):
     """Issue 26.12: an ordinary command line typed into the terminal of
     make run became 118 show events. Keys act one at a time; typing and
     pastes act not at all, and the log says so."""
-    import pty
-    try:
-        master, slave = pty.openpty()
-    except OSError as e:
-        raise Skip(f"no pseudo-terminal can be had here ({e})")
-    sock = os.path.join(tmp, "s")
-    p = subprocess.Popen([ONAIRD, "-c", MINIMAL, "--state-dir", os.path.join(tmp, "st"), "--socket", sock,
-                          "-o", "device.console.mode=lines", "-o", "device.console.keys=yes",
-                          "-o", "show.preroll=0"], stdin=slave, stdout=slave, stderr=slave)
-    os.close(slave)
+    master, p, sock = on_a_terminal(tmp, "-o", "device.console.keys=yes", "-o", "show.preroll=0")
     got = bytearray()
 
     def drain():
