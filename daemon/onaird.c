@@ -230,11 +230,8 @@ static int summary(const char *state_dir, int days)
 		all.promo_quota += sum.promo_quota;
 		all.messages += sum.messages;
 		all.unacked += sum.unacked;
-		time_format_wall(sum.live_wall, live, sizeof(live));
-		live[16] = '\0';
-		live[10] = ' ';
+		report_summary_times(&sum, live, sizeof(live), a, sizeof(a));
 		snprintf(promo, sizeof(promo), "%d/%d", sum.promo_calls, sum.promo_quota);
-		duration_format((sum.end_wall ? sum.end_wall : sum.last_wall) - sum.live_wall, a, sizeof(a));
 		printf("%-16s %-16s %8s %8d %9d %9s %8d  %s%s\n", ids[i], live, a, sum.overruns, sum.missed, promo,
 		       sum.unacked, *sum.show ? sum.show : "(untitled)", sum.end_wall ? "" : " (not ended)");
 	}

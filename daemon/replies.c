@@ -237,7 +237,7 @@ static char *shows_answer(void)
 		fprintf(f, "%-16s %-16s %8s  %-9s %-8s %s\n", "SHOW", "WENT LIVE", "LENGTH", "SEGMENTS",
 			"ENDED", "TITLE");
 	for (int i = 0; i < n; i++) {
-		char path[PATH_MAX], live[48] = "-", length[24] = "-", segs[24];
+		char path[PATH_MAX], live[48], length[24], segs[24];
 		struct report_summary sum;
 		const char *outcome;
 		size_t len;
@@ -248,13 +248,7 @@ static char *shows_answer(void)
 			continue;
 		report_summarize(text, len, &sum);
 		free(text);
-		if (sum.live_wall) {
-			time_format_wall(sum.live_wall, live, sizeof(live));
-			live[16] = '\0';	/* 2026-12-04T19:30 */
-			live[10] = ' ';
-			duration_format((sum.end_wall ? sum.end_wall : sum.last_wall) - sum.live_wall, length,
-					sizeof(length));
-		}
+		report_summary_times(&sum, live, sizeof(live), length, sizeof(length));
 		if (sum.end_wall)
 			outcome = "yes";
 		else if (running.log.fd >= 0 && strcmp(path, running.log.path) == 0)

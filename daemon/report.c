@@ -1051,3 +1051,19 @@ void report_summarize(const char *text, size_t len, struct report_summary *sum)
 	free(rv->stream.text);
 	free(rv);
 }
+
+void report_summary_times(const struct report_summary *s, char *live, size_t livelen, char *length,
+			  size_t lengthlen)
+{
+	char wall[48];
+
+	snprintf(live, livelen, "-");
+	snprintf(length, lengthlen, "-");
+	if (!s->live_wall)
+		return;
+	time_format_wall(s->live_wall, wall, sizeof(wall));
+	wall[16] = '\0';	/* 2026-12-04T19:30 */
+	wall[10] = ' ';
+	snprintf(live, livelen, "%s", wall);
+	duration_format((s->end_wall ? s->end_wall : s->last_wall) - s->live_wall, length, lengthlen);
+}

@@ -25,5 +25,9 @@ struct report_summary {
 	int messages, unacked;		/* said to the anchor; never acknowledged */
 };
 void report_summarize(const char *text, size_t len, struct report_summary *s);
+/* When it went live ("2026-12-04 19:30") and how long it ran, to the
+ * end or to its last line; "-" for a show never live. */
+void report_summary_times(const struct report_summary *s, char *live, size_t livelen, char *length,
+			  size_t lengthlen);
 
 #endif

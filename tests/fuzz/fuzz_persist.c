@@ -1,4 +1,4 @@
-/* libFuzzer: the saved show state and the show log (report) readers. */
+/* libFuzzer: the saved show state and the show log (report, summary) readers. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -12,8 +12,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct onair_time now = { 5000000, 1795300000000LL };
 	uint32_t hash;
 	char err[160];
+	struct report_summary sum;
 
 	persist_decode((const char *)data, size, &s, now, "fuzz-boot", &hash, err, sizeof(err));
 	free(report_build((const char *)data, size, (enum report_format)(size % 3)));
+	report_summarize((const char *)data, size, &sum);
 	return 0;
 }
