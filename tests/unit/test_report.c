@@ -1,5 +1,6 @@
 /* The after-show report, built from a show log. */
 #include "helpers.h"
+#include "../../core/util.h"
 #include "../../daemon/report.h"
 
 static const char log_text[] =
@@ -240,6 +241,36 @@ static void test_the_page_has_what_the_text_has(void **state)
 	free(h);
 }
 
+/* A title at the longest a rundown allows, of 3-byte (Chinese) and 4-byte
+ * characters, cut to the table's column: whole characters only, in the
+ * text, the page and the CSV. */
+static void test_long_titles_are_cut_on_characters(void **state)
+{
+	static const char *const ch[] = { "长", "\xF0\x9D\x84\x9E", "a\xE4\xB8\xAD" };
+	char log[4096], title[RUNDOWN_TITLE_MAX];
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(ch) / sizeof(ch[0]); k++) {
+		size_t n = 0;
+
+		while (n + strlen(ch[k]) < sizeof(title)) {
+			memcpy(title + n, ch[k], strlen(ch[k]));
+			n += strlen(ch[k]);
+		}
+		title[n] = '\0';
+		snprintf(log, sizeof(log),
+			 "{\"event\":\"segment_start\",\"segment\":1,\"title\":\"%s\",\"planned_ms\":1000,"
+			 "\"source\":\"cli\",\"wall_ms\":1000}\n", title);
+		for (enum report_format f = REPORT_TEXT; f <= REPORT_HTML; f++) {
+			char *out = report_build(log, strlen(log), f);
+
+			if (!utf8_wellformed(out, strlen(out)))
+				fail_msg("characters of %zu bytes: format %d is not valid UTF-8", strlen(ch[k]), (int)f);
+			free(out);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +282,7 @@ int main(void)
 		cmocka_unit_test(test_html_page),
 		cmocka_unit_test(test_stream_outages_per_segment),
 		cmocka_unit_test(test_the_page_has_what_the_text_has),
+		cmocka_unit_test(test_long_titles_are_cut_on_characters),
 	};
 
 	return cmocka_run_group_tests_name("report", tests, NULL, NULL);
