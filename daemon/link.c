@@ -343,18 +343,16 @@ static bool door_open(int64_t now)
 static void on_cmd(const struct link_msg *msg)
 {
 	struct mqttmsg_cmd m;
-	char err[200], who[256];
+	char err[200], who[256], claim[sizeof(m.from) + 16] = "";
 	int rc = mqttmsg_parse_cmd(msg->payload, msg->len, time_now().wall, conf()->mqtt.max_age_ms, &m,
 				   err, sizeof(err));
+	const char *box = strncmp(msg->topic, "cmd/", 4) == 0 ? msg->topic + 4 : NULL;
 
 	/* What the leader knows of a sender is the topic its credentials may
 	 * write (configs/mosquitto/onair.acl gives each box cmd/<its name>
 	 * and nothing else to command with); a message's "from" is the
 	 * sender's own word, so the log keeps it as a claim. The id lets a
 	 * press be traced from the box that sent it to the log. */
-	const char *box = strncmp(msg->topic, "cmd/", 4) == 0 ? msg->topic + 4 : NULL;
-	char claim[sizeof(m.from) + 16] = "";
-
 	if (box && (strlen(box) >= sizeof(m.from) || !utf8_valid(box, strlen(box)))) {
 		snprintf(err, sizeof(err), "a command on cmd/ with a box name that is not UTF-8 of at most %zu "
 			 "bytes", sizeof(m.from) - 1);

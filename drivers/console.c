@@ -98,8 +98,8 @@ static void console_press(struct drv *c, enum show_cmd_kind kind, int64_t arg, c
 }
 
 /* The keys, their names in the log and what they do, in the order the hint
- * line and the README give them. Letters a word would start with were left
- * out on purpose ("n"/"p" stepped the show from any typed line). */
+ * line and the README give them: one key an action (the undocumented
+ * aliases n and p are gone). */
 static const struct console_key {
 	unsigned char key;
 	enum show_cmd_kind kind;
@@ -119,17 +119,24 @@ static const struct console_key {
  * wrong window, a paste), not an operator pressing keys: none of them acts. */
 #define CONSOLE_TYPING_MS 300
 
+/* The arrows do what a key of the table does: ESC [ C and ESC [ D. */
+static const struct console_key arrows[] = {
+	{ 'C', SHOW_CMD_NEXT, 0, "→", "next" }, { 'D', SHOW_CMD_PREV, 0, "←", "back" },
+};
+
 static void console_hint(void)
 {
-	fputs("keys, one at a time: →/space next  ←/b back", stdout);
-	for (size_t i = 2; i < ARRAY_SIZE(console_map); i++)
-		printf("  %s %s", console_map[i].name, console_map[i].does);
+	fputs("keys, one at a time:", stdout);
+	for (size_t i = 0; i < ARRAY_SIZE(console_map); i++) {
+		const char *arrow = "";
+
+		for (size_t a = 0; a < ARRAY_SIZE(arrows); a++)
+			if (arrows[a].kind == console_map[i].kind)
+				arrow = arrows[a].name;
+		printf("  %s%s%s %s", arrow, *arrow ? "/" : "", console_map[i].name, console_map[i].does);
+	}
 	fputs("\n", stdout);
 }
-
-static const struct console_key arrows[] = {
-	{ 'C', SHOW_CMD_NEXT, 0, "right", "next" }, { 'D', SHOW_CMD_PREV, 0, "left", "back" },
-};
 
 static const struct console_key *key_of(const unsigned char *buf, ssize_t n)
 {
