@@ -223,13 +223,14 @@ async function main() {
     check(JSON.parse(ctl("status", "--json")).state === "hold" &&
       (await ops.$eval("#answer", (e) => e.textContent)).includes("End again"),
       "one tap on End while live does not end the show, and says what a second does");
-    const row3 = (await ops.$$("#rundown li"))[2];
-    await row3.click();
+    // The list is redrawn on every view: tap the row as it is now, in the page.
+    const tapRow3 = () => ops.evaluate(() => document.querySelectorAll("#rundown li")[2].click());
+    await tapRow3();
     await sleep(300);
     check(JSON.parse(ctl("status", "--json")).segment === before.segment &&
       !(await ops.$eval("#end", (e) => e.classList.contains("armed"))),
       "one tap on a rundown row while live does not jump (and End is no longer armed)");
-    await (await ops.$$("#rundown li"))[2].click();
+    await tapRow3();
     await ops.waitForFunction(() => document.getElementById("answer").textContent.startsWith("✓ goto 3"), { timeout: 5000 });
     check(JSON.parse(ctl("status", "--json")).segment === 3, "a second tap on the row goes there");
     await ops.click("#canned button");
