@@ -89,7 +89,9 @@ async function main() {
     await new Promise((done) => tsl.send(Buffer.concat([Buffer.from([0x82, 0x31]),
       Buffer.from("CAM 2 WIDE".padEnd(16))]), port + 1, "127.0.0.1", done));
     tsl.close();
-    await page.waitForFunction(() => !document.getElementById("camera").hidden, { timeout: 5000 });
+    // The camera box shows "机位 2" (unknown) before the packet: wait for the switcher's label.
+    await page.waitForFunction(() => document.getElementById("camera").textContent.startsWith("CAM 2 WIDE"),
+      { timeout: 5000 }).catch(() => {});
     const camera = await page.$eval("#camera", (e) => ({ text: e.textContent, cls: e.className }));
     check(camera.text === "CAM 2 WIDE ●" && camera.cls === "camera program",
       "the camera's label from the switcher, red on program", JSON.stringify(camera));
