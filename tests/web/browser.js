@@ -239,7 +239,8 @@ async function main() {
     // The anchor's page is a background tab here; on a loaded machine it
     // was seen to take over 5 s. What it shows then is printed.
     try {
-      await page.waitForFunction(() => !document.getElementById("message").hidden, { timeout: 10000 });
+      // polling by time: a background tab gets no animation frames, which the default polling waits for.
+      await page.waitForFunction(() => !document.getElementById("message").hidden, { timeout: 10000, polling: 200 });
     } catch (e) {
       console.log("anchor page then: " + await page.evaluate(() => JSON.stringify({
         lost: !document.getElementById("lost").hidden, message: onair.view && onair.view.message,
