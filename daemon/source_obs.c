@@ -10,7 +10,6 @@
  * obs-websocket 5 offers no TLS of its own, so none is spoken. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,14 +287,13 @@ static void upgrade(struct obs_source *o)
 {
 	uint8_t random16[16];
 	char request[512];
-	int n, soerr = 0;
-	socklen_t len = sizeof(soerr);
+	int n, soerr = tcp_connect_result(o->fd);
 
-	if (getsockopt(o->fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0 || soerr) {
+	if (soerr) {
 		char why[200];
 
 		snprintf(why, sizeof(why), "cannot reach OBS at %s:%d: %s", o->opts.host, o->opts.port,
-			 strerror(soerr ? soerr : errno));
+			 strerror(soerr));
 		fail(o, why);
 		return;
 	}
@@ -329,9 +327,7 @@ static void ready(int fd, uint32_t events, void *data)
 
 static void connect_now(struct obs_source *o)
 {
-	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM }, *ai;
-	char port[8], why[200];
-	int rc;
+	char why[200];
 
 	free(o->password);
 	o->password = NULL;
@@ -348,22 +344,13 @@ static void connect_now(struct obs_source *o)
 			log_warnx("source %s: %s", o->conf->name, warn);
 	}
 	o->connects++;
-	snprintf(port, sizeof(port), "%d", o->opts.port);
-	/* An address, never a name: a resolver would block the lamps. */
-	if ((rc = getaddrinfo(o->opts.host, port, &hints, &ai)) != 0) {
-		snprintf(why, sizeof(why), "OBS's address %s: %s", o->opts.host, gai_strerror(rc));
-		fail(o, why);
+	if ((o->fd = tcp_connect_start(o->opts.host, o->opts.port, why, sizeof(why))) < 0) {
+		char said[240];
+
+		snprintf(said, sizeof(said), "cannot reach OBS at %s:%d: %s", o->opts.host, o->opts.port, why);
+		fail(o, said);
 		return;
 	}
-	o->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (o->fd < 0 || (connect(o->fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS)) {
-		snprintf(why, sizeof(why), "cannot reach OBS at %s:%d: %s", o->opts.host, o->opts.port,
-			 strerror(errno));
-		freeaddrinfo(ai);
-		fail(o, why);
-		return;
-	}
-	freeaddrinfo(ai);
 	o->state = OBS_CONNECTING;
 	o->watch = loop_watch_add(o->fd, EPOLLOUT, ready, o);
 	o->deadline = time_mono_ms() + HANDSHAKE_MS;

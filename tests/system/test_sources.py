@@ -20,6 +20,8 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from onairtest import (BUILD, SRC, Daemon, ctl, status, check, test, summary)  # noqa: E402
+import vmixemu  # noqa: E402
+from vmixemu import VmixEmulator  # noqa: E402
 
 MINIMAL = os.path.join(SRC, "configs", "minimal.conf")
 WEB_TEST = os.path.join(os.path.abspath(BUILD), "web-test")
@@ -377,7 +379,7 @@ def a_hostile_obs_is_refused_and_the_show_goes_on(tmp):
 
 @test
 def bad_source_config_names_the_line(tmp):
-    for args, want in ((["-o", "source.x.type=obs2"], "type must be tsl31, tsl5, obs or gpi"),
+    for args, want in ((["-o", "source.x.type=obs2"], "type must be tsl31, tsl5, obs, gpi or vmix"),
                        (["-o", "source.x.type=tsl31", "-o", "source.x.listen=tcp:127.0.0.1:9"], "3.1 is UDP only"),
                        (["-o", "source.x.type=tsl5", "-o", "source.x.listen=127.0.0.1:9"], "udp:ADDRESS:PORT"),
                        (["-o", "source.x.type=tsl31", "-o", "source.x.camera=200"], "0 to 126"),
@@ -397,13 +399,16 @@ def every_kind_of_source_dumps_what_it_reads(tmp):
     filled in: the dump is a config that reads the same."""
     args = ["-o", "source.sw.type=tsl31", "-o", "source.sw.camera=3", "-o", "source.sw.silence=5",
             "-o", "source.net.type=tsl5", "-o", "source.net.listen=tcp:[::1]:9100",
-            "-o", "source.obs.type=obs", "-o", "source.obs.scene=2 | 镜头二 全景", "-o", "source.obs.scene=3 | Wide"]
+            "-o", "source.obs.type=obs", "-o", "source.obs.scene=2 | 镜头二 全景", "-o", "source.obs.scene=3 | Wide",
+            "-o", "source.mix.type=vmix", "-o", "source.mix.connect=[::1]:8099", "-o", "source.mix.input=4 | 机位四 特写",
+            "-o", "source.mix.input=5 | 12", "-o", "source.mix.on_air=external recording"]
     first = subprocess.run([os.path.join(BUILD, "onaird"), "-c", MINIMAL, "--dump-config", *args],
                            capture_output=True, timeout=10, text=True)
     check(first.returncode == 0, first.stderr)
     for line in ("listen = udp:127.0.0.1:8900", "program_tally = 1", "silence = 5", "camera = 3",
                  "listen = tcp:[::1]:9100", "connect = 127.0.0.1:4455", "scene = 2 | 镜头二 全景",
-                 "scene = 3 | Wide"):
+                 "scene = 3 | Wide", "connect = [::1]:8099", "input = 4 | 机位四 特写", "input = 5 | 12",
+                 "on_air = recording, external"):
         check(line in first.stdout, f"{line!r} not in the dump:\n{first.stdout}")
     dumped = os.path.join(tmp, "dumped.conf")
     with open(dumped, "w", encoding="utf-8") as f:
@@ -413,6 +418,141 @@ def every_kind_of_source_dumps_what_it_reads(tmp):
     check(again.returncode == 0, again.stderr)
     sections = lambda text: text[text.index("[source."):].split("\n[device.")[0]  # noqa: E731
     check(sections(again.stdout) == sections(first.stdout), (first.stdout, again.stdout))
+
+
+def vmix_check(port, *commands):
+    """What node-vmix and vmix-js-utils (clients onair did not write) read
+    from a vMix API at port."""
+    p = subprocess.run(["node", os.path.join(WEB_TEST, "vmix-check.js"), "127.0.0.1", str(port), *commands],
+                       capture_output=True, timeout=30, text=True)
+    check(p.returncode == 0, p.stderr)
+    return json.loads(p.stdout)
+
+
+@test
+def the_vmix_emulator_is_what_independent_clients_read(tmp):
+    """Issue 27: no vMix runs here, so the emulator onair is tested against
+    is first read by node-vmix (its line and XML framing) and vmix-js-utils
+    (TALLY digits, the XML's inputs, titles, program and preview): they must
+    read exactly what the emulator means, including a title with XML's
+    special characters and a Chinese one, before any test trusts it."""
+    setup = subprocess.run([os.path.join(SRC, "tests", "web", "setup.sh"), BUILD], capture_output=True, text=True)
+    check(setup.returncode == 0, setup.stdout + setup.stderr)
+    titles = ["Cam 1 & <2>", "机位二 全景", "Wide \"3\""]
+    emu = VmixEmulator(titles)
+    try:
+        emu.set_streaming(True)
+        heard = vmix_check(emu.port, "FUNCTION Cut", "FUNCTION PreviewInput Input=3")
+        check(heard["version"] == vmixemu.VERSION, heard["version"])
+        want = [({"program": [1], "preview": [2], "numberOfInputs": 3}),   # TALLY asked
+                ({"program": [2], "preview": [1], "numberOfInputs": 3}),   # Cut: an event
+                ({"program": [2], "preview": [3], "numberOfInputs": 3})]   # PreviewInput: an event
+        check([t["summary"] for t in heard["tallies"]] == want, heard["tallies"])
+        check(heard["acts"] == ["ACTS OK Streaming 1"], heard["acts"])
+        inputs = [{"number": n, "title": t} for n, t in enumerate(titles, 1)]
+        check([x["inputs"] for x in heard["xml"]] == [inputs, inputs], heard["xml"])
+        check([(x["program"], x["preview"]) for x in heard["xml"]] == [(1, 2), (2, 3)], heard["xml"])
+    finally:
+        emu.stop()
+
+
+def vmix_daemon(tmp, port, *extra):
+    return Daemon(tmp, MINIMAL, "-o", "source.mixer.type=vmix", "-o", f"source.mixer.connect=127.0.0.1:{port}",
+                  *extra)
+
+
+@test
+def a_camera_box_follows_vmix(tmp):
+    """A camera box whose camera is a vMix input named by its title: preview,
+    program on a cut, the title as the anchor's label, vMix's streaming as
+    the stream's truth; another camera by its number."""
+    web = free_port(socket.SOCK_STREAM)
+    emu = VmixEmulator(["Cam 1", "机位二 全景", "Wide"])
+    d = vmix_daemon(tmp, emu.port, "-o", "source.mixer.camera=2", "-o", "source.mixer.input=2 | 机位二 全景",
+                    "-o", "source.mixer.input=3 | 3", "-o", f"web.listen=127.0.0.1:{web}")
+    try:
+        # The title is looked up in the XML, read after the tally.
+        wait_for(lambda: source(d, "mixer")["camera_tally"] == "preview", 5, "vMix never found")
+        check("vMix found (27.0.0.49, 3 inputs)" in d.log(), d.log())
+        s = source(d, "mixer")
+        check(s["camera_tally"] == "preview" and s["tally"] == {"2": "preview"}, s)
+        check(s["streaming"] is False and s["stream"] == "down", s)
+        check(status(d)["lamps"]["tally"] == "slow", status(d)["lamps"])
+        emu.cut(2, 3)
+        wait_for(lambda: source(d, "mixer")["camera_tally"] == "program", 2, "the cut was not seen")
+        check(source(d, "mixer")["tally"] == {"2": "program", "3": "preview"}, source(d, "mixer"))
+        check(status(d)["lamps"]["tally"] == "on", status(d)["lamps"])
+        view = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{web}/view.json", timeout=5).read())
+        check(view["camera"] == {"index": 2, "tally": "program", "text": "机位二 全景"}, view.get("camera"))
+        emu.set_streaming(True)
+        wait_for(lambda: source(d, "mixer")["stream"] == "live", 2, "streaming was not seen")
+        check(status(d)["stream"]["state"] == "live", status(d)["stream"])
+        # Renamed in vMix: the mapping by title follows within the XML's
+        # refresh (5 s), and the camera no longer named is unknown.
+        emu.set_titles(["Cam 1", "Close", "Wide"])
+        wait_for(lambda: source(d, "mixer")["camera_tally"] == "unknown", 8, "a renamed input still maps")
+        check(d.proc.poll() is None and source(d, "mixer")["bad_lines"] == 0, source(d, "mixer"))
+    finally:
+        d.stop()
+        emu.stop()
+
+
+@test
+def a_vmix_that_goes_away_is_unknown_and_comes_back(tmp):
+    """vMix quits mid-show: its cameras are unknown at once (never off), the
+    log says so once; it restarts on the same port and is found again. A
+    vMix that accepts and never answers is gone after 3 s."""
+    emu = VmixEmulator(["Cam 1", "Cam 2"])
+    port = emu.port
+    d = vmix_daemon(tmp, port, "-o", "source.mixer.camera=1")
+    try:
+        wait_for(lambda: source(d, "mixer")["camera_tally"] == "program", 5, "never program")
+        emu.stop()
+        wait_for(lambda: source(d, "mixer")["camera_tally"] == "unknown", 2, "a gone vMix stayed known")
+        check(status(d)["lamps"]["tally"] == "fast", status(d)["lamps"])
+        check(d.log().count("vMix is gone") == 1, d.log())
+        time.sleep(2.5)     # refused connections in between: said once
+        check(d.log().count("cannot reach vMix") == 1, d.log())
+        emu = VmixEmulator(["Cam 1", "Cam 2"], port=port)
+        emu.cut(2, 1)
+        wait_for(lambda: source(d, "mixer")["camera_tally"] == "preview", 40, "vMix was not found again")
+        emu.stop()
+        emu = VmixEmulator(["Cam 1", "Cam 2"], port=port, answer=False)
+        wait_for(lambda: "went silent" in source(d, "mixer").get("last_error", ""), 40,
+                 f"a mute vMix was not given up: {source(d, 'mixer')}")
+        check(source(d, "mixer")["camera_tally"] == "unknown", source(d, "mixer"))
+        check(d.proc.poll() is None, "onaird died")
+    finally:
+        d.stop()
+        emu.stop()
+
+
+@test
+def hostile_vmix_lines_leave_the_show_alone(tmp):
+    """Garbage, an endless line, a TALLY of letters, a huge length and an
+    entity bomb: each counted and said, the camera stays as vMix last said,
+    and the next good TALLY is read."""
+    emu = VmixEmulator(["Cam 1", "Cam 2"])
+    d = vmix_daemon(tmp, emu.port, "-o", "source.mixer.camera=1")
+    try:
+        wait_for(lambda: source(d, "mixer")["camera_tally"] == "program", 5, "never program")
+        check(ctl(d, "start")[0] == 0, "start")
+        emu.say(b"garbage\r\nTALLY OK 1x\r\n")
+        emu.say(b"A" * 300000 + b"\r\n")
+        bomb = (b'<?xml version="1.0"?><!DOCTYPE vmix [<!ENTITY a "aaaaaaaaaaaaaaaa">'
+                b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><vmix>&b;</vmix>')
+        emu.say(b"XML %d\r\n" % len(bomb) + bomb)
+        emu.say(b"\xff\xfe\x00\x01 OK \xe9\r\n")
+        wait_for(lambda: source(d, "mixer")["bad_lines"] >= 5, 3, f"not counted: {source(d, 'mixer')}")
+        check(source(d, "mixer")["camera_tally"] == "program", source(d, "mixer"))
+        emu.cut(2, 1)
+        wait_for(lambda: source(d, "mixer")["camera_tally"] == "preview", 3, "the next TALLY was not read")
+        check(status(d)["state"] in ("live", "preroll"), status(d))
+        check("document type" in d.log() and "longer than 2048" in d.log(), d.log())
+        check(d.proc.poll() is None, "onaird died")
+    finally:
+        d.stop()
+        emu.stop()
 
 
 summary("sources")

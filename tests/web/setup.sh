@@ -15,7 +15,7 @@ for tool in node npm chromium; do
 done
 work=$build/web-test
 mkdir -p "$work"
-if ! cmp -s "$here/package-lock.json" "$work/package-lock.json" || [ ! -d "$work/node_modules/puppeteer-core" ] || [ ! -d "$work/node_modules/obs-websocket-js" ]; then
+if ! cmp -s "$here/package-lock.json" "$work/package-lock.json" || [ ! -d "$work/node_modules/puppeteer-core" ] || [ ! -d "$work/node_modules/obs-websocket-js" ] || [ ! -d "$work/node_modules/vmix-js-utils" ]; then
 	cp "$here/package.json" "$here/package-lock.json" "$work/"
 	if ! (cd "$work" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund > npm.log 2>&1); then
 		tail -n 20 "$work/npm.log"
@@ -23,4 +23,4 @@ if ! cmp -s "$here/package-lock.json" "$work/package-lock.json" || [ ! -d "$work
 		exit 1
 	fi
 fi
-cp "$here/browser.js" "$here/bench.js" "$here/tsl-send.js" "$here/obs-ctl.js" "$work/"
+cp "$here/browser.js" "$here/bench.js" "$here/tsl-send.js" "$here/obs-ctl.js" "$here/vmix-check.js" "$work/"
