@@ -144,6 +144,8 @@ static const struct conf_key conf_keys[] = {
 	K("selftest", "required", T_REQUIRED, selftest.required, 0, 0),
 	K("selftest", "max_age", T_DURATION, selftest.max_age_ms, 60000, 24 * 3600000LL),
 	K("mqtt", "discovery_prefix", T_NAME, mqtt.discovery_prefix, 0, 0),
+	K("tally", "rule", T_STRING, tally.rule, 0, 0),
+	K("tally", "order", T_STRING, tally.order, 0, 0),
 	K("web", "listen", T_STRING, web.listen, 0, 0),
 	K("web", "token_file", T_PATH, web.token_file, 0, 0),
 	K("web", "root", T_PATH, web.root, 0, 0),
@@ -153,7 +155,7 @@ static const struct conf_key conf_keys[] = {
 };
 
 static const char *const conf_sections[] = { "daemon", "show", "cue", "looks", "node", "mqtt",
-					     "audio", "selftest", "web", "device.NAME", "source.NAME" };
+					     "audio", "selftest", "web", "tally", "device.NAME", "source.NAME" };
 
 struct conf_ctx {
 	struct inifile in;	/* first: the line reader is handed this struct */
@@ -176,6 +178,7 @@ void conf_defaults(struct conf *c)
 	c->node_name[strcspn(c->node_name, "./+# ")] = '\0';
 	str_copy(c->studio, "studio", sizeof(c->studio));
 	c->camera = -1;
+	str_copy(c->tally.rule, "any", sizeof(c->tally.rule));
 	c->mqtt.port = 1883;
 	c->mqtt.keepalive_ms = 10000;
 	c->mqtt.heartbeat_ms = 3000;
@@ -847,6 +850,25 @@ static void conf_load_board(struct conf *c, struct diag *d)
 	board_load(&c->board, path, d);
 }
 
+/* [tally]: a rule the registry knows, and an order of sources that exist. */
+static void check_tally(const struct conf *c, const char *path, struct diag *d)
+{
+	char order[sizeof(c->tally.order)], *save = NULL;
+
+	if (strcmp(c->tally.rule, "any") != 0 && strcmp(c->tally.rule, "priority") != 0)
+		diag_add(d, path, 0, "tally.rule \"%s\" must be any (program if any source says so) or "
+			 "priority (the first source in tally.order that knows the camera)", c->tally.rule);
+	str_copy(order, c->tally.order, sizeof(order));
+	for (char *name = strtok_r(order, " ,", &save); name; name = strtok_r(NULL, " ,", &save)) {
+		int i;
+
+		for (i = 0; i < c->nsources && strcmp(c->source[i].name, name) != 0; i++)
+			;
+		if (i == c->nsources)
+			diag_add(d, path, 0, "tally.order names \"%s\", which is no [source.NAME]", name);
+	}
+}
+
 int conf_load(struct conf *c, const char *path, const char *const *overrides, int noverrides,
 	      struct diag *d)
 {
@@ -920,6 +942,7 @@ int conf_load(struct conf *c, const char *path, const char *const *overrides, in
 		if (kind)
 			kind->check(src, *c->board.path ? &c->board : NULL, path, d);
 	}
+	check_tally(c, path, d);
 	if (*c->web.listen) {
 		char host[128];
 		int port;

@@ -118,6 +118,13 @@ struct conf {
 	struct web_conf web;
 	int nsources;
 	struct source_conf source[CONF_MAX_SOURCES];
+	/* When several sources name one camera ([tally], docs/sources.md):
+	 * "any" (program if any says program, then preview, then off) or
+	 * "priority" (the first in order that knows the camera decides). */
+	struct {
+		char rule[16];
+		char order[256];	/* source names, first first; the rest follow in config order */
+	} tally;
 };
 
 /* Defaults for every key (the console device is added by conf_load when

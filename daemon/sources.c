@@ -1,8 +1,9 @@
 /* The tally sources' registry (see sources.h): one instance per
  * [source.NAME], of the kind its type names (source.h); the registry
  * combines what they say without knowing their kind: the stream's truth
- * from the first that tells a stream, a camera from the first that knows
- * it. */
+ * from the first that tells a stream, a camera by the [tally] rule (any:
+ * program if any source says program, then preview, then off; priority:
+ * the first source in tally.order that knows the camera). */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,15 +33,80 @@ struct truth_note {
 static struct {
 	struct source *src[CONF_MAX_SOURCES];	/* each allocated: instances hold it */
 	int n;
+	int order[CONF_MAX_SOURCES];	/* indexes into src, the deciding one first */
+	bool priority;			/* tally.rule = priority */
 	struct truth truth;
 	struct truth_note note[TRUTH_NOTES];
 	int nnotes;
 } s;
 
-/* The camera this box is on, as the source says. */
-static enum cue_camera camera_state(const struct source *src)
+/* What the sources together say of a camera, and which one decided
+ * (NULL when none knows it). */
+struct verdict {
+	enum cue_camera tally;
+	const struct source *by;
+};
+
+static int strength(enum cue_camera t)
 {
-	return src->ops->camera(src->inst, src->conf.camera);
+	return t == CUE_CAMERA_PROGRAM ? 3 : t == CUE_CAMERA_PREVIEW ? 2 : t == CUE_CAMERA_OFF ? 1 : 0;
+}
+
+static struct verdict verdict(long long camera)
+{
+	struct verdict v = { CUE_CAMERA_UNKNOWN, NULL };
+
+	for (int k = 0; k < s.n; k++) {
+		const struct source *src = s.src[s.order[k]];
+		enum cue_camera t = src->ops->camera(src->inst, camera);
+
+		if (t == CUE_CAMERA_UNKNOWN)
+			continue;
+		if (s.priority)
+			return (struct verdict){ t, src };
+		if (strength(t) > strength(v.tally))
+			v = (struct verdict){ t, src };
+	}
+	return v;
+}
+
+/* The camera's label from the source that decided, else from any. */
+static const char *verdict_label(long long camera, const struct verdict *v)
+{
+	const char *label = v->by ? v->by->ops->label(v->by->inst, camera) : "";
+
+	for (int k = 0; k < s.n && !*label; k++)
+		label = s.src[s.order[k]]->ops->label(s.src[s.order[k]]->inst, camera);
+	return label;
+}
+
+/* This box's camera ("camera =" of the first source that has one), or -1. */
+static long long box_camera(void)
+{
+	for (int i = 0; i < s.n; i++)
+		if (s.src[i]->conf.camera >= 0)
+			return s.src[i]->conf.camera;
+	return -1;
+}
+
+/* tally.order's sources first, the rest in the config's order. */
+static void decide_order(void)
+{
+	char order[sizeof(running.conf->tally.order)], *save = NULL;
+	bool placed[CONF_MAX_SOURCES] = { false };
+	int n = 0;
+
+	s.priority = strcmp(running.conf->tally.rule, "priority") == 0;
+	str_copy(order, running.conf->tally.order, sizeof(order));
+	for (char *name = strtok_r(order, " ,", &save); name; name = strtok_r(NULL, " ,", &save))
+		for (int i = 0; i < s.n; i++)
+			if (!placed[i] && strcmp(s.src[i]->conf.name, name) == 0) {
+				placed[i] = true;
+				s.order[n++] = i;
+			}
+	for (int i = 0; i < s.n; i++)
+		if (!placed[i])
+			s.order[n++] = i;
 }
 
 /* The stream as the first source that tells one says. */
@@ -99,11 +165,8 @@ static void sources_overlay(struct cue_output *out, struct onair_time now)
 	truth_apply(out, &t, &running.conf->truth, running.show.phase, &running.conf->cue, now);
 	if (next < out->next)
 		out->next = next;
-	for (int i = 0; i < s.n; i++)
-		if (s.src[i]->conf.camera >= 0) {
-			cue_apply_camera(out, camera_state(s.src[i]), &running.conf->cue, now);
-			return;
-		}
+	if (box_camera() >= 0)
+		cue_apply_camera(out, verdict(box_camera()).tally, &running.conf->cue, now);
 }
 
 /* After the outputs: the truth's changes to the logs. */
@@ -165,6 +228,7 @@ static void source_free(struct source *src)
 
 static void hooks_follow_sources(void)
 {
+	decide_order();
 	running_set_sources(s.n ? sources_overlay : NULL);
 }
 
@@ -259,44 +323,65 @@ static void stream_json(cJSON *o)
 	cJSON_AddBoolToObject(st, "outage", s.truth.outage_since != 0);
 }
 
-struct cameras {
-	cJSON *obj;
-	int n, max;
-	size_t label_max;
+#define CAMERAS_SEEN_MAX 256
+
+/* Every camera some source has said something of, each once. */
+struct seen {
+	long long camera[CAMERAS_SEEN_MAX];
+	int n;
 };
 
-/* One camera into "cameras", unless a source before has named it or the
- * object is full. */
-static void camera_entry(void *ctx, long long index, enum cue_camera tally, const char *label)
+static void seen_add(void *ctx, long long camera, enum cue_camera tally, const char *label)
 {
-	struct cameras *c = ctx;
-	char key[24], cut[256];
-	cJSON *cam;
+	struct seen *seen = ctx;
 
-	snprintf(key, sizeof(key), "%lld", index);
-	if (c->n >= c->max || tally == CUE_CAMERA_UNKNOWN || cJSON_HasObjectItem(c->obj, key))
+	(void)label;
+	if (tally == CUE_CAMERA_UNKNOWN || seen->n >= CAMERAS_SEEN_MAX)
 		return;
-	cam = cJSON_AddObjectToObject(c->obj, key);
-	json_add_text(cam, "tally", cue_camera_name(tally));
-	if (label && *label && (tally == CUE_CAMERA_PROGRAM || tally == CUE_CAMERA_PREVIEW)) {
-		text_copy(cut, label, c->label_max < sizeof(cut) ? c->label_max : sizeof(cut));
-		json_add_text(cam, "label", cut);
-	}
-	c->n++;
+	for (int i = 0; i < seen->n; i++)
+		if (seen->camera[i] == camera)
+			return;
+	seen->camera[seen->n++] = camera;
+}
+
+static void cameras_seen(struct seen *seen)
+{
+	seen->n = 0;
+	for (int k = 0; k < s.n; k++)
+		s.src[s.order[k]]->ops->each_camera(s.src[s.order[k]]->inst, seen_add, seen);
 }
 
 void sources_state_json(cJSON *o, int max_cameras, size_t label_max)
 {
-	struct cameras c = { cJSON_AddObjectToObject(o, "cameras"), 0, max_cameras, label_max };
+	cJSON *cameras = cJSON_AddObjectToObject(o, "cameras");
+	struct seen seen;
+	int n = 0;
 
 	stream_json(o);
-	for (int i = 0; i < s.n; i++)
-		s.src[i]->ops->each_camera(s.src[i]->inst, camera_entry, &c);
+	cameras_seen(&seen);
+	for (int i = 0; i < seen.n && n < max_cameras; i++) {
+		struct verdict v = verdict(seen.camera[i]);
+		const char *label = verdict_label(seen.camera[i], &v);
+		char key[24], cut[256];
+		cJSON *cam;
+
+		if (v.tally == CUE_CAMERA_UNKNOWN)
+			continue;
+		snprintf(key, sizeof(key), "%lld", seen.camera[i]);
+		cam = cJSON_AddObjectToObject(cameras, key);
+		json_add_text(cam, "tally", cue_camera_name(v.tally));
+		if (*label && (v.tally == CUE_CAMERA_PROGRAM || v.tally == CUE_CAMERA_PREVIEW)) {
+			text_copy(cut, label, label_max < sizeof(cut) ? label_max : sizeof(cut));
+			json_add_text(cam, "label", cut);
+		}
+		n++;
+	}
 }
 
 void sources_status_json(cJSON *o)
 {
-	cJSON *list = cJSON_AddArrayToObject(o, "sources");
+	cJSON *list = cJSON_AddArrayToObject(o, "sources"), *tally, *cameras;
+	struct seen seen;
 
 	stream_json(o);
 	for (int i = 0; i < s.n; i++) {
@@ -307,28 +392,49 @@ void sources_status_json(cJSON *o)
 		json_add_text(j, "type", src->conf.type);
 		src->ops->status(src->inst, j);
 		if (src->conf.camera >= 0) {
+			/* What this source alone says; "tally" below is the verdict. */
 			cJSON_AddNumberToObject(j, "camera", (double)src->conf.camera);
-			json_add_text(j, "camera_tally", cue_camera_name(camera_state(src)));
+			json_add_text(j, "camera_tally",
+				      cue_camera_name(src->ops->camera(src->inst, src->conf.camera)));
 		}
 		cJSON_AddItemToArray(list, j);
+	}
+	if (!s.n)
+		return;
+	/* Each camera as the lamps show it, and which source decided. */
+	tally = cJSON_AddObjectToObject(o, "tally");
+	json_add_text(tally, "rule", s.priority ? "priority" : "any");
+	cameras = cJSON_AddObjectToObject(tally, "cameras");
+	cameras_seen(&seen);
+	if (box_camera() >= 0)
+		seen_add(&seen, box_camera(), CUE_CAMERA_OFF, "");
+	for (int i = 0; i < seen.n; i++) {
+		struct verdict v = verdict(seen.camera[i]);
+		char key[24];
+		cJSON *cam;
+
+		snprintf(key, sizeof(key), "%lld", seen.camera[i]);
+		cam = cJSON_AddObjectToObject(cameras, key);
+		json_add_text(cam, "tally", cue_camera_name(v.tally));
+		if (v.by)
+			json_add_text(cam, "by", v.by->conf.name);
 	}
 }
 
 void sources_camera_json(cJSON *o)
 {
-	for (int i = 0; i < s.n; i++) {
-		const struct source *src = s.src[i];
-		const char *label;
-		cJSON *cam;
+	long long camera = box_camera();
+	struct verdict v;
+	const char *label;
+	cJSON *cam;
 
-		if (src->conf.camera < 0)
-			continue;
-		cam = cJSON_AddObjectToObject(o, "camera");
-		cJSON_AddNumberToObject(cam, "index", (double)src->conf.camera);
-		json_add_text(cam, "tally", cue_camera_name(camera_state(src)));
-		label = src->ops->label(src->inst, src->conf.camera);
-		if (*label)
-			json_add_text(cam, "text", label);
+	if (camera < 0)
 		return;
-	}
+	v = verdict(camera);
+	cam = cJSON_AddObjectToObject(o, "camera");
+	cJSON_AddNumberToObject(cam, "index", (double)camera);
+	json_add_text(cam, "tally", cue_camera_name(v.tally));
+	label = verdict_label(camera, &v);
+	if (*label)
+		json_add_text(cam, "text", label);
 }

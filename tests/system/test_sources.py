@@ -555,4 +555,46 @@ def hostile_vmix_lines_leave_the_show_alone(tmp):
         emu.stop()
 
 
+@test
+def several_sources_on_one_camera_are_arbitrated(tmp):
+    """Issue 27: a TSL 3.1 switcher and vMix both name camera 2. With the
+    rule "any" the camera is on program when either says so; with
+    "priority" the first source in tally.order that knows the camera
+    decides, and when it falls silent the next one does. status says which
+    source decided, per camera."""
+    emu = VmixEmulator(["Cam 1", "Cam 2"])
+    try:
+        for rule, order, want_by in (("any", "", "mixer"), ("priority", "sw", "sw")):
+            port = free_port()
+            d = Daemon(tmp, MINIMAL, "-o", "source.sw.type=tsl31", "-o", f"source.sw.listen=udp:127.0.0.1:{port}",
+                       "-o", "source.sw.camera=2", "-o", "source.sw.silence=1",
+                       "-o", "source.mixer.type=vmix", "-o", f"source.mixer.connect=127.0.0.1:{emu.port}",
+                       "-o", f"tally.rule={rule}", *(["-o", f"tally.order={order}"] if order else []))
+            try:
+                emu.cut(2, 1)    # vMix: camera 2 on program
+                u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                u.sendto(tsl31(2, 0x02, "CAM 2"), ("127.0.0.1", port))    # TSL: preview
+                wait_for(lambda: status(d).get("tally", {}).get("cameras", {}).get("2", {}).get("by") == want_by,
+                         5, f"{rule}: {status(d).get('tally')}")
+                cams = status(d)["tally"]["cameras"]
+                want = "program" if want_by == "mixer" else "preview"
+                check(status(d)["tally"]["rule"] == rule and cams["2"]["tally"] == want, (rule, cams))
+                check(cams["1"] == {"tally": "preview", "by": "mixer"}, (rule, cams))
+                check(status(d)["lamps"]["tally"] == ("on" if want == "program" else "slow"), status(d)["lamps"])
+                check(source(d, "sw")["camera_tally"] == "preview", "a source's own view is its own")
+                if rule == "priority":
+                    # The switcher falls silent: vMix decides.
+                    wait_for(lambda: status(d)["tally"]["cameras"]["2"] == {"tally": "program", "by": "mixer"},
+                             4, f"the next source did not take over: {status(d)['tally']}")
+                    check(status(d)["lamps"]["tally"] == "on", status(d)["lamps"])
+            finally:
+                d.stop()
+        p = subprocess.run([os.path.join(BUILD, "onaird"), "-c", MINIMAL, "--check", "-o", "tally.rule=loudest",
+                            "-o", "tally.order=nosuch"], capture_output=True, timeout=10, text=True)
+        check(p.returncode == 1 and 'tally.rule "loudest"' in p.stderr and '"nosuch", which is no' in p.stderr,
+              p.stderr)
+    finally:
+        emu.stop()
+
+
 summary("sources")
