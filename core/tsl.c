@@ -245,3 +245,121 @@ int tsl5_stream_feed(struct tsl5_stream *s, const uint8_t *data, size_t len, tsl
 	}
 	return bad;
 }
+
+size_t tsl31_build(uint8_t out[18], int address, int program_bit, int preview_bit, enum tsl_tally tally,
+		   const char *text, const char *fallback)
+{
+	bool ascii = true;
+	size_t n;
+
+	if (address < 0 || address > 126 || program_bit < 1 || program_bit > 4 || preview_bit < 1 ||
+	    preview_bit > 4)
+		return 0;
+	for (const char *p = text; *p; p++)
+		ascii &= *p >= 0x20 && *p < 0x7F;
+	if (!ascii || !*text)
+		text = fallback;
+	out[0] = (uint8_t)(0x80 + address);
+	out[1] = 0x30;	/* brightness 3 (bits 4–5) */
+	if (tally == TSL_PROGRAM || tally == TSL_BOTH)
+		out[1] |= (uint8_t)(1 << (program_bit - 1));
+	if (tally == TSL_PREVIEW || tally == TSL_BOTH)
+		out[1] |= (uint8_t)(1 << (preview_bit - 1));
+	memset(out + 2, ' ', TSL31_TEXT);
+	n = strlen(text) < TSL31_TEXT ? strlen(text) : TSL31_TEXT;
+	for (size_t i = 0; i < n; i++)
+		out[2 + i] = text[i] >= 0x20 && text[i] < 0x7F ? (uint8_t)text[i] : '?';
+	return TSL31_LEN;
+}
+
+/* UTF-8 text as UTF-16LE into out; its byte length, or -1 when it does
+ * not fit or is not UTF-8. */
+static long utf16le(uint8_t *out, size_t size, const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t o = 0;
+
+	if (!utf8_wellformed(text, strlen(text)))
+		return -1;
+	while (*p) {
+		uint32_t cp;
+		int k = *p < 0x80 ? 1 : *p < 0xE0 ? 2 : *p < 0xF0 ? 3 : 4;
+
+		cp = k == 1 ? *p : k == 2 ? *p & 0x1F : k == 3 ? *p & 0x0F : *p & 0x07;
+		for (int i = 1; i < k; i++)
+			cp = cp << 6 | (p[i] & 0x3F);
+		p += k;
+		if (cp >= 0x10000) {
+			uint32_t v = cp - 0x10000;
+			uint16_t hi = (uint16_t)(0xD800 + (v >> 10)), lo = (uint16_t)(0xDC00 + (v & 0x3FF));
+
+			if (o + 4 > size)
+				return -1;
+			out[o++] = (uint8_t)hi;
+			out[o++] = (uint8_t)(hi >> 8);
+			out[o++] = (uint8_t)lo;
+			out[o++] = (uint8_t)(lo >> 8);
+		} else {
+			if (o + 2 > size)
+				return -1;
+			out[o++] = (uint8_t)cp;
+			out[o++] = (uint8_t)(cp >> 8);
+		}
+	}
+	return (long)o;
+}
+
+size_t tsl5_build(uint8_t *out, size_t size, uint16_t screen, uint16_t index, enum tsl_tally tally,
+		  const char *text, bool framed)
+{
+	uint8_t p[TSL5_HEADER + TSL5_DMSG_HEADER + 2 * TSL_TEXT_MAX * 2];
+	static const uint16_t colour[] = { 0, 1, 2, 3 };	/* off, red, green, amber by tsl_tally */
+	bool ascii = true;
+	long textlen;
+	size_t len, o = 0;
+	uint16_t control;
+
+	for (const char *c = text; *c; c++)
+		ascii &= (unsigned char)*c < 0x80;
+	if (ascii) {
+		textlen = (long)strlen(text);
+		if ((size_t)textlen > sizeof(p) - TSL5_HEADER - TSL5_DMSG_HEADER)
+			return 0;
+		memcpy(p + TSL5_HEADER + TSL5_DMSG_HEADER, text, (size_t)textlen);
+	} else if ((textlen = utf16le(p + TSL5_HEADER + TSL5_DMSG_HEADER,
+				      sizeof(p) - TSL5_HEADER - TSL5_DMSG_HEADER, text)) < 0) {
+		return 0;
+	}
+	len = TSL5_HEADER + TSL5_DMSG_HEADER + (size_t)textlen;
+	control = (uint16_t)(colour[tally] | colour[tally] << 2 | colour[tally] << 4 | 3 << 6);
+	p[0] = (uint8_t)(len - 2);
+	p[1] = (uint8_t)((len - 2) >> 8);
+	p[2] = 0;					/* version */
+	p[3] = ascii ? 0 : TSL5_FLAG_UTF16;
+	p[4] = (uint8_t)screen;
+	p[5] = (uint8_t)(screen >> 8);
+	p[6] = (uint8_t)index;
+	p[7] = (uint8_t)(index >> 8);
+	p[8] = (uint8_t)control;
+	p[9] = (uint8_t)(control >> 8);
+	p[10] = (uint8_t)textlen;
+	p[11] = (uint8_t)(textlen >> 8);
+	if (!framed) {
+		if (len > size)
+			return 0;
+		memcpy(out, p, len);
+		return len;
+	}
+	if (size < 2)
+		return 0;
+	out[o++] = DLE;
+	out[o++] = STX;
+	for (size_t i = 0; i < len; i++) {
+		if (o + (p[i] == DLE ? 2 : 1) > size)
+			return 0;
+		if (p[i] == DLE)
+			out[o++] = DLE;
+		out[o++] = p[i];
+	}
+	return o;
+}

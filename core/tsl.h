@@ -51,4 +51,20 @@ int tsl5_stream_feed(struct tsl5_stream *s, const uint8_t *data, size_t len, tsl
 
 const char *tsl_tally_name(enum tsl_tally t);
 
+/* Encoders, for onair as a tally hub (an [output.NAME]). */
+#define TSL31_TEXT 16
+/* An 18-byte 3.1 packet: address 0–126, program on tally bit program_bit
+ * and preview on preview_bit (1–4), brightness full; text is ASCII only
+ * (3.1 has no other): text with anything else is replaced by fallback.
+ * Returns 18, or 0 when the address is out of range. */
+size_t tsl31_build(uint8_t out[18], int address, int program_bit, int preview_bit, enum tsl_tally tally,
+		   const char *text, const char *fallback);
+/* A 5.0 packet with one display message: index, the tally on all three
+ * lamps (red program, green preview, amber both), brightness full, the
+ * text in ASCII or, when it has other characters, in UTF-16LE (the
+ * packet's unicode flag). framed: wrapped in DLE/STX with DLE stuffed,
+ * as over TCP. Returns its length, 0 when size is short. */
+size_t tsl5_build(uint8_t *out, size_t size, uint16_t screen, uint16_t index, enum tsl_tally tally,
+		  const char *text, bool framed);
+
 #endif

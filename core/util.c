@@ -317,10 +317,10 @@ void hostport_format(char *buf, size_t len, const char *host, int port)
 	snprintf(buf, len, "%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "", port);
 }
 
-int tcp_connect_start(const char *host, int port, char *why, size_t whylen)
+int net_connect_start(const char *host, int port, int socktype, char *why, size_t whylen)
 {
 	/* An address, never a name: a resolver would block the lamps. */
-	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV, .ai_socktype = SOCK_STREAM }, *ai;
+	struct addrinfo hints = { .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV, .ai_socktype = socktype }, *ai;
 	char service[8];
 	int fd, rc;
 
@@ -329,7 +329,7 @@ int tcp_connect_start(const char *host, int port, char *why, size_t whylen)
 		snprintf(why, whylen, "not an address (%s)", gai_strerror(rc));
 		return -1;
 	}
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(ai->ai_family, socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 || (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS)) {
 		snprintf(why, whylen, "%s", strerror(errno));
 		if (fd >= 0)

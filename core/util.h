@@ -66,10 +66,11 @@ size_t utf8_copy(char *dst, const char *src, size_t size);
 bool hostport_parse(const char *text, char *host, size_t hostlen, int *port);
 /* The reverse: "ADDRESS:PORT", an IPv6 address in brackets. */
 void hostport_format(char *buf, size_t len, const char *host, int port);
-/* A non-blocking TCP connection to a numeric address (no resolver: it
- * would block the lamps) begun: the socket, writable once it is made or
- * failed, or -1 and why (the error alone: the caller names the peer). */
-int tcp_connect_start(const char *host, int port, char *why, size_t whylen);
+/* A non-blocking connection to a numeric address (no resolver: it would
+ * block the lamps) begun: the socket (TCP: writable once it is made or
+ * failed; UDP: connected at once), or -1 and why (the error alone: the
+ * caller names the peer). socktype: SOCK_STREAM or SOCK_DGRAM. */
+int net_connect_start(const char *host, int port, int socktype, char *why, size_t whylen);
 /* Then: 0 when it was made, else the errno it failed with. */
 int tcp_connect_result(int fd);
 /* Index of name in names (ASCII case ignored), or -1. */

@@ -155,7 +155,8 @@ static const struct conf_key conf_keys[] = {
 };
 
 static const char *const conf_sections[] = { "daemon", "show", "cue", "looks", "node", "mqtt",
-					     "audio", "selftest", "web", "tally", "device.NAME", "source.NAME" };
+					     "audio", "selftest", "web", "tally", "device.NAME", "source.NAME",
+					     "output.NAME" };
 
 struct conf_ctx {
 	struct inifile in;	/* first: the line reader is handed this struct */
@@ -638,6 +639,82 @@ static void source_settle(struct source_conf *src, const struct source_ops *kind
 	src->nkeys = n;
 }
 
+static struct output_conf *output_section(struct conf_ctx *x, const char *name)
+{
+	struct conf *c = x->c;
+
+	for (int i = 0; i < c->noutputs; i++)
+		if (strcmp(c->output[i].name, name) == 0)
+			return &c->output[i];
+	if (!*name || strlen(name) >= sizeof(c->output[0].name) || strpbrk(name, " /+#")) {
+		diag_add(x->in.d, x->in.path, x->in.line, "output name must be 1 to %zu bytes without "
+			 "spaces, '/', '+' or '#'", sizeof(c->output[0].name) - 1);
+		return NULL;
+	}
+	if (c->noutputs >= CONF_MAX_OUTPUTS) {
+		diag_add(x->in.d, x->in.path, x->in.line, "too many outputs (at most %d)", CONF_MAX_OUTPUTS);
+		return NULL;
+	}
+	c->output[c->noutputs] = (struct output_conf){ .refresh_ms = 2000, .program_bit = 1, .preview_bit = 2,
+						       .line = x->in.section_line ? x->in.section_line : x->in.line };
+	str_copy(c->output[c->noutputs].name, name, sizeof(c->output[0].name));
+	return &c->output[c->noutputs++];
+}
+
+static void output_key(struct conf_ctx *x, struct output_conf *o, const char *name, const char *value)
+{
+	static const char *const keys[] = { "type", "send", "refresh", "screen", "program_tally",
+					    "preview_tally", NULL };
+	int64_t ms;
+	char section[48];
+
+	if (strcmp(name, "type") == 0) {
+		if (strcmp(value, "tsl31") != 0 && strcmp(value, "tsl5") != 0)
+			diag_add(x->in.d, x->in.path, x->in.line, "[output.%s] type must be tsl31 or tsl5", o->name);
+		str_copy(o->type, value, sizeof(o->type));
+	} else if (strcmp(name, "send") == 0) {
+		o->tcp = strncmp(value, "tcp:", 4) == 0;
+		if ((strncmp(value, "udp:", 4) != 0 && !o->tcp) ||
+		    !hostport_parse(value + 4, o->host, sizeof(o->host), &o->port) || o->port == 0) {
+			diag_add(x->in.d, x->in.path, x->in.line, "[output.%s] send \"%s\" must be "
+				 "udp:ADDRESS:PORT or tcp:ADDRESS:PORT", o->name, value);
+			o->port = 0;
+		}
+	} else if (strcmp(name, "refresh") == 0) {
+		if (!duration_parse(value, false, &ms) || ms > 3600000)
+			diag_add(x->in.d, x->in.path, x->in.line, "[output.%s] refresh \"%s\" must be a "
+				 "duration up to 1:00:00 (0: changes only)", o->name, value);
+		else
+			o->refresh_ms = ms;
+	} else if (strcmp(name, "screen") == 0) {
+		if (!int_parse(value, 0, 65534, &o->screen))
+			diag_add(x->in.d, x->in.path, x->in.line, "[output.%s] screen must be 0 to 65534", o->name);
+	} else if (strcmp(name, "program_tally") == 0 || strcmp(name, "preview_tally") == 0) {
+		if (!int_parse(value, 1, 4, name[1] == 'r' && name[2] == 'o' ? &o->program_bit : &o->preview_bit))
+			diag_add(x->in.d, x->in.path, x->in.line, "[output.%s] %s must be a tally bit 1 to 4",
+				 o->name, name);
+	} else {
+		snprintf(section, sizeof(section), "output.%s", o->name);
+		suggest_key(x, section, name, keys);
+	}
+}
+
+/* The whole section: a type, where to send, and 3.1 only over UDP. */
+static void check_outputs(const struct conf *c, const char *path, struct diag *d)
+{
+	for (int i = 0; i < c->noutputs; i++) {
+		const struct output_conf *o = &c->output[i];
+
+		if (!*o->type)
+			diag_add(d, path, o->line, "[output.%s] has no type (tsl31 or tsl5)", o->name);
+		if (!o->port)
+			diag_add(d, path, o->line, "[output.%s] needs send = udp:ADDRESS:PORT (or tcp: for "
+				 "tsl5)", o->name);
+		if (strcmp(o->type, "tsl31") == 0 && o->tcp)
+			diag_add(d, path, o->line, "[output.%s] TSL 3.1 is UDP only", o->name);
+	}
+}
+
 static int conf_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct conf_ctx *x = user;
@@ -648,6 +725,13 @@ static int conf_handler(void *user, const char *section, const char *name, const
 
 		if (dev)
 			device_key(x, dev, name, value);
+		return 1;
+	}
+	if (strncmp(section, "output.", 7) == 0) {
+		struct output_conf *out = output_section(x, section + 7);
+
+		if (out)
+			output_key(x, out, name, value);
 		return 1;
 	}
 	if (strncmp(section, "source.", 7) == 0) {
@@ -943,6 +1027,7 @@ int conf_load(struct conf *c, const char *path, const char *const *overrides, in
 			kind->check(src, *c->board.path ? &c->board : NULL, path, d);
 	}
 	check_tally(c, path, d);
+	check_outputs(c, path, d);
 	if (*c->web.listen) {
 		char host[128];
 		int port;
@@ -1199,6 +1284,19 @@ void conf_dump(const struct conf *c, FILE *f)
 			kind->dump(src, f);
 		if (src->camera >= 0)
 			fprintf(f, "camera = %lld\n", src->camera);
+	}
+	for (int i = 0; i < c->noutputs; i++) {
+		const struct output_conf *o = &c->output[i];
+		char where[96];
+
+		hostport_format(where, sizeof(where), o->host, o->port);
+		fprintf(f, "\n[output.%s]\ntype = %s\nsend = %s:%s\n", o->name, o->type, o->tcp ? "tcp" : "udp",
+			where);
+		dump_duration(f, "refresh", o->refresh_ms);
+		if (strcmp(o->type, "tsl5") == 0)
+			fprintf(f, "screen = %lld\n", o->screen);
+		else
+			fprintf(f, "program_tally = %lld\npreview_tally = %lld\n", o->program_bit, o->preview_bit);
 	}
 	for (int i = 0; i < c->ndevices; i++) {
 		const struct conf_device *dev = &c->device[i];

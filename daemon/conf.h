@@ -38,6 +38,21 @@ struct source_conf {
 	} kv[SOURCE_KEYS_MAX];
 };
 
+/* onair as a tally hub: [output.NAME] sends each camera's verdict on
+ * (TSL UMD to multiviewers, UMDs, other tally boxes). Parsed once here. */
+#define CONF_MAX_OUTPUTS 4
+struct output_conf {
+	char name[32];
+	char type[16];			/* tsl31 | tsl5 */
+	bool tcp;			/* send = tcp:… (5.0 only) */
+	char host[64];
+	int port;			/* 0: send = not given */
+	int64_t refresh_ms;		/* every camera again this often; 0: changes only */
+	long long screen;		/* 5.0's screen */
+	long long program_bit, preview_bit;	/* 3.1: which tally bits */
+	int line;
+};
+
 /* The anchor's screen and the ops page (docs/web.md). */
 #define WEB_CANNED_MAX 16
 struct web_canned {
@@ -118,6 +133,8 @@ struct conf {
 	struct web_conf web;
 	int nsources;
 	struct source_conf source[CONF_MAX_SOURCES];
+	int noutputs;
+	struct output_conf output[CONF_MAX_OUTPUTS];
 	/* When several sources name one camera ([tally], docs/sources.md):
 	 * "any" (program if any says program, then preview, then off) or
 	 * "priority" (the first in order that knows the camera decides). */

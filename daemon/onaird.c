@@ -30,6 +30,7 @@
 #include "running.h"
 #include "version.h"
 #include "sources.h"
+#include "tally_out.h"
 #include "web.h"
 
 /* The state folder is writable, or can be made where it is to be: the
@@ -455,6 +456,7 @@ int main(int argc, char **argv)
 	link_init();
 	web_init();
 	sources_init();
+	tally_out_init();
 	running_update();
 
 	watchdog_ms = notify_watchdog_ms();
@@ -468,6 +470,7 @@ int main(int argc, char **argv)
 	rc = loop_run();
 	notify_send("STOPPING=1");
 	running_stop();
+	tally_out_fini();
 	sources_fini();
 	web_fini();
 	link_fini();

@@ -14,6 +14,7 @@
 #include "sources.h"
 #include "running.h"
 #include "store.h"
+#include "tally_out.h"
 #include "version.h"
 #include "viewjson.h"
 #include "web.h"
@@ -60,6 +61,7 @@ static cJSON *status_json(void)
 	link_status_json(o);
 	web_status_json(o);
 	sources_status_json(o);
+	tally_out_status_json(o);
 	json_add_text(o, "log", running.log.fd >= 0 ? running.log.path : "");
 	storage_json(o);
 	cJSON_AddNumberToObject(o, "wakeups", (double)loop_wakeups());

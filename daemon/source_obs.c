@@ -344,7 +344,7 @@ static void connect_now(struct obs_source *o)
 			log_warnx("source %s: %s", o->conf->name, warn);
 	}
 	o->connects++;
-	if ((o->fd = tcp_connect_start(o->opts.host, o->opts.port, why, sizeof(why))) < 0) {
+	if ((o->fd = net_connect_start(o->opts.host, o->opts.port, SOCK_STREAM, why, sizeof(why))) < 0) {
 		char said[240];
 
 		snprintf(said, sizeof(said), "cannot reach OBS at %s:%d: %s", o->opts.host, o->opts.port, why);

@@ -226,7 +226,7 @@ static void connect_now(struct vmix_source *s)
 	char why[160];
 
 	s->connects++;
-	if ((s->fd = tcp_connect_start(s->opts.host, s->opts.port, why, sizeof(why))) < 0) {
+	if ((s->fd = net_connect_start(s->opts.host, s->opts.port, SOCK_STREAM, why, sizeof(why))) < 0) {
 		unreachable(s, why);
 		return;
 	}

@@ -438,3 +438,16 @@ void sources_camera_json(cJSON *o)
 	if (*label)
 		json_add_text(cam, "text", label);
 }
+
+void sources_each_verdict(sources_camera_fn fn, void *ctx)
+{
+	struct seen seen;
+
+	cameras_seen(&seen);
+	for (int i = 0; i < seen.n; i++) {
+		struct verdict v = verdict(seen.camera[i]);
+
+		if (v.tally != CUE_CAMERA_UNKNOWN)
+			fn(ctx, seen.camera[i], v.tally, verdict_label(seen.camera[i], &v));
+	}
+}

@@ -387,7 +387,12 @@ def bad_source_config_names_the_line(tmp):
                        (["-o", "source.x.type=tsl5", "-o", "source.x.scene=1 | Cam"], 'unknown key "scene"'),
                        (["-o", "source.x.type=tsl5", "-o", "source.x.program_tally=2"], "for TSL 3.1"),
                        (["-o", "source.x.type=obs", "-o", "source.x.scene=1 Cam"], "CAMERA | SCENE NAME"),
-                       (["-o", "source.x.type=obs", "-o", "source.x.conect=1.2.3.4:4455"], 'did you mean "connect"')):
+                       (["-o", "source.x.type=obs", "-o", "source.x.conect=1.2.3.4:4455"], 'did you mean "connect"'),
+                       (["-o", "source.x.type=vmix", "-o", "source.x.input=2 | 1001"], "inputs 1 to 1000"),
+                       (["-o", "source.x.type=vmix", "-o", "source.x.on_air=streamin"], 'on_air "streamin"'),
+                       (["-o", "output.x.type=tsl31", "-o", "output.x.send=tcp:127.0.0.1:9"], "3.1 is UDP only"),
+                       (["-o", "output.x.type=tsl5"], "needs send = udp:ADDRESS:PORT"),
+                       (["-o", "output.x.type=tsl5", "-o", "output.x.sned=udp:1.2.3.4:5"], 'did you mean "send"')):
         p = subprocess.run([os.path.join(BUILD, "onaird"), "-c", MINIMAL, "--check", *args],
                            capture_output=True, timeout=10)
         check(p.returncode == 1 and want in p.stderr.decode(), (args, p.stderr.decode()))
@@ -595,6 +600,85 @@ def several_sources_on_one_camera_are_arbitrated(tmp):
               p.stderr)
     finally:
         emu.stop()
+
+
+def tsl_listener(proto, port, seconds):
+    """tsl-umd-v5 listening: a Popen whose stdout gives one JSON line a message."""
+    p = subprocess.Popen(["node", os.path.join(WEB_TEST, "tsl-listen.js"), proto, str(port), str(seconds)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    check(p.stdout.readline().strip() == "listening", p.stderr.read() if p.poll() is not None else "no start")
+    lines = []
+
+    def read():
+        for line in p.stdout:
+            lines.append((time.monotonic(), json.loads(line)))
+    threading.Thread(target=read, daemon=True).start()
+    return p, lines
+
+
+@test
+def tsl_out_is_read_by_tsl_umd_v5_and_by_another_box(tmp):
+    """Issue 27: onair as the tally hub. vMix's cameras go out as TSL 5.0
+    over UDP to the tsl-umd-v5 library (a receiver onair did not write):
+    red on program, green on preview, the title as text, again every
+    refresh; and as TSL 3.1 over UDP and 5.0 over TCP to another onair box,
+    whose own listeners read them (the Chinese title through 5.0's UTF-16,
+    3.1 falling back to "CAM 3"). When vMix goes away the cameras are sent
+    off, never left red."""
+    setup = subprocess.run([os.path.join(SRC, "tests", "web", "setup.sh"), BUILD], capture_output=True, text=True)
+    check(setup.returncode == 0, setup.stdout + setup.stderr)
+    emu = VmixEmulator(["Cam 1", "Cam 2 Wide", "机位三"])
+    udp5, udp31, tcp5, web = free_port(), free_port(), free_port(socket.SOCK_STREAM), free_port(socket.SOCK_STREAM)
+    listener, heard = tsl_listener("udp", udp5, 25)
+    other_dir, hub_dir = os.path.join(tmp, "other"), os.path.join(tmp, "hub")
+    os.makedirs(other_dir)
+    os.makedirs(hub_dir)
+    other = Daemon(other_dir, MINIMAL, "-o", "source.in31.type=tsl31", "-o", f"source.in31.listen=udp:127.0.0.1:{udp31}",
+                   "-o", "source.in5.type=tsl5", "-o", f"source.in5.listen=tcp:127.0.0.1:{tcp5}",
+                   "-o", "source.in5.camera=3", "-o", "tally.order=in5", "-o", f"web.listen=127.0.0.1:{web}")
+    hub = None
+    try:
+        hub = Daemon(hub_dir, MINIMAL, "-o", "source.mixer.type=vmix", "-o", f"source.mixer.connect=127.0.0.1:{emu.port}",
+                     "-o", "output.mv.type=tsl5", "-o", f"output.mv.send=udp:127.0.0.1:{udp5}", "-o", "output.mv.refresh=1",
+                     "-o", "output.box31.type=tsl31", "-o", f"output.box31.send=udp:127.0.0.1:{udp31}",
+                     "-o", "output.box5.type=tsl5", "-o", f"output.box5.send=tcp:127.0.0.1:{tcp5}")
+        emu.cut(3, 2)
+
+        def latest(index):
+            got = [m for _, m in heard if m["index"] == index]
+            return got[-1] if got else None
+        wait_for(lambda: latest(3) and latest(3)["rh"] == 1 and latest(2) and latest(2)["rh"] == 2, 5,
+                 f"tsl-umd-v5 heard {[m for _, m in heard][-6:]}")
+        check(latest(2)["text"] == "Cam 2 Wide" and latest(2)["text_tally"] == 2 and latest(2)["lh"] == 2,
+              latest(2))
+        check(latest(1)["rh"] == 0 and latest(1)["text"] == "Cam 1", latest(1))
+        # The refresh: camera 1 again within about a second, unchanged.
+        n1 = len([m for _, m in heard if m["index"] == 1])
+        wait_for(lambda: len([m for _, m in heard if m["index"] == 1]) > n1, 3, "no refresh within 3 s")
+        # The other box's own listeners.
+        wait_for(lambda: source(other, "in31")["tally"] == {"1": "off", "2": "preview", "3": "program"}, 5,
+                 f"3.1: {source(other, 'in31')}")
+        wait_for(lambda: source(other, "in5")["camera_tally"] == "program", 5, f"5.0 TCP: {source(other, 'in5')}")
+        check(status(other)["tally"]["cameras"]["3"] == {"tally": "program", "by": "in5"}, status(other)["tally"])
+        out = {o["name"]: o for o in status(hub)["outputs"]}
+        check(out["box5"]["connected"] and out["mv"]["packets"] >= 3 and out["box31"]["errors"] == 0, out)
+        # The Chinese title through 5.0's UTF-16 (3.1's ASCII fallback is a unit test's).
+        view = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{web}/view.json", timeout=5).read())
+        check(view["camera"] == {"index": 3, "tally": "program", "text": "机位三"}, view.get("camera"))
+        check(source(other, "in5")["bad_packets"] == 0 and source(other, "in31")["bad_packets"] == 0,
+              status(other)["sources"])
+        # vMix goes away: every camera is sent off.
+        emu.stop()
+        wait_for(lambda: latest(3)["rh"] == 0 and latest(2)["rh"] == 0, 5, f"left lit: {latest(3)}, {latest(2)}")
+        wait_for(lambda: source(other, "in31")["tally"] == {"1": "off", "2": "off", "3": "off"}, 5,
+                 f"3.1 box still lit: {source(other, 'in31')}")
+        check(hub.proc.poll() is None and other.proc.poll() is None, "a daemon died")
+    finally:
+        if hub:
+            hub.stop()
+        other.stop()
+        emu.stop()
+        listener.kill()
 
 
 summary("sources")

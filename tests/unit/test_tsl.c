@@ -209,6 +209,48 @@ static void test_tsl5_tcp_stream(void **state)
 	assert_int_equal(ngot, 1);
 }
 
+/* What onair sends as a tally hub reads back through the decoders (the
+ * tsl-umd-v5 library reads it too, in tests/system/test_sources.py). */
+static void test_encoders_read_back(void **state)
+{
+	uint8_t p[512];
+	struct tsl_display d;
+	struct tsl5_stream s;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(tsl31_build(p, 7, 1, 2, TSL_PROGRAM, "CAM 7 WIDE", "CAM 7"), 18);
+	assert_int_equal(tsl31_parse(p, 18, 1, 2, &d, err, sizeof(err)), 0);
+	assert_int_equal(d.index, 7);
+	assert_int_equal(d.tally, TSL_PROGRAM);
+	assert_string_equal(d.text, "CAM 7 WIDE");
+	/* 3.1 is ASCII: a Chinese label gives way to the fallback. */
+	tsl31_build(p, 7, 1, 2, TSL_PREVIEW, "机位七", "CAM 7");
+	tsl31_parse(p, 18, 1, 2, &d, err, sizeof(err));
+	assert_int_equal(d.tally, TSL_PREVIEW);
+	assert_string_equal(d.text, "CAM 7");
+	assert_int_equal(tsl31_build(p, 127, 1, 2, TSL_OFF, "", "X"), 0);
+
+	n = tsl5_build(p, sizeof(p), 0, 300, TSL_BOTH, "Wide", false);
+	ngot = 0;
+	assert_int_equal(tsl5_parse(p, n, keep, NULL, err, sizeof(err)), 0);
+	assert_int_equal(ngot, 1);
+	assert_int_equal(got[0].index, 300);
+	assert_int_equal(got[0].tally, TSL_BOTH);
+	assert_string_equal(got[0].text, "Wide");
+	/* UTF-16 with a character outside the BMP, framed, index 254 (DLE). */
+	n = tsl5_build(p, sizeof(p), 0, 254, TSL_PROGRAM, "机位 𝄞 二", true);
+	assert_true(n > 0);
+	tsl5_stream_init(&s);
+	ngot = 0;
+	assert_int_equal(tsl5_stream_feed(&s, p, n, keep, NULL, err, sizeof(err)), 0);
+	assert_int_equal(ngot, 1);
+	assert_int_equal(got[0].index, 254);
+	assert_int_equal(got[0].tally, TSL_PROGRAM);
+	assert_string_equal(got[0].text, "机位 𝄞 二");
+	assert_int_equal(tsl5_build(p, 10, 0, 1, TSL_OFF, "too long for ten bytes", false), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_tsl5_utf16),
 		cmocka_unit_test(test_tsl5_malformed_reports_nothing),
 		cmocka_unit_test(test_tsl5_tcp_stream),
+		cmocka_unit_test(test_encoders_read_back),
 	};
 
 	return cmocka_run_group_tests_name("tsl", tests, NULL, NULL);

@@ -23,4 +23,4 @@ if ! cmp -s "$here/package-lock.json" "$work/package-lock.json" || [ ! -d "$work
 		exit 1
 	fi
 fi
-cp "$here/browser.js" "$here/bench.js" "$here/tsl-send.js" "$here/obs-ctl.js" "$here/vmix-check.js" "$work/"
+cp "$here/browser.js" "$here/bench.js" "$here/tsl-send.js" "$here/obs-ctl.js" "$here/vmix-check.js" "$here/tsl-listen.js" "$work/"
