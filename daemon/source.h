@@ -57,6 +57,7 @@ extern const struct source_ops source_tsl5_ops;
 extern const struct source_ops source_obs_ops;
 extern const struct source_ops source_gpi_ops;
 extern const struct source_ops source_vmix_ops;
+extern const struct source_ops source_atem_ops;
 
 /* The kind a type names, or NULL. */
 const struct source_ops *source_kind(const char *type);

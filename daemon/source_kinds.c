@@ -5,7 +5,7 @@
 #include "source.h"
 
 static const struct source_ops *const kinds[] = {
-	&source_tsl31_ops, &source_tsl5_ops, &source_obs_ops, &source_gpi_ops, &source_vmix_ops,
+	&source_tsl31_ops, &source_tsl5_ops, &source_obs_ops, &source_gpi_ops, &source_vmix_ops, &source_atem_ops,
 };
 
 const struct source_ops *source_kind(const char *type)

@@ -415,7 +415,8 @@ def hardware_bench():
     else:
         problems.append("hardware bench: no arm64 package unpacked (run make check-package first)")
     for arch, env in runs:
-        p = subprocess.run([os.path.join(SRC, "tests", "hil", "run.sh"), BUILD, "b_input_latency", "b_tsl_latency"],
+        p = subprocess.run([os.path.join(SRC, "tests", "hil", "run.sh"), BUILD, "b_input_latency", "b_tsl_latency",
+                            "b_gpi_latency"],
                            capture_output=True, timeout=1800, env=dict(os.environ, **env))
         log = p.stdout.decode("utf-8", "replace")
         with open(os.path.join(BUILD, f"bench-hil-{arch}.log"), "w") as f:
@@ -425,7 +426,8 @@ def hardware_bench():
         for m in re.finditer(r"hil: measure (.+?): p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms over (\d+)",
                              log):
             found += 1
-            kind = "pedal" if "pedal" in m.group(1) else "tsl" if "TSL" in m.group(1) else "button"
+            kind = ("pedal" if "pedal" in m.group(1) else "tsl" if "TSL" in m.group(1) else
+                    "gpi" if "GPI" in m.group(1) else "button")
             figure(prefix + kind, m.group(1) + ("" if arch == "amd64" else " (arm64)"), "onair", "ms",
                    f"inside the qemu VM ({arch}, TCG, no KVM): a trace mark before the input, the tally's "
                    "gpio_value event after it, on the kernel's trace clock",
@@ -436,7 +438,7 @@ def hardware_bench():
             figure(prefix + "display_hold", f"longest loop hold by a display refresh ({arch})", "onair", "ms",
                    "the MAX7219 driver's own counter, in the VM during the latency runs",
                    value=float(m.group(1)))
-        if p.returncode != 0 or found < 3:
+        if p.returncode != 0 or found < 4:
             problems.append(f"hardware bench ({arch}): " + (log.strip().splitlines() or ["no output"])[-1])
 
 
@@ -504,6 +506,52 @@ def tsl_to_tally():
     figure("tsl_to_tally", "TSL 3.1 packet → camera tally line", "onair", "ms",
            f"UDP on loopback to a [source] with camera = 1, {rounds} packets flipping program/off "
            "20 ms apart; console line stamped with CLOCK_MONOTONIC", **stats([round(t, 3) for t in took]))
+
+
+def switcher_to_tally(kind):
+    """A cut on the tests' ATEM or vMix emulator → the camera box's tally
+    line (program, then preview), console stamped with CLOCK_MONOTONIC:
+    the moment is taken just before the emulator sends. User space on
+    loopback, like tsl_to_tally; the emulators are tests/system's, which
+    independent clients read back (test_sources.py)."""
+    sys.path.insert(0, os.path.join(SRC, "tests", "system"))
+    from atememu import AtemEmulator  # noqa: E402
+    from vmixemu import VmixEmulator  # noqa: E402
+    emu = AtemEmulator({1: "Camera 1", 2: "Camera 2"}) if kind == "atem" else VmixEmulator(["Camera 1", "Camera 2"])
+    show = write(kind + ".conf", "[show]\nsegment = 30:00 | s\n")
+    try:
+        onaird(kind, show, "-o", "device.console.mode=lines", "-o", f"source.sw.type={kind}",
+               "-o", f"source.sw.connect=127.0.0.1:{emu.port}", "-o", "source.sw.camera=1", stamped=True)
+        if not wait_ready(kind):
+            return
+        if not wait_for_text(os.path.join(tmp, kind + ".out"), "found", 10):
+            problems.append(f"{kind}: the emulator was not found")
+            return
+        emu.cut(2, 1)       # camera 1 on preview: the first cut changes the line
+        time.sleep(0.5)
+        rounds = {"full": 400, "quick": 100, "smoke": 20}[MODE]
+        sends = []
+        for i in range(rounds):
+            on = i % 2 == 0
+            sends.append((time.monotonic_ns(), "tally on" if on else "tally slow"))
+            emu.cut(*((1, 2) if on else (2, 1)))
+            time.sleep(0.03)
+        time.sleep(0.5)
+        lines = stamped_lines(os.path.join(tmp, kind + ".out"), "| tally ")
+        took, j = [], 0
+        for sent, want in sends:
+            while j < len(lines) and (lines[j][0] < sent or want not in lines[j][1]):
+                j += 1
+            if j < len(lines):
+                took.append((lines[j][0] - sent) / 1e6)
+        if len(took) < rounds * 0.95:
+            problems.append(f"{kind}: {len(took)} of {rounds} cuts changed the tally line")
+        name = "ATEM" if kind == "atem" else "vMix"
+        figure(f"{kind}_to_tally", f"{name} cut → camera tally line", "onair", "ms",
+               f"the tests' {name} emulator on loopback, {rounds} cuts flipping camera 1 between program and "
+               "preview 30 ms apart; console line stamped with CLOCK_MONOTONIC", **stats([round(t, 3) for t in took]))
+    finally:
+        emu.stop()
 
 
 def obs_to_onair():
@@ -993,6 +1041,8 @@ def main():
     wakeups(wake)
     slow_storage()
     tsl_to_tally()
+    switcher_to_tally("atem")
+    switcher_to_tally("vmix")
     obs_to_onair()
     if MODE != "smoke":
         web_pages()

@@ -20,7 +20,9 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from onairtest import (BUILD, SRC, Daemon, ctl, status, check, test, summary)  # noqa: E402
+import atememu  # noqa: E402
 import vmixemu  # noqa: E402
+from atememu import AtemEmulator  # noqa: E402
 from vmixemu import VmixEmulator  # noqa: E402
 
 MINIMAL = os.path.join(SRC, "configs", "minimal.conf")
@@ -379,7 +381,7 @@ def a_hostile_obs_is_refused_and_the_show_goes_on(tmp):
 
 @test
 def bad_source_config_names_the_line(tmp):
-    for args, want in ((["-o", "source.x.type=obs2"], "type must be tsl31, tsl5, obs, gpi or vmix"),
+    for args, want in ((["-o", "source.x.type=obs2"], "type must be tsl31, tsl5, obs, gpi, vmix or atem"),
                        (["-o", "source.x.type=tsl31", "-o", "source.x.listen=tcp:127.0.0.1:9"], "3.1 is UDP only"),
                        (["-o", "source.x.type=tsl5", "-o", "source.x.listen=127.0.0.1:9"], "udp:ADDRESS:PORT"),
                        (["-o", "source.x.type=tsl31", "-o", "source.x.camera=200"], "0 to 126"),
@@ -390,6 +392,9 @@ def bad_source_config_names_the_line(tmp):
                        (["-o", "source.x.type=obs", "-o", "source.x.conect=1.2.3.4:4455"], 'did you mean "connect"'),
                        (["-o", "source.x.type=vmix", "-o", "source.x.input=2 | 1001"], "inputs 1 to 1000"),
                        (["-o", "source.x.type=vmix", "-o", "source.x.on_air=streamin"], 'on_air "streamin"'),
+                       (["-o", "source.x.type=atem"], "needs connect = the switcher's address"),
+                       (["-o", "source.x.type=atem", "-o", "source.x.connect=10.0.0.9", "-o", "source.x.me=9"],
+                        "mix effect 1 to 8"),
                        (["-o", "output.x.type=tsl31", "-o", "output.x.send=tcp:127.0.0.1:9"], "3.1 is UDP only"),
                        (["-o", "output.x.type=tsl5"], "needs send = udp:ADDRESS:PORT"),
                        (["-o", "output.x.type=tsl5", "-o", "output.x.sned=udp:1.2.3.4:5"], 'did you mean "send"')):
@@ -423,6 +428,12 @@ def every_kind_of_source_dumps_what_it_reads(tmp):
     check(again.returncode == 0, again.stderr)
     sections = lambda text: text[text.index("[source."):].split("\n[device.")[0]  # noqa: E731
     check(sections(again.stdout) == sections(first.stdout), (first.stdout, again.stdout))
+    atem = subprocess.run([os.path.join(BUILD, "onaird"), "-c", MINIMAL, "--dump-config", "-o", "source.a.type=atem",
+                           "-o", "source.a.connect=192.168.10.240", "-o", "source.a.me=2",
+                           "-o", "source.a.input=2 | 机位二", "-o", "source.a.on_air=recording"],
+                          capture_output=True, timeout=10, text=True)
+    for line in ("connect = 192.168.10.240:9910", "me = 2", "input = 2 | 机位二", "on_air = recording"):
+        check(line in atem.stdout, f"{line!r} not in the dump:\n{atem.stdout}")
 
 
 def vmix_check(port, *commands):
@@ -679,6 +690,224 @@ def tsl_out_is_read_by_tsl_umd_v5_and_by_another_box(tmp):
         other.stop()
         emu.stop()
         listener.kill()
+
+
+DEBIAN_PYTHON = "/usr/bin/python3"
+
+
+def atem_connection_reads(port, seconds, during=None):
+    """What atem-connection (npm) decodes from an ATEM at port: its lines."""
+    p = subprocess.Popen(["node", os.path.join(WEB_TEST, "atem-check.js"), "127.0.0.1", str(port), str(seconds)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if during:
+        during()
+    out, err = p.communicate(timeout=seconds + 20)
+    check(p.returncode == 0, err)
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+
+
+def pyatem_reads(port, seconds, during=None):
+    """What Debian's python3-pyatem decodes from an ATEM at port."""
+    if subprocess.run([DEBIAN_PYTHON, "-c", "import pyatem"], capture_output=True).returncode != 0:
+        return None
+    p = subprocess.Popen([DEBIAN_PYTHON, os.path.join(SRC, "tests", "system", "atem_pyatem.py"), "127.0.0.1",
+                          str(port), str(seconds)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if during:
+        during()
+    out, err = p.communicate(timeout=seconds + 20)
+    check(p.returncode == 0, err)
+    return json.loads(out)
+
+
+@test
+def the_atem_emulator_is_what_independent_clients_read(tmp):
+    """Issue 27: no ATEM is here, so the emulator is first read by
+    atem-connection (npm) and python3-pyatem (Debian): the product, the
+    inputs' names (a Chinese one cut to the protocol's 20 bytes on a
+    character), program and preview, the tally by source before and after a
+    cut, and streaming. The replayed capture of a real ATEM Mini is read by
+    atem-connection too (pyatem 0.8.2 cannot parse one of its commands)."""
+    setup = subprocess.run([os.path.join(SRC, "tests", "web", "setup.sh"), BUILD], capture_output=True, text=True)
+    check(setup.returncode == 0, setup.stdout + setup.stderr)
+    names = {1: "Camera 1", 2: "机位二 全景 特写镜头一二", 3: "Wide"}
+    emu = AtemEmulator(names, streaming=True)
+    try:
+        lines = atem_connection_reads(emu.port, 3, lambda: (time.sleep(1.5), emu.cut(2, 3)))
+        hello = [x for x in lines if x.get("connected")]
+        check(hello and hello[0]["product"] == "ATEM Mini Pro", lines)
+        want_names = {"1": "Camera 1", "2": "机位二 全景 特", "3": "Wide"}
+        check(hello[0]["inputs"] == want_names, hello[0]["inputs"])
+        tallies = [x["tally"] for x in lines if "tally" in x]
+        check(tallies == [{"program": [1], "preview": [2]}, {"program": [2], "preview": [3]}], tallies)
+        check([x["program"] for x in lines if "program" in x] == [{"me": 0, "source": 1}, {"me": 0, "source": 2}],
+              lines)
+        check([x["streaming"] for x in lines if "streaming" in x] == [4], lines)
+        emu.cut(1, 2)
+        heard = pyatem_reads(emu.port, 3, lambda: (time.sleep(1.5), emu.cut(3, 1)))
+        if heard is None:
+            print("  SKIP the pyatem half: python3-pyatem is not installed (read by atem-connection only)")
+        else:
+            check(heard["product"] == "ATEM Mini Pro" and heard["inputs"] == want_names, heard)
+            check(heard["tallies"] == [{"program": [1], "preview": [2]}, {"program": [3], "preview": [1]}], heard)
+            check((heard["program"], heard["preview"]) == (3, 1), heard)
+    finally:
+        emu.stop()
+    emu = AtemEmulator({}, replay=True)
+    try:
+        lines = atem_connection_reads(emu.port, 2)
+        hello = [x for x in lines if x.get("connected")]
+        check(hello and hello[0]["product"] == "ATEM Mini", lines)
+        check(all(hello[0]["inputs"].get(str(i)) == f"Camera {i}" for i in range(1, 5)), hello[0]["inputs"])
+        check([x["tally"] for x in lines if "tally" in x] == [{"program": [1], "preview": [1]}], lines)
+    finally:
+        emu.stop()
+
+
+def atem_daemon(tmp, port, *extra):
+    return Daemon(tmp, MINIMAL, "-o", "source.atem.type=atem", "-o", f"source.atem.connect=127.0.0.1:{port}", *extra)
+
+
+@test
+def a_camera_box_follows_an_atem(tmp):
+    """The session, the tally by source (camera 2 by its input name), the
+    name as the anchor's label, the stream from the switcher's streaming;
+    and mix effect 1's buses when me = 1."""
+    web = free_port(socket.SOCK_STREAM)
+    emu = AtemEmulator({1: "Camera 1", 2: "机位二 全景", 3: "Wide"}, streaming=False)
+    d = atem_daemon(tmp, emu.port, "-o", "source.atem.camera=2", "-o", "source.atem.input=2 | 机位二 全景",
+                    "-o", "source.atem.input=3 | 3", "-o", f"web.listen=127.0.0.1:{web}")
+    try:
+        wait_for(lambda: source(d, "atem")["camera_tally"] == "preview", 5, f"never found: {source(d, 'atem')}")
+        check("ATEM found (ATEM Mini Pro, protocol 2.30" in d.log(), d.log())
+        s = source(d, "atem")
+        check(s["tally"] == {"2": "preview"} and s["stream"] == "down" and s["sessions"] == 1, s)
+        emu.cut(2, 3)
+        wait_for(lambda: source(d, "atem")["camera_tally"] == "program", 2, "the cut was not seen")
+        check(source(d, "atem")["tally"] == {"2": "program", "3": "preview"}, source(d, "atem"))
+        check(status(d)["lamps"]["tally"] == "on", status(d)["lamps"])
+        view = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{web}/view.json", timeout=5).read())
+        check(view["camera"] == {"index": 2, "tally": "program", "text": "机位二 全景"}, view.get("camera"))
+        emu.set_streaming(True)
+        wait_for(lambda: source(d, "atem")["stream"] == "live", 2, "streaming was not seen")
+        check(status(d)["stream"]["state"] == "live", status(d)["stream"])
+        emu.rename(2, "Close")
+        wait_for(lambda: source(d, "atem")["camera_tally"] == "unknown", 2, "a renamed input still maps")
+    finally:
+        d.stop()
+    d = atem_daemon(tmp, emu.port, "-o", "source.atem.camera=3", "-o", "source.atem.me=1")
+    try:
+        emu.cut(3, 1)
+        wait_for(lambda: source(d, "atem")["camera_tally"] == "program", 5, f"me=1: {source(d, 'atem')}")
+        check(source(d, "atem")["program_source"] == 3 and source(d, "atem")["preview_source"] == 1,
+              source(d, "atem"))
+    finally:
+        d.stop()
+        emu.stop()
+
+
+@test
+def a_real_atem_minis_state_replayed(tmp):
+    """The first state an ATEM Mini sent atem-connection's author, replayed
+    byte for byte: onair reads its tally by source, its names and its
+    model among 70 kinds of command it does not use, and, the Mini having
+    no streaming, tells no stream."""
+    emu = AtemEmulator({}, replay=True)
+    d = atem_daemon(tmp, emu.port, "-o", "source.atem.camera=1")
+    try:
+        wait_for(lambda: source(d, "atem")["present"], 5, f"never found: {source(d, 'atem')}")
+        s = source(d, "atem")
+        check(s["product"] == "ATEM Mini" and s["protocol"] == "2.29" and s["bad_packets"] == 0, s)
+        check(s["camera_tally"] == "program" and s["tally"] == {"1": "program"}, s)
+        check("stream" not in s and "stream" not in status(d), status(d).get("stream"))
+        view_cams = status(d)["tally"]["cameras"]
+        check(view_cams["2"] == {"tally": "off", "by": "atem"}, view_cams)
+    finally:
+        d.stop()
+        emu.stop()
+
+
+@test
+def an_atem_that_reboots_or_is_full_is_unknown_until_it_is_back(tmp):
+    """A switcher whose client table is full refuses the session: said once,
+    retried. Rebooting mid-show (silent, then new session ids) leaves the
+    camera unknown, never off, within the 5 s silence, and a new session
+    follows the cuts made since."""
+    emu = AtemEmulator({1: "Camera 1", 2: "Camera 2"}, max_clients=0)
+    d = atem_daemon(tmp, emu.port, "-o", "source.atem.camera=1")
+    try:
+        wait_for(lambda: "table of control connections is full" in d.log(), 5, d.log())
+        check(source(d, "atem")["camera_tally"] == "unknown", source(d, "atem"))
+        emu.max_clients = 5
+        wait_for(lambda: source(d, "atem")["camera_tally"] == "program", 20, f"not retried: {source(d, 'atem')}")
+        check(d.log().count("table of control connections is full") == 1, d.log())
+        first = emu.session_ids()
+        emu.reboot(down_s=7)
+        t0 = time.monotonic()
+        wait_for(lambda: source(d, "atem")["camera_tally"] == "unknown", 8, "a silent ATEM stayed known")
+        took = time.monotonic() - t0
+        check(4.0 < took < 7.0, f"unknown after {took:.1f} s of silence")
+        check(status(d)["lamps"]["tally"] == "fast", status(d)["lamps"])
+        emu.cut(2, 1)
+        wait_for(lambda: source(d, "atem")["camera_tally"] == "preview", 40, f"not back: {source(d, 'atem')}")
+        # A new session (the rebooted switcher counts its ids from 1 again).
+        check(source(d, "atem")["sessions"] == 2 and emu.hellos >= 2, (first, source(d, "atem")))
+        check(d.log().count("the ATEM is gone") == 1, d.log())
+        check(d.proc.poll() is None, "onaird died")
+    finally:
+        d.stop()
+        emu.stop()
+
+
+@test
+def an_atem_on_a_lossy_network_keeps_every_cut_in_order(tmp):
+    """A fifth of the switcher's packets lost, a fifth doubled, a fifth
+    reordered (seeded): packets are taken once and in order, acknowledged
+    again when doubled, and after 30 cuts the camera is where the last cut
+    left it."""
+    emu = AtemEmulator({1: "Camera 1", 2: "Camera 2", 3: "Camera 3"}, seed=int(os.environ.get("ONAIR_SEED", "27")))
+    d = atem_daemon(tmp, emu.port, "-o", "source.atem.camera=1")
+    try:
+        wait_for(lambda: source(d, "atem")["present"], 5, "never found")
+        emu.loss, emu.duplicate, emu.reorder = 0.2, 0.2, 0.2
+        for i in range(30):
+            emu.cut(1 + i % 3, 1 + (i + 1) % 3)
+            time.sleep(0.05)
+        # The last cut: camera 3 on program (i = 29), camera 1 on preview.
+        wait_for(lambda: source(d, "atem")["tally"] == {"3": "program", "1": "preview"}, 15,
+                 f"not settled: {source(d, 'atem')}")
+        s = source(d, "atem")
+        check(s["duplicates"] > 0 and s["out_of_order"] > 0 and s["bad_packets"] == 0 and s["sessions"] == 1, s)
+        print(f"  {s['packets']} packets, {s['duplicates']} doubled, {s['out_of_order']} ahead of a gap")
+    finally:
+        d.stop()
+        emu.stop()
+
+
+@test
+def hostile_atem_datagrams_leave_the_show_alone(tmp):
+    """Short, lying about their length, a command of length 0, a TlSr
+    counting past its bytes, another session's: counted or ignored, the
+    camera as the switcher last said, the next cut read."""
+    emu = AtemEmulator({1: "Camera 1", 2: "Camera 2"})
+    d = atem_daemon(tmp, emu.port, "-o", "source.atem.camera=1")
+    try:
+        wait_for(lambda: source(d, "atem")["camera_tally"] == "program", 5, "never program")
+        check(ctl(d, "start")[0] == 0, "start")
+        sid = emu.session_ids()[0]
+        emu.say(b"\x08\x0c")                                   # short
+        emu.say(b"\x08\x40" + bytes(10))                       # says 64 bytes, has 12
+        emu.say(atememu.packet(0x08, sid ^ 0x0100, b"", remote_id=99))   # another session
+        emu.say_in_order(b"\x00\x00\x00\x00TlSr")                # a command of length 0
+        emu.say_in_order(atememu.command("TlSr", b"\x7f\xff\x00\x01\x01"))   # 32767 sources in 3 bytes
+        emu.say_in_order(atememu.command("PrgI", b"\x00"))          # cut short
+        wait_for(lambda: source(d, "atem")["bad_packets"] >= 5, 3, f"not counted: {source(d, 'atem')}")
+        check(source(d, "atem")["camera_tally"] == "program", source(d, "atem"))
+        emu.cut(2, 1)
+        wait_for(lambda: source(d, "atem")["camera_tally"] == "preview", 3, "the next cut was not read")
+        check(status(d)["state"] in ("live", "preroll") and d.proc.poll() is None, status(d))
+    finally:
+        d.stop()
+        emu.stop()
 
 
 summary("sources")

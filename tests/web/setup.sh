@@ -15,12 +15,12 @@ for tool in node npm chromium; do
 done
 work=$build/web-test
 mkdir -p "$work"
-if ! cmp -s "$here/package-lock.json" "$work/package-lock.json" || [ ! -d "$work/node_modules/puppeteer-core" ] || [ ! -d "$work/node_modules/obs-websocket-js" ] || [ ! -d "$work/node_modules/vmix-js-utils" ]; then
+if ! cmp -s "$here/package-lock.json" "$work/package-lock.json" || [ ! -d "$work/node_modules/puppeteer-core" ] || [ ! -d "$work/node_modules/obs-websocket-js" ] || [ ! -d "$work/node_modules/vmix-js-utils" ] || [ ! -d "$work/node_modules/atem-connection" ]; then
 	cp "$here/package.json" "$here/package-lock.json" "$work/"
-	if ! (cd "$work" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund > npm.log 2>&1); then
+	if ! (cd "$work" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund > npm.log 2>&1); then
 		tail -n 20 "$work/npm.log"
 		echo "FAIL browser tests: npm ci of puppeteer-core (log: $work/npm.log)"
 		exit 1
 	fi
 fi
-cp "$here/browser.js" "$here/bench.js" "$here/tsl-send.js" "$here/obs-ctl.js" "$here/vmix-check.js" "$here/tsl-listen.js" "$work/"
+cp "$here/browser.js" "$here/bench.js" "$here/tsl-send.js" "$here/obs-ctl.js" "$here/vmix-check.js" "$here/tsl-listen.js" "$here/atem-check.js" "$work/"

@@ -72,6 +72,20 @@ b_tsl_latency() {
 	wait $DAEMON 2> /dev/null
 }
 
+# A switcher's GPI contact (camera 1 on program while closed, debounce 0:
+# the contact's own edge) → the camera box's tally line.
+b_gpi_latency() {
+	daemon_start /hil/latency.conf -o source.gpi.type=gpi -o "source.gpi.program=1 | GPIO16 active-low pull-up" \
+		-o source.gpi.camera=1 -o source.gpi.debounce_ms=0 || return
+	echo pull-up > "$SIM/sim_gpio16/pull"
+	usleep 200000
+	trace_start
+	/hil/bin/latency "$PRESSES" 100 "$SIM/sim_gpio16/pull" =pull-down =pull-up || fail "latency helper"
+	latency_stats "GPI contact → camera tally line"
+	kill -TERM $DAEMON 2> /dev/null
+	wait $DAEMON 2> /dev/null
+}
+
 # The button with the kernel's debouncer (debounce = kernel): every press
 # reaches the tally only once the line has held for debounce_ms.
 b_kernel_debounce_latency() {
