@@ -524,8 +524,10 @@ def switcher_to_tally(kind):
                "-o", f"source.sw.connect=127.0.0.1:{emu.port}", "-o", "source.sw.camera=1", stamped=True)
         if not wait_ready(kind):
             return
-        if not wait_for_text(os.path.join(tmp, kind + ".out"), "found", 10):
-            problems.append(f"{kind}: the emulator was not found")
+        # Camera 1 is on program in the emulator's first state: the line
+        # says so once the source has found the switcher.
+        if not wait_for_text(os.path.join(tmp, kind + ".out"), "| tally on", 10):
+            problems.append(f"{kind}: the emulator's first state never reached the tally line")
             return
         emu.cut(2, 1)       # camera 1 on preview: the first cut changes the line
         time.sleep(0.5)

@@ -130,6 +130,8 @@ class VmixEmulator:
                 c, _ = self.server.accept()
             except OSError:
                 return
+            # Each event at once: Nagle's wait would be the emulator's delay, not onair's.
+            c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             subs = {}
             with self.lock:
                 self.clients.append((c, subs))
