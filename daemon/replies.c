@@ -41,12 +41,29 @@ static void storage_json(cJSON *o)
 	cJSON_AddNumberToObject(st, "batches", (double)batches);
 }
 
+/* "commands": {"pedal": {"done": N, "refused": M}, …} since start, the
+ * sources that sent any. */
+static void commands_json(cJSON *o)
+{
+	cJSON *all = cJSON_AddObjectToObject(o, "commands");
+
+	for (int src = 0; src < SHOW_SRC_COUNT; src++) {
+		cJSON *one;
+
+		if (!running.commands[src][0] && !running.commands[src][1])
+			continue;
+		one = cJSON_AddObjectToObject(all, show_source_name(src));
+		cJSON_AddNumberToObject(one, "done", (double)running.commands[src][0]);
+		cJSON_AddNumberToObject(one, "refused", (double)running.commands[src][1]);
+	}
+}
+
 /* The control socket answers at most 4 MiB; a log answer keeps within it. */
 #define LOG_ANSWER_MAX (3 * 1024 * 1024)
 
 /* The status answer: the view at this moment (an update first, so it is
  * the same snapshot the devices show), the devices and the link. */
-static cJSON *status_json(void)
+cJSON *replies_status_json(void)
 {
 	cJSON *o = cJSON_CreateObject();
 	struct show_view v;
@@ -62,6 +79,7 @@ static cJSON *status_json(void)
 	web_status_json(o);
 	sources_status_json(o);
 	tally_out_status_json(o);
+	commands_json(o);
 	json_add_text(o, "log", running.log.fd >= 0 ? running.log.path : "");
 	storage_json(o);
 	cJSON_AddNumberToObject(o, "wakeups", (double)loop_wakeups());
@@ -325,19 +343,19 @@ char *replies_handle(const struct cmd_request *req, const char *who, void *data)
 	(void)data;
 	switch (req->verb) {
 	case CMD_STATUS:
-		o = status_json();
+		o = replies_status_json();
 		break;
 	case CMD_SHOW:
 		if (running_command(&req->cmd, who, err, sizeof(err)))
 			return ctl_error_response(err);
-		o = status_json();
+		o = replies_status_json();
 		json = cJSON_PrintUnformatted(o);
 		cJSON_Delete(o);
 		return after_storage(req, json);
 	case CMD_RELOAD:
 		if (running_reload(err, sizeof(err)) < 0)
 			return ctl_error_response(err);
-		o = status_json();
+		o = replies_status_json();
 		break;
 	case CMD_LOG:
 	case CMD_REPORT:

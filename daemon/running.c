@@ -326,6 +326,7 @@ const char *running_command(const struct show_cmd *cmd, const char *who, char *e
 		snprintf(err, errlen, "%s", why);
 		log_warnx("show: %s refused (%s%s%s): %s", show_cmd_name(cmd->kind),
 			  show_source_name(cmd->source), who ? " " : "", who ? who : "", err);
+		running.commands[cmd->source][1]++;
 		if (ticked)
 			after_change(now, &timed, NULL, SHOW_SRC_TIMER, "");
 		return err;
@@ -333,6 +334,7 @@ const char *running_command(const struct show_cmd *cmd, const char *who, char *e
 	if (show_apply(&running.show, &c->rundown, &c->show, cmd, now, &ev, err, errlen) < 0) {
 		log_info("show: %s refused (%s%s%s): %s", show_cmd_name(cmd->kind), show_source_name(cmd->source),
 			 who ? " " : "", who ? who : "", err);
+		running.commands[cmd->source][1]++;
 		if (ticked)
 			after_change(now, &timed, NULL, SHOW_SRC_TIMER, "");
 		if (running.log.fd >= 0 && running.show.phase != SHOW_ENDED)
@@ -340,6 +342,7 @@ const char *running_command(const struct show_cmd *cmd, const char *who, char *e
 		return err;
 	}
 	after_change(now, ticked ? &timed : NULL, &ev, cmd->source, who);
+	running.commands[cmd->source][0]++;
 	if (gate_closed) {
 		char detail[512];
 

@@ -31,6 +31,8 @@ struct running {
 	struct showlog log;
 	char boot_id[64];
 	struct drv_host host;
+	/* Commands since start, by where they came from: taken, refused. */
+	uint64_t commands[SHOW_SRC_COUNT][2];
 };
 extern struct running running;
 

@@ -30,6 +30,7 @@
 #include "selftest.h"
 #include "store.h"
 #include "viewjson.h"
+#include "metrics.h"
 #include "web.h"
 
 #if MHD_VERSION < 0x00097002
@@ -717,7 +718,7 @@ static MHD_RESULT page(struct MHD_Connection *c, const char *file, const char *t
 	return rc;
 }
 
-enum route_kind { ROUTE_PAGE, ROUTE_VIEW, ROUTE_EVENTS, ROUTE_CMD, ROUTE_ACK };
+enum route_kind { ROUTE_PAGE, ROUTE_VIEW, ROUTE_EVENTS, ROUTE_CMD, ROUTE_ACK, ROUTE_METRICS };
 
 static const struct route {
 	const char *method, *path;
@@ -732,6 +733,8 @@ static const struct route {
 	{ "GET", "/ops.js", ROUTE_PAGE, "ops.js", "text/javascript; charset=utf-8" },
 	{ "GET", "/view.json", ROUTE_VIEW, NULL, NULL },
 	{ "GET", "/events", ROUTE_EVENTS, NULL, NULL },
+	/* Read-only, like the view: what a Prometheus on the studio's network scrapes. */
+	{ "GET", "/metrics", ROUTE_METRICS, NULL, NULL },
 	{ "POST", "/cmd", ROUTE_CMD, NULL, NULL },
 	{ "POST", "/ack", ROUTE_ACK, NULL, NULL },
 };
@@ -810,6 +813,17 @@ static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, c
 	}
 	case ROUTE_EVENTS:
 		return events(c);
+	case ROUTE_METRICS: {
+		size_t len;
+		char *text = metrics_text(&len);
+		MHD_RESULT rc;
+
+		if (!text)
+			return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+		rc = reply(c, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", text, len);
+		free(text);
+		return rc;
+	}
 	default:
 		return MHD_NO;
 	}

@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from onairtest import (SRC, ONAIRD, Daemon, ctl, status, check, test, write, summary)  # noqa: E402
+from onairtest import (SRC, ONAIRD, Daemon, Skip, ctl, status, check, test, write, summary)  # noqa: E402
 
 MINIMAL = os.path.join(SRC, "configs", "minimal.conf")
 TOKEN = "ops-token-for-tests-1"
@@ -415,6 +415,64 @@ def a_dead_anchor_view_says_so_everywhere(tmp):
     p = subprocess.run([ONAIRD, "-c", MINIMAL, "--check", "-o", "web.listen=127.0.0.1:9",
                         "-o", f"web.root={empty}"], capture_output=True, text=True, timeout=10)
     check("has no anchor.html" in p.stderr, p.stderr)
+
+
+def metric(text, name, **labels):
+    """The value of one sample in a text exposition, or None."""
+    want = name + ("{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}" if labels else "")
+    for line in text.splitlines():
+        if line.startswith(want + " "):
+            return float(line.split(" ")[-1])
+    return None
+
+
+@test
+def metrics_for_prometheus(tmp):
+    """Issue 29: /metrics in Prometheus's text format, linted by promtool
+    (Debian's prometheus), counting what happened: the show's state and
+    segment, commands taken and refused by where they came from, the
+    devices, a tally source and its camera; and the shipped alert rules
+    pass promtool's own rule tests."""
+    promtool = subprocess.run(["sh", "-c", "command -v promtool"], capture_output=True, text=True).stdout.strip()
+    if not promtool:
+        raise Skip("promtool is not installed (./install-packages --tests installs Debian's prometheus)")
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    tsl_port = udp.getsockname()[1]
+    udp.close()
+    d = web_daemon(tmp, "-o", "source.sw.type=tsl31", "-o", f"source.sw.listen=udp:127.0.0.1:{tsl_port}",
+                   "-o", "source.sw.camera=3")
+    try:
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        u.sendto(bytes([0x83, 0x01]) + b"CAM 3".ljust(16), ("127.0.0.1", tsl_port))
+        check(ctl(d, "start")[0] == 0, "start")
+        ctl(d, "goto", "99")                     # refused: no such segment
+        deadline = time.monotonic() + 3
+        while time.monotonic() < deadline and not status(d)["sources"][0]["present"]:
+            time.sleep(0.05)
+        code, headers, body = http(d, "/metrics")
+        check(code == 200 and headers["Content-Type"].startswith("text/plain; version=0.0.4"), (code, headers))
+        text = body.decode()
+        lint = subprocess.run([promtool, "check", "metrics"], input=body, capture_output=True)
+        check(lint.returncode == 0, lint.stdout.decode() + lint.stderr.decode())
+        check(metric(text, "onair_show_state", state="live") == 1 and
+              metric(text, "onair_show_state", state="standby") == 0, text)
+        check(metric(text, "onair_show_segment") == 1 and metric(text, "onair_segment_remaining_seconds") > 0, text)
+        check(metric(text, "onair_commands_total", source="cli", result="done") >= 1, text)
+        check(metric(text, "onair_commands_total", source="cli", result="refused") >= 1, text)
+        check(metric(text, "onair_device_present", device="console", driver="console") == 1, text)
+        check(metric(text, "onair_source_present", source="sw", type="tsl31") == 1, text)
+        check(metric(text, "onair_camera_tally", camera="3", tally="program") == 1 and
+              metric(text, "onair_camera_tally", camera="3", tally="off") == 0, text)
+        check(metric(text, "onair_onair_lamp") == 1, text)
+    finally:
+        d.stop()
+    rules = subprocess.run([promtool, "test", "rules", "onair-rules.test.yml"], capture_output=True, text=True,
+                           cwd=os.path.join(SRC, "configs", "prometheus"))
+    check(rules.returncode == 0 and "SUCCESS" in rules.stdout, rules.stdout + rules.stderr)
+    conf = subprocess.run([promtool, "check", "config", "prometheus.yml"], capture_output=True, text=True,
+                          cwd=os.path.join(SRC, "configs", "prometheus"))
+    check(conf.returncode == 0, conf.stdout + conf.stderr)
 
 
 summary("web")
