@@ -22,7 +22,7 @@
 #include "../core/jsontext.h"
 #include "../core/log.h"
 #include "../core/loop.h"
-#include "source.h"
+#include "source_map.h"
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 30000
@@ -31,7 +31,6 @@
 #define HELLO_TRIES 5
 /* Nothing from the switcher this long: gone (atem-connection's figure). */
 #define SILENT_MS 5000
-#define MAPS_MAX 32
 
 enum { ON_STREAMING = 1, ON_RECORDING = 2 };
 
@@ -40,12 +39,7 @@ struct atem_opts {
 	int port;
 	int me;				/* 0: tally by source; N: mix effect N's buses */
 	unsigned on_air;
-	int nmaps;			/* input = CAMERA | SOURCE or NAME; none: camera N is source N */
-	struct {
-		long long camera;
-		int source;		/* -1: by name */
-		char name[ATEM_NAME_MAX];
-	} map[MAPS_MAX];
+	struct source_maps maps;	/* input = CAMERA | SOURCE or NAME; none: camera N is source N */
 };
 
 struct atem_source_inst {
@@ -283,35 +277,10 @@ static int atem_parse(const struct source_conf *c, struct atem_opts *o, const ch
 			else
 				BAD("[source.%s] on_air \"%s\": say streaming, recording, both or none", c->name, v);
 		} else if (strcmp(k, "input") == 0) {
-			const char *bar = strchr(v, '|');
-			char num[24], what[256], *w;
-			long long cam, source;
+			char why[160];
 
-			if (!bar || (size_t)(bar - v) >= sizeof(num)) {
-				BAD("[source.%s] input \"%s\" must be CAMERA | SOURCE NUMBER or NAME (2 | 2, or "
-				    "2 | Camera 2)", c->name, v);
-				continue;
-			}
-			memcpy(num, v, (size_t)(bar - v));
-			num[bar - v] = '\0';
-			str_copy(what, bar + 1, sizeof(what));
-			w = str_trim(what);
-			if (!int_parse(str_trim(num), 0, 65535, &cam) || !*w || strlen(w) >= ATEM_NAME_MAX) {
-				BAD("[source.%s] input \"%s\": the camera is 0 to 65535 and the source a number or "
-				    "a name of 1 to %d bytes", c->name, v, ATEM_NAME_MAX - 1);
-			} else if (o->nmaps >= MAPS_MAX) {
-				BAD("[source.%s]: at most %d inputs", c->name, MAPS_MAX);
-			} else {
-				bool digits = strspn(w, "0123456789") == strlen(w);
-
-				if (digits && !int_parse(w, 0, 65535, &source)) {
-					BAD("[source.%s] input \"%s\": a source is 0 to 65535", c->name, v);
-					continue;
-				}
-				o->map[o->nmaps].camera = cam;
-				o->map[o->nmaps].source = digits ? (int)source : -1;
-				str_copy(o->map[o->nmaps++].name, digits ? "" : w, ATEM_NAME_MAX);
-			}
+			if (source_map_add(&o->maps, v, 0, 65535, ATEM_NAME_MAX, why, sizeof(why)) < 0)
+				BAD("[source.%s] input \"%s\": %s", c->name, v, why);
 		}
 	}
 	if (!*o->host) {
@@ -340,11 +309,7 @@ static void atem_dump(const struct source_conf *c, FILE *f)
 	fprintf(f, "connect = %s\non_air = %s\n", where, on_air[o.on_air & 3]);
 	if (o.me)
 		fprintf(f, "me = %d\n", o.me);
-	for (int k = 0; k < o.nmaps; k++)
-		if (o.map[k].source >= 0)
-			fprintf(f, "input = %lld | %d\n", o.map[k].camera, o.map[k].source);
-		else
-			fprintf(f, "input = %lld | %s\n", o.map[k].camera, o.map[k].name);
+	source_map_dump(&o.maps, f);
 }
 
 /* The source a mapping names now (a name is looked up in the switcher's
@@ -353,9 +318,9 @@ static int mapped_source(const struct atem_source_inst *s, int k)
 {
 	const struct atem_source *src;
 
-	if (s->opts.map[k].source >= 0)
-		return s->opts.map[k].source;
-	src = atem_source_named(&s->a, s->opts.map[k].name);
+	if (s->opts.maps.map[k].number >= 0)
+		return (int)s->opts.maps.map[k].number;
+	src = atem_source_named(&s->a, s->opts.maps.map[k].name);
 	return src ? src->id : -1;
 }
 
@@ -383,18 +348,11 @@ static enum cue_camera atem_camera(const struct atem_source_inst *s, long long c
 
 	if (!atem_present(s))
 		return CUE_CAMERA_UNKNOWN;
-	if (!s->opts.nmaps)
+	if (!s->opts.maps.n)
 		return camera >= 1 && camera <= 65535 ? source_tally(s, (int)camera) : CUE_CAMERA_UNKNOWN;
-	for (int k = 0; k < s->opts.nmaps; k++) {
-		enum cue_camera t;
-
-		if (s->opts.map[k].camera != camera)
-			continue;
-		t = source_tally(s, mapped_source(s, k));
-		if (t == CUE_CAMERA_PROGRAM || (t == CUE_CAMERA_PREVIEW && best != CUE_CAMERA_PROGRAM) ||
-		    (t == CUE_CAMERA_OFF && best == CUE_CAMERA_UNKNOWN))
-			best = t;
-	}
+	for (int k = 0; k < s->opts.maps.n; k++)
+		if (s->opts.maps.map[k].camera == camera)
+			best = source_camera_combine(best, source_tally(s, mapped_source(s, k)));
 	return best;
 }
 
@@ -402,38 +360,45 @@ static const char *atem_label(const struct atem_source_inst *s, long long camera
 {
 	const struct atem_source *src;
 
-	if (!s->opts.nmaps)
+	if (!s->opts.maps.n)
 		return camera >= 0 && camera <= 65535 && (src = atem_source_find(&s->a, (uint16_t)camera)) ? src->name
 													     : "";
-	for (int k = 0; k < s->opts.nmaps; k++)
-		if (s->opts.map[k].camera == camera) {
+	for (int k = 0; k < s->opts.maps.n; k++)
+		if (s->opts.maps.map[k].camera == camera) {
 			int id = mapped_source(s, k);
 
 			src = id >= 0 ? atem_source_find(&s->a, (uint16_t)id) : NULL;
-			return src && *src->name ? src->name : s->opts.map[k].name;
+			return src && *src->name ? src->name : s->opts.maps.map[k].name;
 		}
 	return "";
 }
 
 /* Cameras are the switcher's inputs (sources 1 to 999: not colours, bars,
  * media players or outputs) unless mapped. */
+struct each {
+	const struct atem_source_inst *s;
+	source_camera_fn fn;
+	void *ctx;
+};
+
+static void mapped_camera(void *ctx, long long camera)
+{
+	struct each *e = ctx;
+
+	e->fn(e->ctx, camera, atem_camera(e->s, camera), atem_label(e->s, camera));
+}
+
 static void atem_each_camera(const struct atem_source_inst *s, source_camera_fn fn, void *ctx)
 {
-	if (!s->opts.nmaps) {
+	struct each e = { s, fn, ctx };
+
+	if (!s->opts.maps.n) {
 		for (int i = 0; i < s->a.nsources; i++)
 			if (s->a.source[i].id >= 1 && s->a.source[i].id < 1000)
 				fn(ctx, s->a.source[i].id, atem_camera(s, s->a.source[i].id), s->a.source[i].name);
 		return;
 	}
-	for (int k = 0; k < s->opts.nmaps; k++) {
-		bool seen = false;
-
-		for (int j = 0; j < k && !seen; j++)
-			seen = s->opts.map[j].camera == s->opts.map[k].camera;
-		if (!seen)
-			fn(ctx, s->opts.map[k].camera, atem_camera(s, s->opts.map[k].camera),
-			   atem_label(s, s->opts.map[k].camera));
-	}
+	source_map_each_camera(&s->opts.maps, mapped_camera, &e);
 }
 
 static enum stream_fact atem_stream(const struct atem_source_inst *s)
@@ -457,24 +422,10 @@ static enum stream_fact atem_stream(const struct atem_source_inst *s)
 	return live ? STREAM_LIVE : STREAM_DOWN;
 }
 
-struct tally_into {
-	cJSON *tally;
-};
-
-static void tally_entry(void *ctx, long long camera, enum cue_camera t, const char *label)
-{
-	struct tally_into *into = ctx;
-	char key[24];
-
-	(void)label;
-	snprintf(key, sizeof(key), "%lld", camera);
-	if (t != CUE_CAMERA_UNKNOWN && t != CUE_CAMERA_OFF && !cJSON_GetObjectItemCaseSensitive(into->tally, key))
-		json_add_text(into->tally, key, cue_camera_name(t));
-}
+static void ops_each_camera(const struct source_inst *s, source_camera_fn fn, void *ctx);
 
 static void atem_status(const struct atem_source_inst *s, cJSON *j)
 {
-	struct tally_into into = { NULL };
 	char connect[96];
 
 	hostport_format(connect, sizeof(connect), s->opts.host, s->opts.port);
@@ -499,8 +450,7 @@ static void atem_status(const struct atem_source_inst *s, cJSON *j)
 		if (s->a.record_status >= 0)
 			cJSON_AddBoolToObject(j, "recording", (s->a.record_status & 0x01) != 0);
 	}
-	into.tally = cJSON_AddObjectToObject(j, "tally");
-	atem_each_camera(s, tally_entry, &into);
+	source_tally_json(j, (const struct source_inst *)s, ops_each_camera);
 	cJSON_AddNumberToObject(j, "connects", (double)s->connects);
 	cJSON_AddNumberToObject(j, "sessions", (double)s->sessions);
 	cJSON_AddNumberToObject(j, "packets", (double)s->a.packets);

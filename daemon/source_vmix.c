@@ -19,7 +19,7 @@
 #include "../core/log.h"
 #include "../core/loop.h"
 #include "../core/vmix.h"
-#include "source.h"
+#include "source_map.h"
 
 #define BACKOFF_MIN_MS 1000
 #define BACKOFF_MAX_MS 30000
@@ -28,7 +28,6 @@
 #define XML_EVERY_MS 5000	/* titles change rarely; the XML is the big reply */
 #define REPLY_MS 3000		/* a request unanswered this long: vMix is gone */
 #define QUEUE_MAX 8
-#define MAPS_MAX 32
 
 enum vmix_state { VMIX_WAITING, VMIX_CONNECTING, VMIX_OPEN };
 
@@ -39,12 +38,7 @@ struct vmix_opts {
 	char host[64];
 	int port;
 	unsigned on_air;		/* ON_* bits; 0: vMix does not tell the stream */
-	int nmaps;			/* input = CAMERA | NUMBER or TITLE; none: camera N is input N */
-	struct {
-		long long camera;
-		int number;		/* 0: by title */
-		char title[VMIX_TITLE_MAX];
-	} map[MAPS_MAX];
+	struct source_maps maps;	/* input = CAMERA | NUMBER or TITLE; none: camera N is input N */
 };
 
 struct vmix_source {
@@ -319,38 +313,10 @@ static int vmix_parse(const struct source_conf *c, struct vmix_opts *o, const ch
 					o->on_air |= 1u << a;
 			}
 		} else if (strcmp(k, "input") == 0) {
-			const char *bar = strchr(v, '|');
-			char num[24], what[256];
-			long long cam, number;
+			char why[160];
 
-			if (!bar || (size_t)(bar - v) >= sizeof(num)) {
-				BAD("[source.%s] input \"%s\" must be CAMERA | INPUT NUMBER or TITLE (2 | 3, or "
-				    "2 | Camera 2)", c->name, v);
-				continue;
-			}
-			memcpy(num, v, (size_t)(bar - v));
-			num[bar - v] = '\0';
-			str_copy(what, bar + 1, sizeof(what));
-			memmove(what, str_trim(what), strlen(str_trim(what)) + 1);
-			if (!int_parse(str_trim(num), 0, 65535, &cam) || !*what ||
-			    strlen(what) >= VMIX_TITLE_MAX) {
-				BAD("[source.%s] input \"%s\": the camera is 0 to 65535 and the input a number "
-				    "or a title of 1 to %d bytes", c->name, v, VMIX_TITLE_MAX - 1);
-			} else if (o->nmaps >= MAPS_MAX) {
-				BAD("[source.%s]: at most %d inputs", c->name, MAPS_MAX);
-			} else {
-				/* Digits are the input's number (vMix numbers inputs 1 to 1000). */
-				bool digits = strspn(what, "0123456789") == strlen(what);
-
-				if (digits && !int_parse(what, 1, VMIX_INPUTS_MAX, &number)) {
-					BAD("[source.%s] input \"%s\": vMix numbers inputs 1 to %d", c->name, v,
-					    VMIX_INPUTS_MAX);
-					continue;
-				}
-				o->map[o->nmaps].camera = cam;
-				o->map[o->nmaps].number = digits ? (int)number : 0;
-				str_copy(o->map[o->nmaps++].title, digits ? "" : what, VMIX_TITLE_MAX);
-			}
+			if (source_map_add(&o->maps, v, 1, VMIX_INPUTS_MAX, VMIX_TITLE_MAX, why, sizeof(why)) < 0)
+				BAD("[source.%s] input \"%s\": %s", c->name, v, why);
 		}
 	}
 	return rc;
@@ -380,17 +346,14 @@ static void vmix_dump(const struct source_conf *c, FILE *f)
 			first = false;
 		}
 	fprintf(f, "%s\n", first ? " none" : "");
-	for (int k = 0; k < o.nmaps; k++)
-		if (o.map[k].number)
-			fprintf(f, "input = %lld | %d\n", o.map[k].camera, o.map[k].number);
-		else
-			fprintf(f, "input = %lld | %s\n", o.map[k].camera, o.map[k].title);
+	source_map_dump(&o.maps, f);
 }
 
 /* The input a mapping names now (a title is looked up in the last XML), or 0. */
 static int mapped_input(const struct vmix_source *s, int k)
 {
-	return s->opts.map[k].number ? s->opts.map[k].number : vmix_input_numbered(&s->v, s->opts.map[k].title);
+	return s->opts.maps.map[k].number >= 0 ? (int)s->opts.maps.map[k].number
+					       : vmix_input_numbered(&s->v, s->opts.maps.map[k].name);
 }
 
 static enum cue_camera digit_camera(char d)
@@ -405,21 +368,13 @@ static enum cue_camera vmix_source_camera(const struct vmix_source *s, long long
 
 	if (!vmix_source_present(s))
 		return CUE_CAMERA_UNKNOWN;
-	if (!s->opts.nmaps)
+	if (!s->opts.maps.n)
 		return camera >= 1 && camera <= VMIX_INPUTS_MAX ? digit_camera(vmix_input_tally(&s->v, (int)camera))
 								 : CUE_CAMERA_UNKNOWN;
-	/* A camera on several inputs (its shot, a picture-in-picture): program
-	 * when any is, then preview. */
-	for (int k = 0; k < s->opts.nmaps; k++) {
-		enum cue_camera t;
-
-		if (s->opts.map[k].camera != camera)
-			continue;
-		t = digit_camera(vmix_input_tally(&s->v, mapped_input(s, k)));
-		if (t == CUE_CAMERA_PROGRAM || (t == CUE_CAMERA_PREVIEW && best != CUE_CAMERA_PROGRAM) ||
-		    (t == CUE_CAMERA_OFF && best == CUE_CAMERA_UNKNOWN))
-			best = t;
-	}
+	/* A camera on several inputs: its shot, a picture-in-picture. */
+	for (int k = 0; k < s->opts.maps.n; k++)
+		if (s->opts.maps.map[k].camera == camera)
+			best = source_camera_combine(best, digit_camera(vmix_input_tally(&s->v, mapped_input(s, k))));
 	return best;
 }
 
@@ -430,33 +385,40 @@ static const char *input_title(const struct vmix_source *s, int input)
 
 static const char *vmix_label(const struct vmix_source *s, long long camera)
 {
-	if (!s->opts.nmaps)
+	if (!s->opts.maps.n)
 		return camera >= 1 && camera <= VMIX_INPUTS_MAX ? input_title(s, (int)camera) : "";
-	for (int k = 0; k < s->opts.nmaps; k++)
-		if (s->opts.map[k].camera == camera) {
+	for (int k = 0; k < s->opts.maps.n; k++)
+		if (s->opts.maps.map[k].camera == camera) {
 			const char *t = input_title(s, mapped_input(s, k));
 
-			return *t ? t : s->opts.map[k].title;
+			return *t ? t : s->opts.maps.map[k].name;
 		}
 	return "";
 }
 
+struct each {
+	const struct vmix_source *s;
+	source_camera_fn fn;
+	void *ctx;
+};
+
+static void mapped_camera(void *ctx, long long camera)
+{
+	struct each *e = ctx;
+
+	e->fn(e->ctx, camera, vmix_source_camera(e->s, camera), vmix_label(e->s, camera));
+}
+
 static void vmix_each_camera(const struct vmix_source *s, source_camera_fn fn, void *ctx)
 {
-	if (!s->opts.nmaps) {
+	struct each e = { s, fn, ctx };
+
+	if (!s->opts.maps.n) {
 		for (int n = 1; n <= s->v.ninputs; n++)
 			fn(ctx, n, vmix_source_camera(s, n), input_title(s, n));
 		return;
 	}
-	for (int k = 0; k < s->opts.nmaps; k++) {
-		bool seen = false;
-
-		for (int j = 0; j < k && !seen; j++)
-			seen = s->opts.map[j].camera == s->opts.map[k].camera;
-		if (!seen)
-			fn(ctx, s->opts.map[k].camera, vmix_source_camera(s, s->opts.map[k].camera),
-			   vmix_label(s, s->opts.map[k].camera));
-	}
+	source_map_each_camera(&s->opts.maps, mapped_camera, &e);
 }
 
 static enum stream_fact vmix_source_stream(const struct vmix_source *s)
@@ -477,24 +439,10 @@ static enum stream_fact vmix_source_stream(const struct vmix_source *s)
 	return any ? STREAM_LIVE : STREAM_DOWN;
 }
 
-struct tally_into {
-	cJSON *tally;
-};
-
-static void tally_entry(void *ctx, long long camera, enum cue_camera t, const char *label)
-{
-	struct tally_into *into = ctx;
-	char key[24];
-
-	(void)label;
-	snprintf(key, sizeof(key), "%lld", camera);
-	if (t != CUE_CAMERA_UNKNOWN && t != CUE_CAMERA_OFF && !cJSON_GetObjectItemCaseSensitive(into->tally, key))
-		json_add_text(into->tally, key, cue_camera_name(t));
-}
+static void ops_each_camera(const struct source_inst *s, source_camera_fn fn, void *ctx);
 
 static void vmix_source_status(const struct vmix_source *s, cJSON *j)
 {
-	struct tally_into into = { NULL };
 	char connect[96];
 
 	hostport_format(connect, sizeof(connect), s->opts.host, s->opts.port);
@@ -515,10 +463,8 @@ static void vmix_source_status(const struct vmix_source *s, cJSON *j)
 				cJSON_AddBoolToObject(j, name, s->v.act[a] == 1);
 			}
 	}
-	/* The cameras on program or preview, as a TSL source writes its
-	 * indexes (off ones left out: vMix may have a thousand inputs). */
-	into.tally = cJSON_AddObjectToObject(j, "tally");
-	vmix_each_camera(s, tally_entry, &into);
+	/* Off ones left out: vMix may have a thousand inputs. */
+	source_tally_json(j, (const struct source_inst *)s, ops_each_camera);
 	cJSON_AddNumberToObject(j, "connects", (double)s->connects);
 	cJSON_AddNumberToObject(j, "bad_lines", (double)s->v.bad_lines);
 	if (*s->last_error)

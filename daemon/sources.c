@@ -13,7 +13,7 @@
 #include "../core/log.h"
 #include "../core/truth.h"
 #include "running.h"
-#include "source.h"
+#include "source_map.h"
 #include "sources.h"
 
 struct source {
@@ -47,11 +47,6 @@ struct verdict {
 	const struct source *by;
 };
 
-static int strength(enum cue_camera t)
-{
-	return t == CUE_CAMERA_PROGRAM ? 3 : t == CUE_CAMERA_PREVIEW ? 2 : t == CUE_CAMERA_OFF ? 1 : 0;
-}
-
 static struct verdict verdict(long long camera)
 {
 	struct verdict v = { CUE_CAMERA_UNKNOWN, NULL };
@@ -64,7 +59,7 @@ static struct verdict verdict(long long camera)
 			continue;
 		if (s.priority)
 			return (struct verdict){ t, src };
-		if (strength(t) > strength(v.tally))
+		if (source_camera_combine(v.tally, t) != v.tally)
 			v = (struct verdict){ t, src };
 	}
 	return v;

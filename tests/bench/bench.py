@@ -472,6 +472,18 @@ def storage_status(name):
     return json.loads(onairctl(name, "status", "--json").stdout)["storage"]
 
 
+def gaps_to_lines(sends, lines):
+    """For each (moment sent, text wanted), in order, ms until the first
+    stamped line at or after it that has the text."""
+    took, j = [], 0
+    for sent, want in sends:
+        while j < len(lines) and (lines[j][0] < sent or want not in lines[j][1]):
+            j += 1
+        if j < len(lines):
+            took.append((lines[j][0] - sent) / 1e6)
+    return took
+
+
 def tsl_to_tally():
     """A TSL 3.1 packet on loopback → the camera box's tally line changed
     (console, stamped with CLOCK_MONOTONIC by stamp as python's monotonic
@@ -494,13 +506,7 @@ def tsl_to_tally():
         u.sendto(bytes([0x81, 0x01 if on else 0x00]) + b"CAM 1".ljust(16), ("127.0.0.1", port))
         time.sleep(0.02)
     time.sleep(0.3)
-    lines = stamped_lines(os.path.join(tmp, "tsl.out"), "| tally ")
-    took, j = [], 0
-    for sent, want in sends:
-        while j < len(lines) and (lines[j][0] < sent or want not in lines[j][1]):
-            j += 1
-        if j < len(lines):
-            took.append((lines[j][0] - sent) / 1e6)
+    took = gaps_to_lines(sends, stamped_lines(os.path.join(tmp, "tsl.out"), "| tally "))
     if len(took) < rounds * 0.95:
         problems.append(f"tsl: {len(took)} of {rounds} packets changed the tally line")
     figure("tsl_to_tally", "TSL 3.1 packet → camera tally line", "onair", "ms",
@@ -539,13 +545,7 @@ def switcher_to_tally(kind):
             emu.cut(*((1, 2) if on else (2, 1)))
             time.sleep(0.03)
         time.sleep(0.5)
-        lines = stamped_lines(os.path.join(tmp, kind + ".out"), "| tally ")
-        took, j = [], 0
-        for sent, want in sends:
-            while j < len(lines) and (lines[j][0] < sent or want not in lines[j][1]):
-                j += 1
-            if j < len(lines):
-                took.append((lines[j][0] - sent) / 1e6)
+        took = gaps_to_lines(sends, stamped_lines(os.path.join(tmp, kind + ".out"), "| tally "))
         if len(took) < rounds * 0.95:
             problems.append(f"{kind}: {len(took)} of {rounds} cuts changed the tally line")
         name = "ATEM" if kind == "atem" else "vMix"

@@ -390,7 +390,7 @@ def bad_source_config_names_the_line(tmp):
                        (["-o", "source.x.type=tsl5", "-o", "source.x.program_tally=2"], "for TSL 3.1"),
                        (["-o", "source.x.type=obs", "-o", "source.x.scene=1 Cam"], "CAMERA | SCENE NAME"),
                        (["-o", "source.x.type=obs", "-o", "source.x.conect=1.2.3.4:4455"], 'did you mean "connect"'),
-                       (["-o", "source.x.type=vmix", "-o", "source.x.input=2 | 1001"], "inputs 1 to 1000"),
+                       (["-o", "source.x.type=vmix", "-o", "source.x.input=2 | 1001"], "numbered 1 to 1000"),
                        (["-o", "source.x.type=vmix", "-o", "source.x.on_air=streamin"], 'on_air "streamin"'),
                        (["-o", "source.x.type=atem"], "needs connect = the switcher's address"),
                        (["-o", "source.x.type=atem", "-o", "source.x.connect=10.0.0.9", "-o", "source.x.me=9"],
