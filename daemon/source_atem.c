@@ -373,8 +373,6 @@ static const char *atem_label(const struct atem_source_inst *s, long long camera
 	return "";
 }
 
-/* Cameras are the switcher's inputs (sources 1 to 999: not colours, bars,
- * media players or outputs) unless mapped. */
 struct each {
 	const struct atem_source_inst *s;
 	source_camera_fn fn;
@@ -388,6 +386,8 @@ static void mapped_camera(void *ctx, long long camera)
 	e->fn(e->ctx, camera, atem_camera(e->s, camera), atem_label(e->s, camera));
 }
 
+/* Cameras are the switcher's inputs (sources 1 to 999: not colours, bars,
+ * media players or outputs) unless mapped. */
 static void atem_each_camera(const struct atem_source_inst *s, source_camera_fn fn, void *ctx)
 {
 	struct each e = { s, fn, ctx };
