@@ -583,6 +583,50 @@ def a_bridged_pair_of_brokers(tmp):
 
 
 @test
+def the_shipped_room_bridge_sends_out_and_takes_nothing_in(tmp):
+    """Issue 29: configs/mosquitto/bridge.conf, as shipped (its address, TLS
+    and room name changed for loopback), joins a room's broker to a
+    central one: the room's state and statuses reach the centre, a command
+    published at the centre never reaches the room, and after the central
+    broker restarts the state is there again while no command is replayed."""
+    central = Broker(tmp)
+    room_dir = os.path.join(tmp, "room")
+    os.makedirs(room_dir)
+    with open(os.path.join(SRC, "configs", "mosquitto", "bridge.conf"), encoding="utf-8") as f:
+        shipped = f.read()
+    bridge = "\n".join(line for line in shipped.replace("hall-a", "studio").splitlines()
+                       if not line.startswith(("bridge_cafile", "remote_password")))
+    bridge = bridge.replace("address central.example.net:8883", f"address 127.0.0.1:{central.port}")
+    check(f"address 127.0.0.1:{central.port}" in bridge and "topic cmd in" not in bridge.replace("#topic", ""),
+          bridge)
+    room = Broker.__new__(Broker)
+    room.port = free_port()
+    room.conf = write(room_dir, "mosquitto.conf", f"listener {room.port} 127.0.0.1\nallow_anonymous true\n"
+                      f"persistence false\n{bridge}\n")
+    room.log = open(os.path.join(room_dir, "mosquitto.log"), "ab")
+    room.start()
+    leader = node(tmp, room, "desk", "leader")
+    try:
+        wait_for(lambda: '"phase":"standby"' in central.retained("onair/studio/state"), 10,
+                 "the room's state never reached the centre")
+        check('"status":"online"' in central.retained("onair/studio/node/desk/status"), "no status at the centre")
+        central.pub("onair/studio/cmd", '{"cmd":"goto","arg":2}')
+        time.sleep(1.5)
+        check(status(leader)["segment"] == 0, "a command from the centre reached the room")
+        central.kill9()
+        central.start()
+        wait_for(lambda: '"phase":"standby"' in central.retained("onair/studio/state"), 15,
+                 "the state did not reach the restarted centre")
+        time.sleep(1)
+        check(status(leader)["segment"] == 0 and status(leader)["state"] == "standby",
+              "something was replayed into the room")
+    finally:
+        stop_all(leader)
+        room.kill9()
+        central.kill9()
+
+
+@test
 def home_assistant_discovery_and_its_birth_message(tmp):
     b = Broker(tmp)
     leader = node(tmp, b, "desk", "leader", "-o", "mqtt.homeassistant=yes")
