@@ -202,7 +202,8 @@ fuzz: fuzzers
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/onair \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)/usr/lib/sysusers.d $(DESTDIR)/usr/lib/tmpfiles.d \
-		$(DESTDIR)$(DATADIR)/doc/onair/examples/mosquitto $(DESTDIR)$(DATADIR)/onair/boards \
+		$(DESTDIR)$(DATADIR)/doc/onair/examples/mosquitto $(DESTDIR)$(DATADIR)/doc/onair/examples/prometheus \
+		$(DESTDIR)$(DATADIR)/onair/boards \
 		$(DESTDIR)$(UDEVDIR)/rules.d
 	install -m 755 $(BUILD)/onaird $(DESTDIR)$(SBINDIR)/onaird
 	install -m 755 $(BUILD)/onairctl $(DESTDIR)$(BINDIR)/onairctl
@@ -212,6 +213,7 @@ install: all
 	install -m 644 systemd/onair-tmpfiles.conf $(DESTDIR)/usr/lib/tmpfiles.d/onair.conf
 	install -m 644 configs/*.conf configs/*.csv $(DESTDIR)$(DATADIR)/doc/onair/examples/
 	install -m 644 configs/mosquitto/* $(DESTDIR)$(DATADIR)/doc/onair/examples/mosquitto/
+	install -m 644 configs/prometheus/* $(DESTDIR)$(DATADIR)/doc/onair/examples/prometheus/
 	install -m 644 boards/*.conf $(DESTDIR)$(DATADIR)/onair/boards/
 	install -d $(DESTDIR)$(DATADIR)/onair/web
 	install -m 644 daemon/web/* $(DESTDIR)$(DATADIR)/onair/web/
