@@ -45,7 +45,7 @@ suite "$build/layers.log" "layers" "$here/layers.sh"
 # Every USB id a driver claims has its udev rule, and no rule more.
 suite "$build/usbids.log" "usb ids" "$here/usbids.sh"
 # Every command word is in the README's command table.
-suite "$build/docs.log" "docs" "$here/docs.sh"
+suite "$build/docs.log" "docs" "$here/docs.sh" "$build"
 
 # Three builds: plain, gcc's sanitizers, clang's (whose UBSan also checks
 # float-to-integer casts, which gcc's lacks); the storage suite, which
