@@ -144,6 +144,7 @@ static const struct conf_key conf_keys[] = {
 	K("selftest", "required", T_REQUIRED, selftest.required, 0, 0),
 	K("selftest", "max_age", T_DURATION, selftest.max_age_ms, 60000, 24 * 3600000LL),
 	K("mqtt", "discovery_prefix", T_NAME, mqtt.discovery_prefix, 0, 0),
+	K("floor", "vanish_after", T_DURATION, floor.vanish_after_ms, 2000, 600000),
 	K("tally", "rule", T_STRING, tally.rule, 0, 0),
 	K("tally", "order", T_STRING, tally.order, 0, 0),
 	K("web", "listen", T_STRING, web.listen, 0, 0),
@@ -155,7 +156,7 @@ static const struct conf_key conf_keys[] = {
 };
 
 static const char *const conf_sections[] = { "daemon", "show", "cue", "looks", "node", "mqtt",
-					     "audio", "selftest", "web", "tally", "device.NAME", "source.NAME",
+					     "audio", "selftest", "web", "tally", "floor", "device.NAME", "source.NAME",
 					     "output.NAME" };
 
 struct conf_ctx {
@@ -180,6 +181,7 @@ void conf_defaults(struct conf *c)
 	str_copy(c->studio, "studio", sizeof(c->studio));
 	c->camera = -1;
 	str_copy(c->tally.rule, "any", sizeof(c->tally.rule));
+	c->floor.vanish_after_ms = 10000;
 	c->mqtt.port = 1883;
 	c->mqtt.keepalive_ms = 10000;
 	c->mqtt.heartbeat_ms = 3000;
@@ -476,7 +478,7 @@ static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *
 		return;
 	}
 	case T_ROLE: {
-		static const char *const roles[] = { "standalone", "leader", "follower" };
+		static const char *const roles[] = { "standalone", "leader", "follower", "floor" };
 
 		for (size_t i = 0; i < ARRAY_SIZE(roles); i++) {
 			if (strcmp(value, roles[i]) == 0) {
@@ -484,7 +486,7 @@ static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *
 				return;
 			}
 		}
-		diag_add(x->in.d, x->in.path, x->in.line, "node.role must be standalone, leader or follower");
+		diag_add(x->in.d, x->in.path, x->in.line, "node.role must be standalone, leader, follower or floor");
 		return;
 	}
 	case T_NAME:
@@ -979,8 +981,9 @@ int conf_load(struct conf *c, const char *path, const char *const *overrides, in
 	if (*c->board_name)
 		conf_load_board(c, d);
 	if (c->role != NODE_STANDALONE && !*c->mqtt.host)
-		diag_add(d, path, 0, "node.role = %s needs mqtt.host (the studio's broker)",
-			 c->role == NODE_LEADER ? "leader" : "follower");
+		diag_add(d, path, 0, "node.role = %s needs mqtt.host (%s)",
+			 c->role == NODE_LEADER ? "leader" : c->role == NODE_FOLLOWER ? "follower" : "floor",
+			 c->role == NODE_FLOOR ? "the base's central broker" : "the studio's broker");
 	if (c->role == NODE_STANDALONE && *c->mqtt.host)
 		diag_add(d, path, 0, "mqtt.host is set but node.role is standalone: set leader or follower");
 	if (*c->mqtt.leader && c->role == NODE_LEADER && strcmp(c->mqtt.leader, c->node_name) != 0)
@@ -1183,7 +1186,7 @@ void conf_dump(const struct conf *c, FILE *f)
 			fprintf(f, "%s = %lld\n", k->name, (long long)*(const int64_t *)field);
 			break;
 		case T_ROLE: {
-			static const char *const roles[] = { "standalone", "leader", "follower" };
+			static const char *const roles[] = { "standalone", "leader", "follower", "floor" };
 
 			fprintf(f, "%s = %s\n", k->name, roles[*(const enum node_role *)field]);
 			break;

@@ -16,7 +16,9 @@
 #define CONF_MAX_DEVICES 16
 #define CONF_MAX_OVERRIDES 64
 
-enum node_role { NODE_STANDALONE, NODE_LEADER, NODE_FOLLOWER };
+/* A floor box (docs/floor.md) runs no studio of its own: it reads every
+ * room's state on the base's central broker. */
+enum node_role { NODE_STANDALONE, NODE_LEADER, NODE_FOLLOWER, NODE_FLOOR };
 
 /* Tally sources: a vision switcher telling which camera is on program
  * and preview (docs/sources.md). */
@@ -135,6 +137,10 @@ struct conf {
 	struct source_conf source[CONF_MAX_SOURCES];
 	int noutputs;
 	struct output_conf output[CONF_MAX_OUTPUTS];
+	/* A floor box: a room silent this long is shown as unreachable. */
+	struct {
+		int64_t vanish_after_ms;
+	} floor;
 	/* When several sources name one camera ([tally], docs/sources.md):
 	 * "any" (program if any says program, then preview, then off) or
 	 * "priority" (the first in order that knows the camera decides). */

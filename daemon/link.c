@@ -10,6 +10,7 @@
 #include "../core/loop.h"
 #include "../core/jsontext.h"
 #include "checkrun.h"
+#include "floor.h"
 #include "link.h"
 #include "mqtt.h"
 #include "mqttmsg.h"
@@ -58,7 +59,8 @@ enum { ROLE_LEADER = 1 << NODE_LEADER, ROLE_FOLLOWER = 1 << NODE_FOLLOWER };
 
 static const char *role_name(enum node_role role)
 {
-	return role == NODE_LEADER ? "leader" : role == NODE_FOLLOWER ? "follower" : "standalone";
+	return role == NODE_LEADER ? "leader" : role == NODE_FOLLOWER ? "follower" : role == NODE_FLOOR ? "floor"
+												 : "standalone";
 }
 
 static const struct conf *conf(void)
@@ -633,6 +635,10 @@ static void message(const char *topic, const char *payload, size_t len, bool ret
 	const char *ha = conf()->mqtt.discovery_prefix;
 
 	(void)data;
+	if (running.role == NODE_FLOOR && strncmp(topic, "onair/", 6) == 0) {
+		floor_message(topic, payload, len);
+		return;
+	}
 	if (conf()->mqtt.homeassistant && strncmp(topic, ha, strlen(ha)) == 0) {
 		if (len == 6 && memcmp(payload, "online", 6) == 0)
 			announce_to_homeassistant();	/* HA's birth message */
@@ -688,6 +694,8 @@ void link_init(void)
 			mqtt_subscribe(routes[i].topic);
 		}
 	}
+	if (running.role == NODE_FLOOR)
+		floor_topics(mqtt_subscribe_absolute);
 	if (c->mqtt.homeassistant) {
 		char birth[96];
 
@@ -707,6 +715,7 @@ void link_fini(void)
 	bye = node_status(false);
 	mqtt_fini(bye);
 	free(bye);
+	floor_fini();
 	loop_timer_remove(l.heartbeat);
 	loop_timer_remove(l.coalesce);
 	l.heartbeat = l.coalesce = NULL;

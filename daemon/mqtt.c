@@ -39,7 +39,7 @@ static struct {
 	char subs[MAX_SUBS][64];
 	int sub_opts[MAX_SUBS];	/* MQTT v5 subscription options, by subs[] */
 	int nsubs;
-	char abs_subs[2][128];	/* full topics, outside the prefix */
+	char abs_subs[4][128];	/* full topics outside the prefix ('+' and '#' allowed) */
 	int nabs;
 	int fd;
 	struct loop_watch *watch;
@@ -277,6 +277,22 @@ static void on_disconnect(struct mosquitto *m, void *data, int rc, const mosquit
 	/* Handled after loop_read/write/misc returns, where the socket is known gone. */
 }
 
+/* MQTT's matching of a filter to a topic: '+' one level, '#' the rest. */
+static bool filter_matches(const char *filter, const char *topic)
+{
+	while (*filter) {
+		if (*filter == '#')
+			return true;
+		if (*filter == '+') {
+			topic += strcspn(topic, "/");
+			filter++;
+		} else if (*filter++ != *topic++) {
+			return false;
+		}
+	}
+	return !*topic;
+}
+
 static void on_message(struct mosquitto *m, void *data, const struct mosquitto_message *msg,
 		       const mosquitto_property *props)
 {
@@ -289,9 +305,11 @@ static void on_message(struct mosquitto *m, void *data, const struct mosquitto_m
 	(void)data;
 	if (strncmp(msg->topic, q.prefix, plen) != 0) {
 		for (int i = 0; i < q.nabs; i++)
-			if (strcmp(msg->topic, q.abs_subs[i]) == 0)
+			if (filter_matches(q.abs_subs[i], msg->topic)) {
 				q.h.message(msg->topic, msg->payload ? msg->payload : "",
 					    (size_t)msg->payloadlen, msg->retain, NULL, NULL, 0, q.h.data);
+				break;
+			}
 		return;
 	}
 	mosq.property_read_string(props, MQTT_PROP_RESPONSE_TOPIC, &response, false);
@@ -395,7 +413,7 @@ bool mqtt_request(const char *topic, const char *payload, bool retain, int qos, 
 
 void mqtt_subscribe_absolute(const char *topic)
 {
-	if (q.nabs < 2)
+	if (q.nabs < (int)ARRAY_SIZE(q.abs_subs))
 		str_copy(q.abs_subs[q.nabs++], topic, sizeof(q.abs_subs[0]));
 	if (q.connected)
 		mosq.subscribe_v5(q.m, NULL, topic, 1, 0, NULL);

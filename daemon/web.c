@@ -30,6 +30,7 @@
 #include "selftest.h"
 #include "store.h"
 #include "viewjson.h"
+#include "floor.h"
 #include "metrics.h"
 #include "web.h"
 
@@ -718,7 +719,7 @@ static MHD_RESULT page(struct MHD_Connection *c, const char *file, const char *t
 	return rc;
 }
 
-enum route_kind { ROUTE_PAGE, ROUTE_VIEW, ROUTE_EVENTS, ROUTE_CMD, ROUTE_ACK, ROUTE_METRICS };
+enum route_kind { ROUTE_PAGE, ROUTE_VIEW, ROUTE_EVENTS, ROUTE_CMD, ROUTE_ACK, ROUTE_METRICS, ROUTE_FLOOR };
 
 static const struct route {
 	const char *method, *path;
@@ -731,6 +732,9 @@ static const struct route {
 	{ "GET", "/onair.js", ROUTE_PAGE, "onair.js", "text/javascript; charset=utf-8" },
 	{ "GET", "/anchor.js", ROUTE_PAGE, "anchor.js", "text/javascript; charset=utf-8" },
 	{ "GET", "/ops.js", ROUTE_PAGE, "ops.js", "text/javascript; charset=utf-8" },
+	{ "GET", "/floor", ROUTE_PAGE, "floor.html", "text/html; charset=utf-8" },
+	{ "GET", "/floor.js", ROUTE_PAGE, "floor.js", "text/javascript; charset=utf-8" },
+	{ "GET", "/floor.json", ROUTE_FLOOR, NULL, NULL },
 	{ "GET", "/view.json", ROUTE_VIEW, NULL, NULL },
 	{ "GET", "/events", ROUTE_EVENTS, NULL, NULL },
 	/* Read-only, like the view: what a Prometheus on the studio's network scrapes. */
@@ -813,6 +817,8 @@ static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, c
 	}
 	case ROUTE_EVENTS:
 		return events(c);
+	case ROUTE_FLOOR:
+		return reply_json(c, MHD_HTTP_OK, floor_json());
 	case ROUTE_METRICS: {
 		size_t len;
 		char *text = metrics_text(&len);

@@ -1,7 +1,11 @@
 /* libFuzzer: every MQTT payload the daemon reads: commands, states, node
- * statuses. */
+ * statuses, and what a floor box takes from every room (its topic too:
+ * the input's first line). */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "../../daemon/floor.h"
 
 #include "../../daemon/mqttmsg.h"
 #include "../../daemon/persist.h"
@@ -26,6 +30,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		/* The follower's one parse of a state, its camera's tally too. */
 		mqttmsg_state_decode(text, size, now, "fuzz-boot", 3, &st, err, sizeof(err));
+	}
+	{
+		static const char *const topics[] = { "onair/a/state", "onair/b/node/desk/status",
+						      "onair/c/selftest/cam1" };
+		const char *nl = memchr(text, '\n', size < 200 ? size : 200);
+		char topic[256];
+
+		for (size_t i = 0; i < sizeof(topics) / sizeof(topics[0]); i++)
+			floor_message(topics[i], text, size);
+		if (nl) {
+			memcpy(topic, text, (size_t)(nl - text));
+			topic[nl - text] = '\0';
+			floor_message(topic, nl + 1, size - (size_t)(nl - text) - 1);
+		}
 	}
 	return 0;
 }

@@ -627,6 +627,94 @@ def the_shipped_room_bridge_sends_out_and_takes_nothing_in(tmp):
 
 
 @test
+def a_floor_of_rooms_trouble_on_top(tmp):
+    """Issue 29: a floor box on the base's central broker shows every room,
+    two real ones and twenty synthetic ones publishing states like
+    onaird's: a room's countdown as its leader's status gives it, a room
+    with its stream down on top, a room that stops speaking and a leader
+    killed shown as unreachable within floor.vanish_after (4 s here) and
+    back when they speak again; the floor sends nothing into any room."""
+    import urllib.request
+    central = Broker(tmp)
+    web = free_port()
+    cmds = subprocess.Popen(["mosquitto_sub", "-p", str(central.port), "-t", "onair/+/cmd", "-t", "onair/+/cmd/+",
+                             "-v"], stdout=subprocess.PIPE, text=True)
+    rooms, publishers = {}, []
+    floor = None
+    try:
+        for name in ("hall-a", "hall-b"):
+            rooms[name] = node(os.path.join(tmp, name), central, "desk", "leader", "-o", f"node.studio={name}")
+        floor = node(tmp, central, "floor", "floor", "-o", "node.studio=base", "-o", "floor.vanish_after=4",
+                     "-o", f"web.listen=127.0.0.1:{web}", "-o", f"web.root={os.path.join(SRC, 'daemon', 'web')}")
+        wait_for(lambda: '"phase":"standby"' in central.retained("onair/hall-a/state"), 10, "no state from hall-a")
+        model = json.loads(central.retained("onair/hall-a/state"))
+
+        def publisher(i):
+            p = subprocess.Popen(["mosquitto_pub", "-p", str(central.port), "-t", f"onair/room-{i:02d}/state", "-r",
+                                  "-l"], stdin=subprocess.PIPE, text=True)
+            publishers.append(p)
+            return p
+
+        def say(p, i, **fields):
+            state = dict(model, show=f"Room {i}", leader=f"leader{i}", sent_wall=int(time.time() * 1000), **fields)
+            p.stdin.write(json.dumps(state, ensure_ascii=False) + "\n")
+            p.stdin.flush()
+
+        synthetic = [publisher(i) for i in range(20)]
+        stop_beat = threading.Event()
+        quiet = set()
+
+        def beat():
+            while not stop_beat.is_set():
+                for i, p in enumerate(synthetic):
+                    if i in quiet:
+                        continue
+                    if i == 0:
+                        say(p, i, phase="live", stream={"onair": "stream", "state": "down",
+                                                         "disagreement": "stream_down", "outage": True})
+                    else:
+                        say(p, i)
+                stop_beat.wait(1)
+        threading.Thread(target=beat, daemon=True).start()
+
+        def tiles():
+            with urllib.request.urlopen(f"http://127.0.0.1:{web}/floor.json", timeout=5) as r:
+                return json.loads(r.read())["rooms"]
+
+        def tile(studio):
+            return [t for t in tiles() if t["studio"] == studio][0]
+
+        wait_for(lambda: len(tiles()) == 22, 10, f"rooms on the floor: {len(tiles())}")
+        check(tiles()[0]["studio"] == "room-00" and "stream" in tiles()[0]["trouble"], tiles()[0])
+        check(ctl(rooms["hall-a"], "start")[0] == 0, "start hall-a")
+        wait_for(lambda: tile("hall-a").get("phase") == "live", 5, "hall-a not live on the floor")
+        left = status(rooms["hall-a"])["remaining_ms"]
+        shown = tile("hall-a")["remaining_ms"]
+        check(abs(left - shown) < 1500, f"hall-a: its status says {left} ms left, the floor {shown}")
+        quiet.add(5)
+        wait_for(lambda: tile("room-05").get("unreachable"), 8, "a silent room is not unreachable")
+        check(not tile("room-06").get("unreachable"), tile("room-06"))
+        rooms["hall-b"].kill9()
+        wait_for(lambda: tile("hall-b").get("unreachable"), 12, "a killed room is not unreachable")
+        rooms["hall-b"].start()
+        wait_for(lambda: not tile("hall-b").get("unreachable"), 10, "hall-b did not come back on the floor")
+        quiet.discard(5)
+        wait_for(lambda: not tile("room-05").get("unreachable"), 5, "room-05 did not come back")
+        check(len(tiles()) == 22, len(tiles()))
+        code = urllib.request.urlopen(f"http://127.0.0.1:{web}/floor", timeout=5).status
+        check(code == 200, code)
+        stop_beat.set()
+    finally:
+        for p in publishers:
+            p.kill()
+        stop_all(floor, *rooms.values())
+        cmds.kill()
+        out = cmds.stdout.read()
+        central.kill9()
+    check(out == "", f"commands appeared in the rooms: {out!r}")
+
+
+@test
 def home_assistant_discovery_and_its_birth_message(tmp):
     b = Broker(tmp)
     leader = node(tmp, b, "desk", "leader", "-o", "mqtt.homeassistant=yes")

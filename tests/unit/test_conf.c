@@ -222,7 +222,7 @@ static void test_node_and_mqtt_errors(void **state)
 	assert_int_equal(d.count, 5);
 	assert_non_null(strstr(d.lines[0], ":4: node.name must be 1 to 63 bytes without '/'"));
 	assert_non_null(strstr(d.lines[1], ":5: node.studio must be"));
-	assert_non_null(strstr(d.lines[2], ":6: node.role must be standalone, leader or follower"));
+	assert_non_null(strstr(d.lines[2], ":6: node.role must be standalone, leader, follower or floor"));
 	assert_non_null(strstr(d.lines[3], ":8: mqtt.port must be 1 to 65535"));
 	assert_non_null(strstr(d.lines[4], ":9: mqtt.lease \"1\" must be a duration from"));
 	diag_free(&d);
