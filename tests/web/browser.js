@@ -288,6 +288,7 @@ async function main() {
     const since = await page.$eval("#lost-since", (e) => e.textContent);
     check(/since \d\d:\d\d:\d\d/.test(since), "connection lost says since when", since);
     await page.screenshot({ path: path.join(out, "anchor-lost.png") });
+    await floorPage(browser, tmp);
   } catch (e) {
     check(false, "browser run", e.stack || e);
   } finally {
@@ -296,6 +297,78 @@ async function main() {
   }
   console.log(`browser: ${passed} passed, ${failed} failed`);
   process.exit(failed ? 1 : 0);
+}
+
+// Issue 29: a floor of 50 rooms on a 1920×1080 wall screen, every tile on
+// it without scrolling, each countdown the room's own (from /floor.json,
+// run on by the page), trouble on top; and a phone's one column. The
+// rooms are retained states on a real mosquitto, shaped like onaird's.
+async function floorPage(browser, tmp) {
+  const brokerPort = await freePort(), webPort = await freePort();
+  const dir = fs.mkdtempSync(path.join(tmp, "floor-"));
+  fs.writeFileSync(path.join(dir, "mosquitto.conf"),
+    `listener ${brokerPort} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  const broker = spawn("mosquitto", ["-c", path.join(dir, "mosquitto.conf")], { stdio: "ignore" });
+  let floor = null;
+  try {
+    for (let i = 0; i < 100; i++) {
+      const up = await new Promise((r) => { const c = net.connect(brokerPort, "127.0.0.1", () => { c.end(); r(true); });
+        c.on("error", () => r(false)); });
+      if (up) break;
+      await sleep(50);
+    }
+    const now = Date.now();
+    for (let i = 0; i < 50; i++) {
+      const live = i % 3 === 0;
+      const state = { version: 1, schema: 2, phase: live ? "live" : "standby", segment: live ? 1 : -1,
+        leader: "desk", show: `直播间 ${i} 周五晚八点`, title: live ? `产品 ${i} 讲解` : "", display: "05:00",
+        cue: "idle", sent_wall: now, remaining_ms: live ? 60000 + i * 1000 : null };
+      if (i === 37) state.stream = { onair: "stream", state: "down", disagreement: "stream_down", outage: true };
+      execFileSync("mosquitto_pub", ["-p", String(brokerPort), "-r", "-t", `onair/room-${String(i).padStart(2, "0")}/state`,
+        "-m", JSON.stringify(state)]);
+    }
+    floor = spawn(path.join(build, "onaird"), [
+      "-c", path.join(src, "configs", "minimal.conf"), "--state-dir", dir, "--socket", path.join(dir, "sock"),
+      "-o", "device.console.mode=lines", "-o", "node.role=floor", "-o", "node.name=floor", "-o", "node.studio=base",
+      "-o", "mqtt.host=127.0.0.1", "-o", `mqtt.port=${brokerPort}`, "-o", "floor.vanish_after=10:00",
+      "-o", `web.listen=127.0.0.1:${webPort}`, "-o", `web.root=${path.join(src, "daemon", "web")}`,
+    ], { stdio: "ignore" });
+    const wall = await browser.newPage();
+    await wall.setViewport({ width: 1920, height: 1080 });
+    for (let i = 0; i < 100; i++) {
+      try { await wall.goto(`http://127.0.0.1:${webPort}/floor`, { waitUntil: "load" }); break; } catch (e) { await sleep(100); }
+    }
+    await wall.waitForFunction(() => document.querySelectorAll(".room").length === 50, { timeout: 10000, polling: 100 });
+    const layout = await wall.evaluate(() => ({
+      scroll: document.documentElement.scrollHeight,
+      first: document.querySelector(".room").dataset.studio,
+      clipped: [...document.querySelectorAll(".room")].filter((t) => t.getBoundingClientRect().bottom > innerHeight).length,
+    }));
+    check(layout.scroll <= 1080 && layout.clipped === 0, "50 rooms fit a 1920×1080 wall screen without scrolling",
+      JSON.stringify(layout));
+    check(layout.first === "room-37", "the room with its stream down is the first tile", layout.first);
+    const json = await wall.evaluate(async () => (await (await fetch("/floor.json")).json()).rooms);
+    const tiles = await wall.evaluate(() => Object.fromEntries([...document.querySelectorAll(".room")].map((t) =>
+      [t.dataset.studio, t.querySelector("[data-role=countdown]").textContent])));
+    const toMs = (t) => { const [m, s] = t.replace("+", "").split(":").map(Number); return (m * 60 + s) * 1000; };
+    const off = json.filter((r) => typeof r.remaining_ms === "number")
+      .filter((r) => Math.abs(toMs(tiles[r.studio]) - r.remaining_ms) > 2000).map((r) => r.studio);
+    check(json.length === 50 && off.length === 0, "every tile's countdown is its room's own (within 2 s)", off.join(","));
+    await wall.screenshot({ path: path.join(out, "floor.png") });
+    const phone = await browser.newPage();
+    await phone.setViewport({ width: 390, height: 844, isMobile: true });
+    await phone.goto(`http://127.0.0.1:${webPort}/floor`, { waitUntil: "load" });
+    await phone.waitForFunction(() => document.querySelectorAll(".room").length === 50, { timeout: 10000, polling: 100 });
+    const lefts = await phone.evaluate(() =>
+      new Set([...document.querySelectorAll(".room")].map((t) => Math.round(t.getBoundingClientRect().left))).size);
+    check(lefts === 1, "on a phone the rooms are one list", String(lefts));
+    await phone.screenshot({ path: path.join(out, "floor-phone.png") });
+    await phone.close();
+    await wall.close();
+  } finally {
+    if (floor && floor.exitCode === null) floor.kill("SIGKILL");
+    broker.kill("SIGKILL");
+  }
 }
 
 main();
