@@ -556,6 +556,88 @@ def switcher_to_tally(kind):
         emu.stop()
 
 
+def floor_bench():
+    """A floor box on a central mosquitto with N rooms (10, then 50),
+    each a synthetic room sending its state every second as a leader's
+    heartbeat does: a room's change → its tile in /floor.json (polled
+    every 5 ms: the figure includes up to that), the floor's memory per
+    room, and the central broker's CPU per room at rest. Rooms publish to
+    the centre directly (a bridge adds one hop: not measured here)."""
+    import urllib.request
+    web = free_port()
+    cport = free_port()
+    conf = write("floor-mosquitto.conf", f"listener {cport} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                 "set_tcp_nodelay true\n")
+    central = subprocess.Popen(["mosquitto", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs.append(central)
+    time.sleep(0.3)
+    show = write("floor.conf", "[show]\nsegment = 30:00 | s\n")
+    floor = onaird("floor", show, "-o", "device.console.mode=lines", "-o", "node.role=floor", "-o", "node.name=floor",
+                   "-o", "node.studio=base", "-o", "mqtt.host=127.0.0.1", "-o", f"mqtt.port={cport}",
+                   "-o", f"web.listen=127.0.0.1:{web}", "-o", "floor.vanish_after=1:00")
+    if not wait_ready("floor"):
+        return
+    rooms, publishers = 0, []
+
+    def state(i, seq):
+        return json.dumps({"version": 1, "schema": 2, "phase": "live", "segment": 0, "seq": seq, "leader": "desk",
+                           "show": f"Room {i}", "title": f"s{seq}", "display": "05:00", "cue": "live",
+                           "sent_wall": int(time.time() * 1000), "remaining_ms": 300000}) + "\n"
+
+    def tile_title(studio):
+        with urllib.request.urlopen(f"http://127.0.0.1:{web}/floor.json", timeout=5) as r:
+            for t in json.loads(r.read())["rooms"]:
+                if t["studio"] == studio:
+                    return t.get("title")
+        return None
+
+    rounds = {"full": 100, "quick": 30, "smoke": 5}[MODE]
+    base_rss = memory_kib(floor.pid)[0]
+    for n in (10, 50):
+        while rooms < n:
+            p = subprocess.Popen(["mosquitto_pub", "-p", str(cport), "-t", f"onair/room-{rooms:02d}/state", "-r", "-l"],
+                                 stdin=subprocess.PIPE, text=True)
+            procs.append(p)
+            publishers.append(p)
+            p.stdin.write(state(rooms, 0))
+            p.stdin.flush()
+            rooms += 1
+        time.sleep(1)
+        took = []
+        for k in range(rounds):
+            seq = n * 1000 + k
+            t0 = time.monotonic()
+            publishers[0].stdin.write(state(0, seq))
+            publishers[0].stdin.flush()
+            while tile_title("room-00") != f"s{seq}":
+                if time.monotonic() - t0 > 5:
+                    problems.append(f"floor: a change did not reach the tile within 5 s ({n} rooms)")
+                    break
+                time.sleep(0.005)
+            else:
+                took.append((time.monotonic() - t0) * 1000)
+        figure(f"floor_change_{n}_rooms", f"a room's change → its tile on the floor ({n} rooms)", "onair", "ms",
+               "mosquitto_pub into the central mosquitto, /floor.json polled every 5 ms",
+               **stats([round(t, 3) for t in took]))
+        # At rest: every room's heartbeat once a second, for 10 s.
+        cpu0 = cpu_ms(central.pid)
+        for _ in range(10):
+            for i, p in enumerate(publishers):
+                p.stdin.write(state(i, 1))
+                p.stdin.flush()
+            time.sleep(1)
+        cpu = cpu_ms(central.pid) - cpu0
+        figure(f"central_cpu_{n}_rooms", f"central mosquitto CPU at rest, per room ({n} rooms)", "mosquitto",
+               "ms/s", "every room's state once a second for 10 s; the broker's CPU time over the 10 s, per room",
+               value=round(cpu / 10 / n, 4))
+        rss = memory_kib(floor.pid)[0]
+        figure(f"floor_rss_{n}_rooms", f"floor box memory ({n} rooms)", "onair", "KiB",
+               "RSS of the floor onaird; per room: its growth from no rooms", value=rss,
+               per_room=round((rss - base_rss) / n, 1))
+    for p in publishers:
+        p.kill()
+
+
 def obs_to_onair():
     """OBS's StreamStateChanged → the ON AIR line of a box with onair =
     stream. The event's moment is when an outside client (obs-websocket-js,
@@ -1045,6 +1127,8 @@ def main():
     tsl_to_tally()
     switcher_to_tally("atem")
     switcher_to_tally("vmix")
+    if MODE != "smoke":
+        floor_bench()
     obs_to_onair()
     if MODE != "smoke":
         web_pages()
