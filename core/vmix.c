@@ -178,8 +178,7 @@ static int xml_finish(struct vmix *v, char *err, size_t errlen)
 	if (!x)
 		return 0;
 	if (!*x->failed && XML_Parse(x->parser, "", 0, XML_TRUE) == XML_STATUS_ERROR)
-		snprintf(x->failed, sizeof(x->failed), "the XML is not well-formed (line %lu: %s)",
-			 (unsigned long)XML_GetCurrentLineNumber(x->parser),
+		snprintf(x->failed, sizeof(x->failed), "the XML is not well-formed (%s)",
 			 XML_ErrorString(XML_GetErrorCode(x->parser)));
 	if (*x->failed) {
 		malformed(v, err, errlen, "%s", x->failed);
@@ -288,8 +287,7 @@ static int data_bytes(struct vmix *v, const char **buf, size_t *len, char *err, 
 
 	if (v->xml && !*v->xml->failed &&
 	    XML_Parse(v->xml->parser, *buf, (int)n, XML_FALSE) == XML_STATUS_ERROR && !*v->xml->failed)
-		snprintf(v->xml->failed, sizeof(v->xml->failed), "the XML is not well-formed (line %lu: %s)",
-			 (unsigned long)XML_GetCurrentLineNumber(v->xml->parser),
+		snprintf(v->xml->failed, sizeof(v->xml->failed), "the XML is not well-formed (%s)",
 			 XML_ErrorString(XML_GetErrorCode(v->xml->parser)));
 	*buf += n;
 	*len -= n;
