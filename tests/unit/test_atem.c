@@ -143,6 +143,13 @@ static void test_names_are_cut_on_characters(void **state)
 	memcpy(inpr + 2, name, 20);
 	feed(p, pkt(p, 0x08, 0x8005, 1, c, cmd(c, "InPr", inpr, sizeof(inpr))));
 	assert_string_equal(atem_source_find(&a, 7)->name, "机位机位机位");
+	/* 4-byte characters: 20 bytes hold five whole ones; 21 hold five and a part. */
+	memcpy(inpr + 2, "𝄞𝄞𝄞𝄞𝄞", 20);
+	feed(p, pkt(p, 0x08, 0x8005, 2, c, cmd(c, "InPr", inpr, sizeof(inpr))));
+	assert_string_equal(atem_source_find(&a, 7)->name, "𝄞𝄞𝄞𝄞𝄞");
+	memcpy(inpr + 2, "a𝄞𝄞𝄞𝄞𝄞", 20);
+	feed(p, pkt(p, 0x08, 0x8005, 3, c, cmd(c, "InPr", inpr, sizeof(inpr))));
+	assert_string_equal(atem_source_find(&a, 7)->name, "a𝄞𝄞𝄞𝄞");
 }
 
 static void test_malformed_is_counted(void **state)

@@ -112,6 +112,14 @@ static void test_long_titles_are_cut_on_characters(void **state)
 	assert_true(strlen(v.title[0]) <= VMIX_TITLE_MAX - 1);
 	assert_int_equal(strlen(v.title[0]) % 3, 0);
 	assert_true(utf8_valid(v.title[0], strlen(v.title[0])));
+	/* 4-byte characters: 127 bytes hold 31 of them, never a part of one. */
+	title[0] = '\0';
+	for (int i = 0; i < 40; i++)
+		strcat(title, "𝄞");
+	vmix_reset(&v);
+	feed(xml_reply(titles, 1));
+	assert_int_equal(strlen(v.title[0]), 31 * 4);
+	assert_true(utf8_valid(v.title[0], strlen(v.title[0])));
 }
 
 static void test_hostile_lines_are_counted_and_skipped(void **state)
