@@ -8,11 +8,11 @@
 #include "atem.h"
 #include "util.h"
 
-/* The header's flags, the top five bits of its first byte. */
+/* The header's flags, the top five bits of its first byte (0x20 marks a
+ * resend and 0x40 asks for one: a resend is taken like its first copy, and
+ * this client sends nothing the switcher could ask again). */
 #define F_ACK_REQUEST 0x08
 #define F_SYN 0x10
-#define F_RETRANSMIT 0x20
-#define F_RETRANSMIT_REQUEST 0x40
 #define F_ACK 0x80
 
 #define OP_OPEN 0x01

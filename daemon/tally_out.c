@@ -136,14 +136,10 @@ static void send_all(struct tally_out *t)
 	arm(t);
 }
 
-struct update {
-	struct tally_out *t;
-};
-
 /* A camera's verdict: sent when it is new or changed. */
 static void verdict_seen(void *ctx, long long camera, enum cue_camera tally, const char *label)
 {
-	struct tally_out *t = ((struct update *)ctx)->t;
+	struct tally_out *t = ctx;
 	long long max = strcmp(t->conf.type, "tsl31") == 0 ? 126 : 65534;
 	struct sent_camera now = { camera, tsl_of(tally), "", true };
 	int i;
@@ -172,11 +168,9 @@ static void verdict_seen(void *ctx, long long camera, enum cue_camera tally, con
 
 static void update_one(struct tally_out *t)
 {
-	struct update u = { t };
-
 	for (int i = 0; i < t->ncam; i++)
 		t->cam[i].present = false;
-	sources_each_verdict(verdict_seen, &u);
+	sources_each_verdict(verdict_seen, t);
 	/* No source knows it any more: off, not left as it was. */
 	for (int i = 0; i < t->ncam; i++)
 		if (!t->cam[i].present && t->cam[i].tally != TSL_OFF) {
