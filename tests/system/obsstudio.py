@@ -176,13 +176,26 @@ class ObsClient:
         awaited and what OBS did send, so a failure can be read."""
         end = time.monotonic() + seconds
         seen = []
+        starting = False
         while True:
-            line = self._line(end)
+            # OBS 29 can take a start and drop it without a word: the
+            # request is answered before the UI thread runs it, and the UI
+            # thread returns quietly while the last output is still being
+            # torn down. Silence for 3 s after a start is that; ask again.
+            quiet = min(end, time.monotonic() + 3) if retry == "start" and not starting else end
+            line = self._line(quiet)
+            if line is None and quiet < end:
+                seen.append("(3 s silent: start sent again)")
+                self.send(retry)
+                continue
             if line is None:
                 raise AssertionError("OBS did not send %s within %d s; it sent: %s" %
                                      (what, seconds, "; ".join(seen[-6:]) or "nothing"))
             seen.append(line[:200])
             msg = json.loads(line)
+            if msg.get("event") == "StreamStateChanged":
+                starting = msg["data"]["outputState"] == "OBS_WEBSOCKET_OUTPUT_STARTING" or \
+                    starting and msg["data"]["outputState"] != "OBS_WEBSOCKET_OUTPUT_STOPPED"
             if pred(msg):
                 return msg
             if retry and (msg.get("done") == retry and msg.get("error") or
