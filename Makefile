@@ -19,7 +19,7 @@ FUZZ_SECONDS ?= 60
 
 # A cross build (debian/rules for arm64) sets PKG_CONFIG and CC.
 PKG_CONFIG ?= pkg-config
-PKGS := inih libcjson libgpiod libusb-1.0 libmosquitto alsa libmicrohttpd nettle expat
+PKGS := inih libcjson libgpiod libusb-1.0 libmosquitto alsa libmicrohttpd nettle expat libebur128
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 # libmosquitto is loaded when a config uses MQTT (daemon/mosq.c), not linked.
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libmosquitto,$(PKGS))) -lm -pthread
@@ -57,7 +57,7 @@ DRIVER_SRC := drivers/drivers.c drivers/console.c drivers/input.c drivers/gpio.c
 	drivers/max7219.c drivers/usbhost.c drivers/pedalreport.c drivers/pedal.c drivers/blink1.c \
 	drivers/hidrelay.c
 DAEMON_SRC := daemon/conf.c daemon/persist.c daemon/showlog.c daemon/report.c daemon/ctl.c daemon/notify.c \
-	daemon/mqttmsg.c daemon/mosq.c daemon/mqtt.c daemon/audio.c daemon/audio_alsa.c \
+	daemon/mqttmsg.c daemon/mosq.c daemon/mqtt.c daemon/audio.c daemon/audio_alsa.c daemon/watch.c \
 	daemon/selftest.c daemon/checks.c daemon/running.c daemon/viewjson.c daemon/checkrun.c \
 	daemon/link.c daemon/replies.c daemon/store.c daemon/web.c daemon/secrets.c daemon/sources.c daemon/source_kinds.c daemon/source_tsl.c daemon/source_obs.c daemon/source_gpi.c daemon/source_map.c daemon/source_vmix.c daemon/source_atem.c daemon/tally_out.c daemon/metrics.c daemon/floor.c
 CORE := $(CORE_SRC) $(DRIVER_SRC) $(DAEMON_SRC)
@@ -66,7 +66,7 @@ CORE_OBJ := $(CORE:%.c=$(BUILD)/%.o)
 CTL_OBJ := $(BUILD)/daemon/onairctl.o $(BUILD)/core/cmd.o $(BUILD)/core/util.o
 CTL_LIBS := $(shell $(PKG_CONFIG) --libs libcjson)
 UNIT_TESTS := rundown show cue rhythm tsl obs gesture conf persist ctl report board pedalreport mqttmsg audio selftest \
-	loop util lease render vmix atem
+	loop util lease render vmix atem watch
 UNIT_BIN := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FUZZERS := conf rundown ctl persist board hid mqtt web tsl obs vmix atem
 FUZZ_BIN := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
