@@ -57,7 +57,7 @@ DRIVER_SRC := drivers/drivers.c drivers/console.c drivers/input.c drivers/gpio.c
 	drivers/max7219.c drivers/usbhost.c drivers/pedalreport.c drivers/pedal.c drivers/blink1.c \
 	drivers/hidrelay.c
 DAEMON_SRC := daemon/conf.c daemon/persist.c daemon/showlog.c daemon/report.c daemon/ctl.c daemon/notify.c \
-	daemon/mqttmsg.c daemon/mosq.c daemon/mqtt.c daemon/audio.c daemon/audio_alsa.c daemon/watch.c \
+	daemon/mqttmsg.c daemon/mosq.c daemon/mqtt.c daemon/audio.c daemon/audio_alsa.c daemon/watch.c daemon/audiowatch.c \
 	daemon/selftest.c daemon/checks.c daemon/running.c daemon/viewjson.c daemon/checkrun.c \
 	daemon/link.c daemon/replies.c daemon/store.c daemon/web.c daemon/secrets.c daemon/sources.c daemon/source_kinds.c daemon/source_tsl.c daemon/source_obs.c daemon/source_gpi.c daemon/source_map.c daemon/source_vmix.c daemon/source_atem.c daemon/tally_out.c daemon/metrics.c daemon/floor.c
 CORE := $(CORE_SRC) $(DRIVER_SRC) $(DAEMON_SRC)

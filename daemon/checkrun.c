@@ -18,6 +18,7 @@
 #include "../core/log.h"
 #include "../core/loop.h"
 #include "../core/jsontext.h"
+#include "audiowatch.h"
 #include "checkrun.h"
 #include "checks.h"
 #include "ctl.h"
@@ -142,6 +143,7 @@ static void selftest_finish(const char *failure)
 		waitpid(st.pid, NULL, 0);
 	st.pid = -1;
 	loop_timer_arm(st.deadline, NEVER);
+	audiowatch_resume();
 }
 
 static void selftest_child_ready(int fd, uint32_t events, void *data)
@@ -204,6 +206,8 @@ char *checkrun_start(void)
 	selftest_devices(&st.devices);
 	memset(&st.system, 0, sizeof(st.system));
 	st.got = 0;
+	/* The checks' process records from audio.capture: the watch lets go. */
+	audiowatch_pause();
 	if (pipe2(pipefd, O_CLOEXEC) < 0 || (st.pid = fork()) < 0) {
 		log_warn("selftest: start the checks");
 		selftest_finish("cannot start the checks' process");

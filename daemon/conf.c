@@ -137,6 +137,15 @@ static const struct conf_key conf_keys[] = {
 	K("audio", "silence_dbfs", T_INT, audio.silence_dbfs, -120, 0),
 	K("audio", "low_dbfs", T_INT, audio.low_dbfs, -120, 0),
 	K("audio", "clip_dbfs", T_INT, audio.clip_dbfs, -20, 0),
+	K("audio", "watch", T_REQUIRED, audio.watch, 0, 0),
+	K("audio", "watch_silence_dbfs", T_INT, audio.watch_silence_dbfs, -120, 0),
+	K("audio", "watch_silence_after", T_DURATION, audio.watch_silence_ms, 1000, 600000),
+	K("audio", "watch_release", T_DURATION, audio.watch_release_ms, 100, 60000),
+	K("audio", "watch_clip_dbfs", T_INT, audio.watch_clip_dbfs, -20, 0),
+	K("audio", "watch_dead_db", T_INT, audio.watch_dead_db, 6, 120),
+	K("audio", "watch_loudness_low", T_INT, audio.watch_loudness_low, -70, 0),
+	K("audio", "watch_loudness_high", T_INT, audio.watch_loudness_high, -70, 0),
+	K("audio", "watch_loudness_after", T_DURATION, audio.watch_loudness_ms, 1000, 600000),
 	K("selftest", "lamp_walk_ms", T_DURATION_MS, selftest.lamp_walk_ms, 0, 10000),
 	K("selftest", "min_free_mb", T_INT, selftest.min_free_mb, 0, 1000000),
 	K("selftest", "clock_max_error_ms", T_INT, selftest.clock_max_error_ms, 1, 60000),
@@ -197,6 +206,15 @@ void conf_defaults(struct conf *c)
 	c->audio.silence_dbfs = -60;
 	c->audio.low_dbfs = -40;
 	c->audio.clip_dbfs = -1;
+	c->audio.watch = -1;
+	c->audio.watch_silence_dbfs = -50;
+	c->audio.watch_silence_ms = 5000;
+	c->audio.watch_release_ms = 1000;
+	c->audio.watch_clip_dbfs = -1;
+	c->audio.watch_dead_db = 20;
+	c->audio.watch_loudness_low = -20;
+	c->audio.watch_loudness_high = -16;
+	c->audio.watch_loudness_ms = 10000;
 	c->selftest.lamp_walk_ms = 500;
 	c->selftest.min_free_mb = 100;
 	c->selftest.clock_max_error_ms = 100;
@@ -996,6 +1014,11 @@ int conf_load(struct conf *c, const char *path, const char *const *overrides, in
 			 c->audio.format);
 	if (c->audio.loopback && (!*c->audio.capture || !*c->audio.playback))
 		diag_add(d, path, 0, "audio.loopback needs both audio.capture and audio.playback");
+	if (c->audio.watch == 1 && !*c->audio.capture)
+		diag_add(d, path, 0, "audio.watch = yes needs audio.capture (the input the watch listens to)");
+	if (c->audio.watch_loudness_low >= c->audio.watch_loudness_high)
+		diag_add(d, path, 0, "audio.watch_loudness_low (%lld) must be below audio.watch_loudness_high (%lld)",
+			 (long long)c->audio.watch_loudness_low, (long long)c->audio.watch_loudness_high);
 	if (c->mqtt.lease_ms <= c->mqtt.heartbeat_ms)
 		diag_add(d, path, 0, "mqtt.lease must be longer than mqtt.heartbeat");
 	/* The prefix starts every topic the box publishes: a wildcard there
@@ -1136,6 +1159,11 @@ const char *conf_canned(const struct conf *c, const char *key)
 		if (strcmp(c->web.canned[i].key, key) == 0)
 			return c->web.canned[i].text;
 	return NULL;
+}
+
+bool conf_audio_watch(const struct conf *c)
+{
+	return c->audio.watch >= 0 ? c->audio.watch : *c->audio.capture != '\0';
 }
 
 bool conf_selftest_required(const struct conf *c)

@@ -97,6 +97,11 @@ struct audio_conf {
 	int64_t window_ms;
 	bool loopback;				/* playback is wired back to capture */
 	int64_t tone_dbfs, silence_dbfs, low_dbfs, clip_dbfs;
+	/* The watch while the show is live (docs/watch.md): 1 yes, 0 no,
+	 * -1 auto (on when capture is set). */
+	int watch;
+	int64_t watch_silence_dbfs, watch_silence_ms, watch_release_ms, watch_clip_dbfs, watch_dead_db;
+	int64_t watch_loudness_low, watch_loudness_high, watch_loudness_ms;
 };
 
 struct selftest_conf {
@@ -172,6 +177,8 @@ void conf_warnings(const struct conf *c, struct diag *w);
 const char *conf_canned(const struct conf *c, const char *key);
 /* Does start need a recent passing self-test (selftest.required, auto). */
 bool conf_selftest_required(const struct conf *c);
+/* The audio watch runs: audio.watch, or auto and a capture set. */
+bool conf_audio_watch(const struct conf *c);
 /* Write the effective config in a form conf_load reads back. */
 void conf_dump(const struct conf *c, FILE *f);
 

@@ -191,6 +191,39 @@ static void source_metrics(struct out *o, const cJSON *s)
 	}
 }
 
+/* The audio watch (docs/watch.md): an alarm rule reads these, not words. */
+static void watch_metrics(struct out *o, const cJSON *s)
+{
+	static const char *const inputs[] = { "ok", "lost", "paused" };
+	static const char *const alarms[] = { "silence", "clipping", "dead_channel", "dc_offset", "loudness_low",
+					      "loudness_high" };
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(s, "audio_watch"), *on;
+
+	if (!w)
+		return;
+	on = cJSON_GetObjectItemCaseSensitive(w, "alarms");
+	state_set(o, "onair_audio_input", "The watched audio input (1 for its state now).", "state", text(w, "input"),
+		  inputs, sizeof(inputs) / sizeof(inputs[0]));
+	family(o, "onair_audio_alarm", "gauge", "1 while the audio watch raises this alarm.");
+	for (size_t i = 0; i < sizeof(alarms) / sizeof(alarms[0]); i++) {
+		const cJSON *a;
+		int raised = 0;
+
+		cJSON_ArrayForEach(a, on)
+			raised |= cJSON_IsString(a) && strcmp(a->valuestring, alarms[i]) == 0;
+		sample(o, "onair_audio_alarm", raised, "alarm", alarms[i], NULL);
+	}
+	gauge_of(o, w, "shortterm_lufs", "onair_audio_shortterm_lufs", "gauge",
+		 "Short-term loudness (BS.1770, 3 s) of the watched input, LUFS.", 1);
+	gauge_of(o, w, "integrated_lufs", "onair_audio_integrated_lufs", "gauge",
+		 "Integrated loudness since the watch began, LUFS.", 1);
+	gauge_of(o, w, "silence_s", "onair_audio_silence_seconds_total", "counter",
+		 "Seconds of silence the watch has said.", 1);
+	gauge_of(o, w, "clipped", "onair_audio_clipped_samples_total", "counter",
+		 "Samples at or above the clip level.", 1);
+	gauge_of(o, w, "xruns", "onair_audio_overruns_total", "counter", "Capture overruns (audio lost).", 1);
+}
+
 static void link_metrics(struct out *o, const cJSON *s)
 {
 	static const char *const links[] = { "ok", "stale", "lost" };
@@ -252,6 +285,7 @@ char *metrics_text(size_t *len)
 	command_metrics(&o, s);
 	device_metrics(&o, s);
 	source_metrics(&o, s);
+	watch_metrics(&o, s);
 	link_metrics(&o, s);
 	storage_metrics(&o, s);
 	web_metrics(&o, s);

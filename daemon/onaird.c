@@ -18,6 +18,7 @@
 
 #include "../core/log.h"
 #include "../core/loop.h"
+#include "audiowatch.h"
 #include "checkrun.h"
 #include "checks.h"
 #include "ctl.h"
@@ -457,6 +458,7 @@ int main(int argc, char **argv)
 	web_init();
 	sources_init();
 	tally_out_init();
+	audiowatch_init();
 	running_update();
 
 	watchdog_ms = notify_watchdog_ms();
@@ -470,6 +472,7 @@ int main(int argc, char **argv)
 	rc = loop_run();
 	notify_send("STOPPING=1");
 	running_stop();
+	audiowatch_fini();
 	tally_out_fini();
 	sources_fini();
 	web_fini();

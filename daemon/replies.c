@@ -12,6 +12,7 @@
 #include "link.h"
 #include "replies.h"
 #include "report.h"
+#include "audiowatch.h"
 #include "sources.h"
 #include "running.h"
 #include "store.h"
@@ -79,6 +80,7 @@ cJSON *replies_status_json(void)
 	link_status_json(o);
 	web_status_json(o);
 	sources_status_json(o);
+	audiowatch_status_json(o);
 	tally_out_status_json(o);
 	floor_status_json(o);
 	commands_json(o);

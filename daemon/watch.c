@@ -103,6 +103,9 @@ void watch_fini(struct watch *w)
 }
 
 static void say(struct watch *w, enum watch_alarm a, bool raised, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void say(struct watch *w, enum watch_alarm a, bool raised, const char *fmt, ...)
 {
 	struct watch_event *e;
 	va_list ap;

@@ -25,6 +25,7 @@
 #include "../core/jsontext.h"
 #include "link.h"
 #include "running.h"
+#include "audiowatch.h"
 #include "sources.h"
 #include "secrets.h"
 #include "selftest.h"
@@ -216,6 +217,7 @@ static cJSON *view_json(const struct show_view *v)
 	}
 	viewjson_devices(o, false);
 	sources_camera_json(o);
+	audiowatch_alarms_json(o);
 	link_status_json(o);
 	return o;
 }

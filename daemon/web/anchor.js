@@ -49,6 +49,9 @@ onair.onview = (v) => {
     fitMessage();
   }
   $("ack").hidden = !v.anchor_ack;
+  const alarms = onair.alarmText(v);
+  $("alarms").hidden = !alarms;
+  $("alarms").textContent = alarms;
 };
 
 $("ack").addEventListener("click", () => fetch("/ack", { method: "POST" }));

@@ -23,7 +23,15 @@ onair.words = {
   refused: ["未执行", "Refused"], storage: ["存储故障", "Storage fault"], message: ["新消息", "Message"],
   stream_down: ["推流中断", "Stream down"], stream_live: ["已在推流", "Stream is live"],
   stream_unknown: ["推流状态未知", "Stream unknown"],
+  // The audio watch's alarms (docs/watch.md), as the anchor reads them.
+  silence: ["麦克风无声", "Mic silent"], clipping: ["声音爆音", "Audio clipping"],
+  dead_channel: ["单声道无声", "One channel dead"], dc_offset: ["音频直流偏移", "Audio DC offset"],
+  loudness_low: ["声音太小", "Too quiet"], loudness_high: ["声音太大", "Too loud"],
+  audio_lost: ["音频输入断开", "Audio input lost"],
 };
+
+// The alarms standing now, in words, or "" when none.
+onair.alarmText = (v) => (v.alarms || []).map((a) => onair.say(a, v.language)).join(" · ");
 
 onair.say = (key, language) => {
   const w = onair.words[key] || [key, key];

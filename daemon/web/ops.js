@@ -97,6 +97,9 @@ onair.ontick = (c) => {
 };
 
 onair.onview = (v) => {
+  const alarms = onair.alarmText(v);
+  $("alarms").hidden = !alarms;
+  $("alarms").textContent = alarms;
   $("tally").textContent = v.onair ? "ON AIR" : "OFF AIR";
   $("tally").className = "tally" + (v.onair ? " on" : "");
   $("cue").textContent = onair.say(v.cue, v.language);
