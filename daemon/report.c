@@ -2,6 +2,7 @@
  * everything into struct review, then one writer per format prints it. */
 #define _GNU_SOURCE
 #include <cJSON.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #define REVIEW_DOTS 400
 #define REVIEW_MESSAGES 100
 #define REVIEW_RUNS 400
+#define REVIEW_ALARMS 400
 
 struct review_seg {
 	char title[RUNDOWN_TITLE_MAX];
@@ -28,6 +30,11 @@ struct review_seg {
 	bool promo_waiting;		/* the latest call came due and is not said yet */
 	int interactions, missed, interaction_due;
 	int64_t outage_ms;		/* on the air with the stream down or unknown */
+	/* The audio watch's figures (its audio_segment line), when it ran. */
+	bool audio;
+	double lufs;			/* NAN: nothing loud enough to measure */
+	double silent_s;
+	unsigned long long clipped;
 	char by[32];
 };
 
@@ -87,10 +94,16 @@ struct review {
 	/* The stream against the show (a tally source that tells it). */
 	int current_seg, outage_seg, noutages, ndisagreements;
 	int64_t outage_from, outage_total;
+	/* The audio watch's alarms, each a span on the timeline. */
+	int nalarms, nsilences, nclips;
+	struct review_alarm {
+		int64_t from, to;	/* to 0: still raised when the log stops */
+		bool clipping;		/* else a silence or any other alarm */
+	} alarm[REVIEW_ALARMS];
 	struct report_buf {
 		char *text;
 		size_t len, cap;
-	} overrides, stream;
+	} overrides, stream, audio;
 };
 
 static void put(struct report_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -218,6 +231,71 @@ static void take_stream(struct review *rv, const char *ev, const cJSON *o, int64
 	}
 }
 
+static bool review_has_audio(const struct review *rv)
+{
+	for (int i = 0; i < rv->nseg; i++)
+		if (rv->seg[i].audio)
+			return true;
+	return rv->audio.text != NULL;
+}
+
+/* The audio watch's lines (docs/watch.md): its alarms and each segment's
+ * figures, as it wrote them. */
+static void take_audio(struct review *rv, const char *ev, const cJSON *o, int64_t wall)
+{
+	static const char *const alarms[] = { "silence", "clipping", "dead_channel", "dc_offset", "loudness_low",
+					      "loudness_high", "audio_lost" };
+	const char *detail = json_str(o, "detail");
+	size_t n = strlen(ev);
+	bool ended = n > 4 && strcmp(ev + n - 4, "_end") == 0;
+	int seg;
+	double lufs, silent;
+	unsigned long long clipped;
+
+	/* Widths keep a hostile line's figures inside their types. */
+	if (strcmp(ev, "audio_segment") == 0) {
+		if (sscanf(detail, "segment %4d: %lf LUFS integrated, %lf s silent, %19llu clipped", &seg, &lufs, &silent,
+			   &clipped) != 4) {
+			lufs = NAN;
+			if (sscanf(detail, "segment %4d: no loudness (silent), %lf s silent, %19llu clipped", &seg, &silent,
+				   &clipped) != 3)
+				return;
+		}
+		if (seg >= 1 && seg <= RUNDOWN_MAX_SEGMENTS) {
+			struct review_seg *s = &rv->seg[seg - 1];
+
+			/* A segment gone back to adds its silence and clips; its
+			 * loudness is its last visit's (loudness does not add). */
+			s->lufs = lufs;
+			s->silent_s += silent;
+			s->clipped += clipped;
+			s->audio = true;
+		}
+		return;
+	}
+	if (strcmp(ev, "audio_back") == 0)
+		ev = "audio_lost_end", ended = true;
+	for (size_t i = 0; i < sizeof(alarms) / sizeof(alarms[0]); i++) {
+		size_t k = strlen(alarms[i]);
+
+		if (strncmp(ev, alarms[i], k) != 0 || (ev[k] && !ended) || (ended && strcmp(ev + k, "_end") != 0))
+			continue;
+		put(&rv->audio, "  %s %s%s: %s\n", json_str(o, "time"), alarms[i], ended ? " ends" : "", detail);
+		if (!ended && rv->nalarms < REVIEW_ALARMS) {
+			rv->alarm[rv->nalarms++] = (struct review_alarm){ .from = wall, .clipping = i == 1 };
+			rv->nsilences += i == 0;
+			rv->nclips += i == 1;
+		} else if (ended) {
+			for (int a = rv->nalarms - 1; a >= 0; a--)
+				if (!rv->alarm[a].to && rv->alarm[a].clipping == (i == 1)) {
+					rv->alarm[a].to = wall;
+					break;
+				}
+		}
+		return;
+	}
+}
+
 static void take_press(struct review *rv, const cJSON *o, const char *ev, const char *src, int seg)
 {
 	const char *t = json_str(o, "time");
@@ -267,6 +345,7 @@ static void take_event(struct review *rv, const cJSON *o)
 	if (wall > rv->last_wall)
 		rv->last_wall = wall;
 	take_stream(rv, ev, o, wall);
+	take_audio(rv, ev, o, wall);
 	if (strcmp(ev, "rundown") == 0) {
 		take_rundown(rv, o);
 		return;
@@ -735,6 +814,29 @@ static void write_sections(struct out *o, const struct review *rv)
 		out_list(o, false, "outages");
 		out_lines(o, rv->stream.text, "stream");
 	}
+	if (review_has_audio(rv)) {
+		if (o->html)
+			out_heading(o, "The audio");
+		out_line_begin(o);
+		out_fmt(o, "The audio: %d silence%s, %d clipping burst%s", rv->nsilences, rv->nsilences == 1 ? "" : "s",
+			rv->nclips, rv->nclips == 1 ? "" : "s");
+		out_line_end(o);
+		out_list(o, true, "audio-segments");
+		for (int i = 0; i < rv->nseg; i++)
+			if (rv->seg[i].audio) {
+				out_item_begin(o);
+				out_fmt(o, "segment %d \"%s\": ", i + 1, rv->seg[i].title);
+				if (isnan(rv->seg[i].lufs))
+					out_fmt(o, "no loudness (silent)");
+				else
+					out_fmt(o, "%.1f LUFS", rv->seg[i].lufs);
+				out_fmt(o, ", %.1f s silent, %llu clipped samples", rv->seg[i].silent_s, rv->seg[i].clipped);
+				out_item_end(o);
+			}
+		out_list(o, false, "audio-segments");
+		if (rv->audio.text)
+			out_lines(o, rv->audio.text, "audio");
+	}
 	if (rv->bad) {
 		out_line_begin(o);
 		out_fmt(o, "(%d unreadable log line%s skipped)", rv->bad, rv->bad == 1 ? "" : "s");
@@ -820,7 +922,7 @@ static void write_csv(struct report_buf *b, const struct review *rv)
 	put(b, "\xEF\xBB\xBF");
 	put(b, "segment,title,planned_s,actual_s,diff_s,holds,held_s,extended_s,started_by,kind,status,"
 	    "promo_calls,promo_quota,interactions,interactions_missed,reminders_shown,reminders_acted,"
-	    "reminders_ignored,marks,outage_s\n");
+	    "reminders_ignored,marks,outage_s,lufs,silent_s,clipped\n");
 	for (int i = 0; i < rv->nseg; i++) {
 		const struct review_seg *s = &rv->seg[i];
 		int marks = 0;
@@ -835,9 +937,16 @@ static void write_csv(struct report_buf *b, const struct review *rv)
 		    s->ended ? diff_of(s) / 1000.0 : 0.0, s->holds, s->held / 1000.0, s->extended / 1000.0,
 		    s->by);
 		put_csv_text(b, s->kind);
-		put(b, ",%s,%d,%d,%d,%d,%d,%d,%d,%d,%.1f\n", seg_status(rv, i), s->promo_calls, s->promo_quota,
+		put(b, ",%s,%d,%d,%d,%d,%d,%d,%d,%d,%.1f,", seg_status(rv, i), s->promo_calls, s->promo_quota,
 		    s->interactions, s->missed, reminders_shown(s),
 		    reminders_shown(s) - reminders_ignored(s), reminders_ignored(s), marks, s->outage_ms / 1000.0);
+		/* Empty cells where the watch did not run or heard nothing. */
+		if (s->audio && !isnan(s->lufs))
+			put(b, "%.1f", s->lufs);
+		if (s->audio)
+			put(b, ",%.1f,%llu\n", s->silent_s, s->clipped);
+		else
+			put(b, ",,\n");
 	}
 }
 
@@ -898,6 +1007,8 @@ static void write_html(struct report_buf *b, const struct review *rv)
 		span = planned_at;
 	if (span <= 0)
 		span = 1;
+	/* The audio watch's alarms get a row of their own under the segments. */
+	rows += rv->nalarms > 0;
 	height = (rows + 2) * ROW;
 	/* Chinese titles marked Chinese: under "en" Chromium draws the Han
 	 * characters in their Japanese forms. */
@@ -908,12 +1019,14 @@ static void write_html(struct report_buf *b, const struct review *rv)
 	    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}\n"
 	    "td.t{text-align:left}.planned{fill:#c8d4e8}.actual{fill:#4a7fc1}.over{fill:#d9534f}\n"
 	    ".mark{stroke:#d9534f;stroke-width:2}.interaction{fill:#2a9d8f}.promo{stroke:#9b2fae;stroke-width:2}\n"
-	    "text{font-size:12px}.skipped,.unreached{fill:#999}\n</style></head><body>\n<h1>");
+	    "text{font-size:12px}.skipped,.unreached{fill:#999}.silence{fill:#a0007a}.clip{fill:#f0a000}\n"
+	    "</style></head><body>\n<h1>");
 	put_html(b, *rv->show ? rv->show : "(untitled)");
 	put(b, "</h1>\n<p>Started ");
 	put_html(b, rv->started);
 	put(b, ". Light bars: planned; dark: what happened (red past the plan); green dots: "
-	    "interactions; purple ticks: promotion calls; red lines: marks.</p>\n");
+	    "interactions; purple ticks: promotion calls; red lines: marks; the audio row: the watch's alarms "
+	    "(magenta: silence and the like, amber: clipping).</p>\n");
 	put(b, "<svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 	    "viewBox=\"0 0 %d %d\">\n", CHART_LEFT + CHART_WIDTH + 20, height, CHART_LEFT + CHART_WIDTH + 20,
 	    height);
@@ -960,6 +1073,21 @@ static void write_html(struct report_buf *b, const struct review *rv)
 				put(b, "<line class=\"promo\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\"/>\n", x, x,
 				    y + 9, y + 23);
 		}
+	}
+	if (rv->nalarms && rv->live_wall) {
+		int y = rows * ROW;
+
+		put(b, "<g id=\"audio-alarms\"><text x=\"4\" y=\"%d\">audio 音频</text>\n", y + 14);
+		for (int i = 0; i < rv->nalarms; i++) {
+			const struct review_alarm *al = &rv->alarm[i];
+			int64_t to = al->to ? al->to : rv->end_wall ? rv->end_wall : rv->last_wall;
+			double x = CHART_LEFT + (double)(al->from - rv->live_wall) * CHART_WIDTH / span;
+			double w = (double)(to - al->from) * CHART_WIDTH / span;
+
+			put(b, "<rect class=\"%s\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"14\"/>\n",
+			    al->clipping ? "clip" : "silence", x, y + 4, w > 2 ? w : 2);
+		}
+		put(b, "</g>\n");
 	}
 	for (int m = 0; m < rv->nmarks; m++) {
 		double x = CHART_LEFT + (double)(rv->mark[m].wall - rv->live_wall) * CHART_WIDTH / span;
@@ -1013,6 +1141,7 @@ char *report_build(const char *text, size_t len, enum report_format format)
 	free(rv->press);
 	free(rv->overrides.text);
 	free(rv->stream.text);
+	free(rv->audio.text);
 	free(rv);
 	if (!b.text)
 		put(&b, "%s", "");
@@ -1049,6 +1178,7 @@ void report_summarize(const char *text, size_t len, struct report_summary *sum)
 	free(rv->press);
 	free(rv->overrides.text);
 	free(rv->stream.text);
+	free(rv->audio.text);
 	free(rv);
 }
 

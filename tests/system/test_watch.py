@@ -152,6 +152,9 @@ def a_lost_input_then_a_programme_with_a_silence_and_a_clip(tmp):
         # 7 s of silence and the trailing one: 7 s, then 2 s and more.
         m = re.search(r"([\d.]+) s silent", seg[0])
         check(m and float(m.group(1)) >= 9, seg)
+        rc, text, err = ctl(d, "report")
+        check(rc == 0 and "The audio: 2 silences, 1 clipping burst" in text and 'segment 1 "开场 Opening": ' in text,
+              text + err)
         check(d.proc.poll() is None, "onaird died")
     finally:
         d.stop()

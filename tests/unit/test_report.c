@@ -108,12 +108,12 @@ static void test_every_segment_and_the_rhythm(void **state)
 	(void)state;
 	print_message("%s\n%s", t, csv);
 	assert_non_null(strstr(t, "Show report: Sale"));
-	assert_non_null(strstr(csv, "3,\"Jacket\",120.0,0.0,0.0,0,0.0,0.0,,\"product\",skipped,0,3,0,0,0,0,0,0,0.0\n"));
+	assert_non_null(strstr(csv, "3,\"Jacket\",120.0,0.0,0.0,0,0.0,0.0,,\"product\",skipped,0,3,0,0,0,0,0,0,0.0,,,\n"));
 	assert_non_null(strstr(csv, "5,\"Closing\",60.0,0.0,0.0,0,0.0,0.0,,\"closing\",unreached,"));
 	/* Thermos: one call said of three due (two ignored), one reminder for
 	 * an interaction that was missed, one mark. */
-	assert_non_null(strstr(csv, "2,\"Thermos\",120.0,130.0,10.0,0,0.0,0.0,pedal,\"product\",done,1,3,0,1,4,1,3,1,0.0\n"));
-	assert_non_null(strstr(csv, "4,\"Q&A <b>\",60.0,50.0,-10.0,0,0.0,0.0,pedal,\"interaction\",done,0,0,1,0,0,0,0,0,0.0\n"));
+	assert_non_null(strstr(csv, "2,\"Thermos\",120.0,130.0,10.0,0,0.0,0.0,pedal,\"product\",done,1,3,0,1,4,1,3,1,0.0,,,\n"));
+	assert_non_null(strstr(csv, "4,\"Q&A <b>\",60.0,50.0,-10.0,0,0.0,0.0,pedal,\"interaction\",done,0,0,1,0,0,0,0,0,0.0,,,\n"));
 	assert_non_null(strstr(t, "Promotion calls: 1 said against a quota of 6"));
 	assert_non_null(strstr(t, "Interactions: 1 done, 1 window missed; longest stretch without one 3:10 (from +0:00 to +3:10)"));
 	assert_non_null(strstr(t, "Reminders: 4 shown, 1 acted on, 3 ignored"));
@@ -180,10 +180,53 @@ static void test_stream_outages_per_segment(void **state)
 				  "1 disagreement with the show"));
 	assert_non_null(strstr(t, "segment 1 \"A\": 10.0 s of outage"));
 	assert_non_null(strstr(t, "segment 2 \"B\": 6.5 s of outage"));
-	assert_non_null(strstr(csv, ",10.0\n"));
-	assert_non_null(strstr(csv, ",6.5\n"));
+	assert_non_null(strstr(csv, ",10.0,,,\n"));
+	assert_non_null(strstr(csv, ",6.5,,,\n"));
 	free(t);
 	free(csv);
+}
+
+/* Issue 28: the audio watch's alarms and each segment's figures, in the
+ * text, the spreadsheet and on the page's timeline row; a silent segment
+ * has no loudness, a segment without the watch has empty cells. */
+static void test_audio_per_segment(void **state)
+{
+	static const char log[] =
+		"{\"event\":\"segment_start\",\"segment\":1,\"title\":\"开场\",\"planned_ms\":60000,\"wall_ms\":1000000}\n"
+		"{\"event\":\"silence\",\"detail\":\"loudest channel -70.0 dBFS for 5.0 s (below -50)\",\"wall_ms\":1020000,\"time\":\"t1\"}\n"
+		"{\"event\":\"silence_end\",\"detail\":\"after 8.0 s\",\"wall_ms\":1023000,\"time\":\"t2\"}\n"
+		"{\"event\":\"segment_end\",\"segment\":1,\"value_ms\":60000,\"planned_ms\":60000,\"wall_ms\":1060000}\n"
+		"{\"event\":\"audio_segment\",\"detail\":\"segment 1: -18.4 LUFS integrated, 8.0 s silent, 0 clipped samples\",\"wall_ms\":1060000}\n"
+		"{\"event\":\"segment_start\",\"segment\":2,\"title\":\"产品\",\"planned_ms\":60000,\"wall_ms\":1060000}\n"
+		"{\"event\":\"clipping\",\"detail\":\"12 samples at or above -1.0 dBFS in 1 s\",\"wall_ms\":1070000,\"time\":\"t3\"}\n"
+		"{\"event\":\"segment_end\",\"segment\":2,\"value_ms\":60000,\"planned_ms\":60000,\"wall_ms\":1120000}\n"
+		"{\"event\":\"audio_segment\",\"detail\":\"segment 2: no loudness (silent), 60.0 s silent, 12 clipped samples\",\"wall_ms\":1120000}\n"
+		"{\"event\":\"segment_start\",\"segment\":3,\"title\":\"收尾\",\"planned_ms\":60000,\"wall_ms\":1120000}\n"
+		"{\"event\":\"end\",\"wall_ms\":1180000}\n";
+	char *t = report_build(log, strlen(log), REPORT_TEXT);
+	char *csv = report_build(log, strlen(log), REPORT_CSV);
+	char *html = report_build(log, strlen(log), REPORT_HTML);
+
+	(void)state;
+	print_message("%s\n%s", t, csv);
+	assert_non_null(strstr(t, "The audio: 1 silence, 1 clipping burst"));
+	assert_non_null(strstr(t, "segment 1 \"开场\": -18.4 LUFS, 8.0 s silent, 0 clipped samples"));
+	assert_non_null(strstr(t, "segment 2 \"产品\": no loudness (silent), 60.0 s silent, 12 clipped samples"));
+	assert_non_null(strstr(t, "t1 silence: loudest channel -70.0 dBFS"));
+	assert_non_null(strstr(t, "t2 silence ends: after 8.0 s"));
+	assert_null(strstr(t, "segment 3 \"收尾\": "));
+	assert_non_null(strstr(csv, ",outage_s,lufs,silent_s,clipped\n"));
+	assert_non_null(strstr(csv, ",0.0,-18.4,8.0,0\n"));
+	assert_non_null(strstr(csv, ",0.0,,60.0,12\n"));
+	assert_non_null(strstr(csv, ",0.0,,,\n"));
+	/* The silence spans 20 s to 23 s of a 3 min show; the clip, still
+	 * raised, lasts to the end. */
+	assert_non_null(strstr(html, "<g id=\"audio-alarms\">"));
+	assert_non_null(strstr(html, "<rect class=\"silence\""));
+	assert_non_null(strstr(html, "<rect class=\"clip\""));
+	free(t);
+	free(csv);
+	free(html);
 }
 
 /* Issue 26.2, 26.3: the page says everything the text says; a segment
@@ -281,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_every_segment_and_the_rhythm),
 		cmocka_unit_test(test_html_page),
 		cmocka_unit_test(test_stream_outages_per_segment),
+		cmocka_unit_test(test_audio_per_segment),
 		cmocka_unit_test(test_the_page_has_what_the_text_has),
 		cmocka_unit_test(test_long_titles_are_cut_on_characters),
 	};
