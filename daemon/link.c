@@ -9,6 +9,7 @@
 #include "../core/log.h"
 #include "../core/loop.h"
 #include "../core/jsontext.h"
+#include "audiowatch.h"
 #include "checkrun.h"
 #include "floor.h"
 #include "link.h"
@@ -41,6 +42,8 @@ static struct {
 	enum cue_camera camera_tally;	/* follower: its camera, from the leader's sources */
 	char camera_label[MQTTMSG_LABEL_MAX];	/* follower: the switcher's label for it */
 	struct truth stream;		/* follower: the leader's stream and its disagreement */
+	char alarm[MQTTMSG_ALARMS][MQTTMSG_ALARM_MAX];	/* follower: the leader's alarms */
+	int nalarms;
 } l;
 
 /* What a message handler gets: the topic without the studio prefix, the
@@ -116,6 +119,7 @@ static void publish_view(const struct show_view *v, int qos)
 		return;
 	facts = cJSON_CreateObject();
 	sources_state_json(facts, MQTTMSG_CAMERAS, MQTTMSG_LABEL_MAX);
+	audiowatch_alarms_json(facts);
 	state = mqttmsg_state_encode(&running.show, v, conf()->node_name, running.boot_id,
 				     rundown_hash(&conf()->rundown), facts);
 	cJSON_Delete(facts);
@@ -442,6 +446,8 @@ static void follow_state(const struct link_msg *msg)
 	str_copy(l.camera_label, st.camera_label, sizeof(l.camera_label));
 	l.stream.stream = st.stream;
 	l.stream.shown = st.disagreement;
+	memcpy(l.alarm, st.alarm, sizeof(l.alarm));
+	l.nalarms = st.nalarms;
 	running_follow(&st.show, now);
 }
 
@@ -719,6 +725,22 @@ void link_fini(void)
 	loop_timer_remove(l.heartbeat);
 	loop_timer_remove(l.coalesce);
 	l.heartbeat = l.coalesce = NULL;
+}
+
+void link_alarms_json(cJSON *alarms)
+{
+	if (running.role != NODE_FOLLOWER || !cJSON_IsArray(alarms))
+		return;
+	for (int i = 0; i < l.nalarms; i++) {
+		const cJSON *a;
+		bool have = false;
+
+		/* Its own watch may say the same (one programme feed, two boxes). */
+		cJSON_ArrayForEach(a, alarms)
+			have |= cJSON_IsString(a) && strcmp(a->valuestring, l.alarm[i]) == 0;
+		if (!have)
+			cJSON_AddItemToArray(alarms, cJSON_CreateString(l.alarm[i]));
+	}
 }
 
 void link_status_json(cJSON *o)

@@ -13,5 +13,7 @@ void link_init(void);
 void link_fini(void);
 /* "node": the link's part of the status answer. */
 void link_status_json(cJSON *o);
+/* A follower's: the leader's alarms, added to the screens' "alarms". */
+void link_alarms_json(cJSON *alarms);
 
 #endif

@@ -215,10 +215,10 @@ char *mqttmsg_state_encode(const struct show_state *s, const struct show_view *v
 	}
 	/* The switcher's tally and the stream as the leader hears them, for
 	 * the camera boxes and every follower's ON AIR. */
-	for (const char *const *key = (const char *const[]){ "cameras", "stream", NULL }; *key; key++) {
+	for (const char *const *key = (const char *const[]){ "cameras", "stream", "alarms", NULL }; *key; key++) {
 		const cJSON *fact = cJSON_GetObjectItemCaseSensitive(facts, *key);
 
-		if (fact && !(cJSON_IsObject(fact) && cJSON_GetArraySize(fact) == 0))
+		if (fact && !((cJSON_IsObject(fact) || cJSON_IsArray(fact)) && cJSON_GetArraySize(fact) == 0))
 			cJSON_AddItemToObject(o, *key, cJSON_Duplicate(fact, true));
 	}
 	return print(o);
@@ -395,6 +395,15 @@ int mqttmsg_state_decode(const char *payload, size_t len, struct onair_time now,
 		/* A stream the follower cannot read is one it does not know. */
 		st->stream = fact > STREAM_NONE ? (enum stream_fact)fact : STREAM_UNKNOWN;
 		st->disagreement = dis > 0 ? (enum disagreement)dis : AGREE;
+	}
+	/* Names only (a-z and _), a few: a screen shows them as words, and a
+	 * forged state cannot put markup or a flood on it. */
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(o, "alarms")) {
+		const char *name = cJSON_GetStringValue(s);
+		size_t n = name ? strspn(name, "abcdefghijklmnopqrstuvwxyz_") : 0;
+
+		if (st->nalarms < MQTTMSG_ALARMS && n > 0 && n < MQTTMSG_ALARM_MAX && !name[n])
+			str_copy(st->alarm[st->nalarms++], name, MQTTMSG_ALARM_MAX);
 	}
 	rc = 0;
 out:

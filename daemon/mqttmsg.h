@@ -23,6 +23,8 @@
 #define MQTTMSG_STATE_SCHEMA 2
 #define MQTTMSG_CAMERAS 128	/* cameras the state names at most */
 #define MQTTMSG_LABEL_MAX 64	/* a camera's label in the state, in bytes */
+#define MQTTMSG_ALARMS 8	/* the leader's alarms a follower takes */
+#define MQTTMSG_ALARM_MAX 24	/* an alarm's name, in bytes */
 
 struct mqttmsg_cmd {
 	struct show_cmd cmd;
@@ -58,6 +60,9 @@ struct mqttmsg_state {
 	char camera_label[MQTTMSG_LABEL_MAX];	/* the switcher's label for it, "" when none */
 	enum stream_fact stream;	/* the leader's stream (NONE: it has no stream source) */
 	enum disagreement disagreement;	/* as the leader shows it, past its grace */
+	/* The leader's alarms by name (the audio watch's), for the screens. */
+	char alarm[MQTTMSG_ALARMS][MQTTMSG_ALARM_MAX];
+	int nalarms;
 };
 /* A state, parsed once: who sent it and the show it carries. -1 and a
  * reason when it is not a valid state. */

@@ -17,7 +17,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from onairtest import BUILD, Daemon, Skip, check, ctl, free_port, status, summary, test, write  # noqa: E402
+from onairtest import BUILD, Broker, Daemon, Skip, check, ctl, free_port, status, summary, test, write  # noqa: E402
 
 RATE, CHANNELS = 48000, 2
 
@@ -198,6 +198,41 @@ def the_watch_is_said_on_the_screens_and_a_reload_keeps_it(tmp):
         check(d.proc.poll() is None, "onaird died")
     finally:
         d.stop()
+
+
+@test
+def a_follower_shows_the_leaders_alarm(tmp):
+    """The leader's watch says silence: a follower's screens say it too
+    (through the studio's state on a real mosquitto), and stop when it
+    ends."""
+    need("sox", "mosquitto")
+    infile = os.path.join(tmp, "programme.raw")
+    with open(infile, "wb") as f:
+        f.write(sox(tmp, "quiet.raw", "trim", "0", "1"))
+    broker = Broker(tmp)
+    port = free_port()
+    mqtt = ["-o", "mqtt.host=127.0.0.1", "-o", f"mqtt.port={broker.port}", "-o", "mqtt.heartbeat=1"]
+    os.makedirs(os.path.join(tmp, "leader"))
+    os.makedirs(os.path.join(tmp, "follower"))
+    leader = Daemon(os.path.join(tmp, "leader"), write(tmp, "w.conf", CONF), "-o", "node.name=desk",
+                    "-o", "node.role=leader", *mqtt, env=alsa_home(tmp, infile))
+    follower = None
+    try:
+        follower = Daemon(os.path.join(tmp, "follower"), write(tmp, "f.conf", CONF.replace("capture = programme", "")),
+                          "-o", "node.name=cam1", "-o", "node.role=follower", "-o", f"web.listen=127.0.0.1:{port}",
+                          *mqtt)
+        check(ctl(leader, "start")[0] == 0, "start")
+        wait_for(lambda: "silence" in json.loads(urlopen(f"http://127.0.0.1:{port}/view.json")).get("alarms", []),
+                 15, lambda: f"the follower does not show it: {watch_of(leader)}")
+        check("audio_watch" not in status(follower), "the follower has no watch of its own")
+        check(ctl(leader, "end")[0] == 0, "end")
+        wait_for(lambda: json.loads(urlopen(f"http://127.0.0.1:{port}/view.json")).get("alarms") == [], 10,
+                 "the follower still shows the alarm after the show ended")
+    finally:
+        if follower:
+            follower.stop()
+        leader.stop()
+        broker.proc.terminate()
 
 
 @test

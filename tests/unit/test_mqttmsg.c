@@ -180,7 +180,11 @@ static void test_state_and_status_peek(void **state)
 	{
 		cJSON *facts = cJSON_Parse("{\"cameras\":{\"3\":{\"tally\":\"program\",\"label\":\"CAM 3\"},"
 					   "\"4\":{\"tally\":\"preview\"}},\"stream\":{\"onair\":\"stream\",\"state\":\"down\","
-					   "\"disagreement\":\"stream_down\",\"outage\":true}}");
+					   "\"disagreement\":\"stream_down\",\"outage\":true},"
+					   /* The leader's alarms: names only, a few; markup,
+					    * numbers and a flood are left out. */
+					   "\"alarms\":[\"silence\",\"<b>x</b>\",7,\"clipping\",\"a\",\"b\",\"c\","
+					   "\"d\",\"e\",\"f\",\"g\",\"h\",\"i\"]}");
 
 		text = mqttmsg_state_encode(&s, &v, "desk", "b-1", rundown_hash(&r), facts);
 		cJSON_Delete(facts);
@@ -202,6 +206,10 @@ static void test_state_and_status_peek(void **state)
 	/* Every follower's ON AIR reads the leader's stream. */
 	assert_int_equal(st.stream, STREAM_DOWN);
 	assert_int_equal(st.disagreement, DISAGREE_STREAM_DOWN);
+	assert_int_equal(st.nalarms, MQTTMSG_ALARMS);
+	assert_string_equal(st.alarm[0], "silence");
+	assert_string_equal(st.alarm[1], "clipping");
+	assert_string_equal(st.alarm[MQTTMSG_ALARMS - 1], "f");
 	assert_int_equal(mqttmsg_state_decode(text, strlen(text), at_ms(18000), "b-1", 3, &st, err,
 					      sizeof(err)), 0);
 	assert_int_equal(st.camera_tally, CUE_CAMERA_PROGRAM);
