@@ -51,7 +51,7 @@ ALL_CFLAGS := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -DSYSCONFDI
 # ones below it (tests/layers.sh checks): core/ (pure logic and small
 # helpers) < drivers/ < daemon/ (the composition).
 CORE_SRC := core/util.c core/log.c core/loop.c core/rundown.c core/rhythm.c core/tsl.c core/inifile.c core/board.c \
-	core/show.c core/cue.c core/truth.c core/ws.c core/obsws.c core/gesture.c core/cmd.c core/view.c core/lease.c core/jsontext.c core/vmix.c core/atem.c
+	core/show.c core/cue.c core/truth.c core/ws.c core/obsws.c core/gesture.c core/cmd.c core/view.c core/lease.c core/jsontext.c core/vmix.c core/atem.c core/health.c
 DRIVER_SRC := drivers/drivers.c drivers/console.c drivers/input.c drivers/gpio.c \
 	$(GPIOLINE) drivers/gpioline_names.c drivers/sevenseg.c drivers/display.c drivers/tm1637.c \
 	drivers/max7219.c drivers/usbhost.c drivers/pedalreport.c drivers/pedal.c drivers/blink1.c \
@@ -66,7 +66,7 @@ CORE_OBJ := $(CORE:%.c=$(BUILD)/%.o)
 CTL_OBJ := $(BUILD)/daemon/onairctl.o $(BUILD)/core/cmd.o $(BUILD)/core/util.o
 CTL_LIBS := $(shell $(PKG_CONFIG) --libs libcjson)
 UNIT_TESTS := rundown show cue rhythm tsl obs gesture conf persist ctl report board pedalreport mqttmsg audio selftest \
-	loop util lease render vmix atem watch
+	loop util lease render vmix atem watch health
 UNIT_BIN := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
 FUZZERS := conf rundown ctl persist board hid mqtt web tsl obs vmix atem
 FUZZ_BIN := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)

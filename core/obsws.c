@@ -100,6 +100,33 @@ static int bool_of(const cJSON *obj, const char *key)
 	return cJSON_IsBool(v) ? cJSON_IsTrue(v) : -1;
 }
 
+void obsws_ask_stream_status(struct obsws *o)
+{
+	if (o->identified)
+		request(o, "GetStreamStatus");
+}
+
+/* A counter from OBS: whole, not negative, within a double's integers. */
+static uint64_t count_of(const cJSON *obj, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	return cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 9007199254740992.0
+		       ? (uint64_t)v->valuedouble : 0;
+}
+
+static void take_stats(struct obsws *o, const cJSON *data)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(data, "outputCongestion");
+
+	o->stats.dropped = count_of(data, "outputSkippedFrames");
+	o->stats.total = count_of(data, "outputTotalFrames");
+	o->stats.bytes = count_of(data, "outputBytes");
+	o->stats.congestion = cJSON_IsNumber(c) && c->valuedouble >= 0 && c->valuedouble <= 1 ? c->valuedouble : 0;
+	o->stats.reconnecting = bool_of(data, "outputReconnecting") == 1;
+	o->stats_seq++;
+}
+
 static bool set_name(char *dst, const char *src)
 {
 	char clean[OBSWS_NAME_MAX];
@@ -188,9 +215,12 @@ static bool response(struct obsws *o, const cJSON *d)
 
 	if (!type || bool_of(status, "result") != 1 || !cJSON_IsObject(data))
 		return false;
-	if (strcmp(type, "GetStreamStatus") == 0 && (active = bool_of(data, "outputActive")) >= 0)
+	if (strcmp(type, "GetStreamStatus") == 0 && (active = bool_of(data, "outputActive")) >= 0) {
+		if (active)
+			take_stats(o, data);
 		return set_output(&o->stream, !active ? OBSWS_STOPPED :
 				  bool_of(data, "outputReconnecting") == 1 ? OBSWS_RECONNECTING : OBSWS_ACTIVE);
+	}
 	if (strcmp(type, "GetRecordStatus") == 0 && (active = bool_of(data, "outputActive")) >= 0)
 		return set_output(&o->record, active ? OBSWS_ACTIVE : OBSWS_STOPPED);
 	/* 5.0-5.x name it currentProgramSceneName; later ones add sceneName. */

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define OBSWS_NAME_MAX 128
 #define OBSWS_OUT_MAX 6
@@ -25,6 +26,14 @@ struct obsws {
 	char program_scene[OBSWS_NAME_MAX];
 	char preview_scene[OBSWS_NAME_MAX];	/* "" outside studio mode */
 	char version[32];			/* obs-websocket's, from Hello */
+	/* The stream output's counters from its latest GetStreamStatus answer
+	 * (outputSkippedFrames: frames it dropped; outputCongestion 0..1). */
+	struct obsws_stats {
+		uint64_t dropped, total, bytes;
+		double congestion;
+		bool reconnecting;
+	} stats;
+	uint64_t stats_seq;			/* bumped by each answer */
 	/* Messages to send, in order (each malloc'd text). */
 	char *out[OBSWS_OUT_MAX];
 	int nout;
@@ -39,6 +48,8 @@ int obsws_message(struct obsws *o, const char *text, size_t len, const char *pas
 		  size_t errlen);
 /* The authentication string for salt and challenge. */
 void obsws_auth(const char *password, const char *salt, const char *challenge, char *out, size_t len);
+/* Ask for the stream's counters (an answer bumps stats_seq). */
+void obsws_ask_stream_status(struct obsws *o);
 /* Is the stream reaching its server (started and not reconnecting)? */
 bool obsws_streaming(const struct obsws *o);
 const char *obsws_output_name(enum obsws_output s);

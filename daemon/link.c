@@ -120,6 +120,7 @@ static void publish_view(const struct show_view *v, int qos)
 	facts = cJSON_CreateObject();
 	sources_state_json(facts, MQTTMSG_CAMERAS, MQTTMSG_LABEL_MAX);
 	audiowatch_alarms_json(facts);
+	sources_alarms_json(cJSON_GetObjectItemCaseSensitive(facts, "alarms"));
 	state = mqttmsg_state_encode(&running.show, v, conf()->node_name, running.boot_id,
 				     rundown_hash(&conf()->rundown), facts);
 	cJSON_Delete(facts);

@@ -171,6 +171,27 @@ static void source_metrics(struct out *o, const cJSON *s)
 			       "type", text(src, "type"), NULL);
 		}
 	}
+	/* One family at a time: a second OBS source must not repeat its HELP. */
+	cJSON_ArrayForEach(src, sources) {
+		const cJSON *h = cJSON_GetObjectItemCaseSensitive(src, "health");
+		bool has;
+
+		if (!h)
+			continue;
+		family(o, "onair_stream_struggling", "gauge",
+		       "1 while the stream a source sends is struggling (frames dropped, congestion, reconnecting).");
+		sample(o, "onair_stream_struggling", number(h, "struggling", &has), "source", text(src, "name"), NULL);
+	}
+	cJSON_ArrayForEach(src, sources) {
+		const cJSON *h = cJSON_GetObjectItemCaseSensitive(src, "health");
+		bool has;
+
+		if (!h)
+			continue;
+		family(o, "onair_stream_dropped_ratio", "gauge", "Share of frames the stream dropped over the last 10 s.");
+		sample(o, "onair_stream_dropped_ratio", number(h, "dropped_pct", &has) / 100, "source", text(src, "name"),
+		       NULL);
+	}
 	cam = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(s, "tally"), "cameras");
 	if (cJSON_GetArraySize(cam)) {
 		const cJSON *c;

@@ -92,7 +92,7 @@ struct review {
 	struct review_press *press;
 	int bad;
 	/* The stream against the show (a tally source that tells it). */
-	int current_seg, outage_seg, noutages, ndisagreements;
+	int current_seg, outage_seg, noutages, ndisagreements, nstruggles;
 	int64_t outage_from, outage_total;
 	/* The audio watch's alarms, each a span on the timeline. */
 	int nalarms, nsilences, nclips;
@@ -228,6 +228,11 @@ static void take_stream(struct review *rv, const char *ev, const cJSON *o, int64
 		put(&rv->stream, "  %s disagreement: %s\n", json_str(o, "time"), json_str(o, "detail"));
 	} else if (strcmp(ev, "disagreement_end") == 0) {
 		put(&rv->stream, "  %s agreed again (%s over)\n", json_str(o, "time"), json_str(o, "detail"));
+	} else if (strcmp(ev, "stream_struggling") == 0) {
+		rv->nstruggles++;
+		put(&rv->stream, "  %s struggling: %s\n", json_str(o, "time"), json_str(o, "detail"));
+	} else if (strcmp(ev, "stream_struggling_end") == 0) {
+		put(&rv->stream, "  %s no longer struggling (%s)\n", json_str(o, "time"), json_str(o, "detail"));
 	}
 }
 
@@ -802,6 +807,8 @@ static void write_sections(struct out *o, const struct review *rv)
 		out_fmt(o, "The stream: %d outage%s, %.1f s on the air with the stream down or unknown; %d disagreement%s "
 			"with the show", rv->noutages, rv->noutages == 1 ? "" : "s", rv->outage_total / 1000.0,
 			rv->ndisagreements, rv->ndisagreements == 1 ? "" : "s");
+		if (rv->nstruggles)
+			out_fmt(o, "; struggling %d time%s", rv->nstruggles, rv->nstruggles == 1 ? "" : "s");
 		out_line_end(o);
 		out_list(o, true, "outages");
 		for (int i = 0; i < rv->nseg; i++)

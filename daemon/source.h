@@ -50,6 +50,9 @@ struct source_ops {
 	void (*each_camera)(const struct source_inst *s, source_camera_fn fn, void *ctx);
 	/* Its own fields for status (the registry writes name, type, camera). */
 	void (*status)(const struct source_inst *s, cJSON *j);
+	/* The stream it sends is struggling (frames dropped, congestion),
+	 * with why; NULL (left out) for a kind that cannot tell. */
+	bool (*struggling)(const struct source_inst *s, char *why, size_t len);
 };
 
 extern const struct source_ops source_tsl31_ops;

@@ -522,5 +522,5 @@ static const char *const atem_repeatable[] = { "input", NULL };
 
 const struct source_ops source_atem_ops = {
 	"atem", atem_keys, atem_repeatable, atem_check, atem_dump, ops_open, ops_close, ops_present, ops_stream,
-	ops_camera, ops_label, ops_each_camera, ops_status,
+	ops_camera, ops_label, ops_each_camera, ops_status, NULL,
 };

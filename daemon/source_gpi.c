@@ -354,5 +354,5 @@ static const char *const gpi_repeatable[] = { "program", "preview", NULL };
 
 const struct source_ops source_gpi_ops = {
 	"gpi", gpi_keys, gpi_repeatable, gpi_check, gpi_dump, gpi_open, gpi_close, gpi_present, gpi_stream,
-	gpi_camera, gpi_label, gpi_each_camera, gpi_status,
+	gpi_camera, gpi_label, gpi_each_camera, gpi_status, NULL,
 };

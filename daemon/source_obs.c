@@ -10,6 +10,7 @@
  * obs-websocket 5 offers no TLS of its own, so none is spoken. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 
 #include "../core/log.h"
 #include "../core/loop.h"
+#include "../core/health.h"
 #include "../core/obsws.h"
 #include "../core/ws.h"
 #include "../core/jsontext.h"
@@ -33,6 +35,8 @@
 #define PING_MS 1000
 #define SILENT_MS 3000		/* nothing from OBS this long: it is gone */
 #define ANSWER_MAX 4096
+/* The stream's counters while it runs: modest, a few hundred bytes. */
+#define STATS_MS 2000
 
 enum obs_state { OBS_WAITING, OBS_CONNECTING, OBS_UPGRADING, OBS_OPEN };
 
@@ -72,6 +76,13 @@ struct obs_source {
 	 * (the decoder must not be freed under itself). */
 	char pending[200];
 	int64_t pending_retry_ms;	/* -1: the backoff */
+	/* The stream's health from its counters (docs/watch.md). */
+	struct health health;
+	uint64_t stats_seen;
+	int64_t next_stats;
+	uint64_t last_bytes;
+	int64_t last_bytes_at;
+	double kbps;
 };
 
 static void arm(struct obs_source *o)
@@ -80,6 +91,8 @@ static void arm(struct obs_source *o)
 
 	if (o->state == OBS_OPEN && o->next_ping < at)
 		at = o->next_ping;
+	if (o->state == OBS_OPEN && o->next_stats && o->next_stats < at)
+		at = o->next_stats;
 	loop_timer_arm(o->timer, at);
 }
 
@@ -105,6 +118,9 @@ static void disconnect(struct obs_source *o, int64_t retry_ms)
 	o->fd = -1;
 	ws_reader_free(&o->reader);
 	obsws_free(&o->ws);
+	health_reset(&o->health);
+	o->health.struggling = false;
+	o->next_stats = 0;
 	o->state = OBS_WAITING;
 	o->deadline = o->stop ? NEVER : time_mono_ms() + retry_ms;
 	arm(o);
@@ -172,6 +188,39 @@ static void act_on_pending(struct obs_source *o)
 	o->pending[0] = '\0';
 }
 
+/* The stream's counters, polled while it runs; 1 when struggling began
+ * or ended. A stopped stream is not struggling. */
+static int take_health(struct obs_source *o)
+{
+	int64_t now = time_mono_ms();
+	bool running = o->ws.stream == OBSWS_ACTIVE || o->ws.stream == OBSWS_RECONNECTING;
+	struct health_sample sample;
+
+	if (!running) {
+		bool was = o->health.struggling;
+
+		health_reset(&o->health);
+		o->health.struggling = false;
+		o->next_stats = 0;
+		o->kbps = 0;
+		return was;
+	}
+	if (!o->next_stats)
+		o->next_stats = now + STATS_MS;
+	if (o->ws.stats_seq == o->stats_seen)
+		return 0;
+	o->stats_seen = o->ws.stats_seq;
+	if (o->last_bytes_at && o->ws.stats.bytes >= o->last_bytes && now > o->last_bytes_at)
+		o->kbps = (double)(o->ws.stats.bytes - o->last_bytes) * 8 / (double)(now - o->last_bytes_at);
+	o->last_bytes = o->ws.stats.bytes;
+	o->last_bytes_at = now;
+	sample = (struct health_sample){ .at_ms = now, .dropped = o->ws.stats.dropped, .total = o->ws.stats.total,
+					 .congestion = o->ws.stats.congestion,
+					 .reconnecting = o->ws.stats.reconnecting ||
+							 o->ws.stream == OBSWS_RECONNECTING };
+	return health_feed(&o->health, &sample);
+}
+
 static void on_message(void *ctx, enum ws_opcode op, const uint8_t *data, size_t len)
 {
 	struct obs_source *o = ctx;
@@ -222,6 +271,7 @@ static void on_message(void *ctx, enum ws_opcode op, const uint8_t *data, size_t
 		o->last_error[0] = o->logged_error[0] = '\0';
 		log_info("source %s: OBS found (obs-websocket %s)", o->conf->name, o->ws.version);
 	}
+	rc |= take_health(o);
 	if (rc > 0)
 		o->changed(o->ctx);
 }
@@ -397,6 +447,14 @@ static void tick(void *data)
 			}
 			o->next_ping = now + PING_MS;
 		}
+		if (o->next_stats && now >= o->next_stats) {
+			obsws_ask_stream_status(&o->ws);
+			if (flush_out(o) < 0) {
+				act_on_pending(o);
+				return;
+			}
+			o->next_stats = now + STATS_MS;
+		}
 		if (o->ws.identified)
 			o->deadline = NEVER;
 		arm(o);
@@ -479,6 +537,7 @@ static void obs_dump(const struct source_conf *c, FILE *f)
 static struct obs_source *obs_source_open(const struct source_conf *c, void (*changed)(void *ctx), void *ctx)
 {
 	struct obs_source *o = calloc(1, sizeof(*o));
+	struct health_limits lim;
 
 	if (!o)
 		return NULL;
@@ -489,6 +548,8 @@ static struct obs_source *obs_source_open(const struct source_conf *c, void (*ch
 	o->fd = -1;
 	o->backoff_ms = BACKOFF_MIN_MS;
 	o->timer = loop_timer_add(tick, o);
+	health_limits_defaults(&lim);
+	health_init(&o->health, &lim);
 	ws_reader_init(&o->reader);
 	obsws_init(&o->ws);
 	log_info("source %s: OBS at ws://%s:%d%s", c->name, o->opts.host, o->opts.port,
@@ -563,6 +624,18 @@ static void obs_source_status(const struct obs_source *o, cJSON *j)
 		json_add_text(j, "program_scene", o->ws.program_scene);
 		if (*o->ws.preview_scene)
 			json_add_text(j, "preview_scene", o->ws.preview_scene);
+		if (o->next_stats) {
+			cJSON *h = cJSON_AddObjectToObject(j, "health");
+
+			cJSON_AddBoolToObject(h, "struggling", o->health.struggling);
+			if (o->health.struggling)
+				json_add_text(h, "why", o->health.why);
+			cJSON_AddNumberToObject(h, "dropped_pct", round(o->health.window_dropped_pct * 100) / 100);
+			cJSON_AddNumberToObject(h, "congestion", round(o->health.window_congestion * 1000) / 1000);
+			cJSON_AddNumberToObject(h, "kbps", round(o->kbps));
+			cJSON_AddNumberToObject(h, "dropped_frames", (double)o->ws.stats.dropped);
+			cJSON_AddNumberToObject(h, "total_frames", (double)o->ws.stats.total);
+		}
 	}
 	/* Every mapped camera, as a TSL source writes its indexes: a camera
 	 * box following this studio reads the same object. */
@@ -614,11 +687,16 @@ static void ops_each_camera(const struct source_inst *s, source_camera_fn fn, vo
 	obs_each_camera(CO(s), fn, ctx);
 }
 static void ops_status(const struct source_inst *s, cJSON *j) { obs_source_status(CO(s), j); }
+static bool ops_struggling(const struct source_inst *s, char *why, size_t len)
+{
+	str_copy(why, CO(s)->health.struggling ? CO(s)->health.why : "", len);
+	return CO(s)->health.struggling;
+}
 
 static const char *const obs_keys[] = { "connect", "password_file", "scene", NULL };
 static const char *const obs_repeatable[] = { "scene", NULL };
 
 const struct source_ops source_obs_ops = {
 	"obs", obs_keys, obs_repeatable, obs_check, obs_dump, ops_open, ops_close, ops_present, ops_stream, ops_camera, ops_label, ops_each_camera,
-	ops_status,
+	ops_status, ops_struggling,
 };

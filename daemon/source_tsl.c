@@ -515,9 +515,9 @@ static const char *const tsl_keys[] = { "listen", "silence", "program_tally", "p
 
 const struct source_ops source_tsl31_ops = {
 	"tsl31", tsl_keys, NULL, tsl_check, tsl_dump, tsl_open, tsl_close, tsl_present, tsl_stream, tsl_camera_of, tsl_label,
-	tsl_each_camera, tsl_status,
+	tsl_each_camera, tsl_status, NULL,
 };
 const struct source_ops source_tsl5_ops = {
 	"tsl5", tsl_keys, NULL, tsl_check, tsl_dump, tsl_open, tsl_close, tsl_present, tsl_stream, tsl_camera_of, tsl_label,
-	tsl_each_camera, tsl_status,
+	tsl_each_camera, tsl_status, NULL,
 };

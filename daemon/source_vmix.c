@@ -532,5 +532,5 @@ static const char *const vmix_repeatable[] = { "input", NULL };
 
 const struct source_ops source_vmix_ops = {
 	"vmix", vmix_keys, vmix_repeatable, vmix_check, vmix_dump, ops_open, ops_close, ops_present, ops_stream,
-	ops_camera, ops_label, ops_each_camera, ops_status,
+	ops_camera, ops_label, ops_each_camera, ops_status, NULL,
 };

@@ -20,6 +20,7 @@ struct source {
 	struct source_conf conf;	/* its own copy: a reload frees the config */
 	const struct source_ops *ops;
 	struct source_inst *inst;
+	bool struggling;		/* as last written to the logs */
 };
 
 /* A change of the truth, written after the outputs (outputs first,
@@ -164,14 +165,38 @@ static void sources_overlay(struct cue_output *out, struct onair_time now)
 		cue_apply_camera(out, verdict(box_camera()).tally, &running.conf->cue, now);
 }
 
+/* A stream that began or stopped struggling, for the logs. */
+static void health_now(struct onair_time now)
+{
+	for (int i = 0; i < s.n; i++) {
+		struct source *src = s.src[i];
+		char why[120], detail[160];
+		bool struggling = src->ops->struggling && src->ops->struggling(src->inst, why, sizeof(why));
+
+		if (struggling == src->struggling)
+			continue;
+		src->struggling = struggling;
+		if (struggling) {
+			snprintf(detail, sizeof(detail), "%s: %s", src->conf.name, why);
+			log_warnx("stream: struggling (%s)", detail);
+		} else {
+			snprintf(detail, sizeof(detail), "%s", src->conf.name);
+			log_info("stream: no longer struggling (%s)", detail);
+		}
+		note(struggling ? "stream_struggling" : "stream_struggling_end", detail, now);
+	}
+}
+
 /* After the outputs: the truth's changes to the logs. */
 static void sources_updated(struct onair_time now)
 {
 	if (!s.n)
 		return;
 	truth_now(now);
+	health_now(now);
 	for (int i = 0; i < s.nnotes; i++) {
-		if (strcmp(s.note[i].what, "disagreement_end") == 0 || strcmp(s.note[i].what, "outage_end") == 0)
+		if (strcmp(s.note[i].what, "disagreement_end") == 0 || strcmp(s.note[i].what, "outage_end") == 0 ||
+		    strncmp(s.note[i].what, "stream_struggling", 17) == 0)
 			log_info("stream: %s (%s)", s.note[i].what, s.note[i].detail);
 		else if (strcmp(s.note[i].what, "outage") == 0)
 			log_warnx("stream: outage begins: the show is on the air and the stream is %s",
@@ -414,6 +439,19 @@ void sources_status_json(cJSON *o)
 		if (v.by)
 			json_add_text(cam, "by", v.by->conf.name);
 	}
+}
+
+void sources_alarms_json(cJSON *alarms)
+{
+	char why[120];
+
+	if (!cJSON_IsArray(alarms))
+		return;
+	for (int i = 0; i < s.n; i++)
+		if (s.src[i]->ops->struggling && s.src[i]->ops->struggling(s.src[i]->inst, why, sizeof(why))) {
+			cJSON_AddItemToArray(alarms, cJSON_CreateString("stream_struggling"));
+			return;
+		}
 }
 
 void sources_camera_json(cJSON *o)

@@ -21,6 +21,9 @@ void sources_status_json(cJSON *o);
  * [tally] rule's verdict; a label only for a camera on program or
  * preview, cut on a character boundary) and the "stream". */
 void sources_state_json(cJSON *o, int max_cameras, size_t label_max);
+/* "stream_struggling" added to the screens' alarms while a source says
+ * the stream it sends is struggling. */
+void sources_alarms_json(cJSON *alarms);
 /* "camera": {index, tally, text} for the anchor's screen when a source of
  * this box follows its camera (text: the switcher's label, or OBS's scene). */
 void sources_camera_json(cJSON *o);

@@ -218,6 +218,7 @@ static cJSON *view_json(const struct show_view *v)
 	viewjson_devices(o, false);
 	sources_camera_json(o);
 	audiowatch_alarms_json(o);
+	sources_alarms_json(cJSON_GetObjectItemCaseSensitive(o, "alarms"));
 	link_alarms_json(cJSON_GetObjectItemCaseSensitive(o, "alarms"));
 	link_status_json(o);
 	return o;

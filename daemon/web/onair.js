@@ -28,6 +28,7 @@ onair.words = {
   dead_channel: ["单声道无声", "One channel dead"], dc_offset: ["音频直流偏移", "Audio DC offset"],
   loudness_low: ["声音太小", "Too quiet"], loudness_high: ["声音太大", "Too loud"],
   audio_lost: ["音频输入断开", "Audio input lost"],
+  stream_struggling: ["推流卡顿", "Stream struggling"],
 };
 
 // The alarms standing now, in words, or "" when none.

@@ -19,6 +19,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -638,6 +639,46 @@ def floor_bench():
         p.kill()
 
 
+def watch_cost():
+    """The audio watch's CPU at 48 kHz stereo S16: a programme read through
+    alsa-lib's file plugin (faster than real time, docs/watch.md); the
+    daemon's CPU time over the audio seconds it judged, as a share of one
+    core at real time. amd64 here; the arm64 VM is not a Pi."""
+    if not shutil.which("sox"):
+        problems.append("watch: sox is not installed (./install-packages --tests)")
+        return
+    raw = os.path.join(tmp, "programme.raw")
+    subprocess.run(["sox", "-D", "-n", "-r", "48000", "-c", "2", "-b", "16", "-e", "signed-integer", "-t", "raw",
+                    raw, "synth", "120", "pinknoise", "vol", "-20dB"], check=True)
+    home = os.path.join(tmp, "watch-home")
+    os.makedirs(home, exist_ok=True)
+    with open(os.path.join(home, ".asoundrc"), "w") as f:
+        f.write(f'pcm.programme {{ type file slave.pcm null file "/dev/null" infile "{raw}" format "raw" }}\n')
+    p = onaird("watch", write("watch.conf", "[show]\nsegment = 30:00 | s\n[audio]\ncapture = programme\n"),
+               "-o", "selftest.required=no", env=dict(os.environ, HOME=home))
+    if not wait_ready("watch"):
+        return
+    onairctl("watch", "start")
+    deadline = time.monotonic() + 60
+    w = {}
+    while time.monotonic() < deadline and (w.get("heard_s") or 0) < 10:
+        w = status_of("watch").get("audio_watch", {})
+        time.sleep(0.05)
+    heard0, cpu0 = w.get("heard_s") or 0, cpu_ms(p.pid)
+    while time.monotonic() < deadline and (w.get("heard_s") or 0) < heard0 + 100:
+        w = status_of("watch").get("audio_watch", {})
+        time.sleep(0.05)
+    heard, cpu = (w.get("heard_s") or 0) - heard0, cpu_ms(p.pid) - cpu0
+    p.terminate()
+    if heard < 50:
+        problems.append(f"watch: only {heard} s of audio judged: {w}")
+        return
+    figure("watch_cpu", "audio watch CPU at 48 kHz stereo", "onair", "% of one core",
+           f"{heard:.0f} s of pink noise at -20 dBFS judged (levels, BS.1770 momentary/short-term/integrated, "
+           "true peak); onaird's CPU time over the audio's duration, status polled every 50 ms included",
+           value=round(cpu / (heard * 1000) * 100, 2))
+
+
 def obs_to_onair():
     """OBS's StreamStateChanged → the ON AIR line of a box with onair =
     stream. The event's moment is when an outside client (obs-websocket-js,
@@ -1127,6 +1168,7 @@ def main():
     tsl_to_tally()
     switcher_to_tally("atem")
     switcher_to_tally("vmix")
+    watch_cost()
     if MODE != "smoke":
         floor_bench()
     obs_to_onair()

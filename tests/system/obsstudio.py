@@ -7,7 +7,9 @@ import json
 import os
 import select
 import signal
+import socket
 import subprocess
+import threading
 import time
 
 from onairtest import free_port, port_open
@@ -29,9 +31,12 @@ def wait_for(cond, seconds, what):
 class Studio:
     """Xvfb, nginx-rtmp and OBS with its own home folder."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, uplink=False):
+        """uplink: OBS streams through an Uplink (self.uplink) whose rate
+        a test can choke, as a congested upload would."""
         self.tmp = tmp
         self.ws_port, self.rtmp_port = free_port(), free_port()
+        self.uplink = Uplink(self.rtmp_port) if uplink else None
         self.procs = {}
         self.write_config()
         self.start_x()
@@ -58,7 +63,8 @@ class Studio:
                     "RecEncoder=x264\nPreset=ultrafast\n")
         with open(os.path.join(cfg, "basic", "profiles", "Onair", "service.json"), "w") as f:
             json.dump({"type": "rtmp_custom", "settings": {
-                "server": f"rtmp://127.0.0.1:{self.rtmp_port}/live", "key": "studio"}}, f)
+                "server": f"rtmp://127.0.0.1:{self.uplink.port if self.uplink else self.rtmp_port}/live",
+                "key": "studio"}}, f)
         with open(os.path.join(cfg, "basic", "scenes", "Onair.json"), "w") as f:
             json.dump({"name": "Onair", "current_scene": "Camera 1", "current_program_scene": "Camera 1",
                        "scene_order": [{"name": "Camera 1"}, {"name": "Camera 2"}],
@@ -125,6 +131,59 @@ class Studio:
     def stop(self):
         for name in ("obs", "nginx", "xvfb"):
             self.kill(name)
+        if self.uplink:
+            self.uplink.close()
+
+
+class Uplink:
+    """A TCP relay from OBS to nginx-rtmp whose OBS-to-server direction
+    carries at most rate bytes a second (None: as fast as it comes). Its
+    socket buffers are small, so a choked relay pushes back on OBS within
+    a second or two, as a full upload does, instead of filling the
+    kernel's buffers for minutes."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.rate = None
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.closed:
+            try:
+                obs, _ = self.sock.accept()
+                server = socket.create_connection(("127.0.0.1", self.target))
+            except OSError:
+                return
+            threading.Thread(target=self._pump, args=(obs, server, True), daemon=True).start()
+            threading.Thread(target=self._pump, args=(server, obs, False), daemon=True).start()
+
+    def _pump(self, src, dst, up):
+        try:
+            while True:
+                rate = self.rate if up else None
+                data = src.recv(512 if rate else 65536)
+                if not data:
+                    break
+                dst.sendall(data)
+                if rate:
+                    time.sleep(len(data) / rate)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def close(self):
+        self.closed = True
+        self.sock.close()
 
 
 class OBSCannotStart(Exception):

@@ -169,6 +169,8 @@ static void test_stream_outages_per_segment(void **state)
 		"{\"event\":\"segment_start\",\"segment\":2,\"title\":\"B\",\"planned_ms\":60000,\"wall_ms\":1060000}\n"
 		"{\"event\":\"outage_end\",\"detail\":\"stream back\",\"wall_ms\":1062500,\"time\":\"t3\"}\n"
 		"{\"event\":\"outage\",\"detail\":\"unknown\",\"wall_ms\":1100000,\"time\":\"t4\"}\n"
+		"{\"event\":\"stream_struggling\",\"detail\":\"obs: the output is reconnecting\",\"wall_ms\":1101000,\"time\":\"t5\"}\n"
+		"{\"event\":\"stream_struggling_end\",\"detail\":\"obs\",\"wall_ms\":1102000,\"time\":\"t6\"}\n"
 		"{\"event\":\"segment_end\",\"segment\":2,\"title\":\"B\",\"value_ms\":44000,\"planned_ms\":60000,\"wall_ms\":1104000}\n"
 		"{\"event\":\"end\",\"wall_ms\":1104000}\n";
 	char *t = report_build(log, strlen(log), REPORT_TEXT);
@@ -177,7 +179,9 @@ static void test_stream_outages_per_segment(void **state)
 	(void)state;
 	print_message("%s\n%s", t, csv);
 	assert_non_null(strstr(t, "The stream: 2 outages, 16.5 s on the air with the stream down or unknown; "
-				  "1 disagreement with the show"));
+				  "1 disagreement with the show; struggling 1 time"));
+	assert_non_null(strstr(t, "t5 struggling: obs: the output is reconnecting"));
+	assert_non_null(strstr(t, "t6 no longer struggling (obs)"));
 	assert_non_null(strstr(t, "segment 1 \"A\": 10.0 s of outage"));
 	assert_non_null(strstr(t, "segment 2 \"B\": 6.5 s of outage"));
 	assert_non_null(strstr(csv, ",10.0,,,\n"));
