@@ -127,8 +127,8 @@ def a_lost_input_then_a_programme_with_a_silence_and_a_clip(tmp):
         with open(infile + ".part", "wb") as f:
             f.write(raw)
         os.rename(infile + ".part", infile)
-        # Read ten times faster than real time, reopened within 2 s.
-        wait_for(lambda: watch_of(d).get("heard_s", 0) >= len(raw) / 4 / RATE + 6, 20,
+        # Read about four times faster than real time, reopened within 2 s.
+        wait_for(lambda: watch_of(d).get("heard_s", 0) >= len(raw) / 4 / RATE + 6, 40,
                  lambda: f"the programme was not heard: {watch_of(d)}")
         w = watch_of(d)
         check(w["input"] == "ok" and w["armed"] and w["reopened"] == 1, w)
