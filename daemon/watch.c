@@ -52,12 +52,14 @@ static double dbfs(double linear)
 	return linear > 0 ? 20 * log10(linear) : -INFINITY;
 }
 
-/* One of libebur128's readings, -INFINITY while it has none. */
+/* One of libebur128's readings, -INFINITY while it has none. Below
+ * BS.1770's absolute gate (-70 LUFS) is silence: the filters' decay after
+ * digital zero otherwise reads as -2000 LUFS. */
 static double loudness(int (*reading)(ebur128_state *, double *), ebur128_state *st)
 {
 	double v;
 
-	return reading(st, &v) == EBUR128_SUCCESS && isfinite(v) ? v : -INFINITY;
+	return reading(st, &v) == EBUR128_SUCCESS && isfinite(v) && v >= -70 ? v : -INFINITY;
 }
 
 static ebur128_state *ears_open(int rate, int channels, int mode)
@@ -209,9 +211,12 @@ static void end_block(struct watch *w)
 			w->true_peak_dbtp = dbfs(tp);
 
 	silent = loudest < w->lim.silence_dbfs;
-	snprintf(detail, sizeof(detail), "loudest channel %.1f dBFS for %.1f s (below %.0f)",
-		 isfinite(loudest) ? loudest : -144.0, (double)(w->bad_ms[WATCH_SILENCE] + WATCH_BLOCK_MS) / 1000,
-		 w->lim.silence_dbfs);
+	if (isfinite(loudest))
+		snprintf(detail, sizeof(detail), "loudest channel %.1f dBFS for %.1f s (below %.0f)", loudest,
+			 (double)(w->bad_ms[WATCH_SILENCE] + WATCH_BLOCK_MS) / 1000, w->lim.silence_dbfs);
+	else
+		snprintf(detail, sizeof(detail), "digital zero (nothing at all) for %.1f s",
+			 (double)(w->bad_ms[WATCH_SILENCE] + WATCH_BLOCK_MS) / 1000);
 	was_silent = w->on[WATCH_SILENCE];
 	judge(w, WATCH_SILENCE, silent, WATCH_BLOCK_MS, detail);
 	/* The review counts a silence from its first silent block; a word in
