@@ -148,6 +148,18 @@ def test(fn):
     return fn
 
 
+def wait_for(cond, seconds, what):
+    """cond's first true value within seconds, else a failure saying what
+    (a callable: called then, so it can show the state at the deadline)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError(what() if callable(what) else what)
+
+
 def write(tmp, name, text):
     path = os.path.join(tmp, name)
     with open(path, "w", encoding="utf-8") as f:

@@ -17,7 +17,8 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from onairtest import BUILD, Broker, Daemon, Skip, check, ctl, free_port, status, summary, test, write  # noqa: E402
+from onairtest import (BUILD, Broker, Daemon, Skip, check, ctl, free_port, status, summary, test,  # noqa: E402
+                       wait_for, write)
 
 RATE, CHANNELS = 48000, 2
 
@@ -74,16 +75,6 @@ def need(*tools):
     missing = [t for t in tools if not shutil.which(t)]
     if missing:
         raise Skip("not installed: " + ", ".join(missing) + " (./install-packages --tests installs them)")
-
-
-def wait_for(cond, seconds, what):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError(what() if callable(what) else what)
 
 
 def show_log(d):
