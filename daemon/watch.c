@@ -13,6 +13,7 @@
 /* AES17: a full-scale sine reads 0 dBFS RMS (audio.c does the same). */
 #define AES17_DB 3.0103
 #define CHUNK 1024
+#define LOUDNESS_BLOCKS 5	/* the slow readings each 500 ms */
 
 struct watch_ears {
 	ebur128_state *show, *segment;
@@ -188,7 +189,7 @@ static void end_block(struct watch *w)
 {
 	double loudest = -INFINITY, tp;
 	char detail[120];
-	bool silent, was_silent;
+	bool silent, was_silent, heavy;
 
 	for (int c = 0; c < w->channels; c++) {
 		w->level_dbfs[c] = dbfs(sqrt(w->sum_sq[c] / (double)w->filled)) + AES17_DB;
@@ -200,15 +201,21 @@ static void end_block(struct watch *w)
 			w->sec_peak = w->peak[c];
 	}
 	w->momentary_lufs = loudness(ebur128_loudness_momentary, w->ears->show);
-	/* Short-term is a 3 s window: before 3 s it would read a part of one. */
-	w->shortterm_lufs = w->frames >= (uint64_t)w->rate * 3 ? loudness(ebur128_loudness_shortterm, w->ears->show)
-							       : -INFINITY;
-	w->integrated_lufs = loudness(ebur128_loudness_global, w->ears->show);
-	w->segment_lufs = loudness(ebur128_loudness_global, w->ears->segment);
-	w->true_peak_dbtp = -INFINITY;
-	for (int c = 0; c < w->channels; c++)
-		if (ebur128_true_peak(w->ears->show, (unsigned)c, &tp) == EBUR128_SUCCESS && dbfs(tp) > w->true_peak_dbtp)
-			w->true_peak_dbtp = dbfs(tp);
+	/* The slow readings (a 3 s window, the gated histograms) each half
+	 * second: they are what a block costs most, and the loop waits. */
+	heavy = w->blocks_in_second % LOUDNESS_BLOCKS == LOUDNESS_BLOCKS - 1;
+	if (heavy) {
+		/* Short-term is a 3 s window: before 3 s it would read a part of one. */
+		w->shortterm_lufs = w->frames >= (uint64_t)w->rate * 3 ?
+			loudness(ebur128_loudness_shortterm, w->ears->show) : -INFINITY;
+		w->integrated_lufs = loudness(ebur128_loudness_global, w->ears->show);
+		w->segment_lufs = loudness(ebur128_loudness_global, w->ears->segment);
+		w->true_peak_dbtp = -INFINITY;
+		for (int c = 0; c < w->channels; c++)
+			if (ebur128_true_peak(w->ears->show, (unsigned)c, &tp) == EBUR128_SUCCESS &&
+			    dbfs(tp) > w->true_peak_dbtp)
+				w->true_peak_dbtp = dbfs(tp);
+	}
 
 	silent = loudest < w->lim.silence_dbfs;
 	if (isfinite(loudest))
@@ -228,14 +235,20 @@ static void end_block(struct watch *w)
 		w->segment_silence_ms += add;
 	}
 	/* Silence is its own alarm: a silent room is not also "too quiet". */
-	snprintf(detail, sizeof(detail), "short-term %.1f LUFS for %.0f s (band %.0f to %.0f)", w->shortterm_lufs,
-		 (double)(w->bad_ms[WATCH_LOUDNESS_LOW] + WATCH_BLOCK_MS) / 1000, w->lim.low_lufs, w->lim.high_lufs);
-	judge(w, WATCH_LOUDNESS_LOW, !silent && isfinite(w->shortterm_lufs) && w->shortterm_lufs < w->lim.low_lufs,
-	      WATCH_BLOCK_MS, detail);
-	snprintf(detail, sizeof(detail), "short-term %.1f LUFS for %.0f s (band %.0f to %.0f)", w->shortterm_lufs,
-		 (double)(w->bad_ms[WATCH_LOUDNESS_HIGH] + WATCH_BLOCK_MS) / 1000, w->lim.low_lufs, w->lim.high_lufs);
-	judge(w, WATCH_LOUDNESS_HIGH, isfinite(w->shortterm_lufs) && w->shortterm_lufs > w->lim.high_lufs,
-	      WATCH_BLOCK_MS, detail);
+	if (heavy) {
+		int64_t step = WATCH_BLOCK_MS * LOUDNESS_BLOCKS;
+
+		snprintf(detail, sizeof(detail), "short-term %.1f LUFS for %.0f s (band %.0f to %.0f)",
+			 w->shortterm_lufs, (double)(w->bad_ms[WATCH_LOUDNESS_LOW] + step) / 1000, w->lim.low_lufs,
+			 w->lim.high_lufs);
+		judge(w, WATCH_LOUDNESS_LOW,
+		      !silent && isfinite(w->shortterm_lufs) && w->shortterm_lufs < w->lim.low_lufs, step, detail);
+		snprintf(detail, sizeof(detail), "short-term %.1f LUFS for %.0f s (band %.0f to %.0f)",
+			 w->shortterm_lufs, (double)(w->bad_ms[WATCH_LOUDNESS_HIGH] + step) / 1000, w->lim.low_lufs,
+			 w->lim.high_lufs);
+		judge(w, WATCH_LOUDNESS_HIGH, isfinite(w->shortterm_lufs) && w->shortterm_lufs > w->lim.high_lufs,
+		      step, detail);
+	}
 
 	w->clipped_second += w->clipped_block;
 	w->filled = 0;

@@ -417,7 +417,7 @@ def hardware_bench():
         problems.append("hardware bench: no arm64 package unpacked (run make check-package first)")
     for arch, env in runs:
         p = subprocess.run([os.path.join(SRC, "tests", "hil", "run.sh"), BUILD, "b_input_latency", "b_tsl_latency",
-                            "b_gpi_latency"],
+                            "b_gpi_latency", "b_gpi_latency_with_watch", "b_watch_alarm_latency"],
                            capture_output=True, timeout=1800, env=dict(os.environ, **env))
         log = p.stdout.decode("utf-8", "replace")
         with open(os.path.join(BUILD, f"bench-hil-{arch}.log"), "w") as f:
@@ -427,11 +427,16 @@ def hardware_bench():
         for m in re.finditer(r"hil: measure (.+?): p50 ([\d.]+) ms, p99 ([\d.]+) ms, max ([\d.]+) ms over (\d+)",
                              log):
             found += 1
-            kind = ("pedal" if "pedal" in m.group(1) else "tsl" if "TSL" in m.group(1) else
+            kind = ("watch_alarm" if "silence alarm" in m.group(1) else
+                    "gpi_watch" if "GPI" in m.group(1) and "watch" in m.group(1) else
+                    "pedal" if "pedal" in m.group(1) else "tsl" if "TSL" in m.group(1) else
                     "gpi" if "GPI" in m.group(1) else "button")
-            figure(prefix + kind, m.group(1) + ("" if arch == "amd64" else " (arm64)"), "onair", "ms",
+            how = (f"inside the qemu VM ({arch}, TCG, no KVM), snd-aloop: from the tone helper's first write of "
+                   "silence (its wall clock) to the show log's silence line, less the configured 2 s"
+                   if kind == "watch_alarm" else
                    f"inside the qemu VM ({arch}, TCG, no KVM): a trace mark before the input, the tally's "
-                   "gpio_value event after it, on the kernel's trace clock",
+                   "gpio_value event after it, on the kernel's trace clock")
+            figure(prefix + kind, m.group(1) + ("" if arch == "amd64" else " (arm64)"), "onair", "ms", how,
                    p50=float(m.group(2)), p99=float(m.group(3)), max=float(m.group(4)),
                    samples=int(m.group(5)))
         m = re.search(r"longest loop hold ([\d.]+) ms", log)
@@ -1090,6 +1095,12 @@ def report(started):
                 targets.append({"target": f"QoS {q}: onair ahead of {nr} at p50 and p99",
                                 "onair_p50": o["p50"], "nr_p50": n["p50"], "onair_p99": o["p99"],
                                 "nr_p99": n["p99"], "met": o["p50"] < n["p50"] and o["p99"] < n["p99"]})
+    for prefix in ("vm_", "vm_arm64_"):
+        plain, watched = find(prefix + "gpi", "onair"), find(prefix + "gpi_watch", "onair")
+        if plain and watched:
+            targets.append({"target": f"the audio watch moves GPI → tally p99 by under 1 ms ({prefix[:-1]})",
+                            "p99_ms": plain["p99"], "with_watch_p99_ms": watched["p99"],
+                            "met": watched["p99"] - plain["p99"] < 1})
     plain, watched = find("tsl_to_tally", "onair"), find("tsl_to_tally_watch", "onair")
     if plain and watched and plain["p99"] is not None and watched["p99"] is not None:
         targets.append({"target": "the audio watch moves TSL → tally p99 by under 1 ms",

@@ -1,11 +1,13 @@
 /* Bench helper, run inside the VM: plays a known signal on an ALSA device
  * (48 kHz, S16_LE, stereo) for the self-test to judge on the other side of
- * snd-aloop. Usage: tone DEVICE silence|sine|clipped|dc|dead-right SECONDS */
+ * snd-aloop. Prints the wall clock (ms) of its first write, for the watch's
+ * bench. Usage: tone DEVICE silence|sine|clipped|dc|dead-right SECONDS */
 #include <alsa/asoundlib.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int main(int argc, char **argv)
 {
@@ -41,6 +43,13 @@ int main(int argc, char **argv)
 		}
 		if (snd_pcm_writei(pcm, buf, 480) < 0)
 			snd_pcm_prepare(pcm);
+		if (p == 0) {
+			struct timespec now;
+
+			clock_gettime(CLOCK_REALTIME, &now);
+			printf("%lld\n", (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+			fflush(stdout);
+		}
 	}
 	snd_pcm_drain(pcm);
 	snd_pcm_close(pcm);

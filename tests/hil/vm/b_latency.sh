@@ -99,3 +99,51 @@ b_kernel_debounce_latency() {
 	kill -TERM $DAEMON 2> /dev/null
 	wait $DAEMON 2> /dev/null
 }
+
+# The same GPI contact while the audio watch judges a tone on snd-aloop:
+# the watch must not move the lamp (issue 28: p99 by under 1 ms).
+b_gpi_latency_with_watch() {
+	daemon_start /hil/latency.conf -o source.gpi.type=gpi -o "source.gpi.program=1 | GPIO16 active-low pull-up" \
+		-o source.gpi.camera=1 -o source.gpi.debounce_ms=0 -o audio.capture=hw:Loopback,1,0 \
+		-o selftest.required=no || return
+	/hil/bin/tone hw:Loopback,0,0 sine 60 > /dev/null &
+	player=$!
+	$CTL start > /dev/null
+	echo pull-up > "$SIM/sim_gpio16/pull"
+	usleep 500000
+	$CTL --json status | grep -q '"input":"ok"' || fail "the watch does not hear the card: $($CTL --json status)"
+	trace_start
+	/hil/bin/latency "$PRESSES" 100 "$SIM/sim_gpio16/pull" =pull-down =pull-up || fail "latency helper"
+	latency_stats "GPI contact → camera tally line, audio watch listening"
+	kill $player 2> /dev/null
+	wait $player 2> /dev/null
+	kill -TERM $DAEMON 2> /dev/null
+	wait $DAEMON 2> /dev/null
+}
+
+# From the first silent sample the tone helper wrote to the show log's
+# "silence" line, less the configured 2 s: what the watch adds (ALSA's
+# buffers on both sides of snd-aloop, the 100 ms block).
+b_watch_alarm_latency() {
+	rounds=${WATCH_ROUNDS:-10}
+	daemon_start /hil/audio.conf -o show.preroll=0 -o audio.watch_silence_after=2 -o audio.watch_release=1 || return
+	$CTL start > /dev/null
+	: > /tmp/silence-starts
+	i=0
+	while [ $i -lt "$rounds" ]; do
+		/hil/bin/tone hw:Loopback,0,0 sine 2 > /dev/null
+		/hil/bin/tone hw:Loopback,0,0 silence 3 >> /tmp/silence-starts
+		i=$((i + 1))
+	done
+	/hil/bin/tone hw:Loopback,0,0 sine 2 > /dev/null
+	grep -h '"event":"silence"' "$D"/shows/show-*.jsonl | sed -n 's/.*"wall_ms":\([0-9]*\).*/\1/p' > /tmp/silence-said
+	paste /tmp/silence-starts /tmp/silence-said | awk 'NF == 2 { printf "%.3f\n", $2 - $1 - 2000 }' | sort -n > /tmp/gaps
+	n=$(wc -l < /tmp/gaps)
+	[ "$n" -eq "$rounds" ] || fail "$n silences said for $rounds played"
+	p50=$(sed -n "$(((n + 1) / 2))p" /tmp/gaps)
+	p99=$(sed -n "$(((n * 99 + 99) / 100))p" /tmp/gaps)
+	max=$(tail -n 1 /tmp/gaps)
+	echo "HIL measure watch silence alarm beyond its 2 s: p50 $p50 ms, p99 $p99 ms, max $max ms over $n silences (qemu TCG, this machine)"
+	kill -TERM $DAEMON 2> /dev/null
+	wait $DAEMON 2> /dev/null
+}
