@@ -13,6 +13,7 @@
 #include "../core/log.h"
 #include "../core/loop.h"
 #include "floor.h"
+#include "mqttmsg.h"
 #include "running.h"
 
 #define FLOOR_ROOMS 128
@@ -241,6 +242,25 @@ static cJSON *tile(const struct room *r, int64_t now_mono, int64_t now_wall, int
 		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(stream, "outage"))) {
 			cJSON_AddItemToArray(trouble, cJSON_CreateString("stream"));
 			*score += 90;
+		}
+	}
+	/* The room's audio and stream alarms (docs/watch.md), by name as a
+	 * follower takes them: a-z and _, a few. */
+	{
+		const cJSON *a;
+		int n = 0;
+
+		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(s, "alarms")) {
+			const char *name = cJSON_GetStringValue(a);
+			size_t len = name ? strspn(name, "abcdefghijklmnopqrstuvwxyz_") : 0;
+
+			if (n >= MQTTMSG_ALARMS || len == 0 || len >= MQTTMSG_ALARM_MAX || name[len])
+				continue;
+			n++;
+			cJSON_AddItemToArray(trouble, cJSON_CreateString(name));
+			/* A dead microphone or a choking stream is viewers leaving. */
+			*score += strcmp(name, "silence") == 0 || strcmp(name, "audio_lost") == 0 ||
+					  strcmp(name, "stream_struggling") == 0 ? 80 : 30;
 		}
 	}
 	if (cJSON_IsObject(msg) && !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(msg, "acked"))) {

@@ -10,6 +10,14 @@ const WORDS = {
   overrun: "超时 Overrun",
   selftest: "自检失败 Self-test failed",
   message: "消息未确认 Message not acknowledged",
+  silence: "麦克风无声 Mic silent",
+  clipping: "声音爆音 Audio clipping",
+  dead_channel: "单声道无声 One channel dead",
+  dc_offset: "音频直流偏移 Audio DC offset",
+  loudness_low: "声音太小 Too quiet",
+  loudness_high: "声音太大 Too loud",
+  audio_lost: "音频输入断开 Audio input lost",
+  stream_struggling: "推流卡顿 Stream struggling",
 };
 const PHASES = { standby: "待机 Standby", preroll: "倒数 Preroll", live: "直播 Live", hold: "暂停 Hold", ended: "结束 Ended" };
 let rooms = [], fetchedAt = 0, failing = false;

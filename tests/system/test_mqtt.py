@@ -673,6 +673,9 @@ def a_floor_of_rooms_trouble_on_top(tmp):
                     if i == 0:
                         say(p, i, phase="live", stream={"onair": "stream", "state": "down",
                                                          "disagreement": "stream_down", "outage": True})
+                    elif i == 1:
+                        # The audio watch's alarms, one forged with markup.
+                        say(p, i, phase="live", alarms=["silence", "<b>x</b>", "stream_struggling"])
                     else:
                         say(p, i)
                 stop_beat.wait(1)
@@ -686,7 +689,11 @@ def a_floor_of_rooms_trouble_on_top(tmp):
             return [t for t in tiles() if t["studio"] == studio][0]
 
         wait_for(lambda: len(tiles()) == 22, 10, f"rooms on the floor: {len(tiles())}")
-        check(tiles()[0]["studio"] == "room-00" and "stream" in tiles()[0]["trouble"], tiles()[0])
+        # A mic silent and a stream struggling (160) above a stream down (90).
+        wait_for(lambda: [t["studio"] for t in tiles()[:2]] == ["room-01", "room-00"], 5,
+                 "the silent room and the room without a stream are not on top")
+        check(tile("room-01")["trouble"] == ["silence", "stream_struggling"], tile("room-01"))
+        check("stream" in tile("room-00")["trouble"], tile("room-00"))
         check(ctl(rooms["hall-a"], "start")[0] == 0, "start hall-a")
         wait_for(lambda: tile("hall-a").get("phase") == "live", 5, "hall-a not live on the floor")
         left = status(rooms["hall-a"])["remaining_ms"]
