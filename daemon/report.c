@@ -30,6 +30,7 @@ struct review_seg {
 	bool promo_waiting;		/* the latest call came due and is not said yet */
 	int interactions, missed, interaction_due;
 	int64_t outage_ms;		/* on the air with the stream down or unknown */
+	int64_t struggling_ms;		/* the stream struggling (its source's own counters) */
 	/* The audio watch's figures (its audio_segment line), when it ran. */
 	bool audio;
 	double lufs;			/* NAN: nothing loud enough to measure */
@@ -94,6 +95,8 @@ struct review {
 	/* The stream against the show (a tally source that tells it). */
 	int current_seg, outage_seg, noutages, ndisagreements, nstruggles;
 	int64_t outage_from, outage_total;
+	int struggle_seg;
+	int64_t struggle_from, struggle_total;
 	/* The audio watch's alarms, each a span on the timeline. */
 	int nalarms, nsilences, nclips;
 	struct review_alarm {
@@ -205,12 +208,24 @@ static void outage_cut(struct review *rv, int64_t wall)
 	rv->outage_from = wall;
 }
 
+/* The open struggle up to wall goes to the segment it happened in. */
+static void struggle_cut(struct review *rv, int64_t wall)
+{
+	if (!rv->struggle_from || wall < rv->struggle_from)
+		return;
+	if (rv->struggle_seg >= 0 && rv->struggle_seg < RUNDOWN_MAX_SEGMENTS)
+		rv->seg[rv->struggle_seg].struggling_ms += wall - rv->struggle_from;
+	rv->struggle_total += wall - rv->struggle_from;
+	rv->struggle_from = wall;
+}
+
 static void take_stream(struct review *rv, const char *ev, const cJSON *o, int64_t wall)
 {
 	if (strcmp(ev, "segment_start") == 0 || strcmp(ev, "segment_end") == 0) {
 		outage_cut(rv, wall);
+		struggle_cut(rv, wall);
 		rv->current_seg = ev[8] == 's' ? (int)(json_ms(o, "segment") - 1) : -1;
-		rv->outage_seg = rv->current_seg;
+		rv->outage_seg = rv->struggle_seg = rv->current_seg;
 	} else if (strcmp(ev, "outage") == 0) {
 		if (!rv->outage_from)
 			rv->noutages++;
@@ -229,9 +244,15 @@ static void take_stream(struct review *rv, const char *ev, const cJSON *o, int64
 	} else if (strcmp(ev, "disagreement_end") == 0) {
 		put(&rv->stream, "  %s agreed again (%s over)\n", json_str(o, "time"), json_str(o, "detail"));
 	} else if (strcmp(ev, "stream_struggling") == 0) {
-		rv->nstruggles++;
+		if (!rv->struggle_from)
+			rv->nstruggles++;
+		struggle_cut(rv, wall);
+		rv->struggle_from = wall;
+		rv->struggle_seg = rv->current_seg;
 		put(&rv->stream, "  %s struggling: %s\n", json_str(o, "time"), json_str(o, "detail"));
 	} else if (strcmp(ev, "stream_struggling_end") == 0) {
+		struggle_cut(rv, wall);
+		rv->struggle_from = 0;
 		put(&rv->stream, "  %s no longer struggling (%s)\n", json_str(o, "time"), json_str(o, "detail"));
 	}
 }
@@ -460,7 +481,7 @@ static struct review *review_read(const char *text, size_t len)
 
 	if (!rv)
 		return NULL;
-	rv->current_seg = rv->outage_seg = -1;
+	rv->current_seg = rv->outage_seg = rv->struggle_seg = -1;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -475,6 +496,7 @@ static struct review *review_read(const char *text, size_t len)
 	}
 	/* An outage still open when the log stops lasted to its last line. */
 	outage_cut(rv, rv->end_wall ? rv->end_wall : rv->last_wall);
+	struggle_cut(rv, rv->end_wall ? rv->end_wall : rv->last_wall);
 	/* The stretch from the last interaction to the end counts too. */
 	if (rv->end_wall && rv->last_interaction_wall)
 		interaction_gap(rv, rv->end_wall);
@@ -808,7 +830,8 @@ static void write_sections(struct out *o, const struct review *rv)
 			"with the show", rv->noutages, rv->noutages == 1 ? "" : "s", rv->outage_total / 1000.0,
 			rv->ndisagreements, rv->ndisagreements == 1 ? "" : "s");
 		if (rv->nstruggles)
-			out_fmt(o, "; struggling %d time%s", rv->nstruggles, rv->nstruggles == 1 ? "" : "s");
+			out_fmt(o, "; struggling %d time%s, %.1f s", rv->nstruggles, rv->nstruggles == 1 ? "" : "s",
+				rv->struggle_total / 1000.0);
 		out_line_end(o);
 		out_list(o, true, "outages");
 		for (int i = 0; i < rv->nseg; i++)
@@ -816,6 +839,13 @@ static void write_sections(struct out *o, const struct review *rv)
 				out_item_begin(o);
 				out_fmt(o, "segment %d \"%s\": %.1f s of outage", i + 1, rv->seg[i].title,
 					rv->seg[i].outage_ms / 1000.0);
+				out_item_end(o);
+			}
+		for (int i = 0; i < rv->nseg; i++)
+			if (rv->seg[i].struggling_ms) {
+				out_item_begin(o);
+				out_fmt(o, "segment %d \"%s\": %.1f s struggling", i + 1, rv->seg[i].title,
+					rv->seg[i].struggling_ms / 1000.0);
 				out_item_end(o);
 			}
 		out_list(o, false, "outages");
@@ -929,7 +959,7 @@ static void write_csv(struct report_buf *b, const struct review *rv)
 	put(b, "\xEF\xBB\xBF");
 	put(b, "segment,title,planned_s,actual_s,diff_s,holds,held_s,extended_s,started_by,kind,status,"
 	    "promo_calls,promo_quota,interactions,interactions_missed,reminders_shown,reminders_acted,"
-	    "reminders_ignored,marks,outage_s,lufs,silent_s,clipped\n");
+	    "reminders_ignored,marks,outage_s,lufs,silent_s,clipped,struggling_s\n");
 	for (int i = 0; i < rv->nseg; i++) {
 		const struct review_seg *s = &rv->seg[i];
 		int marks = 0;
@@ -951,9 +981,10 @@ static void write_csv(struct report_buf *b, const struct review *rv)
 		if (s->audio && !isnan(s->lufs))
 			put(b, "%.1f", s->lufs);
 		if (s->audio)
-			put(b, ",%.1f,%llu\n", s->silent_s, s->clipped);
+			put(b, ",%.1f,%llu", s->silent_s, s->clipped);
 		else
-			put(b, ",,\n");
+			put(b, ",,");
+		put(b, ",%.1f\n", s->struggling_ms / 1000.0);
 	}
 }
 

@@ -108,12 +108,12 @@ static void test_every_segment_and_the_rhythm(void **state)
 	(void)state;
 	print_message("%s\n%s", t, csv);
 	assert_non_null(strstr(t, "Show report: Sale"));
-	assert_non_null(strstr(csv, "3,\"Jacket\",120.0,0.0,0.0,0,0.0,0.0,,\"product\",skipped,0,3,0,0,0,0,0,0,0.0,,,\n"));
+	assert_non_null(strstr(csv, "3,\"Jacket\",120.0,0.0,0.0,0,0.0,0.0,,\"product\",skipped,0,3,0,0,0,0,0,0,0.0,,,,0.0\n"));
 	assert_non_null(strstr(csv, "5,\"Closing\",60.0,0.0,0.0,0,0.0,0.0,,\"closing\",unreached,"));
 	/* Thermos: one call said of three due (two ignored), one reminder for
 	 * an interaction that was missed, one mark. */
-	assert_non_null(strstr(csv, "2,\"Thermos\",120.0,130.0,10.0,0,0.0,0.0,pedal,\"product\",done,1,3,0,1,4,1,3,1,0.0,,,\n"));
-	assert_non_null(strstr(csv, "4,\"Q&A <b>\",60.0,50.0,-10.0,0,0.0,0.0,pedal,\"interaction\",done,0,0,1,0,0,0,0,0,0.0,,,\n"));
+	assert_non_null(strstr(csv, "2,\"Thermos\",120.0,130.0,10.0,0,0.0,0.0,pedal,\"product\",done,1,3,0,1,4,1,3,1,0.0,,,,0.0\n"));
+	assert_non_null(strstr(csv, "4,\"Q&A <b>\",60.0,50.0,-10.0,0,0.0,0.0,pedal,\"interaction\",done,0,0,1,0,0,0,0,0,0.0,,,,0.0\n"));
 	assert_non_null(strstr(t, "Promotion calls: 1 said against a quota of 6"));
 	assert_non_null(strstr(t, "Interactions: 1 done, 1 window missed; longest stretch without one 3:10 (from +0:00 to +3:10)"));
 	assert_non_null(strstr(t, "Reminders: 4 shown, 1 acted on, 3 ignored"));
@@ -179,13 +179,14 @@ static void test_stream_outages_per_segment(void **state)
 	(void)state;
 	print_message("%s\n%s", t, csv);
 	assert_non_null(strstr(t, "The stream: 2 outages, 16.5 s on the air with the stream down or unknown; "
-				  "1 disagreement with the show; struggling 1 time"));
+				  "1 disagreement with the show; struggling 1 time, 1.0 s"));
+	assert_non_null(strstr(t, "segment 2 \"B\": 1.0 s struggling"));
 	assert_non_null(strstr(t, "t5 struggling: obs: the output is reconnecting"));
 	assert_non_null(strstr(t, "t6 no longer struggling (obs)"));
 	assert_non_null(strstr(t, "segment 1 \"A\": 10.0 s of outage"));
 	assert_non_null(strstr(t, "segment 2 \"B\": 6.5 s of outage"));
-	assert_non_null(strstr(csv, ",10.0,,,\n"));
-	assert_non_null(strstr(csv, ",6.5,,,\n"));
+	assert_non_null(strstr(csv, ",10.0,,,,0.0\n"));
+	assert_non_null(strstr(csv, ",6.5,,,,1.0\n"));
 	free(t);
 	free(csv);
 }
@@ -219,10 +220,10 @@ static void test_audio_per_segment(void **state)
 	assert_non_null(strstr(t, "t1 silence: loudest channel -70.0 dBFS"));
 	assert_non_null(strstr(t, "t2 silence ends: after 8.0 s"));
 	assert_null(strstr(t, "segment 3 \"收尾\": "));
-	assert_non_null(strstr(csv, ",outage_s,lufs,silent_s,clipped\n"));
-	assert_non_null(strstr(csv, ",0.0,-18.4,8.0,0\n"));
-	assert_non_null(strstr(csv, ",0.0,,60.0,12\n"));
-	assert_non_null(strstr(csv, ",0.0,,,\n"));
+	assert_non_null(strstr(csv, ",outage_s,lufs,silent_s,clipped,struggling_s\n"));
+	assert_non_null(strstr(csv, ",0.0,-18.4,8.0,0,0.0\n"));
+	assert_non_null(strstr(csv, ",0.0,,60.0,12,0.0\n"));
+	assert_non_null(strstr(csv, ",0.0,,,,0.0\n"));
 	/* The silence spans 20 s to 23 s of a 3 min show; the clip, still
 	 * raised, lasts to the end. */
 	assert_non_null(strstr(html, "<g id=\"audio-alarms\">"));

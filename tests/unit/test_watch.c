@@ -94,6 +94,21 @@ static void test_ebu_sine_reads_minus_23(void **state)
 	watch_fini(&w);
 }
 
+/* EBU Tech 3341's second level: the same sine at -33 dBFS reads -33.0. */
+static void test_ebu_sine_reads_minus_33(void **state)
+{
+	struct watch w;
+
+	(void)state;
+	start(&w);
+	feed(&w, (struct sig){ amp(-33), amp(-33), 0, false }, 20);
+	assert_true(fabs(w.integrated_lufs + 33) < 0.1);
+	assert_true(fabs(w.shortterm_lufs + 33) < 0.1);
+	/* Quiet, not silent: too quiet is said, silence is not. */
+	assert_string_equal(events(&w), "loudness_low");
+	watch_fini(&w);
+}
+
 static void test_a_pause_is_not_silence(void **state)
 {
 	struct watch w;
@@ -183,6 +198,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ebu_sine_reads_minus_23),
+		cmocka_unit_test(test_ebu_sine_reads_minus_33),
 		cmocka_unit_test(test_a_pause_is_not_silence),
 		cmocka_unit_test(test_a_clipped_burst_is_one_alarm),
 		cmocka_unit_test(test_a_dead_channel_and_dc),
