@@ -252,9 +252,8 @@ static cJSON *tile(const struct room *r, int64_t now_mono, int64_t now_wall, int
 
 		cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(s, "alarms")) {
 			const char *name = cJSON_GetStringValue(a);
-			size_t len = name ? strspn(name, "abcdefghijklmnopqrstuvwxyz_") : 0;
 
-			if (n >= MQTTMSG_ALARMS || len == 0 || len >= MQTTMSG_ALARM_MAX || name[len])
+			if (n >= MQTTMSG_ALARMS || !mqttmsg_alarm_name_ok(name))
 				continue;
 			n++;
 			cJSON_AddItemToArray(trouble, cJSON_CreateString(name));

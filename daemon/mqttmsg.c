@@ -396,19 +396,24 @@ int mqttmsg_state_decode(const char *payload, size_t len, struct onair_time now,
 		st->stream = fact > STREAM_NONE ? (enum stream_fact)fact : STREAM_UNKNOWN;
 		st->disagreement = dis > 0 ? (enum disagreement)dis : AGREE;
 	}
-	/* Names only (a-z and _), a few: a screen shows them as words, and a
-	 * forged state cannot put markup or a flood on it. */
+	/* Names only, a few: no flood either. */
 	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(o, "alarms")) {
 		const char *name = cJSON_GetStringValue(s);
-		size_t n = name ? strspn(name, "abcdefghijklmnopqrstuvwxyz_") : 0;
 
-		if (st->nalarms < MQTTMSG_ALARMS && n > 0 && n < MQTTMSG_ALARM_MAX && !name[n])
+		if (st->nalarms < MQTTMSG_ALARMS && mqttmsg_alarm_name_ok(name))
 			str_copy(st->alarm[st->nalarms++], name, MQTTMSG_ALARM_MAX);
 	}
 	rc = 0;
 out:
 	cJSON_Delete(o);
 	return rc;
+}
+
+bool mqttmsg_alarm_name_ok(const char *name)
+{
+	size_t n = name ? strspn(name, "abcdefghijklmnopqrstuvwxyz_") : 0;
+
+	return n > 0 && n < MQTTMSG_ALARM_MAX && !name[n];
 }
 
 char *mqttmsg_ok_encode(const char *id, bool recorded)

@@ -64,6 +64,10 @@ struct mqttmsg_state {
 	char alarm[MQTTMSG_ALARMS][MQTTMSG_ALARM_MAX];
 	int nalarms;
 };
+/* An alarm's name as a state may carry it: a-z and _, not empty, shorter
+ * than MQTTMSG_ALARM_MAX (a screen shows it as words; a forged state
+ * cannot put markup on it). */
+bool mqttmsg_alarm_name_ok(const char *name);
 /* A state, parsed once: who sent it and the show it carries. -1 and a
  * reason when it is not a valid state. */
 int mqttmsg_state_decode(const char *payload, size_t len, struct onair_time now, const char *boot_id,

@@ -18,6 +18,15 @@
 #define REVIEW_RUNS 400
 #define REVIEW_ALARMS 400
 
+enum span_kind { SPAN_OUTAGE, SPAN_STRUGGLE, SPAN_KINDS };
+
+/* A stretch of trouble open since from, in the segment seg, and all of
+ * its kind so far. */
+struct review_span {
+	int seg;
+	int64_t from, total;
+};
+
 struct review_seg {
 	char title[RUNDOWN_TITLE_MAX];
 	char kind[RUNDOWN_KIND_MAX];
@@ -29,8 +38,9 @@ struct review_seg {
 	int promo_calls, promo_quota, promo_due, promo_ignored;
 	bool promo_waiting;		/* the latest call came due and is not said yet */
 	int interactions, missed, interaction_due;
-	int64_t outage_ms;		/* on the air with the stream down or unknown */
-	int64_t struggling_ms;		/* the stream struggling (its source's own counters) */
+	/* SPAN_OUTAGE: on the air with the stream down or unknown;
+	 * SPAN_STRUGGLE: the stream struggling (its source's own counters). */
+	int64_t span_ms[SPAN_KINDS];
 	/* The audio watch's figures (its audio_segment line), when it ran. */
 	bool audio;
 	double lufs;			/* NAN: nothing loud enough to measure */
@@ -93,10 +103,8 @@ struct review {
 	struct review_press *press;
 	int bad;
 	/* The stream against the show (a tally source that tells it). */
-	int current_seg, outage_seg, noutages, ndisagreements, nstruggles;
-	int64_t outage_from, outage_total;
-	int struggle_seg;
-	int64_t struggle_from, struggle_total;
+	int current_seg, noutages, ndisagreements, nstruggles;
+	struct review_span span[SPAN_KINDS];
 	/* The audio watch's alarms, each a span on the timeline. */
 	int nalarms, nsilences, nclips;
 	struct review_alarm {
@@ -194,49 +202,42 @@ static void add_dot(struct review *rv, int64_t wall, int seg, bool interaction)
 		rv->dot[rv->ndots++] = (struct review_dot){ wall, seg, interaction };
 }
 
-/* The open outage up to wall goes to the segment it happened in. */
-static void outage_cut(struct review *rv, int64_t wall)
+/* An open span up to wall goes to the segment it happened in. */
+static void span_cut(struct review *rv, enum span_kind k, int64_t wall)
 {
-	int64_t ms;
+	struct review_span *sp = &rv->span[k];
 
-	if (!rv->outage_from || wall < rv->outage_from)
+	if (!sp->from || wall < sp->from)
 		return;
-	ms = wall - rv->outage_from;
-	if (rv->outage_seg >= 0 && rv->outage_seg < RUNDOWN_MAX_SEGMENTS)
-		rv->seg[rv->outage_seg].outage_ms += ms;
-	rv->outage_total += ms;
-	rv->outage_from = wall;
+	if (sp->seg >= 0 && sp->seg < RUNDOWN_MAX_SEGMENTS)
+		rv->seg[sp->seg].span_ms[k] += wall - sp->from;
+	sp->total += wall - sp->from;
+	sp->from = wall;
 }
 
-/* The open struggle up to wall goes to the segment it happened in. */
-static void struggle_cut(struct review *rv, int64_t wall)
+/* A span opens (again) at wall in the current segment, or ends. */
+static void span_open(struct review *rv, enum span_kind k, int64_t wall, bool open)
 {
-	if (!rv->struggle_from || wall < rv->struggle_from)
-		return;
-	if (rv->struggle_seg >= 0 && rv->struggle_seg < RUNDOWN_MAX_SEGMENTS)
-		rv->seg[rv->struggle_seg].struggling_ms += wall - rv->struggle_from;
-	rv->struggle_total += wall - rv->struggle_from;
-	rv->struggle_from = wall;
+	span_cut(rv, k, wall);
+	rv->span[k].from = open ? wall : 0;
+	rv->span[k].seg = rv->current_seg;
 }
 
 static void take_stream(struct review *rv, const char *ev, const cJSON *o, int64_t wall)
 {
 	if (strcmp(ev, "segment_start") == 0 || strcmp(ev, "segment_end") == 0) {
-		outage_cut(rv, wall);
-		struggle_cut(rv, wall);
+		span_cut(rv, SPAN_OUTAGE, wall);
+		span_cut(rv, SPAN_STRUGGLE, wall);
 		rv->current_seg = ev[8] == 's' ? (int)(json_ms(o, "segment") - 1) : -1;
-		rv->outage_seg = rv->struggle_seg = rv->current_seg;
+		rv->span[SPAN_OUTAGE].seg = rv->span[SPAN_STRUGGLE].seg = rv->current_seg;
 	} else if (strcmp(ev, "outage") == 0) {
-		if (!rv->outage_from)
+		if (!rv->span[SPAN_OUTAGE].from)
 			rv->noutages++;
-		outage_cut(rv, wall);
-		rv->outage_from = wall;
-		rv->outage_seg = rv->current_seg;
+		span_open(rv, SPAN_OUTAGE, wall, true);
 		put(&rv->stream, "  %s outage begins (the stream is %s)\n", json_str(o, "time"),
 		    json_str(o, "detail"));
 	} else if (strcmp(ev, "outage_end") == 0) {
-		outage_cut(rv, wall);
-		rv->outage_from = 0;
+		span_open(rv, SPAN_OUTAGE, wall, false);
 		put(&rv->stream, "  %s outage ends (%s)\n", json_str(o, "time"), json_str(o, "detail"));
 	} else if (strcmp(ev, "disagreement") == 0) {
 		rv->ndisagreements++;
@@ -244,15 +245,12 @@ static void take_stream(struct review *rv, const char *ev, const cJSON *o, int64
 	} else if (strcmp(ev, "disagreement_end") == 0) {
 		put(&rv->stream, "  %s agreed again (%s over)\n", json_str(o, "time"), json_str(o, "detail"));
 	} else if (strcmp(ev, "stream_struggling") == 0) {
-		if (!rv->struggle_from)
+		if (!rv->span[SPAN_STRUGGLE].from)
 			rv->nstruggles++;
-		struggle_cut(rv, wall);
-		rv->struggle_from = wall;
-		rv->struggle_seg = rv->current_seg;
+		span_open(rv, SPAN_STRUGGLE, wall, true);
 		put(&rv->stream, "  %s struggling: %s\n", json_str(o, "time"), json_str(o, "detail"));
 	} else if (strcmp(ev, "stream_struggling_end") == 0) {
-		struggle_cut(rv, wall);
-		rv->struggle_from = 0;
+		span_open(rv, SPAN_STRUGGLE, wall, false);
 		put(&rv->stream, "  %s no longer struggling (%s)\n", json_str(o, "time"), json_str(o, "detail"));
 	}
 }
@@ -481,7 +479,7 @@ static struct review *review_read(const char *text, size_t len)
 
 	if (!rv)
 		return NULL;
-	rv->current_seg = rv->outage_seg = rv->struggle_seg = -1;
+	rv->current_seg = rv->span[SPAN_OUTAGE].seg = rv->span[SPAN_STRUGGLE].seg = -1;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -495,8 +493,8 @@ static struct review *review_read(const char *text, size_t len)
 		cJSON_Delete(o);
 	}
 	/* An outage still open when the log stops lasted to its last line. */
-	outage_cut(rv, rv->end_wall ? rv->end_wall : rv->last_wall);
-	struggle_cut(rv, rv->end_wall ? rv->end_wall : rv->last_wall);
+	for (int k = 0; k < SPAN_KINDS; k++)
+		span_cut(rv, (enum span_kind)k, rv->end_wall ? rv->end_wall : rv->last_wall);
 	/* The stretch from the last interaction to the end counts too. */
 	if (rv->end_wall && rv->last_interaction_wall)
 		interaction_gap(rv, rv->end_wall);
@@ -827,25 +825,25 @@ static void write_sections(struct out *o, const struct review *rv)
 			out_heading(o, "The stream");
 		out_line_begin(o);
 		out_fmt(o, "The stream: %d outage%s, %.1f s on the air with the stream down or unknown; %d disagreement%s "
-			"with the show", rv->noutages, rv->noutages == 1 ? "" : "s", rv->outage_total / 1000.0,
+			"with the show", rv->noutages, rv->noutages == 1 ? "" : "s", rv->span[SPAN_OUTAGE].total / 1000.0,
 			rv->ndisagreements, rv->ndisagreements == 1 ? "" : "s");
 		if (rv->nstruggles)
 			out_fmt(o, "; struggling %d time%s, %.1f s", rv->nstruggles, rv->nstruggles == 1 ? "" : "s",
-				rv->struggle_total / 1000.0);
+				rv->span[SPAN_STRUGGLE].total / 1000.0);
 		out_line_end(o);
 		out_list(o, true, "outages");
 		for (int i = 0; i < rv->nseg; i++)
-			if (rv->seg[i].outage_ms) {
+			if (rv->seg[i].span_ms[SPAN_OUTAGE]) {
 				out_item_begin(o);
 				out_fmt(o, "segment %d \"%s\": %.1f s of outage", i + 1, rv->seg[i].title,
-					rv->seg[i].outage_ms / 1000.0);
+					rv->seg[i].span_ms[SPAN_OUTAGE] / 1000.0);
 				out_item_end(o);
 			}
 		for (int i = 0; i < rv->nseg; i++)
-			if (rv->seg[i].struggling_ms) {
+			if (rv->seg[i].span_ms[SPAN_STRUGGLE]) {
 				out_item_begin(o);
 				out_fmt(o, "segment %d \"%s\": %.1f s struggling", i + 1, rv->seg[i].title,
-					rv->seg[i].struggling_ms / 1000.0);
+					rv->seg[i].span_ms[SPAN_STRUGGLE] / 1000.0);
 				out_item_end(o);
 			}
 		out_list(o, false, "outages");
@@ -976,7 +974,7 @@ static void write_csv(struct report_buf *b, const struct review *rv)
 		put_csv_text(b, s->kind);
 		put(b, ",%s,%d,%d,%d,%d,%d,%d,%d,%d,%.1f,", seg_status(rv, i), s->promo_calls, s->promo_quota,
 		    s->interactions, s->missed, reminders_shown(s),
-		    reminders_shown(s) - reminders_ignored(s), reminders_ignored(s), marks, s->outage_ms / 1000.0);
+		    reminders_shown(s) - reminders_ignored(s), reminders_ignored(s), marks, s->span_ms[SPAN_OUTAGE] / 1000.0);
 		/* Empty cells where the watch did not run or heard nothing. */
 		if (s->audio && !isnan(s->lufs))
 			put(b, "%.1f", s->lufs);
@@ -984,7 +982,7 @@ static void write_csv(struct report_buf *b, const struct review *rv)
 			put(b, ",%.1f,%llu", s->silent_s, s->clipped);
 		else
 			put(b, ",,");
-		put(b, ",%.1f\n", s->struggling_ms / 1000.0);
+		put(b, ",%.1f\n", s->span_ms[SPAN_STRUGGLE] / 1000.0);
 	}
 }
 
