@@ -19,7 +19,7 @@ FUZZ_SECONDS ?= 60
 
 # A cross build (debian/rules for arm64) sets PKG_CONFIG and CC.
 PKG_CONFIG ?= pkg-config
-PKGS := inih libcjson libgpiod libusb-1.0 libmosquitto alsa libmicrohttpd nettle expat libebur128
+PKGS := inih libcjson libgpiod libusb-1.0 libmosquitto alsa libmicrohttpd nettle expat libebur128 libcurl
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 # libmosquitto is loaded when a config uses MQTT (daemon/mosq.c), not linked.
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libmosquitto,$(PKGS))) -lm -pthread
@@ -51,7 +51,7 @@ ALL_CFLAGS := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -DSYSCONFDI
 # ones below it (tests/layers.sh checks): core/ (pure logic and small
 # helpers) < drivers/ < daemon/ (the composition).
 CORE_SRC := core/util.c core/log.c core/loop.c core/rundown.c core/rhythm.c core/tsl.c core/inifile.c core/board.c \
-	core/show.c core/cue.c core/truth.c core/ws.c core/obsws.c core/gesture.c core/cmd.c core/view.c core/lease.c core/jsontext.c core/vmix.c core/atem.c core/health.c
+	core/show.c core/cue.c core/truth.c core/ws.c core/obsws.c core/gesture.c core/cmd.c core/view.c core/lease.c core/jsontext.c core/vmix.c core/atem.c core/health.c core/webhook.c
 DRIVER_SRC := drivers/drivers.c drivers/console.c drivers/input.c drivers/gpio.c \
 	$(GPIOLINE) drivers/gpioline_names.c drivers/sevenseg.c drivers/display.c drivers/tm1637.c \
 	drivers/max7219.c drivers/usbhost.c drivers/pedalreport.c drivers/pedal.c drivers/blink1.c \
@@ -59,16 +59,16 @@ DRIVER_SRC := drivers/drivers.c drivers/console.c drivers/input.c drivers/gpio.c
 DAEMON_SRC := daemon/conf.c daemon/persist.c daemon/showlog.c daemon/report.c daemon/ctl.c daemon/notify.c \
 	daemon/mqttmsg.c daemon/mosq.c daemon/mqtt.c daemon/audio.c daemon/audio_alsa.c daemon/watch.c daemon/audiowatch.c \
 	daemon/selftest.c daemon/checks.c daemon/running.c daemon/viewjson.c daemon/checkrun.c \
-	daemon/link.c daemon/replies.c daemon/store.c daemon/web.c daemon/secrets.c daemon/sources.c daemon/source_kinds.c daemon/source_tsl.c daemon/source_obs.c daemon/source_gpi.c daemon/source_map.c daemon/source_vmix.c daemon/source_atem.c daemon/tally_out.c daemon/metrics.c daemon/floor.c
+	daemon/link.c daemon/replies.c daemon/store.c daemon/web.c daemon/secrets.c daemon/sources.c daemon/source_kinds.c daemon/source_tsl.c daemon/source_obs.c daemon/source_gpi.c daemon/source_map.c daemon/source_vmix.c daemon/source_atem.c daemon/tally_out.c daemon/metrics.c daemon/floor.c daemon/alerts.c
 CORE := $(CORE_SRC) $(DRIVER_SRC) $(DAEMON_SRC)
 CORE_OBJ := $(CORE:%.c=$(BUILD)/%.o)
 # onairctl needs the command grammar and the helpers, nothing with hardware.
 CTL_OBJ := $(BUILD)/daemon/onairctl.o $(BUILD)/core/cmd.o $(BUILD)/core/util.o
 CTL_LIBS := $(shell $(PKG_CONFIG) --libs libcjson)
 UNIT_TESTS := rundown show cue rhythm tsl obs gesture conf persist ctl report board pedalreport mqttmsg audio selftest \
-	loop util lease render vmix atem watch health
+	loop util lease render vmix atem watch health webhook
 UNIT_BIN := $(UNIT_TESTS:%=$(BUILD)/tests/test_%)
-FUZZERS := conf rundown ctl persist board hid mqtt web tsl obs vmix atem
+FUZZERS := conf rundown ctl persist board hid mqtt web tsl obs vmix atem webhook
 FUZZ_BIN := $(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 
 all: $(BUILD)/onaird $(BUILD)/onairctl

@@ -55,6 +55,22 @@ struct output_conf {
 	int line;
 };
 
+/* A floor's alerts to the team's phones: [alert.NAME] is one group robot
+ * (WeCom, DingTalk, Feishu) or a plain JSON webhook (docs/floor.md). */
+#define CONF_MAX_ALERTS 4
+#define ALERT_RULES_MAX 16
+struct alert_conf {
+	char name[32];
+	int kind;			/* enum webhook_kind; -1 before type is given */
+	char url_file[PATH_MAX];	/* the robot's address holds its key: a secret */
+	char secret_file[PATH_MAX];	/* DingTalk's and Feishu's signing secret; "" unsigned */
+	int nrules;			/* 0: every rule */
+	int rule[ALERT_RULES_MAX];	/* alerts_rule_find's indexes */
+	bool escalations_only;		/* send = escalations: a manager's group */
+	char mention[16];		/* escalations | always | never: @ everyone */
+	int line;
+};
+
 /* The anchor's screen and the ops page (docs/web.md). */
 #define WEB_CANNED_MAX 16
 struct web_canned {
@@ -142,10 +158,15 @@ struct conf {
 	struct source_conf source[CONF_MAX_SOURCES];
 	int noutputs;
 	struct output_conf output[CONF_MAX_OUTPUTS];
-	/* A floor box: a room silent this long is shown as unreachable. */
+	/* A floor box: a room silent this long is shown as unreachable; how
+	 * long a trouble stands before the team's phones hear of it. */
 	struct {
 		int64_t vanish_after_ms;
+		int64_t alert_after_ms, alert_overrun_ms, alert_message_ms, alert_selftest_window_ms;
+		int64_t alert_resolve_ms, alert_escalate_ms;
 	} floor;
+	int nalerts;
+	struct alert_conf alert[CONF_MAX_ALERTS];
 	/* When several sources name one camera ([tally], docs/sources.md):
 	 * "any" (program if any says program, then preview, then off) or
 	 * "priority" (the first in order that knows the camera decides). */

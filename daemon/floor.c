@@ -85,6 +85,18 @@ static void take_state(struct room *r, const char *payload, size_t len)
 	cJSON_Delete(r->state);
 	r->state = s;
 	r->heard_mono = time_mono_ms();
+	/* A state handed out again (the centre's retained copy after the
+	 * floor reconnects, a bridge's replay) is as old as its room said:
+	 * a room that vanished must not look alive for vanish_after and then
+	 * vanish again, a second alert. Rooms and floor keep NTP time (the
+	 * self-test checks it); a room's clock ahead is taken as now. */
+	{
+		const cJSON *sent = cJSON_GetObjectItemCaseSensitive(s, "sent_wall");
+		double age = cJSON_IsNumber(sent) ? (double)time_now().wall - sent->valuedouble : 0;
+
+		if (age > 1000)
+			r->heard_mono -= age < 86400000.0 ? (int64_t)age : 86400000;
+	}
 }
 
 /* The room's box of that name, made when there is room; NULL when not. */
@@ -213,6 +225,8 @@ static cJSON *tile(const struct room *r, int64_t now_mono, int64_t now_wall, int
 		json_add_text(t, "cue", text_of(s, "cue"));
 		json_add_text(t, "leader", text_of(s, "leader"));
 	}
+	if (number_of(s, "scheduled_start_wall", &has) > 0)
+		cJSON_AddNumberToObject(t, "scheduled_start_wall", number_of(s, "scheduled_start_wall", &has));
 	/* The countdown as of now: the room said it at sent_wall. */
 	sent = number_of(s, "sent_wall", &has);
 	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(s, "remaining_ms")) && sent > 0) {

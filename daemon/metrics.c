@@ -289,6 +289,42 @@ static void web_metrics(struct out *o, const cJSON *s)
 		 "Connections closed to make room for others.", 1);
 }
 
+/* A floor's alerts (docs/floor.md): what stands, and each robot's deliveries. */
+static void alert_metrics(struct out *o, const cJSON *s)
+{
+	static const char *const results[] = { "sent", "refused", "dropped" };
+	const cJSON *al = cJSON_GetObjectItemCaseSensitive(s, "alerts"), *k;
+
+	if (!al)
+		return;
+	family(o, "onair_floor_alerts_active", "gauge", "Alerts said and not yet resolved.");
+	sample(o, "onair_floor_alerts_active", cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(al, "active")), NULL);
+	gauge_of(o, al, "fired", "onair_floor_alerts_fired_total", "counter", "Alerts said since start.", 1);
+	if (!cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(al, "sinks")))
+		return;
+	family(o, "onair_alert_messages_total", "counter",
+	       "Messages to each group robot: sent, refused for good, or dropped (an hour unsent, a full queue).");
+	cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(al, "sinks"))
+		for (size_t i = 0; i < sizeof(results) / sizeof(results[0]); i++) {
+			bool has;
+
+			sample(o, "onair_alert_messages_total", number(k, results[i], &has), "sink", text(k, "name"),
+			       "result", results[i], NULL);
+		}
+	family(o, "onair_alert_retries_total", "counter", "Tries at a group robot that failed and will be made again.");
+	cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(al, "sinks")) {
+		bool has;
+
+		sample(o, "onair_alert_retries_total", number(k, "retries", &has), "sink", text(k, "name"), NULL);
+	}
+	family(o, "onair_alert_queue", "gauge", "Messages waiting for a group robot.");
+	cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(al, "sinks")) {
+		bool has;
+
+		sample(o, "onair_alert_queue", number(k, "queued", &has), "sink", text(k, "name"), NULL);
+	}
+}
+
 char *metrics_text(size_t *len)
 {
 	struct out o = { NULL, NULL };
@@ -310,6 +346,7 @@ char *metrics_text(size_t *len)
 	link_metrics(&o, s);
 	storage_metrics(&o, s);
 	web_metrics(&o, s);
+	alert_metrics(&o, s);
 	family(&o, "onair_loop_wakeups_total", "counter", "Wake-ups of the daemon's loop since start.");
 	sample(&o, "onair_loop_wakeups_total", number(s, "wakeups", &has), NULL);
 	cJSON_Delete(s);

@@ -205,6 +205,8 @@ char *mqttmsg_state_encode(const struct show_state *s, const struct show_view *v
 	viewjson_words(o, v);
 	cJSON_AddNumberToObject(o, "planned_ms", (double)v->planned_ms);
 	cJSON_AddNumberToObject(o, "sent_wall", (double)v->at.wall);
+	/* For a floor's alert on a failed self-test before a start. */
+	cJSON_AddNumberToObject(o, "scheduled_start_wall", (double)v->scheduled_start_wall);
 	/* For dashboards only: followers use the anchors above. */
 	if (v->segment_end_wall) {
 		cJSON_AddNumberToObject(o, "remaining_ms", (double)v->remaining_ms);

@@ -31,6 +31,7 @@
 #include "running.h"
 #include "version.h"
 #include "sources.h"
+#include "alerts.h"
 #include "tally_out.h"
 #include "web.h"
 
@@ -458,6 +459,7 @@ int main(int argc, char **argv)
 	web_init();
 	sources_init();
 	tally_out_init();
+	alerts_init();
 	audiowatch_init();
 	running_update();
 
@@ -473,6 +475,7 @@ int main(int argc, char **argv)
 	notify_send("STOPPING=1");
 	running_stop();
 	audiowatch_fini();
+	alerts_fini();
 	tally_out_fini();
 	sources_fini();
 	web_fini();

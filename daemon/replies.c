@@ -8,6 +8,7 @@
 #include "../core/loop.h"
 #include "../core/jsontext.h"
 #include "checkrun.h"
+#include "alerts.h"
 #include "floor.h"
 #include "link.h"
 #include "replies.h"
@@ -83,6 +84,7 @@ cJSON *replies_status_json(void)
 	audiowatch_status_json(o);
 	tally_out_status_json(o);
 	floor_status_json(o);
+	alerts_status_json(o);
 	commands_json(o);
 	json_add_text(o, "log", running.log.fd >= 0 ? running.log.path : "");
 	storage_json(o);

@@ -61,4 +61,12 @@ void secrets_check(const struct conf *c, struct diag *d, struct diag *w)
 		snprintf(what, sizeof(what), "[source.%s] password_file", c->source[i].name);
 		check_one(what, file, 1, 4096, c->path, d, w);
 	}
+	for (int i = 0; i < c->nalerts; i++) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "[alert.%s] url_file", c->alert[i].name);
+		check_one(what, c->alert[i].url_file, 8, 2048, c->path, d, w);
+		snprintf(what, sizeof(what), "[alert.%s] secret_file", c->alert[i].name);
+		check_one(what, c->alert[i].secret_file, 1, 4096, c->path, d, w);
+	}
 }

@@ -66,6 +66,7 @@ for b in $builds; do
 	suite "$b/web.log" "web tests ($b)" python3 "$here/system/test_web.py" "$b"
 	suite "$b/sources.log" "source tests ($b)" python3 "$here/system/test_sources.py" "$b"
 	suite "$b/watch.log" "audio watch tests ($b)" python3 "$here/system/test_watch.py" "$b"
+	suite "$b/alerts.log" "floor alert tests ($b)" python3 "$here/system/test_alerts.py" "$b"
 	[ "$mode" = quick ] || [ "$b" = "$build/clang" ] ||
 		suite "$b/storage.log" "storage tests ($b)" python3 "$here/system/test_storage.py" "$b"
 done

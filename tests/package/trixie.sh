@@ -36,13 +36,13 @@ cleanup
 # (perl-openssl-defaults by name: debootstrap does not resolve the virtual
 # perl-openssl-abi-3 that lintian's dependencies need).
 deps=build-essential,pkgconf,libinih-dev,libcjson-dev,libgpiod-dev,libusb-1.0-0-dev,libmosquitto-dev
-deps=$deps,libasound2-dev,libmicrohttpd-dev,nettle-dev,libexpat1-dev,libebur128-dev,libcmocka-dev,python3,python3-jsonschema,mosquitto,mosquitto-clients,openssl,debhelper,dpkg-dev
+deps=$deps,libasound2-dev,libmicrohttpd-dev,nettle-dev,libexpat1-dev,libebur128-dev,libcurl4-openssl-dev,libcmocka-dev,python3,python3-jsonschema,mosquitto,mosquitto-clients,openssl,debhelper,dpkg-dev
 deps=$deps,fakeroot,lintian,perl-openssl-defaults,procps,systemd
 # The arm64 package for today's Raspberry Pi OS, cross-built in the same
 # root (debootstrap installs only the root's own arch: apt adds these).
 cross="crossbuild-essential-arm64 qemu-user libinih-dev:arm64 libcjson-dev:arm64 libgpiod-dev:arm64
 	libusb-1.0-0-dev:arm64 libmosquitto-dev:arm64 libasound2-dev:arm64 libmicrohttpd-dev:arm64
-	nettle-dev:arm64 libexpat1-dev:arm64 libebur128-dev:arm64 libcmocka-dev:arm64 pkgconf:arm64"
+	nettle-dev:arm64 libexpat1-dev:arm64 libebur128-dev:arm64 libcurl4-openssl-dev:arm64 libcmocka-dev:arm64 pkgconf:arm64"
 in_root() {
 	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
 		DEBIAN_FRONTEND=noninteractive "$@"
