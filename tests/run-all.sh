@@ -92,6 +92,10 @@ if [ "$mode" = quick ]; then
 	exit
 fi
 
+# A base of rooms in network namespaces: cuts, heals, flaps and a lossy
+# uplink between the rooms' brokers and the central one (plain build).
+suite "$build/floor-net.log" "floor network tests" python3 "$here/system/test_floor_net.py" "$build"
+
 # The anchor view and the ops page in Debian's chromium (screenshots in
 # $build/web).
 suite "$build/browser.log" "browser tests" "$here/web/run.sh" "$build"

@@ -584,7 +584,9 @@ def floor_bench():
     heartbeat does: a room's change → its tile in /floor.json (polled
     every 5 ms: the figure includes up to that), the floor's memory per
     room, and the central broker's CPU per room at rest. Rooms publish to
-    the centre directly (a bridge adds one hop: not measured here)."""
+    the centre directly, except room-00, which has its own mosquitto
+    bridged to the centre by the shipped configs/mosquitto/bridge.conf:
+    its change is measured through the bridge hop too."""
     import urllib.request
     web = free_port()
     cport = free_port()
@@ -615,9 +617,37 @@ def floor_bench():
 
     rounds = {"full": 100, "quick": 30, "smoke": 5}[MODE]
     base_rss = memory_kib(floor.pid)[0]
+    # room-00's own broker, bridged to the centre as a room's is.
+    with open(os.path.join(SRC, "configs", "mosquitto", "bridge.conf"), encoding="utf-8") as f:
+        bridge = "\n".join(line for line in f.read().replace("hall-a", "room-00").splitlines()
+                           if not line.startswith(("bridge_cafile", "remote_password")))
+    rport = free_port()
+    rconf = write("room-00-mosquitto.conf", f"listener {rport} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                  "set_tcp_nodelay true\n" + bridge.replace("address central.example.net:8883",
+                                                             f"address 127.0.0.1:{cport}") + "\n")
+    procs.append(subprocess.Popen(["mosquitto", "-c", rconf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    time.sleep(0.3)
+
+    def measure(i, n, label, what, how):
+        took = []
+        for k in range(rounds):
+            seq = n * 1000 + k
+            t0 = time.monotonic()
+            publishers[i].stdin.write(state(i, seq))
+            publishers[i].stdin.flush()
+            while tile_title(f"room-{i:02d}") != f"s{seq}":
+                if time.monotonic() - t0 > 5:
+                    problems.append(f"floor: a change did not reach the tile within 5 s ({n} rooms, {label})")
+                    break
+                time.sleep(0.005)
+            else:
+                took.append((time.monotonic() - t0) * 1000)
+        figure(label, what, "onair", "ms", how + ", /floor.json polled every 5 ms", **stats([round(t, 3) for t in took]))
+
     for n in (10, 50):
         while rooms < n:
-            p = subprocess.Popen(["mosquitto_pub", "-p", str(cport), "-t", f"onair/room-{rooms:02d}/state", "-r", "-l"],
+            port = rport if rooms == 0 else cport
+            p = subprocess.Popen(["mosquitto_pub", "-p", str(port), "-t", f"onair/room-{rooms:02d}/state", "-r", "-l"],
                                  stdin=subprocess.PIPE, text=True)
             procs.append(p)
             publishers.append(p)
@@ -625,22 +655,11 @@ def floor_bench():
             p.stdin.flush()
             rooms += 1
         time.sleep(1)
-        took = []
-        for k in range(rounds):
-            seq = n * 1000 + k
-            t0 = time.monotonic()
-            publishers[0].stdin.write(state(0, seq))
-            publishers[0].stdin.flush()
-            while tile_title("room-00") != f"s{seq}":
-                if time.monotonic() - t0 > 5:
-                    problems.append(f"floor: a change did not reach the tile within 5 s ({n} rooms)")
-                    break
-                time.sleep(0.005)
-            else:
-                took.append((time.monotonic() - t0) * 1000)
-        figure(f"floor_change_{n}_rooms", f"a room's change → its tile on the floor ({n} rooms)", "onair", "ms",
-               "mosquitto_pub into the central mosquitto, /floor.json polled every 5 ms",
-               **stats([round(t, 3) for t in took]))
+        measure(1, n, f"floor_change_{n}_rooms", f"a room's change → its tile on the floor ({n} rooms, "
+                "the room publishing to the centre)", "mosquitto_pub into the central mosquitto")
+        measure(0, n, f"floor_bridged_{n}_rooms", f"a room's change → its tile on the floor ({n} rooms, "
+                "through the room's broker and the shipped bridge)",
+                "mosquitto_pub into the room's mosquitto, bridged to the central one")
         # At rest: every room's heartbeat once a second, for 10 s.
         cpu0 = cpu_ms(central.pid)
         for _ in range(10):
