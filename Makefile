@@ -21,8 +21,9 @@ FUZZ_SECONDS ?= 60
 PKG_CONFIG ?= pkg-config
 PKGS := inih libcjson libgpiod libusb-1.0 libmosquitto alsa libmicrohttpd nettle expat libebur128 libcurl
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
-# libmosquitto is loaded when a config uses MQTT (daemon/mosq.c), not linked.
-PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libmosquitto,$(PKGS))) -lm -pthread
+# libmosquitto is loaded when a config uses MQTT (daemon/mosq.c), libcurl
+# when a floor has a robot to send to (daemon/alerts.c): not linked.
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(filter-out libmosquitto libcurl,$(PKGS))) -lm -pthread
 
 # The GPIO backend follows the installed libgpiod: 1.x (Debian 12,
 # Raspberry Pi OS bookworm) or 2.x (Debian 13 trixie, today's Raspberry Pi

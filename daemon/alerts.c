@@ -9,6 +9,7 @@
  * under the robots' 20 messages a minute. */
 #define _GNU_SOURCE
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,10 +130,55 @@ static struct {
 	bool full_said;
 	struct sink *sink[CONF_MAX_ALERTS];
 	int nsinks;
-	CURLM *multi;
+	CURLM *multi;			/* NULL until libcurl is loaded */
+	char load_error[200];
 	struct loop_timer *tick, *curl_timer;
 	uint64_t fired, resolved, escalated;
 } a;
+
+/* libcurl, loaded when a floor first has a robot to send to. Linked
+ * directly it would bring OpenSSL, nghttp2, ssh and LDAP libraries into
+ * every box (a standalone box went from 6.4 to 9.8 MiB resident): as
+ * libmosquitto is (mosq.h), it is loaded only where it is used. */
+#define CURL_LIBRARY "libcurl.so.4"
+#define CURL_FUNCTIONS                                                                           \
+	F(global_init) F(global_cleanup) F(multi_init) F(multi_cleanup) F(multi_setopt)        \
+	F(multi_socket_action) F(multi_info_read) F(multi_add_handle) F(multi_remove_handle)   \
+	F(multi_assign) F(easy_init) F(easy_cleanup) F(easy_setopt) F(easy_getinfo)            \
+	F(easy_strerror) F(slist_append) F(slist_free_all)
+
+static struct {
+#define F(name) __typeof__(curl_##name) *name;
+	CURL_FUNCTIONS
+#undef F
+} curl;
+
+static int curl_load(char *err, size_t errlen)
+{
+	static void *lib;
+	const char *missing = NULL;
+
+	if (lib)
+		return 0;
+	if (!(lib = dlopen(CURL_LIBRARY, RTLD_NOW | RTLD_LOCAL))) {
+		snprintf(err, errlen, "cannot load %s (package libcurl4): %s", CURL_LIBRARY, dlerror());
+		return -1;
+	}
+#define F(name)                                                                  \
+	if (!(*(void **)&curl.name = dlsym(lib, "curl_" #name)) && !missing)    \
+		missing = "curl_" #name;
+	CURL_FUNCTIONS
+#undef F
+	if (missing) {
+		snprintf(err, errlen, "%s has no %s: too old", CURL_LIBRARY, missing);
+		dlclose(lib);
+		lib = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static bool curl_ready(void);
 
 /* ---- delivery ---- */
 
@@ -193,10 +239,11 @@ static size_t on_answer(char *data, size_t size, size_t n, void *user)
 static void request_end(struct sink *s)
 {
 	if (s->easy) {
-		curl_multi_remove_handle(a.multi, s->easy);
-		curl_easy_cleanup(s->easy);
+		curl.multi_remove_handle(a.multi, s->easy);
+		curl.easy_cleanup(s->easy);
 	}
-	curl_slist_free_all(s->headers);
+	if (s->headers)
+		curl.slist_free_all(s->headers);
 	free(s->body);
 	s->easy = NULL;
 	s->headers = NULL;
@@ -211,6 +258,10 @@ static void try_send(struct sink *s, int64_t now)
 
 	if (s->easy || !s->count || now < s->next_try_mono)
 		return;
+	if (!curl_ready()) {
+		str_copy(s->last_error, a.load_error, sizeof(s->last_error));
+		return;
+	}
 	m = &s->queue[s->head];
 	if (now - m->made_mono > GIVE_UP_MS) {
 		s->dropped++;
@@ -237,26 +288,26 @@ static void try_send(struct sink *s, int64_t now)
 		return;
 	}
 	s->answer_len = 0;
-	s->easy = curl_easy_init();
-	s->headers = curl_slist_append(NULL, "Content-Type: application/json; charset=utf-8");
+	s->easy = curl.easy_init();
+	s->headers = curl.slist_append(NULL, "Content-Type: application/json; charset=utf-8");
 	if (!s->easy || !s->headers) {
 		request_end(s);
 		return;
 	}
-	curl_easy_setopt(s->easy, CURLOPT_URL, url);
-	curl_easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(s->easy, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(s->easy, CURLOPT_TIMEOUT_MS, (long)REQUEST_MS);
-	curl_easy_setopt(s->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)REQUEST_MS / 2);
-	curl_easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->headers);
-	curl_easy_setopt(s->easy, CURLOPT_POSTFIELDS, s->body);
-	curl_easy_setopt(s->easy, CURLOPT_USERAGENT, "onaird/" ONAIR_VERSION);
-	curl_easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_answer);
-	curl_easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
-	curl_easy_setopt(s->easy, CURLOPT_PRIVATE, s);
+	curl.easy_setopt(s->easy, CURLOPT_URL, url);
+	curl.easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl.easy_setopt(s->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl.easy_setopt(s->easy, CURLOPT_NOSIGNAL, 1L);
+	curl.easy_setopt(s->easy, CURLOPT_TIMEOUT_MS, (long)REQUEST_MS);
+	curl.easy_setopt(s->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)REQUEST_MS / 2);
+	curl.easy_setopt(s->easy, CURLOPT_HTTPHEADER, s->headers);
+	curl.easy_setopt(s->easy, CURLOPT_POSTFIELDS, s->body);
+	curl.easy_setopt(s->easy, CURLOPT_USERAGENT, "onaird/" ONAIR_VERSION);
+	curl.easy_setopt(s->easy, CURLOPT_WRITEFUNCTION, on_answer);
+	curl.easy_setopt(s->easy, CURLOPT_WRITEDATA, s);
+	curl.easy_setopt(s->easy, CURLOPT_PRIVATE, s);
 	m->attempts++;
-	if (curl_multi_add_handle(a.multi, s->easy) != CURLM_OK)
+	if (curl.multi_add_handle(a.multi, s->easy) != CURLM_OK)
 		request_end(s);
 }
 
@@ -267,10 +318,10 @@ static void request_done(struct sink *s, CURLcode result)
 	enum webhook_verdict v;
 
 	if (result == CURLE_OK)
-		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+		curl.easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
 	v = webhook_answer(s->conf.kind, status, s->answer, s->answer_len, why, sizeof(why));
 	if (result != CURLE_OK)
-		snprintf(why, sizeof(why), "%s", curl_easy_strerror(result));
+		snprintf(why, sizeof(why), "%s", curl.easy_strerror(result));
 	request_end(s);
 	if (v == WEBHOOK_DELIVERED) {
 		s->sent++;
@@ -305,11 +356,11 @@ static void curl_progress(void)
 	CURLMsg *msg;
 	int left;
 
-	while ((msg = curl_multi_info_read(a.multi, &left)))
+	while ((msg = curl.multi_info_read(a.multi, &left)))
 		if (msg->msg == CURLMSG_DONE) {
 			struct sink *s = NULL;
 
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+			curl.easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
 			if (s)
 				request_done(s, msg->data.result);
 		}
@@ -329,7 +380,7 @@ static void on_curl_fd(int fd, uint32_t events, void *data)
 		flags |= CURL_CSELECT_OUT;
 	if (events & (EPOLLERR | EPOLLHUP))
 		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(a.multi, fd, flags, &running_handles);
+	curl.multi_socket_action(a.multi, fd, flags, &running_handles);
 	curl_progress();
 }
 
@@ -343,10 +394,10 @@ static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *user, vo
 	if (what == CURL_POLL_REMOVE) {
 		if (w)
 			loop_watch_remove(w);
-		curl_multi_assign(a.multi, fd, NULL);
+		curl.multi_assign(a.multi, fd, NULL);
 	} else if (!w) {
 		w = loop_watch_add(fd, events, on_curl_fd, NULL);
-		curl_multi_assign(a.multi, fd, w);
+		curl.multi_assign(a.multi, fd, w);
 	} else {
 		loop_watch_modify(w, events);
 	}
@@ -366,8 +417,32 @@ static void curl_timer_fired(void *data)
 	int running_handles;
 
 	(void)data;
-	curl_multi_socket_action(a.multi, CURL_SOCKET_TIMEOUT, 0, &running_handles);
+	curl.multi_socket_action(a.multi, CURL_SOCKET_TIMEOUT, 0, &running_handles);
 	curl_progress();
+}
+
+/* libcurl and its multi handle, the first time a robot has something
+ * to send; a box without libcurl judges and shows alerts all the same. */
+static bool curl_ready(void)
+{
+	char err[sizeof(a.load_error)];
+
+	if (a.multi)
+		return true;
+	if (curl_load(err, sizeof(err)) < 0) {
+		if (!*a.load_error)
+			log_warnx("alerts: %s: nothing is sent to the robots", err);
+		str_copy(a.load_error, err, sizeof(a.load_error));
+		return false;
+	}
+	curl.global_init(CURL_GLOBAL_DEFAULT);
+	if (!(a.multi = curl.multi_init())) {
+		str_copy(a.load_error, "libcurl: cannot make a multi handle", sizeof(a.load_error));
+		return false;
+	}
+	curl.multi_setopt(a.multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
+	curl.multi_setopt(a.multi, CURLMOPT_TIMERFUNCTION, on_curl_timeout);
+	return true;
 }
 
 /* ---- the sinks, their copies, a reload ---- */
@@ -751,12 +826,8 @@ void alerts_init(void)
 	if (running.role != NODE_FLOOR)
 		return;
 	a.on = true;
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	a.multi = curl_multi_init();
 	a.tick = loop_timer_add(judge, NULL);
 	a.curl_timer = loop_timer_add(curl_timer_fired, NULL);
-	curl_multi_setopt(a.multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket);
-	curl_multi_setopt(a.multi, CURLMOPT_TIMERFUNCTION, on_curl_timeout);
 	alerts_reloaded(time_now());
 	running_observe(RUNNING_RELOADED, alerts_reloaded);
 	loop_timer_arm(a.tick, time_mono_ms() + TICK_MS);
@@ -770,9 +841,11 @@ void alerts_fini(void)
 	for (int i = 0; i < a.nsinks; i++)
 		sink_free(a.sink[i]);
 	a.nsinks = 0;
-	curl_multi_cleanup(a.multi);
+	if (a.multi) {
+		curl.multi_cleanup(a.multi);
+		curl.global_cleanup();
+	}
 	a.multi = NULL;
-	curl_global_cleanup();
 	loop_timer_remove(a.tick);
 	loop_timer_remove(a.curl_timer);
 	a.on = false;

@@ -23,6 +23,7 @@
 
 static struct {
 	char leader[64];	/* follower: the leader followed */
+	char status_of[64];	/* follower: whose status it hears (its leader's) */
 	struct lease lease;	/* follower: what it heard and when */
 	int64_t refused_until;	/* a local press the leader did not take */
 	uint64_t next_id;
@@ -400,6 +401,24 @@ static void on_cmd(const struct link_msg *msg)
 	}
 }
 
+/* A follower needs one box's status, its leader's (to know when it goes):
+ * not every box's, which in a studio of N boxes is N² deliveries when they
+ * connect. Until a state names the leader (or mqtt.leader does), none. */
+static void hear_leader_status(const char *leader)
+{
+	char topic[96];
+
+	if (running.role != NODE_FOLLOWER || strcmp(l.status_of, leader) == 0)
+		return;
+	if (*l.status_of) {
+		snprintf(topic, sizeof(topic), "node/%s/status", l.status_of);
+		mqtt_unsubscribe(topic);
+	}
+	str_copy(l.status_of, leader, sizeof(l.status_of));
+	snprintf(topic, sizeof(topic), "node/%s/status", leader);
+	mqtt_subscribe(topic);
+}
+
 static void follow_state(const struct link_msg *msg)
 {
 	struct onair_time now = time_now();
@@ -439,6 +458,7 @@ static void follow_state(const struct link_msg *msg)
 	if (strcmp(st.leader, l.leader) != 0)
 		log_info("mqtt: following %s", st.leader);
 	str_copy(l.leader, st.leader, sizeof(l.leader));
+	hear_leader_status(st.leader);
 	l.received++;
 	l.lease.heard = true;
 	l.lease.heard_mono = now.mono;
@@ -692,6 +712,9 @@ void link_init(void)
 			continue;
 		if (running.role == NODE_LEADER && strcmp(routes[i].topic, "state") == 0) {
 			mqtt_subscribe_others(routes[i].topic);
+		} else if (running.role == NODE_FOLLOWER && routes[i].handle == on_node_status) {
+			if (*c->mqtt.leader)
+				hear_leader_status(c->mqtt.leader);
 		} else if (routes[i].handle == on_reply) {
 			char mine[96];
 

@@ -19,7 +19,7 @@
 	F(property_read_binary) F(property_read_string) F(publish) F(publish_v5)              \
 	F(publish_v5_callback_set)                                                            \
 	F(reason_string) F(reconnect_async) F(socket) F(strerror) F(subscribe)                \
-	F(subscribe_v5) F(tls_set) F(username_pw_set) F(want_write) F(will_set_v5)
+	F(subscribe_v5) F(tls_set) F(unsubscribe) F(username_pw_set) F(want_write) F(will_set_v5)
 
 struct mosq_api {
 #define F(name) __typeof__(mosquitto_##name) *name;

@@ -374,6 +374,20 @@ void mqtt_subscribe_others(const char *topic)
 	subscribe(topic, MQTT_SUB_OPT_NO_LOCAL);
 }
 
+void mqtt_unsubscribe(const char *topic)
+{
+	for (int i = 0; i < q.nsubs; i++)
+		if (strcmp(q.subs[i], topic) == 0) {
+			memmove(&q.subs[i], &q.subs[i + 1], sizeof(q.subs[0]) * (size_t)(q.nsubs - i - 1));
+			memmove(&q.sub_opts[i], &q.sub_opts[i + 1], sizeof(q.sub_opts[0]) * (size_t)(q.nsubs - i - 1));
+			q.nsubs--;
+			if (q.connected)
+				mosq.unsubscribe(q.m, NULL, mqtt_topic(topic));
+			want();
+			return;
+		}
+}
+
 void mqtt_tick(void)
 {
 	if (q.connected)

@@ -31,6 +31,8 @@ void mqtt_subscribe(const char *topic);
 /* The same, without what this client publishes itself (MQTT v5 no-local):
  * the leader hears other leaders' states, not its own echo. */
 void mqtt_subscribe_others(const char *topic);
+/* No longer, now and after reconnects. */
+void mqtt_unsubscribe(const char *topic);
 /* libmosquitto's keepalive bookkeeping now, and its timer pushed back:
  * the leader runs it with its heartbeat, one wake-up for both. */
 void mqtt_tick(void);

@@ -993,6 +993,8 @@ def fan_out(port):
     broker = next(p for p in procs if p.args and p.args[0] == "mosquitto")
     followers = []
     for n in sizes:
+        cpu_join = cpu_ms(broker.pid)
+        joined_at = time.monotonic()
         while len(followers) < n:
             name = f"fan{len(followers)}"
             home = os.path.join(tmp, name)
@@ -1015,8 +1017,15 @@ def fan_out(port):
         if following < n:
             problems.append(f"fan-out: only {following} of {n} followers followed the leader within 60 s")
             break
-        # New followers' retained statuses reach every box once: let that
-        # settle, so what follows is a change, not the start.
+        # The broker's work for the new followers to join (their
+        # statuses, the retained state, the subscriptions), up to the
+        # last one following; a follower hears its leader's status only.
+        joined = n - (sizes[sizes.index(n) - 1] if sizes.index(n) else 0)
+        figure("fanout_join_broker_cpu", f"broker CPU for {joined} followers to join ({n} in all)", "mosquitto",
+               "ms", "the broker's CPU time from starting the new follower processes to all following, per new "
+               "follower", followers=n, value=round((cpu_ms(broker.pid) - cpu_join) / max(joined, 1), 3),
+               join_s=round(time.monotonic() - joined_at, 1))
+        # Let the joins settle, so what follows is a change, not the start.
         time.sleep(2 + n / 30)
         ctlstream = CtlStream(os.path.join(tmp, "fanlead", "sock"))
         per_follower, all_changed = [], []

@@ -43,3 +43,41 @@ t_watch_lends_the_card_to_the_selftest() {
 	alive
 	daemon_stop
 }
+
+# The card vanishes mid-show, as a USB interface pulled out does: the
+# kernel's own hot-unplug path (snd-aloop's device unbound from its driver,
+# snd_card_disconnect), with the watch holding the capture open. The watch
+# says audio_lost at once and lets the card go (the unbind waits for every
+# holder to close it), the show goes on, and when the card is bound again
+# the watch finds it by itself.
+input_ok() { $CTL --json status | grep -q '"input":"ok"'; }
+lost_said() { showlog_events | grep -qx audio_lost; }
+card_gone() { ! kill -0 "$unbind" 2> /dev/null; }
+
+t_watch_survives_the_card_vanishing() {
+	drv=/sys/bus/platform/drivers/snd_aloop
+	[ -e "$drv/snd_aloop.0" ] || { fail "snd-aloop's device is not on its driver: $(ls $drv 2> /dev/null)"; return; }
+	daemon_start /hil/audio.conf -o show.preroll=0
+	$CTL start > /dev/null || fail "start"
+	/hil/bin/tone hw:Loopback,0,0 sine 2 > /dev/null
+	wait_for 100 input_ok || fail "the watch never heard the card"
+	t0=$(date +%s)
+	echo snd_aloop.0 > "$drv/unbind" &
+	unbind=$!
+	wait_for 50 lost_said || fail "no audio_lost within 5 s of the card vanishing: $($CTL --json status)"
+	wait_for 100 card_gone || { fail "the card could not go: something still holds it"; daemon_stop; return; }
+	[ -e "$drv/snd_aloop.0" ] && fail "the card is still bound"
+	$CTL --json status | grep -q '"state":"live"' || fail "the show stopped with the card: $($CTL --json status)"
+	alive
+	echo snd_aloop.0 > "$drv/bind" || { fail "could not bind the card again"; daemon_stop; return; }
+	/hil/bin/tone hw:Loopback,0,0 sine 3 > /dev/null &
+	player=$!
+	wait_for 100 input_ok || fail "the watch did not find the card again: $($CTL --json status)"
+	wait $player
+	said=$(showlog_events | grep -E '^audio_(lost|back)$' | tr '\n' ' ')
+	[ "$said" = "audio_lost audio_back " ] || fail "the show log says \"$said\", expected audio_lost then audio_back"
+	$CTL --json status | grep -q '"state":"live"' || fail "the show did not go on: $($CTL --json status)"
+	echo "HIL measure watch: the card gone and back in $(($(date +%s) - t0)) s, the show live throughout"
+	alive
+	daemon_stop
+}
