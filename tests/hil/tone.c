@@ -1,7 +1,8 @@
 /* Bench helper, run inside the VM: plays a known signal on an ALSA device
  * (48 kHz, S16_LE, stereo) for the self-test to judge on the other side of
  * snd-aloop. Prints the wall clock (ms) of its first write, for the watch's
- * bench. Usage: tone DEVICE silence|sine|clipped|dc|dead-right SECONDS */
+ * bench. Usage: tone DEVICE silence|sine|clipped|dc|dead-right SECONDS [PEAK_DBFS]
+ * (the sine's peak, -20 dBFS unless given: EBU Tech 3341's -23 reads -23 LUFS). */
 #include <alsa/asoundlib.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,9 +16,12 @@ int main(int argc, char **argv)
 	snd_pcm_t *pcm;
 	const char *kind;
 	long periods;
+	double amplitude = 0.1;
 
-	if (argc != 4)
+	if (argc != 4 && argc != 5)
 		return 2;
+	if (argc == 5)
+		amplitude = pow(10, atof(argv[4]) / 20);
 	kind = argv[2];
 	periods = atol(argv[3]) * 100;
 	if (snd_pcm_open(&pcm, argv[1], SND_PCM_STREAM_PLAYBACK, 0) < 0 ||
@@ -28,7 +32,7 @@ int main(int argc, char **argv)
 	}
 	for (long p = 0, n = 0; p < periods; p++) {
 		for (int i = 0; i < 480; i++, n++) {
-			double s = 0.1 * sin(2 * M_PI * 1000 * (double)n / 48000), l = s, r = s;
+			double s = amplitude * sin(2 * M_PI * 1000 * (double)n / 48000), l = s, r = s;
 
 			if (strcmp(kind, "silence") == 0)
 				l = r = 0;

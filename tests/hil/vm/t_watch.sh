@@ -81,3 +81,35 @@ t_watch_survives_the_card_vanishing() {
 	alive
 	daemon_stop
 }
+
+# The meters on a real card: EBU Tech 3341's 1 kHz stereo sine at -23 dBFS
+# reads -23.0 LUFS integrated (within 0.1 LU, as the test case asks; the
+# same signal made by sox reads -23.0 in ffmpeg's ebur128 and bs1770gain:
+# tests/system/test_watch.py), and at -33 dBFS -33.0; then a dead right
+# channel, a DC offset and clipped bursts are each said.
+lufs_of() { $CTL --json status | sed -n 's/.*"integrated_lufs":\(-\{0,1\}[0-9.]*\).*/\1/p'; }
+within() { awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN { x = a - b; exit !(a != "" && x <= d && x >= -d) }'; }
+
+t_watch_measures_on_a_real_card() {
+	for level in -23 -33; do
+		daemon_start /hil/audio.conf -o show.preroll=0
+		$CTL start > /dev/null || fail "start"
+		/hil/bin/tone hw:Loopback,0,0 sine 12 "$level" > /dev/null
+		usleep 500000
+		got=$(lufs_of)
+		echo "HIL measure watch: a 1 kHz sine at $level dBFS reads $got LUFS integrated on snd-aloop"
+		within "$got" "$level" 0.1 || fail "a sine at $level dBFS reads \"$got\" LUFS, not $level.0 ± 0.1"
+		daemon_stop
+	done
+	daemon_start /hil/audio.conf -o show.preroll=0
+	$CTL start > /dev/null || fail "start"
+	/hil/bin/tone hw:Loopback,0,0 dead-right 7 > /dev/null
+	/hil/bin/tone hw:Loopback,0,0 dc 7 > /dev/null
+	/hil/bin/tone hw:Loopback,0,0 clipped 2 > /dev/null
+	usleep 500000
+	for alarm in dead_channel dc_offset clipping; do
+		showlog_events | grep -qx "$alarm" || fail "$alarm not said on the real card: $(showlog_events | tr '\n' ' ')"
+	done
+	alive
+	daemon_stop
+}
