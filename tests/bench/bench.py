@@ -685,6 +685,85 @@ def floor_bench():
         p.kill()
 
 
+def central_capacity():
+    """What one central mosquitto carries: N rooms (200, 1000, 2000), each
+    its own MQTT connection publishing a state of onaird's size (1.37 kB,
+    QoS 0, retained) once a second, as a room's leader heartbeat does, and
+    one subscriber to onair/+/state (a floor's subscription) counting what
+    arrives; the broker's CPU over 10 s. The rooms are raw MQTT 3.1.1
+    clients in one Python process (asyncio): the load generator, not
+    onaird, so thousands fit on this machine."""
+    import asyncio
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8192)), hard))
+    cport = free_port()
+    conf = write("capacity-mosquitto.conf", f"listener {cport} 127.0.0.1\nallow_anonymous true\n"
+                 "persistence false\nmax_queued_messages 1000\n")
+    broker = subprocess.Popen(["mosquitto", "-c", conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    procs.append(broker)
+    time.sleep(0.3)
+    sub = subprocess.Popen(["mosquitto_sub", "-p", str(cport), "-t", "onair/+/state", "-F", "%t"],
+                           stdout=subprocess.PIPE, text=True)
+    procs.append(sub)
+    counted = {"n": 0}
+    threading.Thread(target=lambda: [counted.__setitem__("n", counted["n"] + 1) for _ in sub.stdout],
+                     daemon=True).start()
+
+    def packet(kind, body):
+        n, size = len(body), b""
+        while True:
+            size += bytes([(n & 127) | (128 if n > 127 else 0)])
+            n >>= 7
+            if not n:
+                return bytes([kind]) + size + body
+
+    def utf(text):
+        raw = text.encode()
+        return len(raw).to_bytes(2, "big") + raw
+
+    payload = json.dumps({"version": 1, "schema": 2, "phase": "live", "segment": 3, "seq": 7, "leader": "desk",
+                          "show": "直播间 晚场", "title": "产品 4", "notes": "x" * 1160, "cue": "live",
+                          "display": "03:12", "remaining_ms": 192000}, ensure_ascii=False).encode()
+
+    async def room(i, stop):
+        reader, writer = await asyncio.open_connection("127.0.0.1", cport)
+        writer.write(packet(0x10, utf("MQTT") + bytes([4, 2]) + (60).to_bytes(2, "big") + utf(f"load-{i}")))
+        await reader.readexactly(4)
+        publish = packet(0x31, utf(f"onair/load-{i:04d}/state") + payload)
+        await asyncio.sleep(i % 100 / 100)
+        while not stop.is_set():
+            writer.write(publish)
+            await writer.drain()
+            try:
+                await asyncio.wait_for(stop.wait(), 1)
+            except asyncio.TimeoutError:
+                pass
+        writer.close()
+
+    async def run(n):
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(room(i, stop)) for i in range(n)]
+        await asyncio.sleep(3)
+        cpu0, count0, t0 = cpu_ms(broker.pid), counted["n"], time.monotonic()
+        await asyncio.sleep(10)
+        cpu, got, took = cpu_ms(broker.pid) - cpu0, counted["n"] - count0, time.monotonic() - t0
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return cpu / took / 10, got / took
+
+    for n in {"full": (200, 1000, 2000), "quick": (200, 1000), "smoke": (50,)}[MODE]:
+        pct, rate = asyncio.run(run(n))
+        figure(f"central_capacity_{n}_rooms", f"central mosquitto CPU with {n} rooms' states a second", "mosquitto",
+               "% of a core", f"{n} MQTT connections each publishing a {len(payload)}-byte state once a second "
+               "(QoS 0, retained), one subscriber to onair/+/state; the broker's CPU over 10 s",
+               value=round(pct, 2), delivered_per_s=round(rate, 1))
+        if rate < n * 0.95:
+            problems.append(f"central capacity: {n} rooms a second, {rate:.0f} delivered a second")
+    sub.kill()
+    broker.terminate()
+
+
 def programme_env():
     """HOME for an onaird whose ALSA device "programme" is two minutes of
     pink noise at -20 dBFS (48 kHz stereo S16) through alsa-lib's file
@@ -1249,6 +1328,7 @@ def main():
     watch_cost()
     if MODE != "smoke":
         floor_bench()
+        central_capacity()
     obs_to_onair()
     if MODE != "smoke":
         web_pages()
