@@ -233,6 +233,15 @@ MODEL = {"version": 1, "schema": 2, "phase": "standby", "segment": -1, "seq": 1,
 DOWN = {"onair": "stream", "state": "down", "disagreement": "stream_down", "outage": True}
 
 
+def tear_down(rooms, floor, robots, central):
+    if rooms:
+        rooms.stop()
+    if floor and floor.proc.poll() is None:
+        floor.stop()
+    robots.stop()
+    central.kill9()
+
+
 def floor_json(web):
     with urllib.request.urlopen(f"http://127.0.0.1:{web}/floor.json", timeout=5) as r:
         return json.loads(r.read())
@@ -312,12 +321,7 @@ def alerts_reach_each_robot_once_signed_escalated_and_resolved(tmp):
             check(p.returncode == 0, p.stdout + p.stderr)
         check(floor.stop() == 0, "floor exit")
     finally:
-        if rooms:
-            rooms.stop()
-        if floor and floor.proc.poll() is None:
-            floor.stop()
-        robots.stop()
-        central.kill9()
+        tear_down(rooms, floor, robots, central)
 
 
 @test
@@ -361,12 +365,7 @@ def a_robot_down_hanging_or_refusing_holds_nothing_up(tmp):
         check("alert ding: refused for good: dingtalk code 310000" in log, log[-2000:])
         check(floor.stop() == 0, "floor exit")
     finally:
-        if rooms:
-            rooms.stop()
-        if floor and floor.proc.poll() is None:
-            floor.stop()
-        robots.stop()
-        central.kill9()
+        tear_down(rooms, floor, robots, central)
 
 
 @test
