@@ -39,7 +39,9 @@ deps=build-essential,pkgconf,libinih-dev,libcjson-dev,libgpiod-dev,libusb-1.0-0-
 deps=$deps,libasound2-dev,libmicrohttpd-dev,nettle-dev,libexpat1-dev,libebur128-dev,libcurl4-openssl-dev,libcmocka-dev,python3,python3-jsonschema,mosquitto,mosquitto-clients,openssl,debhelper,dpkg-dev
 deps=$deps,fakeroot,lintian,perl-openssl-defaults,procps,systemd
 # The arm64 package for today's Raspberry Pi OS, cross-built in the same
-# root (debootstrap installs only the root's own arch: apt adds these).
+# root (debootstrap installs only the root's own arch: apt adds these;
+# --force-overwrite for libpsl-dev's man page, which differs between its
+# amd64 and arm64 builds in Debian 13: install-packages says more).
 cross="crossbuild-essential-arm64 qemu-user libinih-dev:arm64 libcjson-dev:arm64 libgpiod-dev:arm64
 	libusb-1.0-0-dev:arm64 libmosquitto-dev:arm64 libasound2-dev:arm64 libmicrohttpd-dev:arm64
 	nettle-dev:arm64 libexpat1-dev:arm64 libebur128-dev:arm64 libcurl4-openssl-dev:arm64 libcmocka-dev:arm64 pkgconf:arm64"
@@ -61,7 +63,8 @@ if [ ! -s "$base" ]; then
 	mount -t proc proc "$root/proc"
 	# shellcheck disable=SC2086 # one word per package
 	if ! { in_root dpkg --add-architecture arm64 && in_root apt-get update &&
-		in_root apt-get install -y --no-install-recommends $cross; } > "$work/cross.log" 2>&1; then
+		in_root apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-overwrite $cross; } \
+		> "$work/cross.log" 2>&1; then
 		umount "$root/proc"
 		tail -n 20 "$work/cross.log"
 		fail "the arm64 cross toolchain and libraries in the trixie root (log: $work/cross.log)"
