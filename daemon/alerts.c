@@ -161,7 +161,8 @@ static int curl_load(char *err, size_t errlen)
 	if (lib)
 		return 0;
 	if (!(lib = dlopen(CURL_LIBRARY, RTLD_NOW | RTLD_LOCAL))) {
-		snprintf(err, errlen, "cannot load %s (package libcurl4t64, libcurl4 before Debian 13): %s", CURL_LIBRARY, dlerror());
+		snprintf(err, errlen, "cannot load %s (package libcurl4t64, libcurl4 before Debian 13): %s",
+			 CURL_LIBRARY, dlerror());
 		return -1;
 	}
 #define F(name)                                                                  \
