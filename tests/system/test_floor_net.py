@@ -236,6 +236,9 @@ vanish_after = {VANISH_S}
 alert_after = 2
 alert_resolve_after = 2
 alert_escalate_after = 0
+; the real room's show runs past its segment during the test: only the
+; network's alerts are counted here
+alert_overrun = 1:00:00
 [web]
 listen = 0.0.0.0:{web}
 root = {os.path.join(SRC, 'daemon', 'web')}
@@ -373,7 +376,9 @@ def a_base_of_rooms_through_cuts_heals_and_flaps(tmp):
                              len(sink.of("resolved", room_name(i), "unreachable")) ==
                              len(sink.of("alert", room_name(i), "unreachable")) for i in range(ROOMS)), 60,
                  lambda: f"not every room came back: {sink.of('alert')[-5:]}")
-        outage = [m for m in sink.messages[sent_before:] if any(a["event"] == "alert" for a in m)]
+        outage = [[a for a in m if a["event"] == "alert" and a["rule"] == "unreachable"]
+                  for m in sink.messages[sent_before:]]
+        outage = [m for m in outage if m]
         check(len(outage) <= 2 and sum(len(m) for m in outage) == ROOMS,
               f"the base's outage was {len(outage)} messages: {[len(m) for m in outage]}")
         check(status(base.daemons["hall-1"])["segment"] == 1, "a command from the centre reached hall-1")
