@@ -318,10 +318,11 @@ def alerts_reach_each_robot_once_signed_escalated_and_resolved(tmp):
         with urllib.request.urlopen(f"http://127.0.0.1:{web}/metrics", timeout=5) as r:
             metrics = r.read().decode()
         check('onair_alert_messages_total{sink="ding",result="sent"}' in metrics, metrics)
-        if shutil.which("promtool"):
-            p = subprocess.run(["promtool", "check", "metrics"], input=metrics, capture_output=True, text=True,
-                               timeout=30)
-            check(p.returncode == 0, p.stdout + p.stderr)
+        # ./install-packages --tests installs promtool: its absence is a failure, not a quiet pass.
+        check(shutil.which("promtool"), "promtool is not installed (./install-packages --tests)")
+        p = subprocess.run(["promtool", "check", "metrics"], input=metrics, capture_output=True, text=True,
+                           timeout=30)
+        check(p.returncode == 0, p.stdout + p.stderr)
         check(floor.stop() == 0, "floor exit")
     finally:
         tear_down(rooms, floor, robots, central)

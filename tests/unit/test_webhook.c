@@ -113,6 +113,19 @@ static void test_cut_on_a_character(void **state)
 	assert_true(strlen(content) >= 2045);
 	assert_true(utf8_valid(content, strlen(content)));
 	cJSON_Delete(o);
+	/* Four-byte characters (𝄞, U+1D11E) at every offset of the limit. */
+	for (int lead = 0; lead < 4; lead++) {
+		memset(text, 'x', (size_t)lead);
+		for (int i = 0; i < 600; i++)
+			memcpy(text + lead + 4 * i, "\xF0\x9D\x84\x9E", 4);
+		text[lead + 4 * 600] = '\0';
+		o = parse(webhook_body(WEBHOOK_DINGTALK, text, false, NULL, "", 0));
+		content = at(o, "text", "content");
+		assert_true(strlen(content) <= 2048 && strlen(content) > 2044);
+		assert_true(utf8_valid(content, strlen(content)));
+		assert_int_equal((strlen(content) - (size_t)lead) % 4, 0);
+		cJSON_Delete(o);
+	}
 }
 
 static void test_answers(void **state)
