@@ -52,7 +52,7 @@ ALL_CFLAGS := -std=gnu11 $(WARN) $(CPPFLAGS) $(CFLAGS) $(PKG_CFLAGS) -DSYSCONFDI
 # ones below it (tests/layers.sh checks): core/ (pure logic and small
 # helpers) < drivers/ < daemon/ (the composition).
 CORE_SRC := core/util.c core/log.c core/loop.c core/rundown.c core/rhythm.c core/tsl.c core/inifile.c core/board.c \
-	core/show.c core/cue.c core/truth.c core/ws.c core/obsws.c core/gesture.c core/cmd.c core/view.c core/lease.c core/jsontext.c core/vmix.c core/atem.c core/health.c core/webhook.c
+	core/show.c core/cue.c core/truth.c core/ws.c core/obsws.c core/gesture.c core/cmd.c core/view.c core/lease.c core/jsontext.c core/vmix.c core/atem.c core/health.c core/webhook.c core/alertrule.c
 DRIVER_SRC := drivers/drivers.c drivers/console.c drivers/input.c drivers/gpio.c \
 	$(GPIOLINE) drivers/gpioline_names.c drivers/sevenseg.c drivers/display.c drivers/tm1637.c \
 	drivers/max7219.c drivers/usbhost.c drivers/pedalreport.c drivers/pedal.c drivers/blink1.c \

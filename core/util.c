@@ -635,3 +635,27 @@ char *secret_read(const char *path, unsigned int *mode)
 		text[strcspn(text, "\r\n")] = '\0';
 	return text;
 }
+
+char *secret_load(const char *path, size_t min, size_t max, char *why, size_t whylen, char *warn,
+		  size_t warnlen)
+{
+	unsigned int mode;
+	char *text = secret_read(path, &mode);
+
+	*warn = '\0';
+	if (!text) {
+		snprintf(why, whylen, "cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	str_trim(text);
+	if (strlen(text) < min || strlen(text) >= max) {
+		snprintf(why, whylen, "the secret in %s must be %zu to %zu characters on its first line", path,
+			 min, max - 1);
+		free(text);
+		return NULL;
+	}
+	if (mode & 077)
+		snprintf(warn, warnlen, "%s can be read by others than its owner (mode %03o): chmod 0400 it", path,
+			 mode);
+	return text;
+}

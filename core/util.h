@@ -92,10 +92,16 @@ bool rate_take(struct rate_limit *r, int64_t now_ms, int burst, int per_s);
 
 /* Read a whole file (at most max bytes) into a NUL-terminated buffer. */
 char *file_read(const char *path, size_t max, size_t *len);
-/* Replace path atomically: write a temporary file, fsync, rename, fsync dir. */
 /* A one-line secret (a password file): its first line, NULL with errno;
  * *mode is the file's permission bits, to warn when others may read it. */
 char *secret_read(const char *path, unsigned int *mode);
+/* Secrets (the MQTT password, the ops page's token, OBS's password, a
+ * robot's address) are read one way: the secret in path, at least min and
+ * under max bytes (malloc'd), or NULL with why. *warn says when others
+ * than the owner can read the file ("" when not). */
+char *secret_load(const char *path, size_t min, size_t max, char *why, size_t whylen, char *warn,
+		  size_t warnlen);
+/* Replace path atomically: write a temporary file, fsync, rename, fsync dir. */
 int file_write_atomic(const char *path, const char *data, size_t len);
 /* Create a directory and its parents with the given mode. */
 int dir_create(const char *path, unsigned int mode);

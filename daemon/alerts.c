@@ -16,14 +16,15 @@
 #include <sys/epoll.h>
 #include <time.h>
 
+#include "../core/alertrule.h"
 #include "../core/jsontext.h"
 #include "../core/log.h"
 #include "../core/loop.h"
 #include "../core/webhook.h"
+#include "../core/util.h"
 #include "alerts.h"
 #include "floor.h"
 #include "running.h"
-#include "secrets.h"
 #include "version.h"
 
 #define TICK_MS 1000
@@ -34,57 +35,6 @@
 #define GIVE_UP_MS 3600000	/* a message an hour old is news no more */
 #define REQUEST_MS 10000
 #define ANSWER_MAX 4096
-
-/* How long a trouble must stand before it is an alert. */
-enum hold { HOLD_NONE, HOLD_AFTER, HOLD_OVERRUN, HOLD_MESSAGE, HOLD_SELFTEST };
-
-/* The trouble names of the floor's tiles (floor.c) and the audio watch's
- * alarm names (docs/watch.md), with words as the pages say them. */
-static const struct rule {
-	const char *name, *words;
-	enum hold hold;
-} rules[] = {
-	{ "unreachable", "直播间失联 Room unreachable", HOLD_NONE },
-	{ "stream", "推流中断 Stream down on air", HOLD_AFTER },
-	{ "silence", "麦克风无声 Mic silent", HOLD_NONE },
-	{ "audio_lost", "音频输入断开 Audio input lost", HOLD_NONE },
-	{ "stream_struggling", "推流卡顿 Stream struggling", HOLD_NONE },
-	{ "box_offline", "设备离线 A box offline", HOLD_AFTER },
-	{ "device_missing", "设备缺失 A device missing", HOLD_AFTER },
-	{ "overrun", "超时 Overrun", HOLD_OVERRUN },
-	{ "selftest", "自检失败 Self-test failed", HOLD_SELFTEST },
-	{ "message", "消息未确认 Message not acknowledged", HOLD_MESSAGE },
-	{ "clipping", "声音爆音 Clipping", HOLD_NONE },
-	{ "dead_channel", "声道无声 Dead channel", HOLD_NONE },
-	{ "dc_offset", "直流偏移 DC offset", HOLD_NONE },
-	{ "loudness_low", "声音太小 Too quiet", HOLD_NONE },
-	{ "loudness_high", "声音太大 Too loud", HOLD_NONE },
-};
-#define RULES ((int)ARRAY_SIZE(rules))
-
-int alerts_rule_find(const char *name)
-{
-	for (int i = 0; i < RULES; i++)
-		if (strcmp(rules[i].name, name) == 0)
-			return i;
-	return -1;
-}
-
-const char *alerts_rule_name(int rule)
-{
-	return rule >= 0 && rule < RULES ? rules[rule].name : "?";
-}
-
-const char *alerts_rule_names(void)
-{
-	static char names[512];
-
-	if (!*names)
-		for (int i = 0; i < RULES; i++)
-			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
-				 rules[i].name);
-	return names;
-}
 
 struct alert {
 	char room[64];
@@ -588,13 +538,13 @@ static bool counts(int rule, const cJSON *tile, int64_t now_wall)
 	const char *phase = text_of(tile, "phase");
 	bool on_air = strcmp(phase, "live") == 0 || strcmp(phase, "hold") == 0 || strcmp(phase, "preroll") == 0;
 
-	switch (rules[rule].hold) {
-	case HOLD_OVERRUN: {
+	switch (alert_rule_hold(rule)) {
+	case ALERT_HOLD_OVERRUN: {
 		const cJSON *over = cJSON_GetObjectItemCaseSensitive(tile, "overrun_s");
 
 		return cJSON_IsNumber(over) && over->valuedouble * 1000 >= (double)c->floor.alert_overrun_ms;
 	}
-	case HOLD_SELFTEST: {
+	case ALERT_HOLD_SELFTEST: {
 		const cJSON *at = cJSON_GetObjectItemCaseSensitive(tile, "scheduled_start_wall");
 		double from_start = cJSON_IsNumber(at) && at->valuedouble > 0 ? (double)now_wall - at->valuedouble : 1e18;
 
@@ -612,10 +562,10 @@ static int64_t hold_ms(int rule)
 {
 	const struct conf *c = running.conf;
 
-	switch (rules[rule].hold) {
-	case HOLD_AFTER:
+	switch (alert_rule_hold(rule)) {
+	case ALERT_HOLD_AFTER:
 		return c->floor.alert_after_ms;
-	case HOLD_MESSAGE:
+	case ALERT_HOLD_MESSAGE:
 		return c->floor.alert_message_ms;
 	default:
 		return 0;
@@ -635,7 +585,7 @@ static void judge_room(const cJSON *tile, int64_t now_mono, int64_t now_wall)
 			if (strcmp(a.alert[i].room, room) == 0)
 				a.alert[i].present = true;
 	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(tile, "trouble")) {
-		int rule = alerts_rule_find(cJSON_GetStringValue(t) ? t->valuestring : "");
+		int rule = alert_rule_find(cJSON_GetStringValue(t) ? t->valuestring : "");
 		struct alert *al;
 
 		if (rule < 0 || !counts(rule, tile, now_wall) || !(al = alert_of(room, rule, now_mono, now_wall)))
@@ -673,10 +623,10 @@ static void batch_add(struct batch *b, const struct alert *al, enum event ev, in
 	clock_of(al->seen_wall, since, sizeof(since));
 	duration_format(now_mono - al->seen_mono, lasted, sizeof(lasted));
 	if (ev == EV_RESOLVE)
-		snprintf(line, sizeof(line), "\n%s: %s — %s %s", al->room, rules[al->rule].words,
+		snprintf(line, sizeof(line), "\n%s: %s — %s %s", al->room, alert_rule_words(al->rule),
 			 "lasted", lasted);
 	else
-		snprintf(line, sizeof(line), "\n%s: %s%s%s — since %s", al->room, rules[al->rule].words,
+		snprintf(line, sizeof(line), "\n%s: %s%s%s — since %s", al->room, alert_rule_words(al->rule),
 			 *al->title ? " · " : "", al->title, since);
 	if (b->len + strlen(line) >= room) {
 		b->left_out++;
@@ -688,8 +638,8 @@ static void batch_add(struct batch *b, const struct alert *al, enum event ev, in
 	d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "event", ev == EV_FIRE ? "alert" : ev == EV_ESCALATE ? "escalated" : "resolved");
 	json_add_text(d, "room", al->room);
-	cJSON_AddStringToObject(d, "rule", rules[al->rule].name);
-	cJSON_AddStringToObject(d, "words", rules[al->rule].words);
+	cJSON_AddStringToObject(d, "rule", alert_rule_name(al->rule));
+	cJSON_AddStringToObject(d, "words", alert_rule_words(al->rule));
 	json_add_text(d, "title", al->title);
 	cJSON_AddNumberToObject(d, "since_wall", (double)al->seen_wall);
 	cJSON_AddNumberToObject(d, "standing_s", (double)(now_mono - al->seen_mono) / 1000);
@@ -756,14 +706,14 @@ static void judge(void *data)
 				what[i] = EV_FIRE;
 				does[i] = true;
 				a.fired++;
-				log_warnx("alert: %s: %s", al->room, rules[al->rule].name);
+				log_warnx("alert: %s: %s", al->room, alert_rule_name(al->rule));
 			} else if (al->fired && !al->escalated && c->floor.alert_escalate_ms &&
 				   now.mono - al->fired_mono >= c->floor.alert_escalate_ms) {
 				al->escalated = true;
 				what[i] = EV_ESCALATE;
 				does[i] = true;
 				a.escalated++;
-				log_warnx("alert: %s: %s escalated", al->room, rules[al->rule].name);
+				log_warnx("alert: %s: %s escalated", al->room, alert_rule_name(al->rule));
 			}
 		} else if (!al->fired) {
 			al->rule = -1;		/* never said: gone at once */
@@ -774,7 +724,7 @@ static void judge(void *data)
 				what[i] = EV_RESOLVE;
 				does[i] = true;
 				a.resolved++;
-				log_info("alert: %s: %s resolved", al->room, rules[al->rule].name);
+				log_info("alert: %s: %s resolved", al->room, alert_rule_name(al->rule));
 			}
 		}
 		if (does[i])
@@ -871,7 +821,7 @@ void alerts_status_json(cJSON *o)
 			continue;
 		x = cJSON_CreateObject();
 		json_add_text(x, "room", al->room);
-		cJSON_AddStringToObject(x, "rule", rules[al->rule].name);
+		cJSON_AddStringToObject(x, "rule", alert_rule_name(al->rule));
 		cJSON_AddNumberToObject(x, "since_wall", (double)al->seen_wall);
 		cJSON_AddBoolToObject(x, "escalated", al->escalated);
 		cJSON_AddBoolToObject(x, "clearing", al->gone_mono != 0);

@@ -9,12 +9,6 @@
 
 #include <cJSON.h>
 
-/* The rules by name ("stream", "silence", …): an index, or -1. */
-int alerts_rule_find(const char *name);
-const char *alerts_rule_name(int rule);
-/* "unreachable, stream, …" for messages. */
-const char *alerts_rule_names(void);
-
 /* On a floor box: judge every second, deliver, merge reloads. */
 void alerts_init(void);
 void alerts_fini(void);

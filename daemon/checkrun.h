@@ -8,5 +8,10 @@ void checkrun_init(void);
 /* Start a run, or join the one running. From a control request the answer
  * comes later (NULL); otherwise the result is only published and logged. */
 char *checkrun_start(void);
+/* A check only this daemon can make (a listener it holds, not the child
+ * that checks the devices), added to every run's result. Once each. */
+struct selftest;
+typedef void (*checkrun_check_fn)(struct selftest *t);
+void checkrun_add_check(checkrun_check_fn fn);
 
 #endif

@@ -16,8 +16,8 @@
 #include "conf.h"
 #include "audio.h"
 #include "source.h"
-#include "alerts.h"
 #include "../core/webhook.h"
+#include "../core/alertrule.h"
 #include "../core/inifile.h"
 #include "../core/log.h"
 #include "../core/rhythm.h"
@@ -768,11 +768,11 @@ static void alert_rules(struct conf_ctx *x, struct alert_conf *a, const char *va
 	if (strcmp(str_trim(list), "all") == 0)
 		return;
 	for (char *w = strtok_r(list, ", ", &save); w; w = strtok_r(NULL, ", ", &save)) {
-		int rule = alerts_rule_find(w);
+		int rule = alert_rule_find(w);
 
 		if (rule < 0)
 			diag_add(x->in.d, x->in.path, x->in.line, "[alert.%s] rule \"%s\" is not one of: all, %s",
-				 a->name, w, alerts_rule_names());
+				 a->name, w, alert_rule_names());
 		else if (a->nrules < ALERT_RULES_MAX)
 			a->rule[a->nrules++] = rule;
 	}
@@ -1455,7 +1455,7 @@ void conf_dump(const struct conf *c, FILE *f)
 			fprintf(f, "secret_file = %s\n", a->secret_file);
 		fputs("rules = ", f);
 		for (int r = 0; r < a->nrules; r++)
-			fprintf(f, "%s%s", r ? ", " : "", alerts_rule_name(a->rule[r]));
+			fprintf(f, "%s%s", r ? ", " : "", alert_rule_name(a->rule[r]));
 		fprintf(f, "%s\nsend = %s\nmention = %s\n", a->nrules ? "" : "all",
 			a->escalations_only ? "escalations" : "all", a->mention);
 	}

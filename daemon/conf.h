@@ -12,6 +12,7 @@
 #include "../core/rundown.h"
 #include "../core/show.h"
 #include "../core/truth.h"
+#include "source.h"
 
 #define CONF_MAX_DEVICES 16
 #define CONF_MAX_OVERRIDES 64
@@ -23,22 +24,6 @@ enum node_role { NODE_STANDALONE, NODE_LEADER, NODE_FOLLOWER, NODE_FLOOR };
 /* Tally sources: a vision switcher telling which camera is on program
  * and preview (docs/sources.md). */
 #define CONF_MAX_SOURCES 4
-#define SOURCE_KEYS_MAX 40
-/* A [source.NAME] section: the registry's own keys (type, camera) parsed,
- * the rest as written, for the kind the type names to parse into its own
- * options (daemon/source.h). */
-struct source_conf {
-	char name[32];
-	char type[16];			/* as written; "" when missing */
-	long long camera;		/* the index whose tally this box's lamp shows; -1 none */
-	int line;			/* the [source.NAME] header */
-	int nkeys;
-	struct {
-		char key[32];
-		char value[256];
-		int line;
-	} kv[SOURCE_KEYS_MAX];
-};
 
 /* onair as a tally hub: [output.NAME] sends each camera's verdict on
  * (TSL UMD to multiviewers, UMDs, other tally boxes). Parsed once here. */
@@ -65,7 +50,7 @@ struct alert_conf {
 	char url_file[PATH_MAX];	/* the robot's address holds its key: a secret */
 	char secret_file[PATH_MAX];	/* DingTalk's and Feishu's signing secret; "" unsigned */
 	int nrules;			/* 0: every rule */
-	int rule[ALERT_RULES_MAX];	/* alerts_rule_find's indexes */
+	int rule[ALERT_RULES_MAX];	/* alert_rule_find's indexes (core/alertrule.h) */
 	bool escalations_only;		/* send = escalations: a manager's group */
 	char mention[16];		/* escalations | always | never: @ everyone */
 	int line;

@@ -15,7 +15,6 @@
 
 #include "../core/show.h"
 #include "metrics.h"
-#include "replies.h"
 #include "version.h"
 
 struct out {
@@ -325,17 +324,14 @@ static void alert_metrics(struct out *o, const cJSON *s)
 	}
 }
 
-char *metrics_text(size_t *len)
+char *metrics_text(const cJSON *s, size_t *len)
 {
 	struct out o = { NULL, NULL };
 	char *buf = NULL;
-	cJSON *s = replies_status_json();
 	bool has;
 
-	if (!s || !(o.f = open_memstream(&buf, len))) {
-		cJSON_Delete(s);
+	if (!s || !(o.f = open_memstream(&buf, len)))
 		return NULL;
-	}
 	family(&o, "onair_build_info", "gauge", "The onaird that answers.");
 	sample(&o, "onair_build_info", 1, "version", ONAIR_VERSION, NULL);
 	show_metrics(&o, s);
@@ -349,7 +345,6 @@ char *metrics_text(size_t *len)
 	alert_metrics(&o, s);
 	family(&o, "onair_loop_wakeups_total", "counter", "Wake-ups of the daemon's loop since start.");
 	sample(&o, "onair_loop_wakeups_total", number(s, "wakeups", &has), NULL);
-	cJSON_Delete(s);
 	if (fclose(o.f) != 0) {
 		free(buf);
 		return NULL;

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 
 #include "../core/log.h"
-#include "secrets.h"
+#include "../core/util.h"
 #include "mosq.h"
 
 struct mosq_api mosq;

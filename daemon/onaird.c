@@ -456,7 +456,7 @@ int main(int argc, char **argv)
 	running_start();
 	checkrun_init();
 	link_init();
-	web_init();
+	web_init(replies_status_json);
 	sources_init();
 	tally_out_init();
 	alerts_init();

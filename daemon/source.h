@@ -14,7 +14,24 @@
 #include "../core/cue.h"
 #include "../core/truth.h"
 #include "../core/board.h"
-#include "conf.h"
+#include "../core/util.h"
+
+#define SOURCE_KEYS_MAX 40
+/* A [source.NAME] section: the registry's own keys (type, camera) parsed,
+ * the rest as written, for the kind the type names to parse into its own
+ * options. The config (conf.h) holds these; the kinds below it read them. */
+struct source_conf {
+	char name[32];
+	char type[16];			/* as written; "" when missing */
+	long long camera;		/* the index whose tally this box's lamp shows; -1 none */
+	int line;			/* the [source.NAME] header */
+	int nkeys;
+	struct {
+		char key[32];
+		char value[256];
+		int line;
+	} kv[SOURCE_KEYS_MAX];
+};
 
 struct source_inst;	/* a kind's own per-instance state */
 

@@ -25,7 +25,7 @@
 #include "../core/obsws.h"
 #include "../core/ws.h"
 #include "../core/jsontext.h"
-#include "secrets.h"
+#include "../core/util.h"
 #include "source.h"
 
 #define BACKOFF_MIN_MS 1000

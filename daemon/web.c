@@ -26,6 +26,7 @@
 #include "link.h"
 #include "running.h"
 #include "audiowatch.h"
+#include "checkrun.h"
 #include "sources.h"
 #include "secrets.h"
 #include "selftest.h"
@@ -111,6 +112,7 @@ static struct {
 	char token[WEB_TOKEN_MAX];
 	char listen[128];		/* where it listens: a reload does not move it */
 	char failed[256];		/* why it does not serve, "" when it does */
+	web_status_fn status;
 	char *signature;		/* what the last change sent looked like */
 	int64_t last_sent_mono;
 	bool in_mhd;			/* inside MHD_run: its callbacks may not run it again */
@@ -825,8 +827,11 @@ static MHD_RESULT handle(void *cls, struct MHD_Connection *c, const char *url, c
 		return reply_json(c, MHD_HTTP_OK, floor_json());
 	case ROUTE_METRICS: {
 		size_t len;
-		char *text = metrics_text(&len);
+		cJSON *status = w.status ? w.status() : NULL;
+		char *text = metrics_text(status, &len);
 		MHD_RESULT rc;
+
+		cJSON_Delete(status);
 
 		if (!text)
 			return reply_error(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
@@ -1034,7 +1039,18 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("web: %s", msg);
 }
 
-int web_init(void)
+static void web_check(struct selftest *t)
+{
+	if (!*running.conf->web.listen)
+		return;
+	if (w.mhd)
+		selftest_add(t, "web", SELFTEST_PASS, "", "the anchor view on http://%s/", w.listen);
+	else
+		selftest_add(t, "web", SELFTEST_FAIL, "free the port or set web.listen to a free one, then restart onaird",
+			     "not serving: %s", *w.failed ? w.failed : "web.listen is not in effect");
+}
+
+int web_init(web_status_fn status)
 {
 	const struct conf *c = running.conf;
 	char host[128], port[8];
@@ -1044,6 +1060,8 @@ int web_init(void)
 	unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
 	int rc;
 
+	w.status = status;
+	checkrun_add_check(web_check);
 	if (!*c->web.listen)
 		return 0;
 	if (!hostport_parse(c->web.listen, host, sizeof(host), &port_number))
@@ -1149,16 +1167,6 @@ void web_status_json(cJSON *o)
 	}
 }
 
-void web_selftest(struct selftest *t)
-{
-	if (!*running.conf->web.listen)
-		return;
-	if (w.mhd)
-		selftest_add(t, "web", SELFTEST_PASS, "", "the anchor view on http://%s/", w.listen);
-	else
-		selftest_add(t, "web", SELFTEST_FAIL, "free the port or set web.listen to a free one, then restart onaird",
-			     "not serving: %s", *w.failed ? w.failed : "web.listen is not in effect");
-}
 
 int web_root_complete(const char *root, char *why, size_t whylen)
 {

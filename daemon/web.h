@@ -4,17 +4,19 @@
 #ifndef ONAIR_WEB_H
 #define ONAIR_WEB_H
 
+#include <cJSON.h>
+#include <stddef.h>
+
+/* The status answer (a cJSON the caller frees, or NULL) for GET /metrics:
+ * the command door above the web composes it. */
+typedef cJSON *(*web_status_fn)(void);
 /* Listen on web.listen; 0, or -1 with the reason logged (the daemon runs
- * on without its screens). */
-int web_init(void);
+ * on without its screens). The running server is one of the self-test's
+ * checks from then on: FAIL when configured and not serving. */
+int web_init(web_status_fn status);
 void web_fini(void);
 /* "web": where it listens, whether it serves and why not (status). */
-#include <cJSON.h>
 void web_status_json(cJSON *o);
-/* The running server as a self-test check: FAIL when configured and not
- * serving (nothing when web.listen is unset). */
-struct selftest;
-void web_selftest(struct selftest *t);
 /* The page folder has every file the server serves: 0, or -1 with the
  * first missing one in why. */
 int web_root_complete(const char *root, char *why, size_t whylen);
