@@ -197,8 +197,8 @@ static enum cue_cond running_cond(const struct show_state *s, const struct rundo
 	const struct rundown_segment *seg = &r->seg[s->seg];
 	int64_t remaining, planned = show_segment_planned(s, r);
 	int64_t zero_at = s->run[s->seg].start_mono + s->run[s->seg].held_ms + planned;
-	int64_t wrapup = show_wrapup(r, sc, s->seg);
-	int64_t danger = show_danger(r, sc, s->seg);
+	int64_t wrapup = rhythm_wrapup(r, sc, s->seg);
+	int64_t danger = rhythm_danger(r, sc, s->seg);
 	int64_t promo_every = seg->promo_ms == RUNDOWN_INHERIT ? sc->promo_every_ms : seg->promo_ms;
 	bool count_negative = seg->overrun_count == RUNDOWN_INHERIT ? c->overrun_count
 								    : seg->overrun_count;
@@ -207,7 +207,7 @@ static enum cue_cond running_cond(const struct show_state *s, const struct rundo
 	int quota;
 
 	show_remaining(s, r, now.mono, &remaining);
-	quota = show_promo_quota(r, sc, s->seg, NULL);
+	quota = rhythm_promo_quota(r, sc, s->seg, NULL);
 	if (s->aux_total_ms) {
 		out->aux = true;
 		countdown(out, s->aux_end_mono, now.mono, false, false);

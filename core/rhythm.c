@@ -21,17 +21,17 @@ static int64_t inherit(int64_t value, int64_t fallback)
 	return value == RUNDOWN_INHERIT ? fallback : value;
 }
 
-int64_t show_wrapup(const struct rundown *r, const struct show_conf *c, int seg)
+int64_t rhythm_wrapup(const struct rundown *r, const struct show_conf *c, int seg)
 {
 	return seg < 0 || seg >= r->count ? c->wrapup_ms : inherit(r->seg[seg].wrapup_ms, c->wrapup_ms);
 }
 
-int64_t show_danger(const struct rundown *r, const struct show_conf *c, int seg)
+int64_t rhythm_danger(const struct rundown *r, const struct show_conf *c, int seg)
 {
 	return seg < 0 || seg >= r->count ? c->danger_ms : inherit(r->seg[seg].danger_ms, c->danger_ms);
 }
 
-int show_promo_quota(const struct rundown *r, const struct show_conf *c, int seg, int *max)
+int rhythm_promo_quota(const struct rundown *r, const struct show_conf *c, int seg, int *max)
 {
 	const struct rundown_segment *sg;
 	int lo = 0, hi = 0;
@@ -55,7 +55,7 @@ int show_promo_quota(const struct rundown *r, const struct show_conf *c, int seg
  * own cue. */
 static int64_t promo_span(const struct rundown *r, const struct show_conf *c, int seg, int64_t planned)
 {
-	int64_t wrapup = show_wrapup(r, c, seg);
+	int64_t wrapup = rhythm_wrapup(r, c, seg);
 
 	return planned > wrapup ? planned - wrapup : planned;
 }
@@ -114,7 +114,7 @@ static bool quiet(const struct show_state *s, const struct rundown *r, const str
 		return true;
 	if (s->seg + 1 >= r->count || !show_remaining(s, r, now_mono, &remaining))
 		return false;
-	return remaining <= show_wrapup(r, c, s->seg);
+	return remaining <= rhythm_wrapup(r, c, s->seg);
 }
 
 void rhythm_begin(struct show_state *s, const struct rundown *r, const struct show_conf *c,
@@ -211,7 +211,7 @@ bool rhythm_tick(struct show_state *s, const struct rundown *r, const struct sho
 		window_arm(s, r, c, now.mono);
 		changed = true;
 	}
-	quota = show_promo_quota(r, c, s->seg, NULL);
+	quota = rhythm_promo_quota(r, c, s->seg, NULL);
 	while (s->phase == SHOW_LIVE && s->run[s->seg].promo_due < quota &&
 	       now.mono >= promo_due(s, r, c, quota, s->run[s->seg].promo_due + 1)) {
 		s->run[s->seg].promo_due++;
@@ -238,7 +238,7 @@ int64_t rhythm_next_deadline(const struct show_state *s, const struct rundown *r
 		next = earliest(next, s->interaction_due_mono);
 	if (s->interaction_open)
 		next = earliest(next, s->interaction_close_mono);
-	quota = show_promo_quota(r, c, s->seg, NULL);
+	quota = rhythm_promo_quota(r, c, s->seg, NULL);
 	if (s->phase == SHOW_LIVE && s->run[s->seg].promo_due < quota)
 		next = earliest(next, promo_due(s, r, c, quota, s->run[s->seg].promo_due + 1));
 	at = push_at(s, r, c, now);
@@ -264,7 +264,7 @@ int rhythm_apply(struct show_state *s, const struct rundown *r, const struct sho
 		interaction_done(s, r, c, now, out);
 		return 0;
 	case SHOW_CMD_PROMO:
-		quota = show_promo_quota(r, c, s->seg, NULL);
+		quota = rhythm_promo_quota(r, c, s->seg, NULL);
 		s->run[s->seg].promo_calls++;
 		s->promo_said_mono = now.mono;
 		show_emit(out, SHOW_EV_PROMO_SAID, s->seg, s->run[s->seg].promo_calls, quota);
@@ -283,7 +283,7 @@ enum rhythm_cue rhythm_cue_at(const struct show_state *s, const struct rundown *
 			      const struct show_conf *c, int64_t now_mono, int64_t *next)
 {
 	const struct show_seg_run *run = &s->run[s->seg];
-	int quota = show_promo_quota(r, c, s->seg, NULL);
+	int quota = rhythm_promo_quota(r, c, s->seg, NULL);
 
 	enum rhythm_cue cue = RHYTHM_NONE;
 
@@ -332,7 +332,7 @@ void rhythm_check(const struct rundown *r, const struct show_conf *c,
 	for (int i = 0; i < r->count; i++)
 		total += r->seg[i].planned_ms;
 	for (int i = 0; i < r->count; i++) {
-		int max, quota = show_promo_quota(r, c, i, &max);
+		int max, quota = rhythm_promo_quota(r, c, i, &max);
 		int64_t span = promo_span(r, c, i, r->seg[i].planned_ms);
 
 		if (quota && c->promo_spacing_ms && quota * c->promo_spacing_ms > span) {

@@ -6,7 +6,7 @@
 #ifndef ONAIR_RHYTHM_H
 #define ONAIR_RHYTHM_H
 
-#include "show.h"
+#include "showstate.h"
 
 /* The first segment went live. */
 void rhythm_begin(struct show_state *s, const struct rundown *r, const struct show_conf *c,
@@ -40,5 +40,11 @@ bool rhythm_promo_count_shown(const struct show_state *s, int64_t now_mono, int6
  * text made by the caller). */
 void rhythm_check(const struct rundown *r, const struct show_conf *c,
 		  void (*warn)(void *ctx, int line, const char *text), void *ctx);
+
+/* The rhythm in force for the running segment (its own settings, else the
+ * show's): promotion quota (0 = none) and wrap-up time. */
+int rhythm_promo_quota(const struct rundown *r, const struct show_conf *c, int seg, int *max);
+int64_t rhythm_wrapup(const struct rundown *r, const struct show_conf *c, int seg);
+int64_t rhythm_danger(const struct rundown *r, const struct show_conf *c, int seg);
 
 #endif

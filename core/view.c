@@ -1,6 +1,7 @@
 /* The show view (see view.h). */
 #include <string.h>
 
+#include "rhythm.h"
 #include "view.h"
 
 void view_build(struct show_view *v, const struct show_state *s, const struct rundown *r,
@@ -64,7 +65,7 @@ void view_build(struct show_view *v, const struct show_state *s, const struct ru
 			v->message_expires_wall = now.wall + (s->message_until_mono - now.mono);
 	}
 	if (v->timed) {
-		v->promo_quota = show_promo_quota(r, sc, seg, &v->promo_max);
+		v->promo_quota = rhythm_promo_quota(r, sc, seg, &v->promo_max);
 		v->promo_calls = s->run[seg].promo_calls;
 		v->interaction_on = s->interaction_due_mono != 0 || s->interaction_pending;
 		v->since_interaction_ms = now.mono - s->interaction_base_mono;

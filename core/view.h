@@ -32,7 +32,7 @@ struct show_view {
 	int64_t aux_remaining_ms, aux_total_ms;
 	int64_t call_age_ms;		/* since the operator's call, while one stands */
 	int64_t scheduled_start_wall, show_started_wall;
-	/* The show clock (show.h), when it can be told. */
+	/* The show clock (showstate.h), when it can be told. */
 	bool clocked;
 	int64_t show_end_wall, expected_end_wall, offset_ms;
 	/* The rhythm, as words for screens: the running segment's promotion

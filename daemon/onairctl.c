@@ -12,9 +12,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ctl.h"
+#include "control/ctl.h"
 #include "../core/util.h"
-#include "version.h"
+#include "../core/version.h"
 
 #define REPLY_MAX (64 * 1024 * 1024)
 #define TIMEOUT_MS 5000

@@ -3,7 +3,7 @@
 #ifndef ONAIR_REPLIES_H
 #define ONAIR_REPLIES_H
 
-#include "ctl.h"
+#include "control/ctl.h"
 
 /* The ctl_handler for the control socket. */
 char *replies_handle(const struct cmd_request *req, const char *who, void *data);

@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../daemon/floor.h"
+#include "../../daemon/floor/floor.h"
 
-#include "../../daemon/mqttmsg.h"
-#include "../../daemon/persist.h"
+#include "../../daemon/mqtt/mqttmsg.h"
+#include "../../daemon/show/persist.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

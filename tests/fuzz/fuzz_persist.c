@@ -2,8 +2,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "../../daemon/persist.h"
-#include "../../daemon/report.h"
+#include "../../daemon/show/persist.h"
+#include "../../daemon/show/report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "../../core/cmd.h"
-#include "../../daemon/web.h"
+#include "../../daemon/http/web.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -4,7 +4,7 @@
 #include <math.h>
 
 #include "helpers.h"
-#include "../../daemon/audio.h"
+#include "../../core/audio.h"
 
 #define RATE 48000
 #define FRAMES 4800

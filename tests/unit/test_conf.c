@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "../../daemon/conf.h"
+#include "../../daemon/config/conf.h"
 
 static struct conf c, c2;
 static struct diag d;

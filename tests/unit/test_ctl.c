@@ -1,6 +1,6 @@
 /* Control protocol: what onairctl may send, and what it may not. */
 #include "helpers.h"
-#include "../../daemon/ctl.h"
+#include "../../daemon/control/ctl.h"
 
 static struct cmd_request req;
 static char err[160];

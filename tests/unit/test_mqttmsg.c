@@ -2,7 +2,7 @@
  * and every malformed payload named. */
 #include "helpers.h"
 #include "../../core/view.h"
-#include "../../daemon/mqttmsg.h"
+#include "../../daemon/mqtt/mqttmsg.h"
 
 #define NOW 1795300000000LL
 

@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 
 #include "helpers.h"
-#include "../../daemon/persist.h"
+#include "../../daemon/show/persist.h"
 
 static struct rundown r;
 static struct show_conf sc;

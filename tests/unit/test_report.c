@@ -1,7 +1,7 @@
 /* The after-show report, built from a show log. */
 #include "helpers.h"
 #include "../../core/util.h"
-#include "../../daemon/report.h"
+#include "../../daemon/show/report.h"
 
 static const char log_text[] =
 	"{\"event\":\"preroll\",\"show\":\"Friday\",\"time\":\"2026-11-22T20:00:00.000+08:00\",\"source\":\"pedal\",\"who\":\"pedal1\"}\n"

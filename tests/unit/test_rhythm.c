@@ -268,7 +268,7 @@ static void test_promo_quota(void **state)
 	assert_int_equal(count(SHOW_EV_PROMO_DUE), 3);
 	/* Its own setting wins over the kind. */
 	r.seg[1].promo_min = r.seg[1].promo_max = 2;
-	assert_int_equal(show_promo_quota(&r, &sc, 1, NULL), 2);
+	assert_int_equal(rhythm_promo_quota(&r, &sc, 1, NULL), 2);
 }
 
 static void test_final_push(void **state)

@@ -3,7 +3,7 @@
 #include <math.h>
 
 #include "helpers.h"
-#include "../../daemon/selftest.h"
+#include "../../daemon/selftest/selftest.h"
 
 static struct selftest t;
 

@@ -7,7 +7,7 @@
 #include <math.h>
 
 #include "helpers.h"
-#include "../../daemon/watch.h"
+#include "../../core/watch.h"
 
 #define RATE 48000
 
