@@ -175,6 +175,8 @@ check-hil: all
 # input → tally inside the hardware bench's VM; table and $(BUILD)/bench.json.
 # QUICK=1: a look in under a minute.
 NODE_RED_VERSION := 4.1.8
+# Downloads are kept outside the tree (tests/lib.sh says how and where).
+ONAIR_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/onair
 NODE_RED := $(BUILD)/node-red/node_modules/node-red/red.js
 BENCH_TOOLS := $(BUILD)/mqtt_latency $(BUILD)/stamp $(BUILD)/slowsync.so
 
@@ -183,7 +185,7 @@ bench: all $(BENCH_TOOLS) $(NODE_RED)
 
 $(NODE_RED):
 	npm install --no-audit --no-fund --loglevel=error --prefix $(BUILD)/node-red \
-		node-red@$(NODE_RED_VERSION)
+		--cache $(ONAIR_CACHE)/npm --prefer-offline node-red@$(NODE_RED_VERSION)
 
 $(BUILD)/mqtt_latency: tests/bench/mqtt_latency.c
 	$(CC) -O2 -o $@ $< $(shell pkg-config --cflags --libs libmosquitto)
@@ -217,8 +219,9 @@ install: all
 	install -d $(DESTDIR)$(DATADIR)/onair/web
 	install -m 644 daemon/web/* $(DESTDIR)$(DATADIR)/onair/web/
 	install -m 644 systemd/60-onair.rules $(DESTDIR)$(UDEVDIR)/rules.d/60-onair.rules
-	install -d $(DESTDIR)$(DATADIR)/man/man1 $(DESTDIR)$(DATADIR)/man/man8
+	install -d $(DESTDIR)$(DATADIR)/man/man1 $(DESTDIR)$(DATADIR)/man/man5 $(DESTDIR)$(DATADIR)/man/man8
 	install -m 644 docs/onairctl.1 $(DESTDIR)$(DATADIR)/man/man1/onairctl.1
+	install -m 644 docs/onair.conf.5 $(DESTDIR)$(DATADIR)/man/man5/onair.conf.5
 	install -m 644 docs/onaird.8 $(DESTDIR)$(DATADIR)/man/man8/onaird.8
 	test -e $(DESTDIR)$(SYSCONFDIR)/onair/onair.conf || \
 		sed "s|^rundown = .*|rundown = rundown.csv|" configs/studio.conf \

@@ -1,8 +1,9 @@
 #!/bin/sh
 # What the README promises a newcomer stays true: every command word of the
 # one grammar (core/cmd.c) is in its command table, and every key the
-# console driver takes is in its key line, and configs/studio.conf has
-# every key (given the build: tests/docs.sh BUILD). Prints one closing line.
+# console driver takes is in its key line, and configs/studio.conf and
+# onair.conf(5) have every key (given the build: tests/docs.sh BUILD).
+# Prints one closing line.
 here=$(cd "$(dirname "$0")/.." && pwd)
 passed=0 failed=0
 words=$(grep -o '{ "[a-z-]*", CMD_' "$here/core/cmd.c" | sed 's/{ "\(.*\)", CMD_/\1/')
@@ -39,6 +40,37 @@ if [ -n "${1:-}" ] && [ -x "$onaird" ]; then
 	else
 		passed=$((passed + 1))
 	fi
+fi
+# onair.conf(5) is written by docs/confman.py from configs/studio.conf
+# (which has every key, above): it is current, has every key in its
+# section, and groff has nothing to say of it.
+page=$here/docs/onair.conf.5
+if python3 "$here/docs/confman.py" "$here/configs/studio.conf" | cmp -s - "$page"; then
+	passed=$((passed + 1))
+else
+	echo "FAIL docs: docs/onair.conf.5 is not what docs/confman.py writes: python3 docs/confman.py configs/studio.conf > docs/onair.conf.5"
+	failed=$((failed + 1))
+fi
+if [ -n "${keys:-}" ]; then
+	documented=$(awk '/^\.SS / { section = $2 } /^\.B[IR]? "[a-z_]+ = / { k = $2; sub(/^"/, "", k); print section " " k }' "$page" | sort -u)
+	undocumented=$(echo "$keys" | while read -r line; do echo "$documented" | grep -qxF "$line" || echo "$line"; done)
+	if [ -n "$undocumented" ]; then
+		echo "FAIL docs: docs/onair.conf.5 lacks keys --dump-config prints:" $undocumented
+		failed=$((failed + 1))
+	else
+		passed=$((passed + 1))
+	fi
+fi
+if command -v groff > /dev/null; then
+	said=$(groff -Tutf8 -man -ww -z "$page" 2>&1)
+	if [ -n "$said" ]; then
+		echo "FAIL docs: groff on docs/onair.conf.5: $said"
+		failed=$((failed + 1))
+	else
+		passed=$((passed + 1))
+	fi
+else
+	echo "SKIP docs: groff is not installed, docs/onair.conf.5 not typeset"
 fi
 echo "docs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
