@@ -3,13 +3,15 @@
 # linux-image-arm64) points at (downloaded and unpacked, never installed)
 # and build gpio-sim for it as an out-of-tree module, since Debian does not
 # build it: for arm64 with the cross compiler, the arm64 headers and the
-# host's own kbuild tools. Cached under BUILD/hil/kernel-VER.
+# host's own kbuild tools. Built under BUILD/hil/kernel-VER; the packages
+# are kept in the downloads' cache (tests/lib.sh) for the next clone.
 # Prints that folder; exit 77 with a reason when the packages cannot be had.
 # Usage: [HIL_ARCH=arm64] tests/hil/kernel.sh BUILD
 set -euo pipefail
 build=$(realpath "$1")
 arch=${HIL_ARCH:-amd64}
 cannot() { echo "$*" >&2; exit 77; }
+. "$(dirname "$0")/../lib.sh"
 
 [ "$(uname -m)" = x86_64 ] || cannot "the bench runs on an amd64 machine; this one is $(uname -m)"
 img=$(apt-cache depends "linux-image-$arch:$arch" 2>/dev/null |
@@ -28,8 +30,8 @@ kbuild=$(apt-cache depends "linux-headers-$kver:$arch" | grep -o 'linux-kbuild-[
 source=linux-source-${kbuild#linux-kbuild-}
 echo "hil: fetching $img $pkgver ($arch) and what gpio-sim needs to build" >&2
 # kbuild's tools run here: the host's own build of them, whatever the arch.
-(cd "$dir/deb" && apt-get download -q "$img:$arch=$pkgver" "linux-headers-$kver:$arch=$pkgver" \
-	"$common=$pkgver" "$kbuild=$pkgver" "$source=$pkgver" >&2) ||
+apt_fetch "$dir/deb" "$img:$arch=$pkgver" "linux-headers-$kver:$arch=$pkgver" \
+	"$common=$pkgver" "$kbuild=$pkgver" "$source=$pkgver" ||
 	cannot "apt-get download of $img $pkgver failed"
 for deb in "$dir"/deb/linux-{image,headers,kbuild}-*.deb; do dpkg -x "$deb" "$dir/root"; done
 

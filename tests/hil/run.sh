@@ -8,6 +8,8 @@
 # Usage: [HIL_ARCH=arm64] tests/hil/run.sh BUILD [test …]
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+SUITE=hil
+. "$here/../lib.sh"	# apt_fetch; this suite keeps its own counts
 build=$(realpath "$1")
 shift
 tests=$(IFS=,; echo "$*")
@@ -34,7 +36,7 @@ if [ "$arch" = arm64 ]; then
 	busybox=$build/hil/busybox-arm64/bin/busybox
 	if [ ! -x "$busybox" ]; then
 		rm -rf "$build/hil/busybox-arm64" && mkdir -p "$build/hil/busybox-arm64/deb"
-		(cd "$build/hil/busybox-arm64/deb" && apt-get download -q busybox-static:arm64 > /dev/null 2>&1) &&
+		apt_fetch "$build/hil/busybox-arm64/deb" busybox-static:arm64 > /dev/null 2>&1 &&
 			dpkg -x "$build"/hil/busybox-arm64/deb/busybox-static_*.deb "$build/hil/busybox-arm64" ||
 			skip "busybox-static:arm64 cannot be had"
 	fi

@@ -105,7 +105,7 @@ libs=$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/^ *//; s/[ (].*//' | gr
 if [ ! -s "$base" ]; then
 	# kmod and udev as on a Pi: the boot test loads gpio-sim and lets udev
 	# apply the package's rules to the GPIO chip.
-	if ! debootstrap --variant=minbase --include="$libs,kmod,udev" bookworm "$root" "$(debian_mirror)" \
+	if ! debootstrap --variant=minbase $(debootstrap_cache) --include="$libs,kmod,udev" bookworm "$root" "$(debian_mirror)" \
 		> "$work/debootstrap.log" 2>&1; then
 		tail -n 20 "$work/debootstrap.log"
 		fail "debootstrap of a Debian 12 root (log: $work/debootstrap.log)"

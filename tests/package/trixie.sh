@@ -53,7 +53,7 @@ in_root() {
 key=$(printf '%s %s' "$deps" "$cross" | tr -s ' \t\n' ' ')
 [ -s "$base" ] && [ "$(cat "$base.deps" 2> /dev/null)" != "$key" ] && rm -f "$base"
 if [ ! -s "$base" ]; then
-	if ! debootstrap --variant=minbase --include="$deps" trixie "$root" "$mirror" \
+	if ! debootstrap --variant=minbase $(debootstrap_cache) --include="$deps" trixie "$root" "$mirror" \
 		> "$work/debootstrap.log" 2>&1; then
 		tail -n 20 "$work/debootstrap.log"
 		fail "debootstrap of a Debian 13 root (log: $work/debootstrap.log)"
@@ -247,7 +247,7 @@ runbase=$work/trixie-run.tar
 libs=$(dpkg-deb -f "$work/$(basename "$deb")" Depends | tr ',' '\n' | sed 's/^ *//; s/[ (].*//' | grep -v '^$' | paste -sd,)
 [ -s "$runbase" ] && [ "$(cat "$runbase.deps" 2> /dev/null)" != "$libs" ] && rm -f "$runbase"
 if [ ! -s "$runbase" ]; then
-	if ! debootstrap --variant=minbase --include="$libs,kmod,udev" trixie "$work/runroot" \
+	if ! debootstrap --variant=minbase $(debootstrap_cache) --include="$libs,kmod,udev" trixie "$work/runroot" \
 		"$mirror" > "$work/debootstrap-run.log" 2>&1; then
 		tail -n 20 "$work/debootstrap-run.log"
 		fail "debootstrap of a Debian 13 root to boot (log: $work/debootstrap-run.log)"

@@ -14,10 +14,14 @@ for tool in node npm chromium; do
 	fi
 done
 work=$build/web-test
+# npm's own cache, outside the tree (tests/lib.sh): a second clone installs
+# offline; npm checks every package against the lockfile's integrity hash.
+. "$here/../lib.sh"
+npm_cache=$(cache_dir npm) && npm_cache="--cache $npm_cache --prefer-offline" || npm_cache=
 mkdir -p "$work"
 if ! cmp -s "$here/package-lock.json" "$work/package-lock.json" || [ ! -d "$work/node_modules/puppeteer-core" ] || [ ! -d "$work/node_modules/obs-websocket-js" ] || [ ! -d "$work/node_modules/vmix-js-utils" ] || [ ! -d "$work/node_modules/atem-connection" ]; then
 	cp "$here/package.json" "$here/package-lock.json" "$work/"
-	if ! (cd "$work" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund > npm.log 2>&1); then
+	if ! (cd "$work" && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund $npm_cache > npm.log 2>&1); then
 		tail -n 20 "$work/npm.log"
 		echo "FAIL browser tests: npm ci of puppeteer-core (log: $work/npm.log)"
 		exit 1
