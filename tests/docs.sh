@@ -23,6 +23,16 @@ for w in $words; do
 done
 # configs/studio.conf says it has every key: each one --dump-config prints
 # (a section's key, written or commented out) is there.
+# has_every_key WHERE HAVE: HAVE ("[section] key" lines) has each of $keys.
+has_every_key() {
+	missing=$(echo "$keys" | while read -r line; do echo "$2" | grep -qxF "$line" || echo "$line"; done)
+	if [ -n "$missing" ]; then
+		echo "FAIL docs: $1 lacks keys --dump-config prints:" $missing
+		failed=$((failed + 1))
+	else
+		passed=$((passed + 1))
+	fi
+}
 onaird=${1:-}/onaird
 if [ -n "${1:-}" ] && [ -x "$onaird" ]; then
 	keys=$("$onaird" -c "$here/configs/minimal.conf" -o tally.order= --dump-config |
@@ -33,13 +43,7 @@ if [ -n "${1:-}" ] && [ -x "$onaird" ]; then
 	fi
 	have=$(awk '/^;?\[/ { section = $0; sub(/^;/, "", section) } /^;?[a-z_]+ *=/ { k = $1; sub(/^;/, "", k); print section " " k }' \
 		"$here/configs/studio.conf" | sort -u)
-	missing=$(echo "$keys" | while read -r line; do echo "$have" | grep -qxF "$line" || echo "$line"; done)
-	if [ -n "$missing" ]; then
-		echo "FAIL docs: configs/studio.conf lacks keys --dump-config prints:" $missing
-		failed=$((failed + 1))
-	else
-		passed=$((passed + 1))
-	fi
+	has_every_key "configs/studio.conf" "$have"
 fi
 # onair.conf(5) is written by docs/confman.py from configs/studio.conf
 # (which has every key, above): it is current, has every key in its
@@ -52,14 +56,8 @@ else
 	failed=$((failed + 1))
 fi
 if [ -n "${keys:-}" ]; then
-	documented=$(awk '/^\.SS / { section = $2 } /^\.B[IR]? "[a-z_]+ = / { k = $2; sub(/^"/, "", k); print section " " k }' "$page" | sort -u)
-	undocumented=$(echo "$keys" | while read -r line; do echo "$documented" | grep -qxF "$line" || echo "$line"; done)
-	if [ -n "$undocumented" ]; then
-		echo "FAIL docs: docs/onair.conf.5 lacks keys --dump-config prints:" $undocumented
-		failed=$((failed + 1))
-	else
-		passed=$((passed + 1))
-	fi
+	has_every_key "docs/onair.conf.5" \
+		"$(awk '/^\.SS / { section = $2 } /^\.B[IR]? "[a-z_]+ = / { k = $2; sub(/^"/, "", k); print section " " k }' "$page" | sort -u)"
 fi
 if command -v groff > /dev/null; then
 	said=$(groff -Tutf8 -man -ww -z "$page" 2>&1)

@@ -137,6 +137,9 @@ def test(fn):
     with tempfile.TemporaryDirectory(prefix="onair-sys-") as tmp:
         try:
             fn(tmp)
+            left = left_running(tmp)
+            if left:
+                raise AssertionError("left running (now killed): " + "; ".join(left))
             results["passed"] += 1
             print(f"PASS {fn.__name__}")
         except Skip as e:
@@ -145,7 +148,49 @@ def test(fn):
         except Exception as e:  # noqa: BLE001 - a test's failure of any kind
             results["failed"] += 1
             print(f"FAIL {fn.__name__}: {e}")
+        finally:
+            left_running(tmp)
     return fn
+
+
+def processes_of(tmp):
+    """Every process whose command line names the test's own folder (each
+    daemon, broker, emulator and client it started is given a file there),
+    and their children, so suites running side by side never see each
+    other's."""
+    cmds, parent = {}, {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmds[int(pid)] = f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                parent[int(pid)] = int(f.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    found = {pid for pid, cmd in cmds.items() if tmp in cmd}
+    grew = True
+    while grew:
+        more = {pid for pid, ppid in parent.items() if ppid in found and cmds.get(pid)} - found
+        found |= more
+        grew = bool(more)
+    return {pid: cmds[pid] for pid in found if cmds.get(pid)}
+
+
+def left_running(tmp):
+    """What a test left running after it ended: given 3 s to finish going,
+    then killed, and said (so the next test's timings are its own)."""
+    end = time.monotonic() + 3
+    while processes_of(tmp) and time.monotonic() < end:
+        time.sleep(0.05)
+    left = processes_of(tmp)
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    return [f"pid {pid}: {cmd[:120]}" for pid, cmd in left.items()]
 
 
 def wait_for(cond, seconds, what):
