@@ -193,16 +193,22 @@ def left_running(tmp):
     return [f"pid {pid}: {cmd[:120]}" for pid, cmd in left.items()]
 
 
-def wait_for(cond, seconds, what):
-    """cond's first true value within seconds, else a failure saying what
-    (a callable: called then, so it can show the state at the deadline)."""
+def wait_for(cond, seconds, what, every=0.05, tolerate=()):
+    """cond's first true value within seconds, asked every `every` seconds
+    (an exception of a kind in tolerate counts as not yet: a status still
+    without the field), else a failure saying what (a callable: called
+    then, so it can show the state at the deadline)."""
     end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.05)
-    raise AssertionError(what() if callable(what) else what)
+    while True:
+        try:
+            v = cond()
+            if v:
+                return v
+        except tolerate:
+            pass
+        if time.monotonic() >= end:
+            raise AssertionError(what() if callable(what) else what)
+        time.sleep(every)
 
 
 def write(tmp, name, text):
@@ -220,8 +226,9 @@ def summary(name):
     sys.exit(1 if results["failed"] else 0)
 
 
-def free_port():
-    with socket.socket() as s:
+def free_port(kind=socket.SOCK_STREAM):
+    """A port on 127.0.0.1 free now (TCP, or UDP with SOCK_DGRAM)."""
+    with socket.socket(socket.AF_INET, kind) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 

@@ -11,10 +11,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from onairtest import (BUILD, SRC, ONAIRD, ONAIRCTL, Daemon, Skip, ctl, status, check,  # noqa: E402
-                       test, write, summary)
+                       free_port, test, wait_for, write, summary)
 
 MINIMAL = os.path.join(SRC, "configs", "minimal.conf")
 STUDIO = os.path.join(SRC, "configs", "studio.conf")
@@ -489,6 +490,99 @@ def reload_keeps_old_config_on_error(tmp):
         check(rc == 1 and "r.conf:3" in err, err)
         write(tmp, "r.conf", "[show]\ntitle = Three\nsegment = 1:00 | A\n")
         check(ctl(d, "reload")[0] == 0 and status(d)["show"] == "Three", "good reload")
+    finally:
+        d.stop()
+
+
+def view_json(port):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/view.json", timeout=5) as r:
+        return json.loads(r.read())
+
+
+@test
+def every_kind_of_section_reloads_with_the_show_live(tmp):
+    """Issue 24: a reload of each kind of section, unchanged and changed,
+    with the show live. After each: the daemon answers, the show runs on in
+    the same segment with its time, the lamps show what they showed (or the
+    new look, where the looks or the wrap-up changed), and the change is in
+    effect, or said to wait for the next start. On every build, so the
+    sanitizers judge each reload (d.stop() fails on any finding); the tally
+    source's own matrix is test_sources's."""
+    web_port, tsl_port, tsl_port2 = free_port(), free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
+    cfg = {
+        "show": ["title = 矩阵 Matrix", "preroll = 0", "segment = 5:00 | 开场 Opening", "segment = 4:00 | 产品 Product"],
+        "cue": ["wrapup = 60"],
+        "looks": ["wrapup = on amber"],
+        "device.console": ["driver = console", "mode = lines", "colour = no"],
+        "source.sw": ["type = tsl31", f"listen = udp:127.0.0.1:{tsl_port}"],
+        "web": [f"listen = 127.0.0.1:{web_port}", f"root = {os.path.join(SRC, 'daemon', 'web')}",
+                "anchor_ack = no", "language = both"],
+        "audio": ["watch_silence_dbfs = -50"],
+        "selftest": ["before_start = 10:00"],
+        "mqtt": ["keepalive = 10"],
+    }
+    conf = os.path.join(tmp, "matrix.conf")
+
+    def save():
+        write(tmp, "matrix.conf", "".join(f"[{sec}]\n" + "".join(line + "\n" for line in lines) + "\n"
+                                          for sec, lines in cfg.items()))
+
+    def setkey(sec, key, value):
+        lines = [line for line in cfg.setdefault(sec, []) if not line.startswith(key + " =")]
+        cfg[sec] = lines + [f"{key} = {value}"]
+
+    save()
+    d = Daemon(tmp, conf)
+    try:
+        check(ctl(d, "start")[0] == 0, "start")
+        before = status(d)
+        check(before["state"] == "live", before["state"])
+        steps = [
+            ("nothing changed", None, lambda st: True),
+            ("[show] title", lambda: setkey("show", "title", "矩阵二 Matrix two"),
+             lambda st: st["show"] == "矩阵二 Matrix two"),
+            ("the rundown", lambda: cfg.__setitem__("show", [line.replace("5:00 | 开场 Opening", "6:00 | 开场 Welcome")
+                                                            for line in cfg["show"]]),
+             lambda st: st["title"] == "开场 Welcome" and st["planned_ms"] == 360000),
+            ("[cue] wrapup", lambda: setkey("cue", "wrapup", "5:59"),
+             lambda st: st["cue"] == "wrapup" and st["lamp_colours"]["cue"] == "amber"),
+            ("[looks]", lambda: setkey("looks", "wrapup", "on white"),
+             lambda st: st["cue"] == "wrapup" and st["lamp_colours"]["cue"] == "white"),
+            # (The harness gives the console mode = lines on its command line.)
+            ("[device.console]", lambda: setkey("device.console", "colour", "yes"),
+             lambda st: st["devices"][0]["present"] and "console: all lamps off" in d.log()),
+            ("[source.sw]", lambda: setkey("source.sw", "listen", f"udp:127.0.0.1:{tsl_port2}"),
+             lambda st: "reload: source sw closed" in d.log() and [x["name"] for x in st["sources"]] == ["sw"]),
+            ("[web]", lambda: (setkey("web", "anchor_ack", "yes"), setkey("web", "language", "en")),
+             lambda st: view_json(web_port)["anchor_ack"] is True and view_json(web_port)["language"] == "en"),
+            ("[web] listen", lambda: setkey("web", "listen", f"127.0.0.1:{free_port()}"),
+             lambda st: "web.listen takes effect at the next start" in d.log() and view_json(web_port)),
+            ("[audio]", lambda: (setkey("audio", "capture", "hw:CARD=NoSuchCard,DEV=0"), setkey("audio", "watch", "yes")),
+             lambda st: st.get("audio_watch", {}).get("device") == "hw:CARD=NoSuchCard,DEV=0"),
+            ("[selftest]", lambda: setkey("selftest", "before_start", "5:00"), lambda st: True),
+            ("[mqtt]", lambda: setkey("mqtt", "keepalive", "20"),
+             lambda st: "[mqtt] and [node] take effect at the next start" in d.log()),
+        ]
+        for name, change, took in steps:
+            prev = status(d)
+            if change:
+                change()
+                save()
+            rc, _, err = ctl(d, "reload")
+            check(rc == 0, f"{name}: reload refused: {err}")
+            check(d.proc.poll() is None, f"{name}: onaird died: " + d.log()[-2000:])
+            st = status(d)
+            check(st["state"] == "live" and st["segment"] == 1, f"{name}: the show moved: {st['state']} {st['segment']}")
+            # The segment's time runs on: what changed it is the rundown step.
+            grew = 60000 if name == "the rundown" else 0
+            check(prev["remaining_ms"] - 3000 < st["remaining_ms"] - grew <= prev["remaining_ms"],
+                  f"{name}: remaining {prev['remaining_ms']} -> {st['remaining_ms']}")
+            if name not in ("[cue] wrapup", "[looks]"):
+                check((st["lamps"], st["lamp_colours"]) == (prev["lamps"], prev["lamp_colours"]),
+                      f"{name}: the lamps changed: {prev['lamps']} {prev['lamp_colours']} -> "
+                      f"{st['lamps']} {st['lamp_colours']}")
+            wait_for(lambda took=took: took(status(d)), 3, lambda name=name: f"{name}: not in effect: {status(d)}")
+        check(status(d)["lamps"]["tally"] == "on", status(d)["lamps"])
     finally:
         d.stop()
 

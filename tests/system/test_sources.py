@@ -7,6 +7,7 @@ ports. The camera box's tally follows its camera; the show is untouched.
 Usage: test_sources.py BUILD"""
 import base64
 import hashlib
+import functools
 import json
 import os
 import signal
@@ -19,22 +20,17 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from onairtest import (BUILD, SRC, Daemon, ctl, status, check, test, summary)  # noqa: E402
+from onairtest import (BUILD, SRC, Daemon, free_port, wait_for, ctl, status, check, test, summary)  # noqa: E402
 import atememu  # noqa: E402
 import vmixemu  # noqa: E402
 from atememu import AtemEmulator  # noqa: E402
 from vmixemu import VmixEmulator  # noqa: E402
 
+# A lamp follows its switcher within 20 ms of being asked.
+wait_for = functools.partial(wait_for, every=0.02)
+
 MINIMAL = os.path.join(SRC, "configs", "minimal.conf")
 WEB_TEST = os.path.join(os.path.abspath(BUILD), "web-test")
-
-
-def free_port(kind=socket.SOCK_DGRAM):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def tsl31(address, tally_bits, text):
@@ -45,18 +41,9 @@ def source(d, name):
     return [s for s in status(d)["sources"] if s["name"] == name][0]
 
 
-def wait_for(cond, seconds, what):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if cond():
-            return
-        time.sleep(0.02)
-    raise AssertionError(what)
-
-
 @test
 def a_camera_box_follows_tsl31(tmp):
-    port = free_port()
+    port = free_port(socket.SOCK_DGRAM)
     d = Daemon(tmp, MINIMAL, "-o", "source.switcher.type=tsl31",
                "-o", f"source.switcher.listen=udp:127.0.0.1:{port}", "-o", "source.switcher.camera=3")
     try:
@@ -89,7 +76,7 @@ def a_reload_keeps_a_tally_source_and_reopens_a_changed_one(tmp):
     SIGHUP (systemctl reload) alike, the lamp observed across each."""
     with open(MINIMAL, encoding="utf-8") as f:
         base = f.read()
-    first, second = free_port(), free_port()
+    first, second = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM)
     conf = os.path.join(tmp, "onair.conf")
 
     def write_conf(port):
@@ -145,7 +132,7 @@ def send_v5(proto, port, index, rh, text):
 def tsl5_from_the_tsl_umd_v5_library(tmp):
     setup = subprocess.run([os.path.join(SRC, "tests", "web", "setup.sh"), BUILD], capture_output=True, text=True)
     check(setup.returncode == 0, setup.stdout + setup.stderr)
-    udp, tcp = free_port(), free_port(socket.SOCK_STREAM)
+    udp, tcp = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
     d = Daemon(tmp, MINIMAL, "-o", "source.udp5.type=tsl5", "-o", f"source.udp5.listen=udp:127.0.0.1:{udp}",
                "-o", "source.udp5.camera=254", "-o", "source.tcp5.type=tsl5",
                "-o", f"source.tcp5.listen=tcp:127.0.0.1:{tcp}")
@@ -204,7 +191,7 @@ def idle_tcp_connections_do_not_lock_the_switcher_out(tmp):
 
 @test
 def hostile_packets_leave_the_show_alone(tmp):
-    udp, tcp, v31 = free_port(), free_port(socket.SOCK_STREAM), free_port()
+    udp, tcp, v31 = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM), free_port(socket.SOCK_DGRAM)
     d = Daemon(tmp, MINIMAL, "-o", "source.a.type=tsl5", "-o", f"source.a.listen=udp:127.0.0.1:{udp}",
                "-o", "source.b.type=tsl5", "-o", f"source.b.listen=tcp:127.0.0.1:{tcp}",
                "-o", "source.c.type=tsl31", "-o", f"source.c.listen=udp:127.0.0.1:{v31}",
@@ -252,7 +239,7 @@ def hostile_packets_leave_the_show_alone(tmp):
 def a_switcher_that_goes_away_is_unknown_and_its_label_reaches_the_anchor(tmp):
     """A switcher silent past source.silence leaves its cameras unknown
     (never off); the camera's label is on the anchor view."""
-    port, web = free_port(), free_port(socket.SOCK_STREAM)
+    port, web = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
     d = Daemon(tmp, MINIMAL, "-o", "source.sw.type=tsl31", "-o", f"source.sw.listen=udp:127.0.0.1:{port}",
                "-o", "source.sw.camera=3", "-o", "source.sw.silence=1", "-o", f"web.listen=127.0.0.1:{web}")
     try:
@@ -277,7 +264,7 @@ def a_new_label_reaches_an_open_anchor_view(tmp):
     of 19 fields that left out the camera's label. A switcher renaming the
     camera on program (same tally) now reaches an open page at once, and a
     countdown ticking alone sends no view (the page counts it)."""
-    port, web = free_port(), free_port(socket.SOCK_STREAM)
+    port, web = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM)
     d = Daemon(tmp, MINIMAL, "-o", "source.sw.type=tsl31", "-o", f"source.sw.listen=udp:127.0.0.1:{port}",
                "-o", "source.sw.camera=3", "-o", f"web.listen=127.0.0.1:{web}",
                "-o", f"web.root={os.path.join(SRC, 'daemon', 'web')}", "-o", "show.preroll=0")
@@ -581,7 +568,7 @@ def several_sources_on_one_camera_are_arbitrated(tmp):
     emu = VmixEmulator(["Cam 1", "Cam 2"])
     try:
         for rule, order, want_by in (("any", "", "mixer"), ("priority", "sw", "sw")):
-            port = free_port()
+            port = free_port(socket.SOCK_DGRAM)
             d = Daemon(tmp, MINIMAL, "-o", "source.sw.type=tsl31", "-o", f"source.sw.listen=udp:127.0.0.1:{port}",
                        "-o", "source.sw.camera=2", "-o", "source.sw.silence=1",
                        "-o", "source.mixer.type=vmix", "-o", f"source.mixer.connect=127.0.0.1:{emu.port}",
@@ -639,7 +626,7 @@ def tsl_out_is_read_by_tsl_umd_v5_and_by_another_box(tmp):
     setup = subprocess.run([os.path.join(SRC, "tests", "web", "setup.sh"), BUILD], capture_output=True, text=True)
     check(setup.returncode == 0, setup.stdout + setup.stderr)
     emu = VmixEmulator(["Cam 1", "Cam 2 Wide", "机位三"])
-    udp5, udp31, tcp5, web = free_port(), free_port(), free_port(socket.SOCK_STREAM), free_port(socket.SOCK_STREAM)
+    udp5, udp31, tcp5, web = free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_DGRAM), free_port(socket.SOCK_STREAM), free_port(socket.SOCK_STREAM)
     listener, heard = tsl_listener("udp", udp5, 25)
     other_dir, hub_dir = os.path.join(tmp, "other"), os.path.join(tmp, "hub")
     os.makedirs(other_dir)

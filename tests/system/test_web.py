@@ -15,18 +15,10 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from onairtest import (SRC, ONAIRD, Daemon, Skip, ctl, status, check, test, write, summary)  # noqa: E402
+from onairtest import (SRC, ONAIRD, Daemon, free_port, Skip, ctl, status, check, test, write, summary)  # noqa: E402
 
 MINIMAL = os.path.join(SRC, "configs", "minimal.conf")
 TOKEN = "ops-token-for-tests-1"
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def web_daemon(tmp, *extra):
