@@ -136,14 +136,12 @@ int cmd_parse(const char *line, size_t len, struct cmd_request *req, char *err, 
 	if (n == 0)
 		BAD("empty request");
 	if (!c) {
-		const char *best = NULL;
-		int best_d = 3;
+		struct nearest near = NEAREST(words[0]);
 
 		for (size_t i = 0; i < ARRAY_SIZE(cmd_table); i++)
-			if (str_distance(words[0], cmd_table[i].name) < best_d)
-				best_d = str_distance(words[0], cmd_table[i].name), best = cmd_table[i].name;
-		if (best)
-			BAD("unknown command \"%.32s\"; did you mean \"%s\"?", words[0], best);
+			nearest_offer(&near, cmd_table[i].name);
+		if (near.best)
+			BAD("unknown command \"%.32s\"; did you mean \"%s\"?", words[0], near.best);
 		BAD("unknown command \"%.32s\" (onairctl --help lists them)", words[0]);
 	}
 	str_copy(req->word, c->name, sizeof(req->word));

@@ -358,6 +358,18 @@ int str_index(const char *const *names, size_t count, const char *name)
 	return -1;
 }
 
+void nearest_offer(struct nearest *n, const char *candidate)
+{
+	size_t len = strlen(n->word);
+	int within = len <= 3 ? 1 : len <= 5 ? 2 : 3;
+	int d = str_distance(n->word, candidate);
+
+	if (d <= within && d < n->distance) {
+		n->distance = d;
+		n->best = candidate;
+	}
+}
+
 int str_distance(const char *a, const char *b)
 {
 	size_t la = strlen(a), lb = strlen(b);

@@ -3,6 +3,7 @@
 #ifndef ONAIR_UTIL_H
 #define ONAIR_UTIL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -77,6 +78,17 @@ int tcp_connect_result(int fd);
 int str_index(const char *const *names, size_t count, const char *name);
 /* Edit distance, for "did you mean" suggestions. */
 int str_distance(const char *a, const char *b);
+/* "Did you mean", the one rule for every name onair suggests (a command
+ * word, a config key or section): candidates are offered one by one and
+ * the nearest within a few edits for the word's length is kept (one for a
+ * word of three letters, two up to five, three beyond), so a short word
+ * of garbage is matched to nothing. */
+struct nearest {
+	const char *word, *best;	/* best: NULL while nothing is near */
+	int distance;
+};
+#define NEAREST(w) { (w), NULL, INT_MAX }
+void nearest_offer(struct nearest *n, const char *candidate);
 /* Strict integer parse of the whole string within [min, max]. */
 bool int_parse(const char *text, long long min, long long max, long long *out);
 /* Yes/no values as in the config ("yes", "no", "true", "false", "on", "off", "1", "0"). */

@@ -267,31 +267,16 @@ static const struct conf_key *conf_key_find(const char *section, const char *nam
 static void suggest_key(struct conf_ctx *x, const char *section, const char *name,
 			const char *const *extra)
 {
-	const char *best = NULL;
-	int best_d = 4;
+	struct nearest near = NEAREST(name);
 
-	for (size_t i = 0; i < ARRAY_SIZE(conf_keys); i++) {
-		int dist;
-
-		if (strcmp(conf_keys[i].section, section) != 0)
-			continue;
-		dist = str_distance(name, conf_keys[i].name);
-		if (dist < best_d) {
-			best_d = dist;
-			best = conf_keys[i].name;
-		}
-	}
-	for (int i = 0; extra && extra[i]; i++) {
-		int dist = str_distance(name, extra[i]);
-
-		if (dist < best_d) {
-			best_d = dist;
-			best = extra[i];
-		}
-	}
-	if (best)
+	for (size_t i = 0; i < ARRAY_SIZE(conf_keys); i++)
+		if (strcmp(conf_keys[i].section, section) == 0)
+			nearest_offer(&near, conf_keys[i].name);
+	for (int i = 0; extra && extra[i]; i++)
+		nearest_offer(&near, extra[i]);
+	if (near.best)
 		diag_add(x->in.d, x->in.path, x->in.line, "unknown key \"%s\" in [%s]; did you mean \"%s\"?",
-			 name, section, best);
+			 name, section, near.best);
 	else
 		diag_add(x->in.d, x->in.path, x->in.line, "unknown key \"%s\" in [%s]", name, section);
 }
@@ -889,25 +874,18 @@ static int conf_handler(void *user, const char *section, const char *name, const
 			/* one message per unknown section, not one per key */
 		} else {
 			int line = x->in.line;
-			const char *best = NULL;
-			int best_d = 4;
+			struct nearest near = NEAREST(section);
 
-			for (size_t i = 0; i < ARRAY_SIZE(conf_sections); i++) {
-				int dist = str_distance(section, conf_sections[i]);
-
-				if (dist < best_d) {
-					best_d = dist;
-					best = conf_sections[i];
-				}
-			}
+			for (size_t i = 0; i < ARRAY_SIZE(conf_sections); i++)
+				nearest_offer(&near, conf_sections[i]);
 			if (*section && x->in.section_line)
 				line = x->in.section_line;
 			str_copy(x->reported_section, section, sizeof(x->reported_section));
 			if (!*section)
 				diag_add(x->in.d, x->in.path, line, "key \"%s\" is outside any [section]", name);
-			else if (best)
+			else if (near.best)
 				diag_add(x->in.d, x->in.path, line, "unknown section [%s]; did you mean [%s]?",
-					 section, best);
+					 section, near.best);
 			else
 				diag_add(x->in.d, x->in.path, line, "unknown section [%s]", section);
 		}

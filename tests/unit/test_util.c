@@ -178,6 +178,34 @@ static void test_int_and_bool(void **state)
 	assert_false(bool_parse("maybe", &b));
 }
 
+/* The one "did you mean": near enough for the word's length, the nearest
+ * kept, and nothing for a short word of garbage. */
+static const char *nearest_of(const char *word)
+{
+	static const char *const names[] = { "start", "next", "mode", "preroll", "status", "wrapup" };
+	struct nearest near = NEAREST(word);
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		nearest_offer(&near, names[i]);
+	return near.best;
+}
+
+static void test_did_you_mean(void **state)
+{
+	(void)state;
+	assert_string_equal(nearest_of("nxt"), "next");
+	assert_string_equal(nearest_of("strat"), "start");
+	assert_string_equal(nearest_of("mdoe"), "mode");
+	assert_string_equal(nearest_of("prerol"), "preroll");
+	assert_string_equal(nearest_of("statsu"), "status");
+	assert_string_equal(nearest_of("wrpaupx"), "wrapup");	/* three edits at seven letters */
+	assert_null(nearest_of("xyz"));			/* two edits from "next": too far at three */
+	assert_string_equal(nearest_of("moxie"), "mode");		/* two edits at five letters */
+	assert_null(nearest_of("qqqqq"));
+	assert_null(nearest_of("prxxxxll"));			/* four edits */
+	assert_null(nearest_of(""));
+}
+
 static void test_hostport(void **state)
 {
 	char host[16];
@@ -201,6 +229,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostport),
+		cmocka_unit_test(test_did_you_mean),
 		cmocka_unit_test(test_durations_parse),
 		cmocka_unit_test(test_durations_format),
 		cmocka_unit_test(test_utf8),
