@@ -281,247 +281,475 @@ static void suggest_key(struct conf_ctx *x, const char *section, const char *nam
 		diag_add(x->in.d, x->in.path, x->in.line, "unknown key \"%s\" in [%s]", name, section);
 }
 
-static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *value)
+/* Each type of value: how it is read from the file and how it is written
+ * back (--dump-config), side by side, so the two cannot drift apart. A
+ * problem goes to the file's diag as path:line. */
+static const char *const node_role_names[] = { "standalone", "leader", "follower", "floor" };
+
+static void parse_text(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
 {
-	void *field = (char *)x->c + k->offset;
+	if (!utf8_valid(value, strlen(value))) {
+		diag_add(x->in.d, x->in.path, x->in.line, "%s.%s is not valid UTF-8", k->section, k->name);
+		return;
+	}
+	if (strlen(value) >= k->size) {
+		diag_add(x->in.d, x->in.path, x->in.line, "%s.%s is longer than %zu bytes", k->section,
+			 k->name, k->size - 1);
+		return;
+	}
+	if (k->type != T_STRING && !*value) {
+		diag_add(x->in.d, x->in.path, x->in.line, "%s.%s is empty", k->section, k->name);
+		return;
+	}
+	str_copy(field, value, k->size);
+	if (field == x->c->board_name)
+		x->c->board_line = x->in.line;
+}
+
+/* Text, a path, a time: written as it is; unset, not at all. */
+static void print_text(FILE *f, const struct conf_key *k, const struct conf *c, const void *field)
+{
+	(void)c;
+	if (*(const char *)field)
+		fprintf(f, "%s = %s\n", k->name, (const char *)field);
+}
+
+static void parse_milliseconds(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
+{
+	long long v;
+
+	if (!int_parse(value, k->min_ms, k->max_ms, &v)) {
+		diag_add(x->in.d, x->in.path, x->in.line, "%s.%s must be %lld to %lld milliseconds",
+			 k->section, k->name, (long long)k->min_ms, (long long)k->max_ms);
+		return;
+	}
+	*(int64_t *)field = v;
+}
+
+static void print_number(FILE *f, const struct conf_key *k, const struct conf *c, const void *field)
+{
+	(void)c;
+	fprintf(f, "%s = %lld\n", k->name, (long long)*(const int64_t *)field);
+}
+
+static void parse_duration(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
+{
 	int64_t ms;
+
+	if (!duration_parse(value, false, &ms) || ms < k->min_ms || ms > k->max_ms) {
+		char lo[32], hi[32];
+
+		duration_format(k->min_ms, lo, sizeof(lo));
+		duration_format(k->max_ms, hi, sizeof(hi));
+		diag_add(x->in.d, x->in.path, x->in.line,
+			 "%s.%s \"%s\" must be a duration from %s to %s (m:ss, h:mm:ss or seconds)",
+			 k->section, k->name, value, lo, hi);
+		return;
+	}
+	*(int64_t *)field = ms;
+}
+
+static void print_seconds(FILE *f, const char *key, int64_t ms)
+{
+	fprintf(f, "%s = %lld\n", key, (long long)(ms / 1000));
+}
+
+static void print_duration(FILE *f, const struct conf_key *k, const struct conf *c, const void *field)
+{
+	(void)c;
+	print_seconds(f, k->name, *(const int64_t *)field);
+}
+
+static void parse_bool(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
+{
 	bool b;
-	int level, secs;
+
+	if (!bool_parse(value, &b)) {
+		diag_add(x->in.d, x->in.path, x->in.line, "%s.%s must be yes or no", k->section, k->name);
+		return;
+	}
+	*(bool *)field = b;
+}
+
+static void print_bool(FILE *f, const struct conf_key *k, const struct conf *c, const void *field)
+{
+	(void)c;
+	fprintf(f, "%s = %s\n", k->name, *(const bool *)field ? "yes" : "no");
+}
+
+static void parse_log_level(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
+{
+	int level;
+
+	(void)k;
+	level = log_level_parse(value);
+	if (level < 0) {
+		diag_add(x->in.d, x->in.path, x->in.line, "log_level must be error, warn, info or debug");
+		return;
+	}
+	*(int *)field = level;
+}
+
+static void print_log_level(FILE *f, const struct conf_key *k, const struct conf *c, const void *field)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+
+	(void)c;
+	fprintf(f, "%s = %s\n", k->name, names[*(const int *)field]);
+}
+
+static void parse_look(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
+{
+	(void)k;
+	if (!cue_look_parse(value, field))
+		diag_add(x->in.d, x->in.path, x->in.line,
+			 "look \"%s\" must be a pattern (off, on, slow, fast) and an optional "
+			 "colour (red, green, amber, blue, white, cyan, magenta, yellow)", value);
+}
+
+static void print_look(FILE *f, const struct conf_key *k, const struct conf *c, const void *field)
+{
+	const struct cue_look *look = field;
+
+	(void)c;
+	fprintf(f, "%s = %s %s\n", k->name, cue_pattern_name(look->pattern), cue_colour_name(look->colour));
+}
+
+static void parse_start(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
+{
+	int secs;
 	struct tm tm;
 
-	switch (k->type) {
-	case T_STRING:
-	case T_PATH:
-	case T_SOCKET:
-		if (!utf8_valid(value, strlen(value))) {
-			diag_add(x->in.d, x->in.path, x->in.line, "%s.%s is not valid UTF-8", k->section, k->name);
-			return;
-		}
-		if (strlen(value) >= k->size) {
-			diag_add(x->in.d, x->in.path, x->in.line, "%s.%s is longer than %zu bytes", k->section,
-				 k->name, k->size - 1);
-			return;
-		}
-		if (k->type != T_STRING && !*value) {
-			diag_add(x->in.d, x->in.path, x->in.line, "%s.%s is empty", k->section, k->name);
-			return;
-		}
-		str_copy(field, value, k->size);
-		if (field == x->c->board_name)
-			x->c->board_line = x->in.line;
-		return;
-	case T_DURATION_MS: {
-		long long v;
+	memset(&tm, 0, sizeof(tm));
+	if (*value && !time_of_day_parse(value, &secs)) {
+		const char *end = strptime(value, "%Y-%m-%d %H:%M", &tm);
 
-		if (!int_parse(value, k->min_ms, k->max_ms, &v)) {
-			diag_add(x->in.d, x->in.path, x->in.line, "%s.%s must be %lld to %lld milliseconds",
-				 k->section, k->name, (long long)k->min_ms, (long long)k->max_ms);
-			return;
-		}
-		*(int64_t *)field = v;
-		return;
-	}
-	case T_DURATION:
-		if (!duration_parse(value, false, &ms) || ms < k->min_ms || ms > k->max_ms) {
-			char lo[32], hi[32];
-
-			duration_format(k->min_ms, lo, sizeof(lo));
-			duration_format(k->max_ms, hi, sizeof(hi));
+		if (!end || (*end && (*end != ':' || !strptime(end, ":%S", &tm)))) {
 			diag_add(x->in.d, x->in.path, x->in.line,
-				 "%s.%s \"%s\" must be a duration from %s to %s (m:ss, h:mm:ss or seconds)",
-				 k->section, k->name, value, lo, hi);
+				 "show.start \"%s\" must be HH:MM, HH:MM:SS or YYYY-MM-DD HH:MM", value);
 			return;
 		}
-		*(int64_t *)field = ms;
-		return;
-	case T_BOOL:
-		if (!bool_parse(value, &b)) {
-			diag_add(x->in.d, x->in.path, x->in.line, "%s.%s must be yes or no", k->section, k->name);
-			return;
-		}
-		*(bool *)field = b;
-		return;
-	case T_LOGLEVEL:
-		level = log_level_parse(value);
-		if (level < 0) {
-			diag_add(x->in.d, x->in.path, x->in.line, "log_level must be error, warn, info or debug");
-			return;
-		}
-		*(int *)field = level;
-		return;
-	case T_LOOK:
-		if (!cue_look_parse(value, field))
-			diag_add(x->in.d, x->in.path, x->in.line,
-				 "look \"%s\" must be a pattern (off, on, slow, fast) and an optional "
-				 "colour (red, green, amber, blue, white, cyan, magenta, yellow)", value);
-		return;
-	case T_START:
-		memset(&tm, 0, sizeof(tm));
-		if (*value && !time_of_day_parse(value, &secs)) {
-			const char *end = strptime(value, "%Y-%m-%d %H:%M", &tm);
+		/* A date is a show this year or next, not a typo's century. */
+		{
+			time_t now = time(NULL);
+			struct tm today;
 
-			if (!end || (*end && (*end != ':' || !strptime(end, ":%S", &tm)))) {
+			localtime_r(&now, &today);
+			if (tm.tm_year < today.tm_year - 1 || tm.tm_year > today.tm_year + 1) {
 				diag_add(x->in.d, x->in.path, x->in.line,
-					 "show.start \"%s\" must be HH:MM, HH:MM:SS or YYYY-MM-DD HH:MM", value);
+					 "show.start \"%s\": the date is not within a year of today", value);
 				return;
 			}
-			/* A date is a show this year or next, not a typo's century. */
-			{
-				time_t now = time(NULL);
-				struct tm today;
-
-				localtime_r(&now, &today);
-				if (tm.tm_year < today.tm_year - 1 || tm.tm_year > today.tm_year + 1) {
-					diag_add(x->in.d, x->in.path, x->in.line,
-						 "show.start \"%s\": the date is not within a year of today", value);
-					return;
-				}
-			}
 		}
-		str_copy(field, value, k->size);
-		return;
-	case T_TIME_OF_DAY:
-		if (*value && !time_of_day_parse(value, &secs)) {
-			diag_add(x->in.d, x->in.path, x->in.line, "%s.%s \"%s\" must be HH:MM or HH:MM:SS",
-				 k->section, k->name, value);
-			return;
-		}
-		str_copy(field, value, k->size);
-		return;
-	case T_WINDOW: {
-		struct show_conf *sc = &x->c->show;
+	}
+	str_copy(field, value, k->size);
+}
 
-		if (!rundown_window_parse(value, 0, &sc->interaction_open_ms, &sc->interaction_close_ms))
-			diag_add(x->in.d, x->in.path, x->in.line, "cue.interaction \"%s\" must be a window "
-				 "(10:00-15:00), a moment (12:00: a reminder that long after the last "
-				 "interaction) or 0 (off)", value);
+static void parse_time_of_day(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
+{
+	int secs;
+
+	if (*value && !time_of_day_parse(value, &secs)) {
+		diag_add(x->in.d, x->in.path, x->in.line, "%s.%s \"%s\" must be HH:MM or HH:MM:SS",
+			 k->section, k->name, value);
 		return;
 	}
-	case T_PROMO: {
-		struct show_conf *sc = &x->c->show;
+	str_copy(field, value, k->size);
+}
 
-		/* m:ss keeps the older meaning, a reminder every so long. */
-		if (strchr(value, ':')) {
-			if (!duration_parse(value, false, &ms) || ms > k->max_ms)
-				diag_add(x->in.d, x->in.path, x->in.line, "cue.promo \"%s\" is not an "
-					 "interval (m:ss)", value);
-			else
-				sc->promo_every_ms = ms, sc->promo_min = sc->promo_max = 0;
-		} else if (!rundown_quota_parse(value, &sc->promo_min, &sc->promo_max)) {
-			diag_add(x->in.d, x->in.path, x->in.line, "cue.promo \"%s\" must be how many "
-				 "calls per product (3 or 3-5), an interval (m:ss) or 0", value);
-		} else {
-			sc->promo_every_ms = 0;
-		}
+static void parse_window(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
+{
+	struct show_conf *sc = &x->c->show;
+
+	(void)k;
+	(void)field;
+	if (!rundown_window_parse(value, 0, &sc->interaction_open_ms, &sc->interaction_close_ms))
+		diag_add(x->in.d, x->in.path, x->in.line, "cue.interaction \"%s\" must be a window "
+			 "(10:00-15:00), a moment (12:00: a reminder that long after the last "
+			 "interaction) or 0 (off)", value);
+}
+
+static void print_window(FILE *f, const struct conf_key *k, const struct conf *c, const void *field)
+{
+	(void)field;
+	if (c->show.interaction_close_ms > c->show.interaction_open_ms)
+		fprintf(f, "%s = %lld-%lld\n", k->name, (long long)(c->show.interaction_open_ms / 1000),
+			(long long)(c->show.interaction_close_ms / 1000));
+	else
+		print_seconds(f, k->name, c->show.interaction_open_ms);
+}
+
+static void parse_promo(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
+{
+	int64_t ms;
+	struct show_conf *sc = &x->c->show;
+
+	(void)field;
+	/* m:ss keeps the older meaning, a reminder every so long. */
+	if (strchr(value, ':')) {
+		if (!duration_parse(value, false, &ms) || ms > k->max_ms)
+			diag_add(x->in.d, x->in.path, x->in.line, "cue.promo \"%s\" is not an "
+				 "interval (m:ss)", value);
+		else
+			sc->promo_every_ms = ms, sc->promo_min = sc->promo_max = 0;
+	} else if (!rundown_quota_parse(value, &sc->promo_min, &sc->promo_max)) {
+		diag_add(x->in.d, x->in.path, x->in.line, "cue.promo \"%s\" must be how many "
+			 "calls per product (3 or 3-5), an interval (m:ss) or 0", value);
+	} else {
+		sc->promo_every_ms = 0;
+	}
+}
+
+static void print_promo(FILE *f, const struct conf_key *k, const struct conf *c, const void *field)
+{
+	char every[32];
+
+	(void)field;
+	duration_format(c->show.promo_every_ms, every, sizeof(every));
+	if (c->show.promo_every_ms)
+		fprintf(f, "%s = %s\n", k->name, every);
+	else if (c->show.promo_max > c->show.promo_min)
+		fprintf(f, "%s = %d-%d\n", k->name, c->show.promo_min, c->show.promo_max);
+	else
+		fprintf(f, "%s = %d\n", k->name, c->show.promo_min);
+}
+
+static void parse_canned(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
+{
+	struct web_conf *w = &x->c->web;
+	const char *bar = strchr(value, '|');
+	char key[64];
+
+	(void)k;
+	(void)field;
+	if (!bar || (size_t)(bar - value) >= sizeof(key)) {
+		diag_add(x->in.d, x->in.path, x->in.line, "web.message must be \"KEY | TEXT\" "
+			 "(speed_up | 加快节奏 Speed up)");
 		return;
 	}
-	case T_CANNED: {
-		struct web_conf *w = &x->c->web;
-		const char *bar = strchr(value, '|');
-		char key[64];
-
-		if (!bar || (size_t)(bar - value) >= sizeof(key)) {
-			diag_add(x->in.d, x->in.path, x->in.line, "web.message must be \"KEY | TEXT\" "
-				 "(speed_up | 加快节奏 Speed up)");
-			return;
-		}
-		memcpy(key, value, (size_t)(bar - value));
-		key[bar - value] = '\0';
-		str_trim(key);
-		if (!*key || strlen(key) >= sizeof(w->canned[0].key) || strpbrk(key, " \t") ||
-		    conf_canned(x->c, key)) {
-			diag_add(x->in.d, x->in.path, x->in.line, "web.message key \"%s\" must be one new "
-				 "word under %zu bytes", key, sizeof(w->canned[0].key));
-			return;
-		}
+	memcpy(key, value, (size_t)(bar - value));
+	key[bar - value] = '\0';
+	str_trim(key);
+	if (!*key || strlen(key) >= sizeof(w->canned[0].key) || strpbrk(key, " \t") ||
+	    conf_canned(x->c, key)) {
+		diag_add(x->in.d, x->in.path, x->in.line, "web.message key \"%s\" must be one new "
+			 "word under %zu bytes", key, sizeof(w->canned[0].key));
+		return;
+	}
+	bar++;
+	while (*bar == ' ' || *bar == '\t')
 		bar++;
-		while (*bar == ' ' || *bar == '\t')
-			bar++;
-		if (!*bar || strlen(bar) >= sizeof(w->canned[0].text) || !utf8_valid(bar, strlen(bar))) {
-			diag_add(x->in.d, x->in.path, x->in.line, "web.message %s: the text must be 1 to %zu "
-				 "bytes of UTF-8", key, sizeof(w->canned[0].text) - 1);
-			return;
-		}
-		if (w->ncanned >= WEB_CANNED_MAX) {
-			diag_add(x->in.d, x->in.path, x->in.line, "at most %d web.message lines", WEB_CANNED_MAX);
-			return;
-		}
-		str_copy(w->canned[w->ncanned].key, key, sizeof(w->canned[0].key));
-		str_copy(w->canned[w->ncanned].text, bar, sizeof(w->canned[0].text));
-		w->ncanned++;
+	if (!*bar || strlen(bar) >= sizeof(w->canned[0].text) || !utf8_valid(bar, strlen(bar))) {
+		diag_add(x->in.d, x->in.path, x->in.line, "web.message %s: the text must be 1 to %zu "
+			 "bytes of UTF-8", key, sizeof(w->canned[0].text) - 1);
 		return;
 	}
-	case T_REQUIRED:
-		if (strcasecmp(value, "auto") == 0)
-			*(int *)field = -1;
-		else if (bool_parse(value, &b))
-			*(int *)field = b;
-		else
-			diag_add(x->in.d, x->in.path, x->in.line, "%s.%s must be yes, no or auto",
-				 k->section, k->name);
+	if (w->ncanned >= WEB_CANNED_MAX) {
+		diag_add(x->in.d, x->in.path, x->in.line, "at most %d web.message lines", WEB_CANNED_MAX);
 		return;
-	case T_ONAIR: {
-		int m = onair_mode_parse(value);
+	}
+	str_copy(w->canned[w->ncanned].key, key, sizeof(w->canned[0].key));
+	str_copy(w->canned[w->ncanned].text, bar, sizeof(w->canned[0].text));
+	w->ncanned++;
+}
 
-		if (m < 0)
-			diag_add(x->in.d, x->in.path, x->in.line, "show.onair must be show, stream or both");
-		else
-			*(enum onair_mode *)field = (enum onair_mode)m;
+static void print_canned(FILE *f, const struct conf_key *k, const struct conf *c, const void *field)
+{
+	(void)field;
+	for (int m = 0; m < c->web.ncanned; m++)
+		fprintf(f, "%s = %s | %s\n", k->name, c->web.canned[m].key, c->web.canned[m].text);
+}
+
+static void parse_required(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
+{
+	bool b;
+
+	if (strcasecmp(value, "auto") == 0)
+		*(int *)field = -1;
+	else if (bool_parse(value, &b))
+		*(int *)field = b;
+	else
+		diag_add(x->in.d, x->in.path, x->in.line, "%s.%s must be yes, no or auto",
+			 k->section, k->name);
+}
+
+static void print_required(FILE *f, const struct conf_key *k, const struct conf *c, const void *field)
+{
+	int v = *(const int *)field;
+
+	(void)c;
+	fprintf(f, "%s = %s\n", k->name, v < 0 ? "auto" : v ? "yes" : "no");
+}
+
+static void parse_onair(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
+{
+	int m = onair_mode_parse(value);
+
+	(void)k;
+	if (m < 0)
+		diag_add(x->in.d, x->in.path, x->in.line, "show.onair must be show, stream or both");
+	else
+		*(enum onair_mode *)field = (enum onair_mode)m;
+}
+
+static void print_onair(FILE *f, const struct conf_key *k, const struct conf *c, const void *field)
+{
+	(void)c;
+	fprintf(f, "%s = %s\n", k->name, onair_mode_name(*(const enum onair_mode *)field));
+}
+
+static void parse_onair_unknown(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
+{
+	(void)k;
+	if (strcmp(value, "off") == 0 || strcmp(value, "show") == 0)
+		*(bool *)field = value[0] == 'o';
+	else
+		diag_add(x->in.d, x->in.path, x->in.line, "show.onair_unknown must be show or off");
+}
+
+static void print_onair_unknown(FILE *f, const struct conf_key *k, const struct conf *c, const void *field)
+{
+	(void)c;
+	fprintf(f, "%s = %s\n", k->name, *(const bool *)field ? "off" : "show");
+}
+
+static void parse_overrun(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
+{
+	(void)k;
+	if (strcasecmp(value, "count") == 0)
+		*(bool *)field = true;
+	else if (strcasecmp(value, "stop") == 0)
+		*(bool *)field = false;
+	else
+		diag_add(x->in.d, x->in.path, x->in.line, "cue.overrun must be \"count\" or \"stop\"");
+}
+
+static void print_overrun(FILE *f, const struct conf_key *k, const struct conf *c, const void *field)
+{
+	(void)c;
+	fprintf(f, "%s = %s\n", k->name, *(const bool *)field ? "count" : "stop");
+}
+
+static void parse_segment(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
+{
+	(void)k;
+	(void)field;
+	x->rundown_from_ini = true;
+	rundown_parse_segment(&x->c->rundown, value, x->in.path, x->in.line, x->in.d);
+}
+
+/* The rundown written in the config (segment = lines); one from a file is
+ * the file's. */
+static void print_segment(FILE *f, const struct conf_key *k, const struct conf *c, const void *field)
+{
+	(void)k;
+	(void)field;
+	if (*c->rundown_path)
+		return;
+	for (int s = 0; s < c->rundown.count; s++) {
+		const struct rundown_segment *seg = &c->rundown.seg[s];
+		char dur[32];
+
+		duration_format(seg->planned_ms, dur, sizeof(dur));
+		fprintf(f, "segment = %s | %s", dur, seg->title);
+		if (seg->wrapup_ms != RUNDOWN_INHERIT)
+			fprintf(f, " | wrapup=%lld", (long long)(seg->wrapup_ms / 1000));
+		if (seg->danger_ms != RUNDOWN_INHERIT)
+			fprintf(f, " | danger=%lld", (long long)(seg->danger_ms / 1000));
+		if (seg->interaction_open_ms != RUNDOWN_INHERIT && seg->interaction_close_ms > seg->interaction_open_ms)
+			fprintf(f, " | interaction=%lld-%lld", (long long)(seg->interaction_open_ms / 1000),
+				(long long)(seg->interaction_close_ms / 1000));
+		else if (seg->interaction_open_ms != RUNDOWN_INHERIT)
+			fprintf(f, " | interaction=%lld", (long long)(seg->interaction_open_ms / 1000));
+		if (seg->promo_min != RUNDOWN_INHERIT && seg->promo_max > seg->promo_min)
+			fprintf(f, " | promo=%d-%d", seg->promo_min, seg->promo_max);
+		else if (seg->promo_min != RUNDOWN_INHERIT && !seg->promo_ms)
+			fprintf(f, " | promo=%d", seg->promo_min);
+		else if (seg->promo_ms != RUNDOWN_INHERIT) {
+			duration_format(seg->promo_ms, dur, sizeof(dur));
+			fprintf(f, " | promo=%s", dur);
+		}
+		if (seg->overrun_count != RUNDOWN_INHERIT)
+			fprintf(f, " | overrun=%s", seg->overrun_count ? "count" : "stop");
+		if (*seg->kind)
+			fprintf(f, " | kind=%s", seg->kind);
+		fputc('\n', f);
+	}
+}
+
+static void parse_integer(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
+{
+	long long v;
+
+	if (!int_parse(value, k->min_ms, k->max_ms, &v)) {
+		diag_add(x->in.d, x->in.path, x->in.line, "%s.%s must be %lld to %lld", k->section,
+			 k->name, (long long)k->min_ms, (long long)k->max_ms);
 		return;
 	}
-	case T_UNKNOWN:
-		if (strcmp(value, "off") == 0 || strcmp(value, "show") == 0)
-			*(bool *)field = value[0] == 'o';
-		else
-			diag_add(x->in.d, x->in.path, x->in.line, "show.onair_unknown must be show or off");
-		return;
-	case T_OVERRUN:
-		if (strcasecmp(value, "count") == 0)
-			*(bool *)field = true;
-		else if (strcasecmp(value, "stop") == 0)
-			*(bool *)field = false;
-		else
-			diag_add(x->in.d, x->in.path, x->in.line, "cue.overrun must be \"count\" or \"stop\"");
-		return;
-	case T_SEGMENT:
-		x->rundown_from_ini = true;
-		rundown_parse_segment(&x->c->rundown, value, x->in.path, x->in.line, x->in.d);
-		return;
-	case T_INT: {
-		long long v;
+	*(int64_t *)field = v;
+}
 
-		if (!int_parse(value, k->min_ms, k->max_ms, &v)) {
-			diag_add(x->in.d, x->in.path, x->in.line, "%s.%s must be %lld to %lld", k->section,
-				 k->name, (long long)k->min_ms, (long long)k->max_ms);
+static void parse_role(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
+{
+	(void)k;
+	for (size_t i = 0; i < ARRAY_SIZE(node_role_names); i++) {
+		if (strcmp(value, node_role_names[i]) == 0) {
+			*(enum node_role *)field = (enum node_role)i;
 			return;
 		}
-		*(int64_t *)field = v;
-		return;
 	}
-	case T_ROLE: {
-		static const char *const roles[] = { "standalone", "leader", "follower", "floor" };
+	diag_add(x->in.d, x->in.path, x->in.line, "node.role must be standalone, leader, follower or floor");
+}
 
-		for (size_t i = 0; i < ARRAY_SIZE(roles); i++) {
-			if (strcmp(value, roles[i]) == 0) {
-				*(enum node_role *)field = (enum node_role)i;
-				return;
-			}
-		}
-		diag_add(x->in.d, x->in.path, x->in.line, "node.role must be standalone, leader, follower or floor");
+static void print_role(FILE *f, const struct conf_key *k, const struct conf *c, const void *field)
+{
+	(void)c;
+	fprintf(f, "%s = %s\n", k->name, node_role_names[*(const enum node_role *)field]);
+}
+
+static void parse_topic_name(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value)
+{
+	/* Part of MQTT topics: no separators or wildcards. */
+	if (!*value || strlen(value) >= k->size || strpbrk(value, "/+# ") ||
+	    !utf8_valid(value, strlen(value))) {
+		diag_add(x->in.d, x->in.path, x->in.line,
+			 "%s.%s must be 1 to %zu bytes without '/', '+', '#' or spaces", k->section,
+			 k->name, k->size - 1);
 		return;
 	}
-	case T_NAME:
-		/* Part of MQTT topics: no separators or wildcards. */
-		if (!*value || strlen(value) >= k->size || strpbrk(value, "/+# ") ||
-		    !utf8_valid(value, strlen(value))) {
-			diag_add(x->in.d, x->in.path, x->in.line,
-				 "%s.%s must be 1 to %zu bytes without '/', '+', '#' or spaces", k->section,
-				 k->name, k->size - 1);
-			return;
-		}
-		str_copy(field, value, k->size);
-		return;
-	}
+	str_copy(field, value, k->size);
+}
+
+static const struct conf_type_ops {
+	void (*parse)(struct conf_ctx *x, const struct conf_key *k, void *field, const char *value);
+	void (*print)(FILE *f, const struct conf_key *k, const struct conf *c, const void *field);
+} conf_types[] = {
+	[T_STRING] = { parse_text, print_text },
+	[T_PATH] = { parse_text, print_text },
+	[T_SOCKET] = { parse_text, print_text },
+	[T_DURATION] = { parse_duration, print_duration },
+	[T_DURATION_MS] = { parse_milliseconds, print_number },
+	[T_BOOL] = { parse_bool, print_bool },
+	[T_LOGLEVEL] = { parse_log_level, print_log_level },
+	[T_LOOK] = { parse_look, print_look },
+	[T_START] = { parse_start, print_text },
+	[T_OVERRUN] = { parse_overrun, print_overrun },
+	[T_SEGMENT] = { parse_segment, print_segment },
+	[T_INT] = { parse_integer, print_number },
+	[T_ROLE] = { parse_role, print_role },
+	[T_NAME] = { parse_topic_name, print_text },
+	[T_WINDOW] = { parse_window, print_window },
+	[T_PROMO] = { parse_promo, print_promo },
+	[T_TIME_OF_DAY] = { parse_time_of_day, print_text },
+	[T_REQUIRED] = { parse_required, print_required },
+	[T_CANNED] = { parse_canned, print_canned },
+	[T_ONAIR] = { parse_onair, print_onair },
+	[T_UNKNOWN] = { parse_onair_unknown, print_onair_unknown },
+};
+
+static void set_value(struct conf_ctx *x, const struct conf_key *k, const char *value)
+{
+	conf_types[k->type].parse(x, k, (char *)x->c + k->offset, value);
 }
 
 static struct conf_device *device_section(struct conf_ctx *x, const char *name)
@@ -1274,11 +1502,6 @@ bool conf_selftest_required(const struct conf *c)
 	return false;
 }
 
-static void dump_duration(FILE *f, const char *key, int64_t ms)
-{
-	fprintf(f, "%s = %lld\n", key, (long long)(ms / 1000));
-}
-
 void conf_dump(const struct conf *c, FILE *f)
 {
 	const char *section = "";
@@ -1291,115 +1514,7 @@ void conf_dump(const struct conf *c, FILE *f)
 			section = k->section;
 			fprintf(f, "%s[%s]\n", i ? "\n" : "", section);
 		}
-		switch (k->type) {
-		case T_STRING:
-		case T_PATH:
-		case T_SOCKET:
-		case T_START:
-		case T_NAME:
-		case T_TIME_OF_DAY:
-			if (*(const char *)field)
-				fprintf(f, "%s = %s\n", k->name, (const char *)field);
-			break;
-		case T_DURATION:
-			dump_duration(f, k->name, *(const int64_t *)field);
-			break;
-		case T_DURATION_MS:
-		case T_INT:
-			fprintf(f, "%s = %lld\n", k->name, (long long)*(const int64_t *)field);
-			break;
-		case T_ROLE: {
-			static const char *const roles[] = { "standalone", "leader", "follower", "floor" };
-
-			fprintf(f, "%s = %s\n", k->name, roles[*(const enum node_role *)field]);
-			break;
-		}
-		case T_BOOL:
-			fprintf(f, "%s = %s\n", k->name, *(const bool *)field ? "yes" : "no");
-			break;
-		case T_LOGLEVEL: {
-			static const char *const names[] = { "error", "warn", "info", "debug" };
-
-			fprintf(f, "%s = %s\n", k->name, names[*(const int *)field]);
-			break;
-		}
-		case T_LOOK: {
-			const struct cue_look *look = field;
-
-			fprintf(f, "%s = %s %s\n", k->name, cue_pattern_name(look->pattern),
-				cue_colour_name(look->colour));
-			break;
-		}
-		case T_OVERRUN:
-			fprintf(f, "%s = %s\n", k->name, *(const bool *)field ? "count" : "stop");
-			break;
-		case T_ONAIR:
-			fprintf(f, "%s = %s\n", k->name, onair_mode_name(*(const enum onair_mode *)field));
-			break;
-		case T_UNKNOWN:
-			fprintf(f, "%s = %s\n", k->name, *(const bool *)field ? "off" : "show");
-			break;
-		case T_WINDOW:
-			if (c->show.interaction_close_ms > c->show.interaction_open_ms)
-				fprintf(f, "%s = %lld-%lld\n", k->name, (long long)(c->show.interaction_open_ms / 1000),
-					(long long)(c->show.interaction_close_ms / 1000));
-			else
-				dump_duration(f, k->name, c->show.interaction_open_ms);
-			break;
-		case T_PROMO: {
-			char every[32];
-
-			duration_format(c->show.promo_every_ms, every, sizeof(every));
-			if (c->show.promo_every_ms)
-				fprintf(f, "%s = %s\n", k->name, every);
-			else if (c->show.promo_max > c->show.promo_min)
-				fprintf(f, "%s = %d-%d\n", k->name, c->show.promo_min, c->show.promo_max);
-			else
-				fprintf(f, "%s = %d\n", k->name, c->show.promo_min);
-			break;
-		}
-		case T_REQUIRED:
-			fprintf(f, "%s = %s\n", k->name, *(const int *)field < 0 ? "auto" :
-				*(const int *)field ? "yes" : "no");
-			break;
-		case T_CANNED:
-			for (int m = 0; m < c->web.ncanned; m++)
-				fprintf(f, "%s = %s | %s\n", k->name, c->web.canned[m].key, c->web.canned[m].text);
-			break;
-		case T_SEGMENT:
-			if (*c->rundown_path)
-				break;
-			for (int s = 0; s < c->rundown.count; s++) {
-				const struct rundown_segment *seg = &c->rundown.seg[s];
-				char dur[32];
-
-				duration_format(seg->planned_ms, dur, sizeof(dur));
-				fprintf(f, "segment = %s | %s", dur, seg->title);
-				if (seg->wrapup_ms != RUNDOWN_INHERIT)
-					fprintf(f, " | wrapup=%lld", (long long)(seg->wrapup_ms / 1000));
-				if (seg->danger_ms != RUNDOWN_INHERIT)
-					fprintf(f, " | danger=%lld", (long long)(seg->danger_ms / 1000));
-				if (seg->interaction_open_ms != RUNDOWN_INHERIT && seg->interaction_close_ms > seg->interaction_open_ms)
-					fprintf(f, " | interaction=%lld-%lld", (long long)(seg->interaction_open_ms / 1000),
-						(long long)(seg->interaction_close_ms / 1000));
-				else if (seg->interaction_open_ms != RUNDOWN_INHERIT)
-					fprintf(f, " | interaction=%lld", (long long)(seg->interaction_open_ms / 1000));
-				if (seg->promo_min != RUNDOWN_INHERIT && seg->promo_max > seg->promo_min)
-					fprintf(f, " | promo=%d-%d", seg->promo_min, seg->promo_max);
-				else if (seg->promo_min != RUNDOWN_INHERIT && !seg->promo_ms)
-					fprintf(f, " | promo=%d", seg->promo_min);
-				else if (seg->promo_ms != RUNDOWN_INHERIT) {
-					duration_format(seg->promo_ms, dur, sizeof(dur));
-					fprintf(f, " | promo=%s", dur);
-				}
-				if (seg->overrun_count != RUNDOWN_INHERIT)
-					fprintf(f, " | overrun=%s", seg->overrun_count ? "count" : "stop");
-				if (*seg->kind)
-					fprintf(f, " | kind=%s", seg->kind);
-				fputc('\n', f);
-			}
-			break;
-		}
+		conf_types[k->type].print(f, k, c, field);
 	}
 	for (int i = 0; i < c->nsources; i++) {
 		const struct source_conf *src = &c->source[i];
@@ -1418,7 +1533,7 @@ void conf_dump(const struct conf *c, FILE *f)
 		hostport_format(where, sizeof(where), o->host, o->port);
 		fprintf(f, "\n[output.%s]\ntype = %s\nsend = %s:%s\n", o->name, o->type, o->tcp ? "tcp" : "udp",
 			where);
-		dump_duration(f, "refresh", o->refresh_ms);
+		print_seconds(f, "refresh", o->refresh_ms);
 		if (strcmp(o->type, "tsl5") == 0)
 			fprintf(f, "screen = %lld\n", o->screen);
 		else
