@@ -636,7 +636,9 @@ bool hostport_parse(const char *text, char *host, size_t hostlen, int *port)
 	return true;
 }
 
-char *secret_read(const char *path, unsigned int *mode)
+/* A one-line secret (a password file): its first line, NULL with errno;
+ * *mode is the file's permission bits, to warn when others may read it. */
+static char *secret_read(const char *path, unsigned int *mode)
 {
 	struct stat st;
 	size_t len;
@@ -661,7 +663,7 @@ char *secret_load(const char *path, size_t min, size_t max, char *why, size_t wh
 	}
 	str_trim(text);
 	if (strlen(text) < min || strlen(text) >= max) {
-		snprintf(why, whylen, "the secret in %s must be %zu to %zu characters on its first line", path,
+		snprintf(why, whylen, "the secret in %s must be %zu to %zu bytes on its first line", path,
 			 min, max - 1);
 		free(text);
 		return NULL;

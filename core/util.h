@@ -104,9 +104,6 @@ bool rate_take(struct rate_limit *r, int64_t now_ms, int burst, int per_s);
 
 /* Read a whole file (at most max bytes) into a NUL-terminated buffer. */
 char *file_read(const char *path, size_t max, size_t *len);
-/* A one-line secret (a password file): its first line, NULL with errno;
- * *mode is the file's permission bits, to warn when others may read it. */
-char *secret_read(const char *path, unsigned int *mode);
 /* Secrets (the MQTT password, the ops page's token, OBS's password, a
  * robot's address) are read one way: the secret in path, at least min and
  * under max bytes (malloc'd), or NULL with why. *warn says when others

@@ -68,7 +68,8 @@ if command -v groff > /dev/null; then
 		passed=$((passed + 1))
 	fi
 else
-	echo "SKIP docs: groff is not installed, docs/onair.conf.5 not typeset"
+	echo "FAIL docs: groff is not installed (groff-base: ./install-packages --tests): docs/onair.conf.5 not typeset"
+	failed=$((failed + 1))
 fi
 echo "docs: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

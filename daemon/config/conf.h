@@ -178,7 +178,6 @@ int64_t conf_schedule(const struct conf *c, int64_t now_wall);
 int64_t conf_show_end(const struct conf *c, int64_t from_wall);
 /* Rules that cannot be met (path:line: text), for --check and the log. */
 void conf_warnings(const struct conf *c, struct diag *w);
-/* "tsl31", "tsl5", "obs" */
 /* The text of a canned message ([web] message = KEY | TEXT), or NULL. */
 const char *conf_canned(const struct conf *c, const char *key);
 /* Does start need a recent passing self-test (selftest.required, auto). */
